@@ -1,1 +1,98 @@
-package dev.dmjail.toolstack; public class Main { public static void main(String[] a){ System.out.println("hi"); } }
+package dev.dmjail.toolstack;
+
+import ch.qos.logback.classic.Level;
+import dev.dmjail.toolstack.cli.AuditCommand;
+import dev.dmjail.toolstack.cli.ConsoleCommand;
+import dev.dmjail.toolstack.cli.CreateCommand;
+import dev.dmjail.toolstack.cli.DestroyCommand;
+import dev.dmjail.toolstack.cli.ListCommand;
+import dev.dmjail.toolstack.cli.Toolstack;
+import dev.dmjail.toolstack.host.HostConfigException;
+import dev.dmjail.toolstack.host.HostConfigLoader;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dmjail}: start QEMU device models deprivileged, prove it, tear them down. */
+@Command(name = "dmjail", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Starts QEMU device models deprivileged (Xen's dm_restrict, and more): "
+                + "its own uid, namespaces, a private read-only root, a cgroup, seccomp and rlimits.",
+        subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
+                ConsoleCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean)",
+                "2:bad input (domain config, host config, command line); nothing was changed",
+                "3:no such domain", "4:the audit found a planned layer not in force",
+                "5:host not ready (dmjail host check)", "70:internal error", "77:must run as root"})
+public final class Main implements Runnable {
+
+    @Option(names = "--host-config", paramLabel = "FILE",
+            description = "host config (default: ${DEFAULT-VALUE})", defaultValue = "/etc/dmjail/dmjail.conf")
+    Path hostConfig;
+
+    @Option(names = {"-v", "--verbose"}, description = "more log output on stderr (repeat for debug)")
+    boolean[] verbose = new boolean[0];
+
+    @Option(names = {"-q", "--quiet"}, description = "errors only on stderr")
+    boolean quiet;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The host's toolstack, built on first use (host config errors are reported then). */
+    public Toolstack toolstack() throws DmjailException {
+        try {
+            return Toolstack.forHost(hostConfig, !hostConfig.equals(HostConfigLoader.DEFAULT_PATH));
+        } catch (HostConfigException e) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, e.getMessage());
+        }
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (see dmjail --help)");
+    }
+
+    void configureLogging() {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(quiet ? Level.ERROR : verbose.length >= 2 ? Level.DEBUG : verbose.length == 1 ? Level.INFO : Level.WARN);
+    }
+
+    public static CommandLine commandLine() {
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.setExecutionStrategy(parse -> {
+            main.configureLogging();
+            return new CommandLine.RunLast().execute(parse);
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            if (ex instanceof DmjailException d) {
+                cmd.getErr().println("dmjail: " + d.getMessage());
+                return d.exitCode();
+            }
+            cmd.getErr().println("dmjail: internal error: " + ex);
+            ex.printStackTrace(cmd.getErr());
+            return ExitCodes.SOFTWARE;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println("dmjail: " + ex.getMessage());
+            return ExitCodes.BAD_CONFIG;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Version from the jar manifest (set by the build). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"dmjail " + (v == null ? "dev" : v)};
+        }
+    }
+}

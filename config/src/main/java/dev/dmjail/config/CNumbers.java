@@ -1,0 +1,36 @@
+package dev.dmjail.config;
+
+import java.math.BigInteger;
+
+/** C strtol(s, &ep, 0) as libxlutil uses it for every number (so 0x10 is 16 and 010 is 8). */
+final class CNumbers {
+    private CNumbers() { }
+
+    /** Outcome of strtol: the value, whether all of s was consumed (and something was), and ERANGE. */
+    record Result(long value, boolean complete, boolean overflow) { }
+
+    static Result strtol(String s) {
+        int i = 0;
+        while (i < s.length() && " \t\n\u000b\f\r".indexOf(s.charAt(i)) >= 0) i++;
+        boolean neg = false;
+        if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) { neg = s.charAt(i) == '-'; i++; }
+        int base = 10;
+        if (i + 2 < s.length() + 0 && s.charAt(i) == '0' && (s.charAt(i + 1) == 'x' || s.charAt(i + 1) == 'X')
+                && Character.digit(s.charAt(i + 2), 16) >= 0 && s.charAt(i + 2) < 128) {
+            base = 16;
+            i += 2;
+        } else if (i < s.length() && s.charAt(i) == '0') {
+            base = 8;
+        }
+        int start = i;
+        BigInteger v = BigInteger.ZERO;
+        while (i < s.length() && s.charAt(i) < 128 && Character.digit(s.charAt(i), base) >= 0) {
+            v = v.multiply(BigInteger.valueOf(base)).add(BigInteger.valueOf(Character.digit(s.charAt(i), base)));
+            i++;
+        }
+        if (i == start) return new Result(0, false, false);
+        if (neg) v = v.negate();
+        boolean overflow = v.bitLength() > 63;
+        return new Result(overflow ? 0 : v.longValue(), i == s.length(), overflow);
+    }
+}

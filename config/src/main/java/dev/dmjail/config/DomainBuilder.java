@@ -1,0 +1,294 @@
+package dev.dmjail.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Turns raw settings into a {@link DomainConfig} following xl_parse.c parse_config_data (Xen 4.17).
+ * Where xl only warns about a bad value and then ignores the setting (a list where a single value
+ * belongs, a non-number, += on a number, a bad vif option), dmjail refuses: a config that does not
+ * mean what it says is an error here. Values xl itself rejects are rejected with xl's wording.
+ */
+final class DomainBuilder {
+
+    /** The keys dmjail understands; any other key (except dmjail_*) is warned about. */
+    static final Set<String> KNOWN_KEYS = Set.of(
+            "name", "type", "builder", "memory", "maxmem", "vcpus", "maxvcpus", "uuid", "kernel", "ramdisk",
+            "cmdline", "extra", "root", "disk", "vif", "serial", "boot", "vnc", "sdl", "acpi",
+            "on_poweroff", "on_reboot", "on_crash", "dm_restrict", "device_model_user", "device_model_override",
+            "device_model_version", "device_model_args", "device_model_args_hvm", "device_model_args_pv");
+
+    /** dmjail's own per-domain switches: accepted silently, validated by the toolstack. */
+    static final String DMJAIL_PREFIX = "dmjail_";
+
+    // libxl_uuid_from_string → uuid_parse: 36 chars, dashes at 8/13/18/23, hex elsewhere.
+    private static final Pattern UUID_RE =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    private final XlConfig cfg;
+    private final Path file;
+    private final List<String> warnings = new ArrayList<>();
+
+    private DomainBuilder(XlConfig cfg) {
+        this.cfg = cfg;
+        this.file = cfg.source();
+    }
+
+    static ParsedDomain build(XlConfig cfg) throws ConfigException {
+        DomainBuilder b = new DomainBuilder(cfg);
+        DomainConfig d = b.run();
+        return new ParsedDomain(d, b.warnings, cfg);
+    }
+
+    private DomainConfig run() throws ConfigException {
+        warnUnknownKeys();
+
+        DomainType type = domainType();
+
+        String name = string("name").orElseThrow(() -> err(0, "name", "Domain name must be specified."));
+        UUID uuid = null;
+        Optional<XlSetting> u = cfg.get("uuid");
+        if (u.isPresent()) {
+            String s = string("uuid").orElseThrow();
+            if (!UUID_RE.matcher(s).matches()) throw err(u.get().line(), "uuid", "Failed to parse UUID: " + s);
+            uuid = UUID.fromString(s);
+        }
+
+        // memory/maxmem in MiB (xl: *_memkb = l * 1024); maxmem defaults to memory.
+        Long memory = number("memory", 0, Long.MAX_VALUE / 1024).orElse(null);
+        Long maxmem = number("maxmem", 0, Long.MAX_VALUE / 1024).orElse(memory);
+        Integer vcpus = number("vcpus", 0, Integer.MAX_VALUE).map(Long::intValue).orElse(null);
+        Integer maxVcpus = number("maxvcpus", 0, Integer.MAX_VALUE).map(Long::intValue).orElse(null);
+        if (maxVcpus == null || maxVcpus == 0) maxVcpus = vcpus; // xl: if (max_vcpus == 0) max_vcpus = vcpus
+        if (maxVcpus != null && vcpus != null && maxVcpus < vcpus) {
+            throw err(line("maxvcpus"), "maxvcpus", "maxvcpus < vcpus (" + maxVcpus + " < " + vcpus + ")");
+        }
+
+        ShutdownAction onPoweroff = action("on_poweroff", ShutdownAction.DESTROY);
+        ShutdownAction onReboot = action("on_reboot", ShutdownAction.RESTART);
+        ShutdownAction onCrash = action("on_crash", ShutdownAction.DESTROY);
+
+        String kernel = string("kernel").orElse(null);
+        String ramdisk = string("ramdisk").orElse(null);
+        String root = string("root").orElse(null);
+        String extra = string("extra").orElse(null);
+        String cmdline = cmdline(string("cmdline").orElse(null), root, extra);
+        Boolean acpi = defbool("acpi");
+
+        if (type == DomainType.HVM && kernel != null && Path.of(kernel).getFileName() != null
+                && "hvmloader".equals(Path.of(kernel).getFileName().toString())) {
+            warn(line("kernel"), "kernel", "you seem to be using \"kernel\" directive to override HVM guest firmware."
+                    + " Ignore that. Use \"firmware_override\" instead if you really want a non-default firmware");
+            kernel = null;
+        }
+        if (type != DomainType.HVM && kernel == null) {
+            throw err(0, "kernel", "Neither kernel nor bootloader specified (a " + type.json() + " guest needs kernel=)");
+        }
+
+        List<DiskSpec> disks = disks();
+        List<VifSpec> nics = nics();
+
+        String dmOverride = string("device_model_override").orElse(null);
+        DeviceModelVersion dmVersion = null;
+        Optional<String> v = string("device_model_version");
+        if (v.isPresent()) {
+            dmVersion = DeviceModelVersion.fromXl(v.get());
+            if (dmVersion == null) {
+                throw err(line("device_model_version"), "device_model_version",
+                        "Unknown device_model_version \"" + v.get() + "\" specified");
+            }
+        } else if (dmOverride != null) {
+            warn(line("device_model_override"), "device_model_override",
+                    "device model override given without specific DM version");
+        }
+        String dmUser = string("device_model_user").orElse(null);
+        List<String> dmArgs = stringList("device_model_args");
+        List<String> dmArgsPv = stringList("device_model_args_pv");
+        List<String> dmArgsHvm = stringList("device_model_args_hvm");
+
+        // xl: for PV "vnc" is read as a number (a vfb is added when non-zero), otherwise as defbools.
+        Boolean vnc = defbool("vnc");
+        Boolean sdl = defbool("sdl");
+        Boolean dmRestrict = defbool("dm_restrict");
+
+        List<String> serial = serial();
+        String boot = string("boot").orElse(null);
+
+        return new DomainConfig(name, type, memory, maxmem, vcpus, maxVcpus, uuid, kernel, ramdisk, cmdline, root,
+                extra, disks, nics, serial, cfg.get("serial").map(x -> x.value().isList()).orElse(false), boot, vnc, sdl, acpi, onPoweroff, onReboot, onCrash, dmRestrict, dmUser,
+                dmOverride, dmVersion, dmArgs, dmArgsHvm, dmArgsPv, file);
+    }
+
+    private void warnUnknownKeys() {
+        for (String key : cfg.keys()) {
+            if (KNOWN_KEYS.contains(key) || key.startsWith(DMJAIL_PREFIX)) continue;
+            XlSetting first = cfg.settings().stream().filter(s -> s.key().equals(key)).findFirst().orElseThrow();
+            warn(first.line(), key, "unknown key, ignored (not supported by dmjail)");
+        }
+    }
+
+    /**
+     * type= and the deprecated builder=. xl compares with strncmp(buf, NAME, strlen(buf)), so any
+     * prefix of a name selects it ("h" is hvm, "" is hvm, "p" is pv); builder accepts hvm or generic (pv).
+     */
+    private DomainType domainType() throws ConfigException {
+        DomainType type = null;
+        Optional<String> t = string("type");
+        if (t.isPresent()) {
+            String s = t.get();
+            if ("hvm".startsWith(s)) type = DomainType.HVM;
+            else if ("pv".startsWith(s)) type = DomainType.PV;
+            else if ("pvh".startsWith(s)) type = DomainType.PVH;
+            else throw err(line("type"), "type", "Invalid domain type " + s + ".");
+        }
+        Optional<String> b = string("builder");
+        if (b.isPresent()) {
+            String s = b.get();
+            DomainType bt;
+            if ("hvm".startsWith(s)) bt = DomainType.HVM;
+            else if ("generic".startsWith(s)) bt = DomainType.PV;
+            else throw err(line("builder"), "builder", "Invalid domain type " + s + ".");
+            if (type != null && type != bt) {
+                throw err(line("builder"), "builder", "Contradicting \"builder\" and \"type\" options specified.");
+            }
+            type = bt;
+        }
+        return type == null ? DomainType.PV : type; // x86 default
+    }
+
+    /** xl parse_cmdline: cmdline= wins; else "root=ROOT EXTRA", "root=ROOT" or EXTRA. */
+    private String cmdline(String cmdline, String root, String extra) {
+        if (cmdline != null) {
+            if (root != null || extra != null) {
+                warn(line("cmdline"), "cmdline", "ignoring root= and extra= in favour of cmdline=");
+            }
+            return cmdline;
+        }
+        if (root != null && extra != null) return "root=" + root + " " + extra;
+        if (root != null) return "root=" + root;
+        return extra;
+    }
+
+    private ShutdownAction action(String key, ShutdownAction dflt) throws ConfigException {
+        Optional<String> s = string(key);
+        if (s.isEmpty()) return dflt;
+        ShutdownAction a = ShutdownAction.fromXl(s.get());
+        if (a == null) {
+            throw err(line(key), key, "Unknown " + key + " action \"" + s.get() + "\" specified"
+                    + " (one of destroy, restart, rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)");
+        }
+        return a;
+    }
+
+    private List<DiskSpec> disks() throws ConfigException {
+        List<DiskSpec> out = new ArrayList<>();
+        for (XlValue.Atom item : atomList("disk")) {
+            try {
+                out.add(DiskSpecParser.parse(item.text()));
+            } catch (DiskSpecParser.DiskError e) {
+                throw err(item.line(), "disk", "config parsing error in disk specification: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private List<VifSpec> nics() throws ConfigException {
+        List<VifSpec> out = new ArrayList<>();
+        List<XlValue.Atom> items = atomList("vif");
+        for (int i = 0; i < items.size(); i++) {
+            XlValue.Atom item = items.get(i);
+            List<String> w = new ArrayList<>();
+            try {
+                out.add(VifSpecParser.parse(item.text(), i, w));
+            } catch (VifSpecParser.VifError e) {
+                throw err(item.line(), "vif", e.getMessage() + " in `" + item.text() + "'");
+            }
+            for (String m : w) warn(item.line(), "vif", m);
+        }
+        return out;
+    }
+
+    /** serial= for HVM: a list, or a single string (xl tries the list first, then the atom). */
+    private List<String> serial() throws ConfigException {
+        Optional<XlSetting> s = cfg.get("serial");
+        if (s.isEmpty()) return List.of();
+        if (s.get().value() instanceof XlValue.Atom a) return List.of(a.text());
+        return stringList("serial");
+    }
+
+    // ---- typed access, after libxlu_cfg.c ----
+
+    private int line(String key) {
+        return cfg.get(key).map(XlSetting::line).orElse(0);
+    }
+
+    /** xlu_cfg_get_string: a list here is an error (xl warns and ignores it). */
+    private Optional<String> string(String key) throws ConfigException {
+        Optional<XlSetting> s = cfg.get(key);
+        if (s.isEmpty()) return Optional.empty();
+        if (s.get().value() instanceof XlValue.Atom a) return Optional.of(a.text());
+        throw err(s.get().line(), key, "parameter is a list but should be a single value");
+    }
+
+    /** xlu_cfg_get_long with strtol(…, 0), plus dmjail's range check. */
+    private Optional<Long> number(String key, long min, long max) throws ConfigException {
+        Optional<XlSetting> s = cfg.get(key);
+        if (s.isEmpty()) return Optional.empty();
+        XlSetting set = s.get();
+        if (!(set.value() instanceof XlValue.Atom a)) {
+            throw err(set.line(), key, "parameter is a list but should be a single value");
+        }
+        if (set.append()) throw err(set.line(), key, "can't use += with numbers");
+        CNumbers.Result r = CNumbers.strtol(a.text());
+        if (r.overflow()) {
+            throw err(set.line(), key, "parameter could not be parsed as a number: Numerical result out of range");
+        }
+        if (!r.complete()) throw err(set.line(), key, "parameter `" + a.text() + "' is not a valid number");
+        if (r.value() < min || r.value() > max) {
+            throw err(set.line(), key, "value " + r.value() + " out of range [" + min + ", " + max + "]");
+        }
+        return Optional.of(r.value());
+    }
+
+    /** xlu_cfg_get_defbool: a number, any non-zero value is true. */
+    private Boolean defbool(String key) throws ConfigException {
+        return number(key, Long.MIN_VALUE, Long.MAX_VALUE).map(l -> l != 0).orElse(null);
+    }
+
+    /** A list of strings (device_model_args*, serial): a single value or a nested list is an error. */
+    private List<String> stringList(String key) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        for (XlValue.Atom a : atomList(key)) out.add(a.text());
+        return out;
+    }
+
+    private List<XlValue.Atom> atomList(String key) throws ConfigException {
+        Optional<XlSetting> s = cfg.get(key);
+        if (s.isEmpty()) return List.of();
+        if (!(s.get().value() instanceof XlValue.XlList l)) {
+            throw err(s.get().line(), key, "parameter is a single value but should be a list");
+        }
+        List<XlValue.Atom> out = new ArrayList<>();
+        for (XlValue item : l.items()) {
+            if (!(item instanceof XlValue.Atom a)) {
+                // xl stops reading the list at a nested list, silently dropping the rest
+                throw err(item.line(), key, "nested lists are not allowed here");
+            }
+            out.add(a);
+        }
+        return out;
+    }
+
+    private ConfigException err(int line, String key, String msg) {
+        return new ConfigException(file, line, key, msg + cfg.overrideNote(line));
+    }
+
+    private void warn(int line, String key, String msg) {
+        warnings.add(file + ":" + line + ": " + key + ": " + msg + cfg.overrideNote(line));
+    }
+}

@@ -1,0 +1,48 @@
+package dev.dmjail.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point: reads an xl.cfg file plus command-line overrides ({@code xl create guest.cfg memory=512}),
+ * parses them with the xl grammar and builds the domain. Either a complete result or a
+ * {@link ConfigException}; never a partial result.
+ */
+public final class XlConfigLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(XlConfigLoader.class);
+
+    private XlConfigLoader() { }
+
+    public static ParsedDomain load(Path file, List<String> overrides) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file, 0, null, "unable to open configuration file: No such file or directory");
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, null, "unable to read configuration file: " + e.getMessage());
+        }
+        return parse(file, text, overrides);
+    }
+
+    /** Same as {@link #load} for text already in memory; {@code file} is used in messages. */
+    public static ParsedDomain parse(Path file, String text, List<String> overrides) throws ConfigException {
+        List<String> ovs = overrides == null ? List.of() : overrides;
+        for (String o : ovs) {
+            // xl create takes an argument as an override only if it contains '='
+            if (o.indexOf('=') < 0) {
+                throw new ConfigException(file, 0, null, "command-line override `" + o + "' is not KEY=VALUE");
+            }
+        }
+        XlConfig raw = XlParser.parse(file, text, ovs);
+        ParsedDomain parsed = DomainBuilder.build(raw);
+        for (String w : parsed.warnings()) LOG.warn("{}", w);
+        return parsed;
+    }
+}

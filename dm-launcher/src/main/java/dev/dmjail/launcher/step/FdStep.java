@@ -1,0 +1,147 @@
+package dev.dmjail.launcher.step;
+
+import dev.dmjail.launcher.LaunchException;
+import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.sys.LibC;
+import dev.dmjail.launcher.sys.Sys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Step 1, "fds": opens every {@link FdSpec} while still root and in the host mount namespace.
+ * Every fd is moved (F_DUPFD_CLOEXEC) above the highest target so that each target is a real
+ * dup2() in the child, which clears O_CLOEXEC there; everything else is closed at spawn.
+ */
+public final class FdStep extends Step {
+    private static final int SUN_PATH_MAX = 108;
+    private final List<String> createdSockets = new ArrayList<>();
+
+    public FdStep() {
+        super("fds");
+    }
+
+    @Override
+    public void prepare(LaunchContext ctx) throws LaunchException {
+        Set<Integer> targets = new HashSet<>();
+        for (FdSpec f : ctx.spec.fds()) {
+            if (f.target() < 0) {
+                throw fail(Sys.EBADF, "fd target " + f.target() + " is negative");
+            }
+            if (!targets.add(f.target())) {
+                throw fail(Sys.EINVAL, "fd target " + f.target() + " appears twice");
+            }
+            if (f.kind() == null) {
+                throw fail(Sys.EINVAL, "fd " + f.target() + ": kind missing");
+            }
+            if (f.kind() != FdSpec.Kind.DEV_NULL && (f.path() == null || !f.path().startsWith("/"))) {
+                throw fail(Sys.EINVAL, "fd " + f.target() + ": path must be absolute: " + f.path());
+            }
+            if (f.kind() == FdSpec.Kind.UNIX_LISTEN
+                    && f.path().getBytes(StandardCharsets.UTF_8).length >= SUN_PATH_MAX) {
+                throw fail(Sys.ENAMETOOLONG, "fd " + f.target() + ": socket path too long: " + f.path());
+            }
+        }
+    }
+
+    @Override
+    public void apply(LaunchContext ctx) throws LaunchException {
+        LibC c = Sys.libc();
+        int above = 3;
+        for (FdSpec f : ctx.spec.fds()) {
+            above = Math.max(above, f.target() + 1);
+        }
+        for (FdSpec f : ctx.spec.fds()) {
+            int fd = switch (f.kind()) {
+                case FILE -> openFile(c, f);
+                case DEV_NULL -> openChecked(c, "/dev/null", Sys.O_RDONLY | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0, f);
+                case UNIX_LISTEN -> listen(c, f);
+            };
+            int high = c.fcntl(fd, Sys.F_DUPFD_CLOEXEC, above);
+            int err = Sys.errno();
+            c.close(fd);
+            if (high < 0) {
+                throw fail(err, "fd " + f.target() + ": F_DUPFD_CLOEXEC above " + above);
+            }
+            ctx.openFds.add(new LaunchContext.OpenFd(high, f.target()));
+        }
+    }
+
+    private int openFile(LibC c, FdSpec f) throws LaunchException {
+        int flags = f.write() ? Sys.O_RDWR : (f.append() ? Sys.O_WRONLY : Sys.O_RDONLY);
+        if (f.append()) {
+            flags |= Sys.O_APPEND | Sys.O_CREAT;
+        }
+        return openChecked(c, f.path(), flags | Sys.O_NOFOLLOW | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0640, f);
+    }
+
+    private int openChecked(LibC c, String path, int flags, int mode, FdSpec f) throws LaunchException {
+        int fd = c.open(path, flags, mode);
+        if (fd < 0) {
+            throw fail(Sys.errno(), "fd " + f.target() + ": open " + path);
+        }
+        return fd;
+    }
+
+    private int listen(LibC c, FdSpec f) throws LaunchException {
+        String path = f.path();
+        Path p = Path.of(path);
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if ((mode & Sys.S_IFMT) != Sys.S_IFSOCK) {
+                throw fail(Sys.EEXIST, "fd " + f.target() + ": " + path + " exists and is not a socket");
+            }
+            check(c.unlink(path), "fd " + f.target() + ": unlink stale socket " + path);
+        } catch (NoSuchFileException e) {
+            // nothing stale
+        } catch (IOException e) {
+            throw fail(Sys.EIO, "fd " + f.target() + ": lstat " + path + ": " + e.getMessage());
+        }
+        int fd = c.socket(Sys.AF_UNIX, Sys.SOCK_STREAM | Sys.SOCK_CLOEXEC, 0);
+        check(fd, "fd " + f.target() + ": socket(AF_UNIX)");
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        byte[] addr = new byte[2 + SUN_PATH_MAX];
+        addr[0] = (byte) Sys.AF_UNIX; // sa_family_t, little endian
+        System.arraycopy(name, 0, addr, 2, name.length);
+        int old = c.umask(0177); // the socket file is created 0600
+        int rc = c.bind(fd, addr, 2 + name.length + 1);
+        int err = Sys.errno();
+        c.umask(old);
+        if (rc < 0) {
+            c.close(fd);
+            throw fail(err, "fd " + f.target() + ": bind " + path);
+        }
+        createdSockets.add(path);
+        if (c.chown(path, 0, 0) < 0 || c.chmod(path, 0600) < 0) {
+            err = Sys.errno();
+            c.close(fd);
+            throw fail(err, "fd " + f.target() + ": chown/chmod " + path);
+        }
+        if (c.listen(fd, 16) < 0) {
+            err = Sys.errno();
+            c.close(fd);
+            throw fail(err, "fd " + f.target() + ": listen " + path);
+        }
+        return fd;
+    }
+
+    /** Removes the sockets this step bound (only possible before the pivot). */
+    @Override
+    public void abort(LaunchContext ctx) {
+        if (!ctx.pivoted) {
+            for (String s : createdSockets) {
+                Sys.libc().unlink(s);
+            }
+        }
+        for (LaunchContext.OpenFd o : ctx.openFds) {
+            Sys.libc().close(o.fd());
+        }
+    }
+}

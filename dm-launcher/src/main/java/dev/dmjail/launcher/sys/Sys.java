@@ -1,0 +1,158 @@
+package dev.dmjail.launcher.sys;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.LibraryOption;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * Loads the native bindings once, at start-up, and offers errno/strerror and C-memory helpers.
+ * Linux x86_64 / aarch64 (asm-generic) constants from the kernel and glibc headers.
+ */
+public final class Sys {
+    private Sys() {}
+
+    // open(2)
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200,
+            O_NOCTTY = 0400, O_APPEND = 02000, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000,
+            O_CLOEXEC = 02000000;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    // sockets
+    public static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = O_CLOEXEC;
+    // clone / unshare
+    public static final int CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000,
+            CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000,
+            CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
+    // mount(2)
+    public static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32,
+            MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
+    public static final int MNT_DETACH = 2;
+    public static final long SYS_pivot_root = 155; // x86_64
+    // stat modes
+    public static final int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFCHR = 0020000, S_IFDIR = 0040000;
+    // prctl
+    public static final int PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38,
+            PR_GET_NO_NEW_PRIVS = 39, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_CLEAR_ALL = 4,
+            PR_SET_CHILD_SUBREAPER = 36;
+    public static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+    // posix_spawn
+    public static final short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08,
+            POSIX_SPAWN_SETSID = 0x80;
+    // errno
+    public static final int EPERM = 1, ENOENT = 2, EIO = 5, EBADF = 9, EACCES = 13, EEXIST = 17,
+            ENOTDIR = 20, EINVAL = 22, ENAMETOOLONG = 36, ENOSYS = 38, ENOTSOCK = 88,
+            EOPNOTSUPP = 95;
+
+    private static volatile LibC libc;
+    private static volatile LibSeccomp seccomp;
+    private static volatile Runtime runtime;
+
+    /** Loads libc and libseccomp (jffi extracts and loads its stub here). Idempotent. */
+    public static synchronized void init() {
+        if (libc != null) {
+            return;
+        }
+        LibC c = LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, true).failImmediately()
+                .load("c");
+        runtime = Runtime.getRuntime(c);
+        seccomp = LibraryLoader.create(LibSeccomp.class).option(LibraryOption.SaveError, true)
+                .failImmediately().load("seccomp");
+        libc = c;
+    }
+
+    public static LibC libc() {
+        if (libc == null) {
+            init();
+        }
+        return libc;
+    }
+
+    public static LibSeccomp seccomp() {
+        if (seccomp == null) {
+            init();
+        }
+        return seccomp;
+    }
+
+    public static Runtime runtime() {
+        if (runtime == null) {
+            init();
+        }
+        return runtime;
+    }
+
+    /** errno of the last bound call made on this thread. */
+    public static int errno() {
+        return runtime().getLastError();
+    }
+
+    public static String strerror(int errno) {
+        if (errno <= 0) {
+            return "Success";
+        }
+        try {
+            String s = libc().strerror(errno);
+            return s == null ? "errno " + errno : s;
+        } catch (RuntimeException | LinkageError e) {
+            return "errno " + errno;
+        }
+    }
+
+    /** Zeroed native memory, kept alive by the returned reference. */
+    public static Pointer alloc(int size) {
+        return Memory.allocateDirect(runtime(), size, true);
+    }
+
+    /** A NUL-terminated C string in native memory. */
+    public static Pointer cString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        Pointer p = alloc(b.length + 1);
+        p.put(0, b, 0, b.length);
+        p.putByte(b.length, (byte) 0);
+        return p;
+    }
+
+    /**
+     * A NULL-terminated {@code char *[]}. The strings are referenced from {@code keepAlive} so the
+     * garbage collector cannot free them while the array is in use.
+     */
+    public static Pointer cStringArray(List<String> strings, List<Pointer> keepAlive) {
+        int ptr = runtime().addressSize();
+        Pointer array = alloc((strings.size() + 1) * ptr);
+        for (int i = 0; i < strings.size(); i++) {
+            Pointer s = cString(strings.get(i));
+            keepAlive.add(s);
+            array.putPointer((long) i * ptr, s);
+        }
+        array.putAddress((long) strings.size() * ptr, 0L);
+        keepAlive.add(array);
+        return array;
+    }
+
+    /**
+     * Reads a small /proc or /sys file with ONE read(2) into a large buffer. Do not use
+     * Files.readString for these: it starts with a tiny buffer when the file reports size 0, and
+     * sysctl files (proc_dointvec) answer EOF to any read at a non-zero offset, so
+     * /proc/sys/kernel/cap_last_cap reads as "4" instead of "40".
+     */
+    public static String readProcFile(String path) throws java.io.IOException {
+        try (java.io.FileInputStream in = new java.io.FileInputStream(path)) {
+            byte[] buf = new byte[65536];
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            int n;
+            while ((n = in.read(buf)) > 0) { // seq_file files may need more than one read
+                all.write(buf, 0, n);
+            }
+            return all.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** glibc's makedev(). */
+    public static long makedev(int major, int minor) {
+        long ma = major & 0xffffffffL, mi = minor & 0xffffffffL;
+        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
+    }
+}

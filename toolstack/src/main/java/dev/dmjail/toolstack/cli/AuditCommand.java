@@ -1,0 +1,54 @@
+package dev.dmjail.toolstack.cli;
+
+import dev.dmjail.toolstack.DmjailException;
+import dev.dmjail.toolstack.ExitCodes;
+import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.audit.AuditReport;
+import dev.dmjail.toolstack.state.DomainRecord;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code dmjail audit NAME|DOMID}: planned vs observed, per layer, from /proc. */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        description = "Prove a running domain's confinement from /proc: for every layer, what was planned and what "
+                + "the kernel shows (PASS, FAIL, WEAKENED, UNAVAILABLE). Exits 4 when a planned layer is not in force.")
+public final class AuditCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(paramLabel = "NAME|DOMID")
+    String domain;
+
+    @Option(names = "--json", description = "print the audit as JSON")
+    boolean json;
+
+    @Option(names = {"-a", "--all-checks"}, description = "print every check, not only failed ones")
+    boolean all;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws DmjailException {
+        Privileges.requireRoot("audit");
+        Toolstack ts = main.toolstack();
+        try {
+            DomainRecord r = ts.store().find(domain)
+                    .orElseThrow(() -> new DmjailException(ExitCodes.NOT_FOUND, "audit: no domain " + domain));
+            AuditReport a = ts.manager().audit(r);
+            if (json) {
+                spec.commandLine().getOut().println(CreateCommand.PRETTY.writeValueAsString(a));
+            } else {
+                AuditPrinter.print(spec.commandLine().getOut(), a, all);
+            }
+            return a.passed() ? ExitCodes.OK : ExitCodes.AUDIT_FAILED;
+        } catch (IOException e) {
+            throw new DmjailException(ExitCodes.FAILED, "audit: " + e.getMessage());
+        }
+    }
+}

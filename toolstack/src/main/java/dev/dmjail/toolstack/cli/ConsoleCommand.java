@@ -1,0 +1,66 @@
+package dev.dmjail.toolstack.cli;
+
+import dev.dmjail.toolstack.DmjailException;
+import dev.dmjail.toolstack.ExitCodes;
+import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.state.DomainRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code dmjail console NAME}: the guest's serial output. The device model writes it to a file the
+ * privileged side opened (it cannot reach the host's filesystem itself); this prints it and, with
+ * -f, follows it while the domain exists.
+ */
+@Command(name = "console", mixinStandardHelpOptions = true,
+        description = "Show the domain's serial console output (read-only); -f follows it.")
+public final class ConsoleCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(paramLabel = "NAME|DOMID")
+    String domain;
+
+    @Option(names = {"-f", "--follow"}, description = "keep printing new output until the domain is destroyed")
+    boolean follow;
+
+    @Override
+    public Integer call() throws DmjailException, IOException, InterruptedException {
+        Toolstack ts = main.toolstack();
+        Optional<DomainRecord> r = ts.store().find(domain);
+        String name = r.map(DomainRecord::name).orElse(domain);
+        if (r.isEmpty() && !domain.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+            throw new DmjailException(ExitCodes.NOT_FOUND, "console: no domain " + domain);
+        }
+        Path console = ts.store().paths(name).console();
+        if (!Files.exists(console)) {
+            throw new DmjailException(ExitCodes.NOT_FOUND, "console: no console output for " + domain + " (" + console + ")");
+        }
+        PrintStream out = System.out;
+        try (InputStream in = Files.newInputStream(console)) {
+            byte[] buf = new byte[8192];
+            while (true) {
+                int n = in.read(buf);
+                if (n > 0) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                    continue;
+                }
+                if (!follow || ts.store().read(name).isEmpty()) {
+                    return ExitCodes.OK;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.dmjail.toolstack.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dmjail.config.ConfigException;
+import dev.dmjail.config.LibxlJson;
+import dev.dmjail.config.ParsedDomain;
+import dev.dmjail.config.XlConfigLoader;
+import dev.dmjail.toolstack.DmjailException;
+import dev.dmjail.toolstack.ExitCodes;
+import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.lifecycle.DomainManager;
+import dev.dmjail.toolstack.plan.ConfinementPlan;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code dmjail create [-n] guest.cfg [key=value…]}, as {@code xl create}. */
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = "Create a domain from an xl config and start its device model confined. "
+                + "With -n, print the parsed domain (as xl -N create does) and the confinement plan as JSON, "
+                + "and change nothing.")
+public final class CreateCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CreateCommand.class);
+    static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @ParentCommand
+    Main main;
+
+    @Option(names = {"-n", "--dry-run"}, description = "print the domain and the plan as JSON; touch nothing")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "print the result of a real create as JSON")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "xl domain config file")
+    Path config;
+
+    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "overrides, applied after the file (as xl)")
+    List<String> overrides = new ArrayList<>();
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws DmjailException, IOException {
+        ParsedDomain parsed;
+        try {
+            parsed = XlConfigLoader.load(config, overrides);
+        } catch (ConfigException e) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, e.getMessage());
+        }
+        parsed.warnings().forEach(LOG::warn);
+        Toolstack ts = main.toolstack();
+        PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+            ConfinementPlan plan = ts.planner().plan(parsed, null, false);
+            ObjectNode root = PRETTY.createObjectNode();
+            root.set("domain", LibxlJson.toJson(parsed.domain()));
+            root.set("plan", PRETTY.valueToTree(plan));
+            out.println(PRETTY.writeValueAsString(root));
+            return ExitCodes.OK;
+        }
+        Privileges.requireRoot("create");
+        DomainManager.Created c = ts.manager().create(parsed);
+        c.plan().warnings().stream().filter(w -> !parsed.warnings().contains(w)).forEach(LOG::warn);
+        if (json) {
+            ObjectNode root = PRETTY.createObjectNode();
+            root.put("name", c.record().name());
+            root.put("domid", c.record().domid());
+            root.put("pid", c.record().pid());
+            root.put("uid", c.record().uid());
+            root.put("gid", c.record().gid());
+            root.set("audit", PRETTY.valueToTree(c.audit()));
+            out.println(PRETTY.writeValueAsString(root));
+        } else {
+            out.printf("Created domain %s: domid %d, device model pid %d as %s%n", c.record().name(), c.record().domid(),
+                    c.record().pid(), c.plan().user().describe());
+            AuditPrinter.print(out, c.audit(), false);
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.dmjail.toolstack.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dmjail.toolstack.DmjailException;
+import dev.dmjail.toolstack.ExitCodes;
+import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.state.DomainRecord;
+import dev.dmjail.toolstack.state.DomainState;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code dmjail list}: xl's table plus the device model's uid and pid. */
+@Command(name = "list", mixinStandardHelpOptions = true, description = "List domains (xl list columns, plus UID and PID).")
+public final class ListCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--json", description = "print an array of objects")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** running, or what a create/destroy left behind: "crashed" when the recorded process is gone. */
+    static String state(DomainRecord r) {
+        if (r.state() != DomainState.RUNNING) {
+            return r.state().name().toLowerCase();
+        }
+        ProcessView pv = new ProcessView(r.pid());
+        boolean same = pv.alive() && pv.startTime().map(t -> r.pidStartTime() == null || t.equals(r.pidStartTime())).orElse(false);
+        return same ? "running" : "crashed";
+    }
+
+    @Override
+    public Integer call() throws DmjailException {
+        Toolstack ts = main.toolstack();
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            var records = ts.store().list();
+            if (json) {
+                ArrayNode arr = CreateCommand.PRETTY.createArrayNode();
+                for (DomainRecord r : records) {
+                    ObjectNode o = arr.addObject();
+                    o.put("name", r.name());
+                    o.put("domid", r.domid());
+                    o.put("uid", r.uid());
+                    o.put("gid", r.gid());
+                    o.put("pid", r.pid());
+                    o.put("state", state(r));
+                    o.put("memory_mib", r.memoryMiB());
+                    o.put("vcpus", r.vcpus());
+                    o.put("log", ts.store().paths(r.name()).log().toString());
+                }
+                out.println(CreateCommand.PRETTY.writeValueAsString(arr));
+            } else {
+                out.printf("%-32s %5s %5s %5s %-10s %7s %7s%n", "Name", "ID", "Mem", "VCPUs", "State", "UID", "PID");
+                for (DomainRecord r : records) {
+                    out.printf("%-32s %5d %5d %5d %-10s %7s %7s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(), state(r),
+                            r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new DmjailException(ExitCodes.FAILED, "list: " + e.getMessage());
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.dmjail.toolstack.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.toolstack.host.HostConfigException;
+import dev.dmjail.toolstack.host.HostConfigLoader;
+import dev.dmjail.toolstack.host.HostFacts;
+import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.layer.ConfinementLayer;
+import dev.dmjail.toolstack.layer.LayerStack;
+import dev.dmjail.toolstack.layer.McsAllocator;
+import dev.dmjail.toolstack.layer.SelinuxLayer;
+import dev.dmjail.toolstack.lifecycle.DomainManager;
+import dev.dmjail.toolstack.plan.Planner;
+import dev.dmjail.toolstack.state.DomainRecord;
+import dev.dmjail.toolstack.state.StateStore;
+import dev.dmjail.uidrange.PosixUserDatabase;
+import dev.dmjail.uidrange.UserDatabase;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Wires host policy, host facts, user database, state and layers together for one command. */
+public final class Toolstack {
+
+    private final HostPolicy policy;
+    private final HostFacts facts;
+    private final StateStore store;
+    private final UserDatabase users;
+    private final List<ConfinementLayer> layers;
+    private final Planner planner;
+
+    public Toolstack(HostPolicy policy, HostFacts facts, UserDatabase users) {
+        this.policy = policy;
+        this.facts = facts;
+        this.users = users;
+        this.store = new StateStore(policy.stateDir(), policy.logDir());
+        this.layers = LayerStack.standard(facts, new McsAllocator(this::mcsInUse));
+        this.planner = new Planner(policy, facts, users, layers, store);
+    }
+
+    public static Toolstack forHost(Path hostConfig, boolean explicit) throws HostConfigException {
+        return new Toolstack(HostConfigLoader.load(hostConfig, explicit), HostFacts.detect(), new PosixUserDatabase());
+    }
+
+    public HostPolicy policy() { return policy; }
+    public HostFacts facts() { return facts; }
+    public StateStore store() { return store; }
+    public Planner planner() { return planner; }
+    public List<ConfinementLayer> layers() { return layers; }
+    public UserDatabase users() { return users; }
+
+    public DomainManager manager() { return new DomainManager(policy, planner, store, users); }
+
+    /** MCS pairs of the domains that exist now, read from their stored plans. */
+    private Map<String, int[]> mcsInUse() {
+        Map<String, int[]> out = new HashMap<>();
+        try {
+            for (DomainRecord r : store.list()) {
+                var se = r.plan().path("layers");
+                for (var l : se) {
+                    if (l.path("layer").asText().equals(SelinuxLayer.NAME) && l.path("settings").has("c1")) {
+                        out.put(r.name(), new int[] {l.path("settings").path("c1").asInt(), l.path("settings").path("c2").asInt()});
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // no state yet
+        }
+        return out;
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+}

@@ -1,0 +1,221 @@
+package dev.dmjail.toolstack.host;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.commons.configuration2.PropertiesConfiguration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+
+/**
+ * Reads the host config ({@code key = value} lines, {@code #} comments, lists comma-separated) with
+ * commons-configuration2 and turns it into a {@link HostPolicy}. Every key must be known and every
+ * value well-formed: otherwise one error naming file, line and key. A missing default file means
+ * built-in defaults; a missing file given explicitly is an error.
+ */
+public final class HostConfigLoader {
+
+    public static final Path DEFAULT_PATH = Path.of("/etc/dmjail/dmjail.conf");
+
+    private HostConfigLoader() {}
+
+    public static HostPolicy load(Path file, boolean explicit) throws HostConfigException {
+        if (!Files.exists(file)) {
+            if (explicit) {
+                throw new HostConfigException(file + ":0: host config not found");
+            }
+            return HostPolicy.defaults();
+        }
+        PropertiesConfiguration props = new PropertiesConfiguration();
+        List<String> lines;
+        try (Reader r = Files.newBufferedReader(file)) {
+            props.read(r);
+            lines = Files.readAllLines(file);
+        } catch (IOException | ConfigurationException e) {
+            throw new HostConfigException(file + ":0: cannot read host config: " + e.getMessage());
+        }
+        Values v = new Values(file, lines, props);
+        HostPolicy d = HostPolicy.defaults();
+        HostPolicy p = new HostPolicy(
+                v.path("qemu_binary", d.qemuBinary()),
+                v.oneOf("backend", d.backend(), "qemu", "xen"),
+                v.oneOf("accel", d.accel(), "auto", "kvm", "tcg"),
+                v.string("range_base_user", d.rangeBaseUser()),
+                v.string("shared_user", d.sharedUser()),
+                v.string("reaper_user", d.reaperUser()),
+                v.bool("allow_root_fallback", d.allowRootFallback()),
+                v.oneOf("security_driver", d.securityDriver(), "selinux", "none"),
+                Set.copyOf(v.subsetOf("namespaces", d.namespaces(), HostPolicy.ALL_NAMESPACES)),
+                v.bool("seccomp_sandbox", d.seccompSandbox()),
+                v.bool("launcher_seccomp", d.launcherSeccomp()),
+                v.bool("private_root", d.privateRoot()),
+                List.copyOf(v.subsetOf("cgroup_controllers", d.cgroupControllers(),
+                        List.of("memory", "pids", "devices", "cpu"))),
+                v.list("cgroup_device_acl", d.cgroupDeviceAcl()),
+                v.number("rlimit_fsize_kib", d.rlimitFsizeBytes() / 1024, 1, 1L << 40) * 1024,
+                v.number("rlimit_nofile", d.rlimitNofile(), 64, 1 << 20),
+                v.number("memory_overhead_mib", d.memoryOverheadMiB(), 32, 1 << 20),
+                v.number("pids_max", d.pidsMax(), 16, 1 << 22),
+                v.number("tmpfs_kib", d.tmpfsBytes() / 1024, 64, 1 << 24) * 1024,
+                v.path("state_dir", d.stateDir()),
+                v.path("log_dir", d.logDir()),
+                (int) v.number("log_rotate_keep", d.logRotateKeep(), 0, 100),
+                v.bool("require_confined", d.requireConfined()),
+                v.number("qmp_timeout_ms", d.qmpTimeoutMillis(), 100, 600_000));
+        v.rejectUnknown();
+        return p;
+    }
+
+    /** Typed access that remembers which keys were consumed and where each key sits. */
+    private static final class Values {
+        private final Path file;
+        private final List<String> lines;
+        private final PropertiesConfiguration props;
+        private final Set<String> known = new LinkedHashSet<>();
+
+        Values(Path file, List<String> lines, PropertiesConfiguration props) {
+            this.file = file;
+            this.lines = lines;
+            this.props = props;
+        }
+
+        private String raw(String key) throws HostConfigException {
+            known.add(key);
+            if (!props.containsKey(key)) {
+                return null;
+            }
+            List<Object> all = props.getList(key);
+            if (all.size() > 1) {
+                throw error(key, "set more than once");
+            }
+            String s = props.getString(key).trim();
+            if (s.length() >= 2 && (s.startsWith("\"") && s.endsWith("\"") || s.startsWith("'") && s.endsWith("'"))) {
+                s = s.substring(1, s.length() - 1);
+            }
+            return s;
+        }
+
+        String string(String key, String dflt) throws HostConfigException {
+            String s = raw(key);
+            if (s == null) {
+                return dflt;
+            }
+            if (s.isEmpty()) {
+                throw error(key, "empty value");
+            }
+            return s;
+        }
+
+        Path path(String key, Path dflt) throws HostConfigException {
+            String s = raw(key);
+            if (s == null) {
+                return dflt;
+            }
+            if (!s.startsWith("/")) {
+                throw error(key, "expected an absolute path, got '" + s + "'");
+            }
+            return Path.of(s);
+        }
+
+        boolean bool(String key, boolean dflt) throws HostConfigException {
+            String s = raw(key);
+            if (s == null) {
+                return dflt;
+            }
+            switch (s.toLowerCase(Locale.ROOT)) {
+                case "1", "yes", "true", "on": return true;
+                case "0", "no", "false", "off": return false;
+                default: throw error(key, "expected 0 or 1, got '" + s + "'");
+            }
+        }
+
+        long number(String key, long dflt, long min, long max) throws HostConfigException {
+            String s = raw(key);
+            if (s == null) {
+                return dflt;
+            }
+            long n;
+            try {
+                n = Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw error(key, "expected a number, got '" + s + "'");
+            }
+            if (n < min || n > max) {
+                throw error(key, "value " + n + " out of range [" + min + ", " + max + "]");
+            }
+            return n;
+        }
+
+        String oneOf(String key, String dflt, String... allowed) throws HostConfigException {
+            String s = raw(key);
+            if (s == null) {
+                return dflt;
+            }
+            for (String a : allowed) {
+                if (a.equals(s)) {
+                    return s;
+                }
+            }
+            throw error(key, "expected one of " + String.join(", ", allowed) + ", got '" + s + "'");
+        }
+
+        List<String> list(String key, List<String> dflt) throws HostConfigException {
+            String s = raw(key);
+            if (s == null) {
+                return dflt;
+            }
+            List<String> out = new ArrayList<>();
+            for (String part : s.split(",")) {
+                String t = part.trim();
+                if (t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2) {
+                    t = t.substring(1, t.length() - 1);
+                }
+                if (!t.isEmpty()) {
+                    out.add(t);
+                }
+            }
+            return out;
+        }
+
+        List<String> subsetOf(String key, java.util.Collection<String> dflt, List<String> allowed)
+                throws HostConfigException {
+            List<String> l = list(key, List.copyOf(dflt));
+            for (String x : l) {
+                if (!allowed.contains(x)) {
+                    throw error(key, "unknown item '" + x + "' (allowed: " + String.join(", ", allowed) + ")");
+                }
+            }
+            return l;
+        }
+
+        void rejectUnknown() throws HostConfigException {
+            for (Iterator<String> it = props.getKeys(); it.hasNext(); ) {
+                String k = it.next();
+                if (!known.contains(k)) {
+                    throw error(k, "unknown key (see docs/dmjail.conf.example)");
+                }
+            }
+        }
+
+        private HostConfigException error(String key, String msg) {
+            return new HostConfigException(file + ":" + lineOf(key) + ": " + key + ": " + msg);
+        }
+
+        private int lineOf(String key) {
+            Pattern p = Pattern.compile("^\\s*" + Pattern.quote(key) + "\\s*[=:\\s]");
+            for (int i = 0; i < lines.size(); i++) {
+                if (p.matcher(lines.get(i)).find()) {
+                    return i + 1;
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.dmjail.toolstack.host;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Host-wide policy, read from {@code /etc/dmjail/dmjail.conf} (see {@link HostConfigLoader} and
+ * {@code docs/dmjail.conf.example}). In the spirit of libvirt's qemu.conf and Xen's xl.conf: which
+ * device model, which users, which layers are on, and whether domains may weaken them.
+ */
+public record HostPolicy(
+        Path qemuBinary,
+        String backend,
+        String accel,
+        String rangeBaseUser,
+        String sharedUser,
+        String reaperUser,
+        boolean allowRootFallback,
+        String securityDriver,
+        Set<String> namespaces,
+        boolean seccompSandbox,
+        boolean launcherSeccomp,
+        boolean privateRoot,
+        List<String> cgroupControllers,
+        List<String> cgroupDeviceAcl,
+        long rlimitFsizeBytes,
+        long rlimitNofile,
+        long memoryOverheadMiB,
+        long pidsMax,
+        long tmpfsBytes,
+        Path stateDir,
+        Path logDir,
+        int logRotateKeep,
+        boolean requireConfined,
+        long qmpTimeoutMillis) {
+
+    public static final List<String> ALL_NAMESPACES = List.of("mount", "ipc", "uts", "net", "pid");
+
+    public static HostPolicy defaults() {
+        return new HostPolicy(
+                Path.of("/usr/bin/qemu-system-x86_64"),
+                "qemu",
+                "auto",
+                "xen-qemuuser-range-base",
+                "xen-qemuuser-shared",
+                "dmjail-reaper",
+                false,
+                "selinux",
+                Set.copyOf(ALL_NAMESPACES),
+                true,
+                true,
+                true,
+                List.of("memory", "pids", "devices", "cpu"),
+                List.of("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/kvm"),
+                256 * 1024,
+                1024,
+                384,
+                128,
+                16L * 1024 * 1024,
+                Path.of("/run/dmjail"),
+                Path.of("/var/log/dmjail"),
+                10,
+                false,
+                10_000);
+    }
+}

@@ -1,0 +1,315 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.toolstack.host.CgroupLayout;
+import dev.dmjail.toolstack.plan.Effective;
+import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.proc.ProcessView;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One cgroup per domain, named {@code dmjail/NAME} in every hierarchy it uses: memory, pids, cpu
+ * and the device allow-list on v1 (devices.deny "a" then devices.allow), the same limits on v2,
+ * plus the cgroup2 group on hybrid hosts (process tracking and cgroup.kill, Linux 5.14+). The
+ * launcher joins every group before it does anything else, so all the device model's allocations
+ * are charged to the domain. Destroy kills every task in the groups and removes them.
+ *
+ * <p>v2-only hosts: v2 has no devices interface file; the allow-list there is a BPF program of type
+ * BPF_PROG_TYPE_CGROUP_DEVICE (what libvirt's vircgroupv2devices.c attaches). dmjail does not load
+ * one yet, so on a v2-only host the device allow-list is reported UNAVAILABLE in the plan and the
+ * audit — the private /dev of the filesystem layer still holds only the allow-listed nodes.
+ */
+public final class CgroupLayer implements ConfinementLayer {
+
+    public static final String NAME = "cgroup";
+    static final String PARENT = "dmjail";
+
+    /** One group: hierarchy version, mount-relative path, absolute directory. */
+    public record Group(String version, String controllers, String relPath, String dir) {}
+
+    public record Settings(String mode, List<Group> groups, long memoryBytes, long pidsMax,
+                           List<String> deviceAllow, String deviceAclVia) {}
+
+    private final CgroupLayout layout;
+
+    public CgroupLayer(CgroupLayout layout) { this.layout = layout; }
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public LayerPlan plan(PlanContext ctx) throws PlanException {
+        if (!ctx.switches().on("cgroup")) {
+            return LayerPlan.weakened(NAME, "dmjail_cgroup=0 in the domain config", null);
+        }
+        if (layout.mode() == CgroupLayout.Mode.NONE) {
+            return LayerPlan.unavailable(NAME, "no cgroup hierarchy is mounted on this host");
+        }
+        List<String> ctrls = ctx.policy().cgroupControllers();
+        String rel = PARENT + "/" + ctx.domain().name();
+        List<Group> groups = new ArrayList<>();
+        Set<Path> seen = new LinkedHashSet<>();
+        List<String> missing = new ArrayList<>();
+        for (String c : ctrls) {
+            Path mount = layout.v1().get(c);
+            if (mount != null) {
+                if (seen.add(mount)) {
+                    groups.add(new Group("v1", c, rel, mount.resolve(rel).toString()));
+                }
+            } else if (layout.v2Mount() == null || !(layout.v2Controllers().contains(c) || c.equals("devices"))) {
+                missing.add(c);
+            }
+        }
+        if (layout.v2Mount() != null) {
+            List<String> v2c = ctrls.stream().filter(c -> !layout.v1().containsKey(c) && layout.v2Controllers().contains(c)).toList();
+            groups.add(new Group("v2", String.join(",", v2c), rel, layout.v2Mount().resolve(rel).toString()));
+        }
+        long mem = (Effective.memoryMiB(ctx.domain()) + ctx.policy().memoryOverheadMiB()) * 1024 * 1024;
+        List<String> allow = new ArrayList<>();
+        for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
+            allow.add("c " + n.major() + ":" + n.minor() + " rwm");
+        }
+        boolean devicesV1 = layout.v1().containsKey("devices") && ctrls.contains("devices");
+        String via = devicesV1 ? "v1 devices.allow" : null;
+        Settings s = new Settings(layout.mode().name(), groups, mem, ctx.policy().pidsMax(), allow, via);
+        List<String> weak = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            weak.add("controllers not available on this host: " + String.join(", ", missing));
+        }
+        if (!devicesV1) {
+            weak.add(ctrls.contains("devices") ? "device allow-list: v2 BPF device programs are not implemented yet"
+                    : "device allow-list off (host config cgroup_controllers)");
+        }
+        return weak.isEmpty() ? LayerPlan.enforced(NAME, s) : LayerPlan.weakened(NAME, String.join("; ", weak), s);
+    }
+
+    @Override
+    public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (!plan.active()) {
+            return;
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        for (Group g : s.groups()) {
+            Path dir = Path.of(g.dir());
+            try {
+                Path parent = dir.getParent();
+                if (!Files.isDirectory(parent)) {
+                    try {
+                        Files.createDirectory(parent);
+                    } catch (java.nio.file.FileAlreadyExistsException raced) {
+                        // another create made it
+                    }
+                }
+                if (g.version().equals("v2") && !g.controllers().isEmpty()) {
+                    enableV2Controllers(parent, g.controllers());
+                }
+                Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw new LayerException(NAME, "mkdir", dir + " already exists (a domain of this name is running "
+                        + "or was not cleaned up: run dmjail destroy " + rt.name() + ")");
+            } catch (IOException e) {
+                throw new LayerException(NAME, "mkdir", dir + ": " + e.getMessage(), e);
+            }
+            List<String> ctrls = List.of(g.controllers().split(","));
+            if (g.version().equals("v1")) {
+                Path cgroupMount = dir.getParent().getParent();
+                for (String c : controllersAt(cgroupMount, ctrls)) {
+                    applyV1(c, dir, s);
+                }
+            } else {
+                for (String c : ctrls) {
+                    applyV2(c, dir, s);
+                }
+            }
+        }
+    }
+
+    /** Controllers co-mounted at one v1 mount point (e.g. "cpu,cpuacct"); we set those we manage. */
+    private List<String> controllersAt(Path mount, List<String> planned) {
+        List<String> out = new ArrayList<>();
+        for (var e : layout.v1().entrySet()) {
+            if (e.getValue().equals(mount)) {
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
+    private void applyV1(String controller, Path dir, Settings s) throws LayerException {
+        switch (controller) {
+            case "memory" -> write(dir, "memory.limit_in_bytes", Long.toString(s.memoryBytes()));
+            case "pids" -> write(dir, "pids.max", Long.toString(s.pidsMax()));
+            case "devices" -> {
+                if (s.deviceAclVia() != null) {
+                    write(dir, "devices.deny", "a");
+                    for (String a : s.deviceAllow()) {
+                        write(dir, "devices.allow", a);
+                    }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void applyV2(String controller, Path dir, Settings s) throws LayerException {
+        switch (controller) {
+            case "memory" -> {
+                write(dir, "memory.max", Long.toString(s.memoryBytes()));
+                write(dir, "memory.swap.max", "0");
+            }
+            case "pids" -> write(dir, "pids.max", Long.toString(s.pidsMax()));
+            default -> { }
+        }
+    }
+
+    private static void enableV2Controllers(Path parent, String controllers) throws LayerException {
+        // A v2 controller is usable in a child only when enabled in the parent's subtree_control,
+        // all the way from the root (Documentation/admin-guide/cgroup-v2.rst, "top-down constraint").
+        StringBuilder sb = new StringBuilder();
+        for (String c : controllers.split(",")) {
+            sb.append('+').append(c).append(' ');
+        }
+        for (Path p : List.of(parent.getParent(), parent)) {
+            write(p, "cgroup.subtree_control", sb.toString().trim());
+        }
+    }
+
+    private static void write(Path dir, String file, String value) throws LayerException {
+        try {
+            Files.writeString(dir.resolve(file), value);
+        } catch (IOException e) {
+            throw new LayerException(NAME, "write " + file, dir.resolve(file) + " <- " + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
+        if (!plan.active()) {
+            return;
+        }
+        for (Group g : plan.settingsAs(Settings.class).groups()) {
+            spec.cgroupProcs(Path.of(g.dir(), "cgroup.procs").toString());
+        }
+    }
+
+    @Override
+    public LayerVerdict verify(LayerPlan plan, ProcessView view) {
+        List<Check> checks = new ArrayList<>();
+        if (!plan.active()) {
+            checks.add(new Check("cgroup", "none (weakened)", String.join(" | ", view.cgroups()), true));
+            return LayerVerdict.of(plan, checks);
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        List<String> lines = view.cgroups();
+        for (Group g : s.groups()) {
+            String want = "/" + g.relPath();
+            boolean in = lines.stream().anyMatch(l -> {
+                String[] f = l.split(":", 3);
+                boolean hierarchy = g.version().equals("v2") ? f[1].isEmpty() : List.of(f[1].split(",")).contains(g.controllers());
+                return hierarchy && f[2].equals(want);
+            });
+            checks.add(new Check("member of " + g.version() + " " + (g.controllers().isEmpty() ? "" : g.controllers() + " ")
+                    + "cgroup", want, String.join(" | ", lines), in));
+            Path dir = Path.of(g.dir());
+            if (g.version().equals("v1")) {
+                for (String c : controllersAt(dir.getParent().getParent(), List.of())) {
+                    switch (c) {
+                        case "memory" -> checks.add(file(dir, "memory.limit_in_bytes", Long.toString(s.memoryBytes())));
+                        case "pids" -> checks.add(file(dir, "pids.max", Long.toString(s.pidsMax())));
+                        case "devices" -> {
+                            if (s.deviceAclVia() != null) {
+                                checks.add(deviceList(dir, s.deviceAllow()));
+                            }
+                        }
+                        default -> { }
+                    }
+                }
+            } else {
+                for (String c : g.controllers().isEmpty() ? List.<String>of() : List.of(g.controllers().split(","))) {
+                    if (c.equals("memory")) {
+                        checks.add(file(dir, "memory.max", Long.toString(s.memoryBytes())));
+                    } else if (c.equals("pids")) {
+                        checks.add(file(dir, "pids.max", Long.toString(s.pidsMax())));
+                    }
+                }
+            }
+        }
+        return LayerVerdict.of(plan, checks);
+    }
+
+    private static Check file(Path dir, String name, String want) {
+        String got;
+        try {
+            got = Files.readString(dir.resolve(name)).trim();
+        } catch (IOException e) {
+            got = "unreadable: " + e.getMessage();
+        }
+        return new Check(name, want, got, want.equals(got));
+    }
+
+    private static Check deviceList(Path dir, List<String> allow) {
+        Set<String> got = new LinkedHashSet<>();
+        try {
+            got.addAll(Files.readAllLines(dir.resolve("devices.list")));
+        } catch (IOException e) {
+            got.add("unreadable");
+        }
+        Set<String> want = new LinkedHashSet<>(allow);
+        return new Check("devices.list", String.join(", ", want), String.join(", ", got), got.equals(want));
+    }
+
+    @Override
+    public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (!plan.active()) {
+            return;
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        CgroupKiller.killAll(s.groups());
+        List<String> failures = new ArrayList<>();
+        for (Group g : s.groups()) {
+            Path dir = Path.of(g.dir());
+            try {
+                rmdirWithRetry(dir);
+                try {
+                    Files.delete(dir.getParent());
+                } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException busy) {
+                    // other domains still use the parent, or it is gone already
+                } catch (IOException busy) {
+                    // EBUSY for a parent with live children is reported as a generic FileSystemException
+                }
+            } catch (IOException e) {
+                failures.add(dir + ": " + e.getMessage());
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new LayerException(NAME, "rmdir", String.join("; ", failures));
+        }
+    }
+
+    /** rmdir fails with EBUSY until the last task's exit is accounted; a killed QEMU takes a moment. */
+    private static void rmdirWithRetry(Path dir) throws IOException {
+        for (int i = 0; ; i++) {
+            try {
+                Files.deleteIfExists(dir);
+                return;
+            } catch (IOException e) {
+                if (i >= 100) {
+                    throw e;
+                }
+                CgroupKiller.killAll(List.of(new Group("", "", "", dir.toString())));
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+}

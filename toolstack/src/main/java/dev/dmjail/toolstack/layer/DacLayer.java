@@ -1,0 +1,82 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
+import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.uidrange.ResolvedUser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * DAC: the device model's own uid and gid, no supplementary groups, empty capability sets
+ * (bounding and ambient cleared by the launcher, effective/permitted by the kernel on the
+ * setresuid away from 0), and no_new_privs. libxl gets the uid from -runas; Firecracker's jailer
+ * from --uid/--gid; we switch before exec so QEMU can keep its full -sandbox deny set.
+ */
+public final class DacLayer implements ConfinementLayer {
+
+    public static final String NAME = "dac";
+
+    /** Settings as planned; uid/gid null in a dry run of a range user (base + domid). */
+    public record Settings(Integer uid, Integer gid, String user, String source, boolean killByUid,
+                           List<Integer> supplementaryGroups, boolean clearCapabilities, boolean noNewPrivs,
+                           Integer rangeBaseUid, Integer rangeBaseGid) {}
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public LayerPlan plan(PlanContext ctx) {
+        ResolvedUser u = ctx.user();
+        if (!ctx.switches().on("dac")) {
+            return LayerPlan.weakened(NAME, "dmjail_dac=0 in the domain config: the device model runs as root", null);
+        }
+        if (u.source() == ResolvedUser.Source.ROOT) {
+            return LayerPlan.weakened(NAME, u.dacInForce() ? "root" : "the device model runs as root ("
+                    + (ctx.domain().dmRestrict() == Boolean.TRUE ? "host policy allow_root_fallback" : "dm_restrict=0, legacy")
+                    + ")", null);
+        }
+        return LayerPlan.enforced(NAME, new Settings(u.uid(), u.gid(), u.userName(), u.source().name(), u.killByUid(),
+                List.of(), true, true, u.rangeBaseUid(), u.rangeBaseGid()));
+    }
+
+    @Override
+    public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
+        if (!plan.active()) {
+            return;
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        spec.identity(new IdentitySpec(s.uid(), s.gid(), s.clearCapabilities(), s.noNewPrivs()));
+    }
+
+    @Override
+    public LayerVerdict verify(LayerPlan plan, ProcessView view) {
+        List<Check> checks = new ArrayList<>();
+        Map<Integer, Map<String, String>> threads = view.threadStatuses();
+        if (threads.isEmpty()) {
+            return LayerVerdict.of(plan, List.of(new Check("process", "running", "gone", false)));
+        }
+        if (!plan.active()) {
+            String uid = threads.values().iterator().next().get("Uid");
+            checks.add(new Check("uid", "root (weakened)", uid, true));
+            return LayerVerdict.of(plan, checks);
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        String wantUid = s.uid() + "\t" + s.uid() + "\t" + s.uid() + "\t" + s.uid();
+        String wantGid = s.gid() + "\t" + s.gid() + "\t" + s.gid() + "\t" + s.gid();
+        for (var e : threads.entrySet()) {
+            Map<String, String> st = e.getValue();
+            String t = "thread " + e.getKey() + ": ";
+            checks.add(new Check(t + "Uid (real, effective, saved, fs)", wantUid, st.get("Uid"), wantUid.equals(st.get("Uid"))));
+            checks.add(new Check(t + "Gid", wantGid, st.get("Gid"), wantGid.equals(st.get("Gid"))));
+            checks.add(new Check(t + "Groups", "", st.getOrDefault("Groups", ""), st.getOrDefault("Groups", "").isEmpty()));
+            for (String cap : List.of("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")) {
+                String v = st.get(cap);
+                checks.add(new Check(t + cap, "0000000000000000", v, v != null && v.matches("0+")));
+            }
+            checks.add(new Check(t + "NoNewPrivs", "1", st.get("NoNewPrivs"), "1".equals(st.get("NoNewPrivs"))));
+        }
+        return LayerVerdict.of(plan, checks);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
+import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.proc.ProcessView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The device model starts with exactly the fds planned for it (the launcher dup2()s them into place
+ * and closes everything else at spawn, as Firecracker's jailer does with close_range) and exactly
+ * the planned environment. It also carries the device model's argv, so the launcher's exec comes
+ * from this layer's section.
+ */
+public final class FdEnvLayer implements ConfinementLayer {
+
+    public static final String NAME = "fds-env";
+
+    public record Settings(List<FdSpec> fds, Map<String, String> env, String binary, List<String> argv) {}
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public LayerPlan plan(PlanContext ctx) {
+        return LayerPlan.enforced(NAME, new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv()));
+    }
+
+    @Override
+    public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
+        Settings s = plan.settingsAs(Settings.class);
+        s.fds().forEach(spec::fd);
+        spec.exec(new ExecSpec(s.binary(), s.argv(), s.env(), "/"));
+    }
+
+    @Override
+    public LayerVerdict verify(LayerPlan plan, ProcessView view) {
+        Settings s = plan.settingsAs(Settings.class);
+        List<Check> checks = new ArrayList<>();
+        List<String> wantEnv = new ArrayList<>();
+        s.env().forEach((k, v) -> wantEnv.add(k + "=" + v));
+        List<String> env = view.environ();
+        checks.add(new Check("environment", String.join(" ", new TreeSet<>(wantEnv)), String.join(" ", new TreeSet<>(env)),
+                new TreeSet<>(wantEnv).equals(new TreeSet<>(env))));
+        Set<String> allowedPaths = new TreeSet<>();
+        for (FdSpec f : s.fds()) {
+            if (f.path() != null) {
+                allowedPaths.add(f.path());
+            }
+        }
+        allowedPaths.add("/dev/null");
+        Map<Integer, String> fds = view.fds();
+        for (FdSpec f : s.fds()) {
+            // stdio keeps its number; QEMU moves -add-fd fds into its fdsets (F_DUPFD_CLOEXEC, then
+            // close: softmmu/vl.c parse_add_fd), so the others are checked by what they point to.
+            boolean ok;
+            String got;
+            if (f.target() <= 2) {
+                got = fds.get(f.target());
+                ok = got != null && (f.kind() == FdSpec.Kind.DEV_NULL ? got.equals("/dev/null") : got.equals(f.path()));
+            } else if (f.kind() == FdSpec.Kind.UNIX_LISTEN) {
+                got = fds.get(f.target());
+                ok = got != null && got.startsWith("socket:");
+            } else {
+                ok = fds.containsValue(f.path());
+                got = ok ? "open" : "not open";
+            }
+            checks.add(new Check("fd " + f.target(), f.kind() + (f.path() == null ? "" : " " + f.path()),
+                    got == null ? "closed" : got, ok));
+        }
+        List<String> stray = new ArrayList<>();
+        for (var e : fds.entrySet()) {
+            String t = e.getValue();
+            boolean internal = t.startsWith("socket:") || t.startsWith("pipe:") || t.startsWith("anon_inode:")
+                    || t.startsWith("/dev/") || t.startsWith("/tmp/") || t.startsWith("/memfd:");
+            if (!internal && !allowedPaths.contains(t)) {
+                stray.add(e.getKey() + " -> " + t);
+            }
+        }
+        checks.add(new Check("no fd to an unplanned host path", "none", stray.isEmpty() ? "none" : String.join(", ", stray),
+                stray.isEmpty()));
+        return LayerVerdict.of(plan, checks);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
+import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
+import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.plan.RootContents;
+import dev.dmjail.toolstack.proc.ProcessView;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * A per-domain root that holds only what the device model needs, read-only: its binary, the shared
+ * libraries its ELF headers name (resolved like ld.so, not guessed), its firmware/ROM/module
+ * directories, a private /dev with the allow-listed nodes, and a small writable /tmp owned by the
+ * device-model uid. The launcher builds it on a tmpfs inside its private mount namespace and
+ * pivot_root()s into it with the old root detached (Firecracker's jailer does the same), so the
+ * host never sees these mounts and nothing is left to unmount on destroy. A statically linked
+ * device model gets just itself.
+ */
+public final class FilesystemLayer implements ConfinementLayer {
+
+    public static final String NAME = "filesystem";
+
+    public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
+                           List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes) {}
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public LayerPlan plan(PlanContext ctx) throws PlanException {
+        if (!ctx.switches().on("root")) {
+            return LayerPlan.weakened(NAME, "dmjail_root=0 in the domain config: the device model sees the host's filesystem", null);
+        }
+        if (!ctx.policy().privateRoot()) {
+            return LayerPlan.weakened(NAME, "host config private_root=0", null);
+        }
+        if (!ctx.switches().on("ns_mount") || !ctx.policy().namespaces().contains("mount")) {
+            return LayerPlan.weakened(NAME, "needs the mount namespace, which is switched off", null);
+        }
+        RootContents rc;
+        try {
+            rc = RootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs());
+        } catch (IOException e) {
+            throw new PlanException("filesystem: cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());
+        }
+        List<DeviceNode> devs = new ArrayList<>();
+        for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
+            devs.add(new DeviceNode(n.name(), n.major(), n.minor(), n.mode()));
+        }
+        return LayerPlan.enforced(NAME, new Settings(ctx.paths().rootMount().toString(), rc.binds(), rc.symlinks(),
+                devs, List.of("/tmp"), ctx.policy().tmpfsBytes()));
+    }
+
+    @Override
+    public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (!plan.active()) {
+            return;
+        }
+        Path mp = Path.of(plan.settingsAs(Settings.class).mountPoint());
+        try {
+            Files.createDirectories(mp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new LayerException(NAME, "mkdir", mp + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
+        if (!plan.active()) {
+            return;
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        spec.root(new RootSpec(s.mountPoint(), s.readOnlyBinds(), s.symlinks(), s.devices(), s.writableDirs(), s.tmpfsBytes()));
+    }
+
+    @Override
+    public LayerVerdict verify(LayerPlan plan, ProcessView view) {
+        List<Check> checks = new ArrayList<>();
+        String rootMount = view.mountinfo().stream().filter(l -> l.split(" ")[4].equals("/")).findFirst().orElse("");
+        if (!plan.active()) {
+            checks.add(new Check("root", "host root (weakened)", rootMount, true));
+            return LayerVerdict.of(plan, checks);
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        boolean hostRoot = sameInode(Path.of("/proc", Integer.toString(view.pid()), "root"), Path.of("/"));
+        checks.add(new Check("root is not the host's", "private root", hostRoot ? "host root" : "private root", !hostRoot));
+        String[] f = rootMount.isEmpty() ? new String[0] : rootMount.split(" - ", 2)[0].split(" ");
+        boolean ro = f.length > 5 && List.of(f[5].split(",")).contains("ro");
+        checks.add(new Check("/ mounted read-only", "ro", f.length > 5 ? f[5] : "?", ro));
+        TreeSet<String> wantTop = new TreeSet<>();
+        for (String p : s.readOnlyBinds()) {
+            wantTop.add(Path.of(p).getName(0).toString());
+        }
+        for (String p : s.symlinks().keySet()) {
+            wantTop.add(Path.of(p).getName(0).toString());
+        }
+        wantTop.add("dev");
+        for (String w : s.writableDirs()) {
+            wantTop.add(Path.of(w).getName(0).toString());
+        }
+        TreeSet<String> top = new TreeSet<>(view.listRoot("/"));
+        checks.add(new Check("top-level entries of its root", String.join(" ", wantTop), String.join(" ", top), top.equals(wantTop)));
+        TreeSet<String> wantDev = new TreeSet<>();
+        s.devices().forEach(d -> wantDev.add(d.name()));
+        TreeSet<String> dev = new TreeSet<>(view.listRoot("/dev"));
+        checks.add(new Check("/dev allow-list", String.join(" ", wantDev), String.join(" ", dev), dev.equals(wantDev)));
+        List<String> writable = new ArrayList<>();
+        for (String l : view.mountinfo()) {
+            String[] a = l.split(" - ", 2)[0].split(" ");
+            if (!List.of(a[5].split(",")).contains("ro") && !s.writableDirs().contains(a[4])) {
+                writable.add(a[4]);
+            }
+        }
+        checks.add(new Check("writable mounts", String.join(" ", s.writableDirs()), writable.isEmpty() ? "none besides them"
+                : String.join(" ", writable), writable.isEmpty()));
+        return LayerVerdict.of(plan, checks);
+    }
+
+    private static boolean sameInode(Path a, Path b) {
+        try {
+            return Files.getAttribute(a, "unix:ino").equals(Files.getAttribute(b, "unix:ino"))
+                    && Files.getAttribute(a, "unix:dev").equals(Files.getAttribute(b, "unix:dev"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (!plan.active()) {
+            return;
+        }
+        Path mp = Path.of(plan.settingsAs(Settings.class).mountPoint());
+        try {
+            Files.deleteIfExists(mp);
+        } catch (IOException e) {
+            throw new LayerException(NAME, "rmdir", mp + ": " + e.getMessage(), e);
+        }
+    }
+}

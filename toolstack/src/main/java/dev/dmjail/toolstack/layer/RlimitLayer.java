@@ -1,0 +1,78 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
+import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.proc.ProcessView;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resource limits, libxl's set (libxl__local_dm_preexec_restrict): no core dumps, message queues,
+ * file locks or locked memory, and a file-size cap of 256 KiB so a compromised QEMU cannot fill a
+ * host filesystem. RLIMIT_FSIZE also caps writes to the guest's file-backed disks (the kernel
+ * checks the write offset: generic_write_check_limits), so dmjail raises the cap to the size of the
+ * largest writable file-backed disk of the domain, which can then not grow past its size.
+ * Soft = hard: the device model cannot raise them back (no CAP_SYS_RESOURCE).
+ */
+public final class RlimitLayer implements ConfinementLayer {
+
+    public static final String NAME = "rlimits";
+
+    /** RLIMIT name → label in /proc/PID/limits. */
+    static final Map<String, String> LABELS = Map.of(
+            "FSIZE", "Max file size", "CORE", "Max core file size", "MSGQUEUE", "Max msgqueue size",
+            "LOCKS", "Max file locks", "MEMLOCK", "Max locked memory", "NOFILE", "Max open files");
+
+    public record Settings(Map<String, Long> limits, String fsizeReason) {}
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public LayerPlan plan(PlanContext ctx) {
+        if (!ctx.switches().on("rlimits")) {
+            return LayerPlan.weakened(NAME, "dmjail_rlimits=0 in the domain config", null);
+        }
+        long fsize = ctx.policy().rlimitFsizeBytes();
+        String why = "host config rlimit_fsize_kib";
+        long disk = ctx.dm().largestWritableImageBytes();
+        if (disk > fsize) {
+            fsize = disk;
+            why = "raised to the largest writable file-backed disk (" + disk + " bytes)";
+        }
+        Map<String, Long> l = new LinkedHashMap<>();
+        l.put("FSIZE", fsize);
+        l.put("CORE", 0L);
+        l.put("MSGQUEUE", 0L);
+        l.put("LOCKS", 0L);
+        l.put("MEMLOCK", 0L);
+        l.put("NOFILE", ctx.policy().rlimitNofile());
+        return LayerPlan.enforced(NAME, new Settings(l, why));
+    }
+
+    @Override
+    public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
+        if (!plan.active()) {
+            return;
+        }
+        plan.settingsAs(Settings.class).limits().forEach((k, v) -> spec.rlimit(new RlimitSpec(k, v, v)));
+    }
+
+    @Override
+    public LayerVerdict verify(LayerPlan plan, ProcessView view) {
+        List<Check> checks = new ArrayList<>();
+        if (!plan.active()) {
+            checks.add(new Check("Max file size", "host default (weakened)",
+                    view.limit("Max file size").map(a -> a[0] + "/" + a[1]).orElse("?"), true));
+            return LayerVerdict.of(plan, checks);
+        }
+        plan.settingsAs(Settings.class).limits().forEach((k, v) -> {
+            String label = LABELS.get(k);
+            String got = view.limit(label).map(a -> a[0] + "/" + a[1]).orElse("?");
+            checks.add(new Check(label, v + "/" + v, got, got.equals(v + "/" + v)));
+        });
+        return LayerVerdict.of(plan, checks);
+    }
+}

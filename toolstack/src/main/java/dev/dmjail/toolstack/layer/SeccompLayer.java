@@ -1,0 +1,99 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
+import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.proc.ProcessView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Two seccomp filters: QEMU's own {@code -sandbox} deny set (added to the argv by the device-model
+ * planner) and a filter the launcher installs before the spawn for syscalls QEMU never needs. Some
+ * of these (user namespaces via clone/unshare, io_uring, userfaultfd, perf_event_open, keyrings)
+ * are open to any unprivileged user on a stock kernel, so this filter is the only layer that stops
+ * them. clone3 is answered ENOSYS because seccomp cannot read its flags (they are in a struct in
+ * memory); glibc then falls back to clone, whose flags the filter can check.
+ */
+public final class SeccompLayer implements ConfinementLayer {
+
+    public static final String NAME = "seccomp";
+
+    static final List<String> DENY_EPERM = List.of(
+            "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+            "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+            "bpf", "perf_event_open", "keyctl", "add_key", "request_key",
+            "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+            "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+            "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "mount_setattr",
+            "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "reboot", "acct",
+            "quotactl", "syslog", "lookup_dcookie", "settimeofday", "clock_settime", "adjtimex",
+            "personality", "uselib", "vhangup", "iopl", "ioperm");
+    static final List<String> DENY_ENOSYS = List.of("clone3");
+
+    public record Settings(String qemuSandbox, boolean launcherFilter, List<String> denyEperm,
+                           List<String> denyEnosys, boolean denyCloneNamespaceFlags, int minFilters) {}
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public LayerPlan plan(PlanContext ctx) {
+        boolean dom = ctx.switches().on("seccomp");
+        boolean qemu = dom && ctx.policy().seccompSandbox();
+        boolean launcher = dom && ctx.policy().launcherSeccomp();
+        String sandbox = null;
+        if (qemu) {
+            int i = ctx.dm().argv().indexOf("-sandbox");
+            sandbox = i >= 0 ? ctx.dm().argv().get(i + 1) : null;
+        }
+        Settings s = new Settings(sandbox, launcher, launcher ? DENY_EPERM : List.of(),
+                launcher ? DENY_ENOSYS : List.of(), launcher, (launcher ? 1 : 0) + (sandbox != null ? 1 : 0));
+        if (!dom) {
+            return LayerPlan.weakened(NAME, "dmjail_seccomp=0 in the domain config", null);
+        }
+        if (!qemu || !launcher) {
+            return LayerPlan.weakened(NAME, (!qemu ? "QEMU -sandbox off (host config seccomp_sandbox=0) " : "")
+                    + (!launcher ? "launcher filter off (host config launcher_seccomp=0)" : ""), s);
+        }
+        return LayerPlan.enforced(NAME, s);
+    }
+
+    /** Whether the device-model planner must add QEMU's -sandbox (decided before the argv exists). */
+    public static boolean wantsQemuSandbox(DomainSwitches sw, boolean hostSeccompSandbox) {
+        return sw.on("seccomp") && hostSeccompSandbox;
+    }
+
+    @Override
+    public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
+        if (!plan.active()) {
+            return;
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        if (s.launcherFilter()) {
+            spec.seccomp(new SeccompSpec(s.denyEperm(), s.denyEnosys(), s.denyCloneNamespaceFlags()));
+        }
+    }
+
+    @Override
+    public LayerVerdict verify(LayerPlan plan, ProcessView view) {
+        List<Check> checks = new ArrayList<>();
+        Map<Integer, Map<String, String>> threads = view.threadStatuses();
+        int min = plan.active() ? plan.settingsAs(Settings.class).minFilters() : 0;
+        for (var e : threads.entrySet()) {
+            String mode = e.getValue().get("Seccomp");
+            String filters = e.getValue().getOrDefault("Seccomp_filters", "?");
+            if (min == 0) {
+                checks.add(new Check("thread " + e.getKey() + ": Seccomp", "off (weakened)", mode, true));
+                continue;
+            }
+            checks.add(new Check("thread " + e.getKey() + ": Seccomp mode", "2 (filter)", mode, "2".equals(mode)));
+            boolean enough = filters.matches("\\d+") && Integer.parseInt(filters) >= min;
+            checks.add(new Check("thread " + e.getKey() + ": Seccomp_filters", ">= " + min, filters, enough));
+        }
+        if (threads.isEmpty()) {
+            checks.add(new Check("process", "running", "gone", false));
+        }
+        return LayerVerdict.of(plan, checks);
+    }
+}

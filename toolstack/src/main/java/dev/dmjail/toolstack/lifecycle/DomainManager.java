@@ -1,0 +1,259 @@
+package dev.dmjail.toolstack.lifecycle;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.config.ParsedDomain;
+import dev.dmjail.launcher.spec.LaunchSpec;
+import dev.dmjail.toolstack.DmjailException;
+import dev.dmjail.toolstack.audit.AuditReport;
+import dev.dmjail.toolstack.audit.Auditor;
+import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.layer.ConfinementLayer;
+import dev.dmjail.toolstack.layer.DacLayer;
+import dev.dmjail.toolstack.layer.DomainRuntime;
+import dev.dmjail.toolstack.layer.LaunchSpecBuilder;
+import dev.dmjail.toolstack.layer.LayerException;
+import dev.dmjail.toolstack.layer.LayerPlan;
+import dev.dmjail.toolstack.plan.ConfinementPlan;
+import dev.dmjail.toolstack.plan.Effective;
+import dev.dmjail.toolstack.plan.PlanFailure;
+import dev.dmjail.toolstack.plan.Planner;
+import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.qmp.QmpClient;
+import dev.dmjail.toolstack.state.DomainPaths;
+import dev.dmjail.toolstack.state.DomainRecord;
+import dev.dmjail.toolstack.state.DomainState;
+import dev.dmjail.toolstack.state.StateStore;
+import dev.dmjail.uidrange.PasswdEntry;
+import dev.dmjail.uidrange.UserDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The domain lifecycle: create (allocate, plan, prepare, launch, wait for QMP, verify), destroy
+ * (stop, kill by cgroup and by uid, release in reverse, forget) — each step recorded in the state
+ * file first, so that destroy finishes whatever a killed toolstack left half done.
+ */
+public final class DomainManager {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DomainManager.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final HostPolicy policy;
+    private final Planner planner;
+    private final StateStore store;
+    private final UserDatabase users;
+    private final List<ConfinementLayer> layers;
+
+    public DomainManager(HostPolicy policy, Planner planner, StateStore store, UserDatabase users) {
+        this.policy = policy;
+        this.planner = planner;
+        this.store = store;
+        this.users = users;
+        this.layers = planner.layers();
+    }
+
+    /** A created domain and the audit that proved it. */
+    public record Created(DomainRecord record, ConfinementPlan plan, AuditReport audit) {}
+
+    public Created create(ParsedDomain parsed) throws DmjailException, IOException {
+        String name = parsed.domain().name();
+        // 1. Under the host lock: the name is free, the lowest domid, the plan, the state file.
+        DomainRecord rec = store.<DomainRecord, DmjailException>locked(() -> {
+            Optional<DomainRecord> existing = store.read(name);
+            if (existing.isPresent()) {
+                throw new CreateFailure("domain " + name + " already exists (domid " + existing.get().domid()
+                        + ", state " + existing.get().state() + "); destroy it first");
+            }
+            int domid = store.lowestFreeDomid();
+            ConfinementPlan plan = planner.plan(parsed, domid, true);
+            refuseLiveUid(plan);
+            DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
+                    plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()), parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan));
+            store.write(r);
+            return r;
+        });
+        ConfinementPlan plan = planOf(rec);
+        DomainPaths paths = store.paths(name);
+        DomainRuntime rt = new DomainRuntime(name, rec.domid(), paths);
+        try {
+            // 2. Logs: rotate, as xl does for qemu-dm-NAME.log.
+            Files.createDirectories(paths.log().getParent());
+            LogRotation.rotate(paths.log(), policy.logRotateKeep());
+            LogRotation.rotate(paths.console(), policy.logRotateKeep());
+            // 3. Prepare the host, layer by layer.
+            for (ConfinementLayer l : layers) {
+                l.prepareHost(plan.layer(l.name()), rt);
+            }
+            // 4. Launch.
+            LaunchSpecBuilder spec = new LaunchSpecBuilder(name);
+            for (ConfinementLayer l : layers) {
+                l.contribute(plan.layer(l.name()), rt, spec);
+            }
+            LaunchSpec ls = spec.build();
+            LauncherClient.Result res = LauncherClient.launch(ls, 30_000);
+            if (!res.ok()) {
+                throw new CreateFailure("dm-launcher failed at step " + res.step() + ": " + res.message());
+            }
+            long start = new ProcessView(res.pid()).startTime().orElse(0L);
+            rec = rec.withPid(res.pid(), start);
+            store.write(rec);
+            // 5. Wait until QMP answers (bounded), watching that the device model is still alive.
+            waitForQmp(rec, paths);
+            rec = rec.withState(DomainState.RUNNING);
+            store.write(rec);
+            // 6. Verify from /proc.
+            AuditReport audit = new Auditor(layers).audit(rec, plan);
+            if (!audit.passed()) {
+                throw new CreateFailure("the audit found a planned layer not in force: " + failedLayers(audit)
+                        + " (run with -v for details)");
+            }
+            return new Created(rec, plan, audit);
+        } catch (CreateFailure | IOException | LayerException | RuntimeException e) {
+            String msg = e.getMessage();
+            try {
+                destroy(rec);
+            } catch (IOException | RuntimeException cleanup) {
+                msg += "; cleanup also failed: " + cleanup.getMessage();
+            }
+            if (e instanceof CreateFailure) {
+                throw new CreateFailure(msg);
+            }
+            throw new CreateFailure("create " + name + ": " + msg);
+        }
+    }
+
+    private static String failedLayers(AuditReport a) {
+        List<String> out = new ArrayList<>();
+        for (AuditReport.Entry e : a.layers()) {
+            if (e.result() == dev.dmjail.toolstack.layer.LayerVerdict.Result.FAIL) {
+                for (var c : e.checks()) {
+                    if (!c.ok()) {
+                        out.add(e.layer() + ": " + c.what() + " planned " + c.planned() + ", observed " + c.observed());
+                        break;
+                    }
+                }
+            }
+        }
+        return String.join("; ", out);
+    }
+
+    /**
+     * A uid from the range must not own live processes before its domain starts: a leftover from a
+     * killed toolstack would otherwise share the new guest's uid.
+     */
+    private void refuseLiveUid(ConfinementPlan plan) throws CreateFailure {
+        Integer uid = plan.user().uid();
+        if (uid == null || uid == 0 || !plan.user().killByUid()) {
+            return;
+        }
+        List<Long> pids = ProcessScan.liveProcessesOfUid(uid);
+        if (!pids.isEmpty()) {
+            throw new CreateFailure("uid " + uid + " still owns live processes " + pids
+                    + " (a device model left behind?); run dmjail destroy on the old domain or kill them");
+        }
+    }
+
+    private void waitForQmp(DomainRecord rec, DomainPaths paths) throws CreateFailure {
+        long deadline = System.nanoTime() + policy.qmpTimeoutMillis() * 1_000_000L;
+        ProcessView pv = new ProcessView(rec.pid());
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!pv.alive()) {
+                throw new CreateFailure("the device model exited during start-up; see " + paths.log()
+                        + LogTail.lastLines(paths.log(), 3));
+            }
+            try (QmpClient q = QmpClient.connect(paths.qmpSocket(), Math.min(deadline, System.nanoTime() + 1_000_000_000L))) {
+                q.execute("query-status", deadline);
+                return;
+            } catch (IOException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new CreateFailure("the device model did not answer QMP within " + policy.qmpTimeoutMillis() + " ms ("
+                + (last == null ? "timeout" : last.getMessage()) + "); see " + paths.log());
+    }
+
+    public ConfinementPlan planOf(DomainRecord r) throws IOException {
+        return JSON.treeToValue(r.plan(), ConfinementPlan.class);
+    }
+
+    public AuditReport audit(DomainRecord r) throws IOException {
+        return new Auditor(layers).audit(r, planOf(r));
+    }
+
+    /** Destroys by name or domid; false when no such domain exists (nothing to do). */
+    public boolean destroy(String nameOrId) throws IOException {
+        Optional<DomainRecord> r = store.find(nameOrId);
+        if (r.isEmpty()) {
+            return false;
+        }
+        destroy(r.get());
+        return true;
+    }
+
+    /**
+     * Stops the device model (QMP quit, SIGTERM, SIGKILL), kills everything of its uid and its
+     * cgroup, releases every layer in reverse and removes the state. Safe at any state.
+     */
+    public void destroy(DomainRecord rec) throws IOException {
+        if (rec.state() != DomainState.DESTROYING) {
+            rec = rec.withState(DomainState.DESTROYING);
+            store.write(rec);
+        }
+        ConfinementPlan plan = planOf(rec);
+        DomainPaths paths = store.paths(rec.name());
+        DeviceModelStopper.stop(rec, paths);
+        LayerPlan dac = plan.layer(DacLayer.NAME);
+        if (dac.active()) {
+            DacLayer.Settings s = dac.settingsAs(DacLayer.Settings.class);
+            if (s.killByUid() && s.uid() != null && s.uid() != 0) {
+                UidReaper.killAll(s.uid(), reaperUid(s));
+            }
+        }
+        List<String> failures = new ArrayList<>();
+        DomainRuntime rt = new DomainRuntime(rec.name(), rec.domid(), paths);
+        List<ConfinementLayer> reversed = new ArrayList<>(layers);
+        java.util.Collections.reverse(reversed);
+        for (ConfinementLayer l : reversed) {
+            try {
+                l.release(plan.layer(l.name()), rt);
+            } catch (LayerException | RuntimeException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        Files.deleteIfExists(paths.qmpSocket());
+        if (!failures.isEmpty()) {
+            throw new IOException("destroy " + rec.name() + ": " + String.join("; ", failures)
+                    + " (state kept; run destroy again)");
+        }
+        store.remove(rec.name());
+    }
+
+    /** libxl: the reaper is xen-qemuuser-reaper if it exists, else the range base uid (never a dm uid). */
+    private int reaperUid(DacLayer.Settings s) {
+        Optional<PasswdEntry> reaper = users.byName(policy.reaperUser());
+        if (reaper.isPresent() && reaper.get().uid() != 0) {
+            return reaper.get().uid();
+        }
+        if (s.rangeBaseUid() != null) {
+            return s.rangeBaseUid();
+        }
+        return 65534;
+    }
+
+    public StateStore store() { return store; }
+}

@@ -1,0 +1,29 @@
+package dev.dmjail.toolstack.plan;
+
+import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The device model as the launcher will start it: binary, argv, environment and the fds the
+ * privileged side opens for it (disks, log, QMP, console), plus facts the layers plan from.
+ *
+ * @param backend        "qemu" (QEMU runs the whole guest, TCG or KVM) or "xen" (QEMU as Xen device model)
+ * @param accel          "kvm" or "tcg" (qemu backend), "xen" (xen backend)
+ * @param usesKvm        /dev/kvm must be in the /dev allow-list and the cgroup ACL
+ * @param firmwareDirs   directories QEMU reads ROMs/BIOS/keymaps/modules from (read-only in the root)
+ * @param largestWritableImageBytes size of the largest writable file-backed disk (RLIMIT_FSIZE floor)
+ * @param warnings       things the admin should know (passthrough args naming host paths, ignored keys)
+ */
+public record DeviceModelPlan(
+        String binary,
+        String backend,
+        String accel,
+        boolean usesKvm,
+        List<String> argv,
+        Map<String, String> env,
+        List<FdSpec> fds,
+        List<String> firmwareDirs,
+        long largestWritableImageBytes,
+        List<String> warnings) {
+}

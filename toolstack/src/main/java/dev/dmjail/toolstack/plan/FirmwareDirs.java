@@ -1,0 +1,69 @@
+package dev.dmjail.toolstack.plan;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Directories a QEMU binary reads at start-up before any guest code runs: its data dir
+ * (BINDIR/../share/qemu: option ROMs, kvmvapic, keymaps), the directories symlinks there point to,
+ * Debian's extra firmware dirs (SeaBIOS, iPXE ROMs; QEMU looks them up as BINDIR/../share/seabios
+ * and /usr/lib/ipxe/qemu), and its accelerator modules (BINDIR/../lib/x86_64-linux-gnu/qemu,
+ * accel-tcg-*.so is loaded on demand in Debian's build). Only directories that exist are listed.
+ * A device_model_override outside /usr/bin gets none of these: it gets only itself and its libraries.
+ */
+final class FirmwareDirs {
+    private FirmwareDirs() {}
+
+    static List<String> forBinary(String binary) {
+        Path bin = Path.of(binary).toAbsolutePath().normalize();
+        if (!bin.getFileName().toString().startsWith("qemu-system-")) {
+            return List.of();
+        }
+        Path prefix = bin.getParent().getParent();
+        Set<Path> dirs = new LinkedHashSet<>();
+        Path data = prefix.resolve("share/qemu");
+        dirs.add(data);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(data)) {
+            for (Path p : ds) {
+                if (Files.isSymbolicLink(p)) {
+                    Path t = p.toRealPath().getParent();
+                    if (!t.startsWith(data)) {
+                        dirs.add(t);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // no data dir: nothing to add
+        }
+        dirs.add(prefix.resolve("share/seabios"));
+        dirs.add(prefix.resolve("lib/ipxe/qemu"));
+        dirs.add(Path.of("/usr/lib/ipxe/qemu"));
+        List<String> out = new ArrayList<>();
+        for (Path d : dirs) {
+            if (Files.isDirectory(d)) {
+                out.add(d.toString());
+            }
+        }
+        return out;
+    }
+
+    /** Accelerator modules (accel-*.so) QEMU may dlopen; each needs its libraries in the root too. */
+    static List<Path> modules(String binary) {
+        Path bin = Path.of(binary).toAbsolutePath().normalize();
+        Path dir = bin.getParent().getParent().resolve("lib/x86_64-linux-gnu/qemu");
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "accel-*.so")) {
+            ds.forEach(out::add);
+        } catch (IOException e) {
+            // none
+        }
+        out.sort(null);
+        return out;
+    }
+}

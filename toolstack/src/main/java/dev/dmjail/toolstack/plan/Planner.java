@@ -1,0 +1,122 @@
+package dev.dmjail.toolstack.plan;
+
+import dev.dmjail.config.DomainConfig;
+import dev.dmjail.config.ParsedDomain;
+import dev.dmjail.config.XlSetting;
+import dev.dmjail.toolstack.host.HostFacts;
+import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.layer.ConfinementLayer;
+import dev.dmjail.toolstack.layer.DomainSwitches;
+import dev.dmjail.toolstack.layer.LayerPlan;
+import dev.dmjail.toolstack.layer.PlanContext;
+import dev.dmjail.toolstack.layer.PlanException;
+import dev.dmjail.toolstack.layer.SeccompLayer;
+import dev.dmjail.toolstack.state.DomainPaths;
+import dev.dmjail.toolstack.state.StateStore;
+import dev.dmjail.uidrange.DeviceModelUserResolver;
+import dev.dmjail.uidrange.ResolvedUser;
+import dev.dmjail.uidrange.UserDatabase;
+import dev.dmjail.uidrange.UserResolutionException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a parsed domain into a {@link ConfinementPlan}: resolves the device-model user, builds the
+ * QEMU command, and asks every layer for its plan. Pure apart from reading the user database and
+ * stat()ing disk images: the dry run calls exactly this and changes nothing on the host.
+ */
+public final class Planner {
+
+    private final HostPolicy policy;
+    private final HostFacts facts;
+    private final UserDatabase users;
+    private final List<ConfinementLayer> layers;
+    private final StateStore store;
+
+    public Planner(HostPolicy policy, HostFacts facts, UserDatabase users, List<ConfinementLayer> layers, StateStore store) {
+        this.policy = policy;
+        this.facts = facts;
+        this.users = users;
+        this.layers = layers;
+        this.store = store;
+    }
+
+    /**
+     * @param domid  the allocated domid, or null for a dry run
+     * @param strict create: disks must exist; dry run: problems become warnings
+     */
+    public ConfinementPlan plan(ParsedDomain parsed, Integer domid, boolean strict) throws PlanFailure {
+        DomainConfig d = parsed.domain();
+        Path file = d.source();
+        if (!StateStore.isSafeName(d.name())) {
+            throw new PlanFailure(where(parsed, "name") + "name: dmjail needs a name of letters, digits, '_', '.' "
+                    + "and '-' (at most 64, not starting with a symbol): it names the domain's cgroup, state and log files");
+        }
+        DomainSwitches sw;
+        try {
+            sw = DomainSwitches.from(parsed.raw(), file);
+        } catch (DomainSwitches.SwitchException e) {
+            throw new PlanFailure(e.getMessage());
+        }
+        boolean dmRestrict = Boolean.TRUE.equals(d.dmRestrict());
+        if (policy.requireConfined()) {
+            var weak = sw.firstWeakening();
+            if (weak != null) {
+                throw new PlanFailure(file + ":" + weak.getValue() + ": " + weak.getKey()
+                        + ": host policy require_confined=1 forbids switching a layer off");
+            }
+            if (!dmRestrict) {
+                throw new PlanFailure(where(parsed, "dm_restrict") + "dm_restrict: host policy require_confined=1 "
+                        + "needs dm_restrict=1");
+            }
+        }
+        ResolvedUser user;
+        try {
+            user = new DeviceModelUserResolver(users, policy.allowRootFallback())
+                    .resolve(domid, dmRestrict, d.deviceModelUser());
+        } catch (UserResolutionException e) {
+            String key = d.deviceModelUser() != null ? "device_model_user" : "dm_restrict";
+            throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
+        }
+        if (policy.requireConfined() && !user.dacInForce()) {
+            throw new PlanFailure(where(parsed, "dm_restrict") + "dm_restrict: host policy require_confined=1 "
+                    + "forbids running the device model as root");
+        }
+        List<String> warnings = new ArrayList<>(parsed.warnings());
+        warnings.addAll(user.warnings());
+        DomainPaths paths = store.paths(d.name());
+        DeviceModelPlan dm;
+        try {
+            int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
+            List<ResolvedDisk> disks = new DiskResolver().resolve(d.disks(), diskLine, strict, warnings);
+            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks,
+                    SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()));
+        } catch (PlanningException e) {
+            throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
+        }
+        warnings.addAll(dm.warnings());
+        PlanContext ctx = new PlanContext(d, user, domid, policy, facts, sw, paths, dm);
+        List<LayerPlan> plans = new ArrayList<>();
+        for (ConfinementLayer l : layers) {
+            try {
+                plans.add(l.plan(ctx));
+            } catch (PlanException e) {
+                throw new PlanFailure(file + ":0: " + l.name() + ": " + e.getMessage());
+            }
+        }
+        return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),
+                List.copyOf(warnings), new ConfinementPlan.Paths(paths.stateFile().toString(),
+                        paths.qmpSocket().toString(), paths.log().toString(), paths.console().toString()));
+    }
+
+    private static String where(ParsedDomain parsed, String key) {
+        int line = parsed.raw().get(key).map(XlSetting::line).orElse(0);
+        return parsed.domain().source() + ":" + line + ": ";
+    }
+
+    public List<ConfinementLayer> layers() { return layers; }
+
+    public HostPolicy policy() { return policy; }
+
+}

@@ -1,0 +1,16 @@
+package dev.dmjail.toolstack.plan;
+
+/**
+ * A disk after resolution on the host.
+ *
+ * @param vdev       the guest device name (hda, xvda, sdb ...)
+ * @param hostPath   canonical host path the launcher opens (null: empty cdrom drive)
+ * @param qemuFormat QEMU's format name (raw, qcow2, vpc, qed)
+ * @param writable   opened read-write
+ * @param cdrom      emulated as a CD-ROM
+ * @param ideIndex   0..3 for IDE (hd[a-d], xvd[a-d] as Xen emulates them), -1 for virtio-blk
+ * @param sizeBytes  size of a regular file (0 for block devices / absent)
+ * @param line       line of the disk setting in the config, for errors
+ */
+public record ResolvedDisk(String vdev, String hostPath, String qemuFormat, boolean writable, boolean cdrom,
+                           int ideIndex, long sizeBytes, int line) {}

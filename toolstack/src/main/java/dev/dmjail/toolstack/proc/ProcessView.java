@@ -1,0 +1,179 @@
+package dev.dmjail.toolstack.proc;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The kernel's own view of one running process and all its threads, read from /proc. The audit
+ * trusts nothing else: every PASS it prints comes from a file read here.
+ */
+public final class ProcessView {
+
+    private final Path proc;
+    private final int pid;
+
+    public ProcessView(int pid) { this(Path.of("/proc"), pid); }
+
+    public ProcessView(Path procRoot, int pid) {
+        this.proc = procRoot.resolve(Integer.toString(pid));
+        this.pid = pid;
+    }
+
+    public int pid() { return pid; }
+
+    public boolean alive() {
+        return status().map(s -> !s.getOrDefault("State", "").startsWith("Z")).orElse(false);
+    }
+
+    /** /proc/PID/status as key → value (values trimmed). Empty when the process is gone. */
+    public Optional<Map<String, String>> status() {
+        return readStatus(proc.resolve("status"));
+    }
+
+    /** status of every thread (/proc/PID/task/TID/status). */
+    public Map<Integer, Map<String, String>> threadStatuses() {
+        Map<Integer, Map<String, String>> out = new LinkedHashMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve("task"))) {
+            for (Path t : ds) {
+                readStatus(t.resolve("status")).ifPresent(s -> out.put(Integer.parseInt(t.getFileName().toString()), s));
+            }
+        } catch (IOException e) {
+            // gone: empty map
+        }
+        return out;
+    }
+
+    private static Optional<Map<String, String>> readStatus(Path file) {
+        try {
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(file)) {
+                int c = line.indexOf(':');
+                if (c > 0) {
+                    m.put(line.substring(0, c), line.substring(c + 1).trim());
+                }
+            }
+            return Optional.of(m);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Namespace link target, e.g. "mnt:[4026531841]", or empty. */
+    public Optional<String> namespace(String ns) {
+        return readLink(proc.resolve("ns").resolve(ns));
+    }
+
+    /** /proc/PID/cgroup lines. */
+    public List<String> cgroups() { return lines("cgroup"); }
+
+    /** /proc/PID/mountinfo lines (the mounts as the process sees them). */
+    public List<String> mountinfo() { return lines("mountinfo"); }
+
+    /** /proc/PID/limits lines. */
+    public List<String> limits() { return lines("limits"); }
+
+    /** Soft and hard limit of one resource from /proc/PID/limits ("Max file size"), -1 = unlimited. */
+    public Optional<long[]> limit(String label) {
+        for (String l : limits()) {
+            if (l.startsWith(label + " ")) {
+                String[] f = l.substring(label.length()).trim().split("\\s+");
+                return Optional.of(new long[] {parseLimit(f[0]), parseLimit(f[1])});
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static long parseLimit(String s) { return s.equals("unlimited") ? -1 : Long.parseLong(s); }
+
+    /** fd number → link target. */
+    public Map<Integer, String> fds() {
+        Map<Integer, String> out = new LinkedHashMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve("fd"))) {
+            for (Path f : ds) {
+                readLink(f).ifPresent(t -> out.put(Integer.parseInt(f.getFileName().toString()), t));
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return out;
+    }
+
+    /** The process's environment, exactly as the kernel holds it. */
+    public List<String> environ() {
+        try {
+            String s = new String(Files.readAllBytes(proc.resolve("environ")), StandardCharsets.UTF_8);
+            List<String> out = new ArrayList<>();
+            for (String e : s.split("\0")) {
+                if (!e.isEmpty()) {
+                    out.add(e);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** The SELinux (or other LSM) label, /proc/PID/attr/current; empty when no LSM answers. */
+    public Optional<String> lsmLabel() {
+        try {
+            String s = new String(Files.readAllBytes(proc.resolve("attr/current")), StandardCharsets.UTF_8).trim();
+            return s.isEmpty() ? Optional.empty() : Optional.of(s.replace("\0", ""));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Entries of a directory as the process sees it through /proc/PID/root. */
+    public List<String> listRoot(String dirInsideRoot) {
+        List<String> out = new ArrayList<>();
+        Path d = proc.resolve("root").resolve(dirInsideRoot.startsWith("/") ? dirInsideRoot.substring(1) : dirInsideRoot);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
+            for (Path p : ds) {
+                out.add(p.getFileName().toString());
+            }
+        } catch (IOException e) {
+            // not visible
+        }
+        out.sort(String::compareTo);
+        return out;
+    }
+
+    /** Field 22 of /proc/PID/stat: start time in clock ticks, to tell a reused pid apart. */
+    public Optional<Long> startTime() {
+        try {
+            String s = Files.readString(proc.resolve("stat"));
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            return Optional.of(Long.parseLong(f[19]));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private List<String> lines(String name) {
+        try {
+            return Files.readAllLines(proc.resolve(name));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static Optional<String> readLink(Path p) {
+        try {
+            return Optional.of(Files.readSymbolicLink(p).toString());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

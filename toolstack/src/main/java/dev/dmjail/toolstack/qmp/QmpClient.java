@@ -1,0 +1,104 @@
+package dev.dmjail.toolstack.qmp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A minimal QMP client (docs/interop/qmp-spec.txt): read the greeting, negotiate capabilities, send
+ * commands, skip asynchronous events. Every read has a deadline, so a device model that accepted
+ * the connection but hangs cannot hang the toolstack.
+ */
+public final class QmpClient implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SocketChannel ch;
+    private final Selector selector;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+    private QmpClient(SocketChannel ch) throws IOException {
+        this.ch = ch;
+        ch.configureBlocking(false);
+        this.selector = Selector.open();
+        ch.register(selector, SelectionKey.OP_READ);
+    }
+
+    /** Connects and completes the qmp_capabilities handshake before {@code deadlineNanos}. */
+    public static QmpClient connect(Path socket, long deadlineNanos) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            QmpClient c = new QmpClient(ch);
+            JsonNode greeting = c.readMessage(deadlineNanos);
+            if (!greeting.has("QMP")) {
+                throw new IOException("not a QMP greeting: " + greeting);
+            }
+            c.execute("qmp_capabilities", deadlineNanos);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Runs one command and returns its "return" value; a QMP error becomes an IOException. */
+    public JsonNode execute(String command, long deadlineNanos) throws IOException {
+        byte[] req = ("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.wrap(req);
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+        while (true) {
+            JsonNode m = readMessage(deadlineNanos);
+            if (m.has("return")) {
+                return m.get("return");
+            }
+            if (m.has("error")) {
+                throw new IOException("QMP " + command + ": " + m.get("error"));
+            }
+            // an event: skip
+        }
+    }
+
+    private JsonNode readMessage(long deadlineNanos) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(4096);
+        while (true) {
+            byte[] have = pending.toByteArray();
+            for (int i = 0; i < have.length; i++) {
+                if (have[i] == '\n') {
+                    pending.reset();
+                    pending.write(have, i + 1, have.length - i - 1);
+                    return JSON.readTree(new String(have, 0, i, StandardCharsets.UTF_8));
+                }
+            }
+            long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new IOException("QMP: no answer in time");
+            }
+            selector.select(left);
+            selector.selectedKeys().clear();
+            buf.clear();
+            int n = ch.read(buf);
+            if (n < 0) {
+                throw new IOException("QMP: connection closed by the device model");
+            }
+            pending.write(buf.array(), 0, n);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        selector.close();
+        ch.close();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.dmjail.toolstack.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The per-domain state file: enough to list, audit and destroy the domain after the toolstack that
+ * created it is gone. Written before anything is prepared on the host (state CREATING) and
+ * rewritten atomically at each change.
+ *
+ * @param plan  the confinement plan as created (layers, argv, user): release works from it alone
+ */
+public record DomainRecord(
+        String name,
+        int domid,
+        DomainState state,
+        Integer pid,
+        Long pidStartTime,
+        Integer uid,
+        Integer gid,
+        long memoryMiB,
+        int vcpus,
+        String config,
+        long createdEpochMillis,
+        JsonNode plan) {
+
+    public DomainRecord withState(DomainState s) {
+        return new DomainRecord(name, domid, s, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis, plan);
+    }
+
+    public DomainRecord withPid(int p, long startTime) {
+        return new DomainRecord(name, domid, state, p, startTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis, plan);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.dmjail.toolstack.state;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Per-domain state under {@code STATE_DIR/domains/NAME/state.json}, written atomically (temp file,
+ * fsync, rename), and the host-wide lock under which domids and names are allocated.
+ */
+public final class StateStore {
+
+    /** Domids as Xen allocates them for guests: 1..32751 (0x7FF0 and above are reserved). */
+    public static final int FIRST_DOMID = 1;
+    public static final int LAST_DOMID = 32751;
+
+    /** flock() is per open file description; one JVM may run several creates at once (tests). */
+    private static final ReentrantLock IN_PROCESS = new ReentrantLock();
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path stateDir;
+    private final Path logDir;
+
+    public StateStore(Path stateDir, Path logDir) {
+        this.stateDir = stateDir;
+        this.logDir = logDir;
+    }
+
+    public Path stateDir() { return stateDir; }
+
+    public DomainPaths paths(String name) { return DomainPaths.of(stateDir, logDir, name); }
+
+    /** Runs {@code body} holding the host-wide dmjail lock (flock on STATE_DIR/lock). */
+    public <T, E extends Exception> T locked(LockedBody<T, E> body) throws E, IOException {
+        Files.createDirectories(stateDir.resolve("domains"));
+        IN_PROCESS.lock();
+        try (FileChannel ch = FileChannel.open(stateDir.resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            return body.run();
+        } finally {
+            IN_PROCESS.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    public interface LockedBody<T, E extends Exception> {
+        T run() throws E, IOException;
+    }
+
+    /** Lowest domid not used by any recorded domain; call under {@link #locked}. */
+    public int lowestFreeDomid() throws IOException {
+        BitSet used = new BitSet();
+        for (DomainRecord r : list()) {
+            used.set(r.domid());
+        }
+        int d = used.nextClearBit(FIRST_DOMID);
+        if (d > LAST_DOMID) {
+            throw new IOException("no free domid: all of " + FIRST_DOMID + ".." + LAST_DOMID + " are in use");
+        }
+        return d;
+    }
+
+    public Optional<DomainRecord> read(String name) throws IOException {
+        Path f = paths(name).stateFile();
+        try {
+            return Optional.of(JSON.readValue(Files.readAllBytes(f), DomainRecord.class));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A domain by name, or by domid when {@code nameOrId} is a number. */
+    public Optional<DomainRecord> find(String nameOrId) throws IOException {
+        if (nameOrId.matches("\\d+")) {
+            int id = Integer.parseInt(nameOrId);
+            for (DomainRecord r : list()) {
+                if (r.domid() == id) {
+                    return Optional.of(r);
+                }
+            }
+        }
+        return isSafeName(nameOrId) ? read(nameOrId) : Optional.empty();
+    }
+
+    public List<DomainRecord> list() throws IOException {
+        Path domains = stateDir.resolve("domains");
+        List<DomainRecord> out = new ArrayList<>();
+        if (!Files.isDirectory(domains)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(domains)) {
+            for (Path d : ds) {
+                read(d.getFileName().toString()).ifPresent(out::add);
+            }
+        }
+        out.sort(Comparator.comparingInt(DomainRecord::domid));
+        return out;
+    }
+
+    /** Atomic replace: a reader sees the old or the new record, never a torn one. */
+    public void write(DomainRecord r) throws IOException {
+        DomainPaths p = paths(r.name());
+        Files.createDirectories(p.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tmp = p.dir().resolve(".state.json.tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(r)));
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, p.stateFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("state dir does not support atomic rename: " + p.dir(), e);
+        }
+    }
+
+    /** Removes the domain's state directory and everything dmjail put in it. */
+    public void remove(String name) throws IOException {
+        Path dir = paths(name).dir();
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+
+    /** Names are used in paths, cgroup names and QEMU's -name: keep them boring. */
+    public static boolean isSafeName(String name) {
+        return name != null && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}") && !name.contains("..");
+    }
+}
