@@ -86,6 +86,8 @@ variants = [
     ("+ C1 only, SerialGC, Xss512k, 1 compiler", base + fast),
     ("+ AppCDS (dynamic archive)", base + ["-XX:SharedArchiveFile=" + jsa]),
     ("+ jffi.boot.library.path", base + ["-Djffi.boot.library.path=" + native]),
+    ("+ jnr.ffi.asm.enabled=false", base + ["-Djnr.ffi.asm.enabled=false"]),
+    ("C1/Serial + AppCDS + asm off", base + fast + ["-XX:SharedArchiveFile=" + jsa, "-Djnr.ffi.asm.enabled=false"]),
     ("all of the above", base + fast + ["-XX:SharedArchiveFile=" + jsa, "-Djffi.boot.library.path=" + native]),
     ("all + -Xint", base + ["-Xint", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=" + jsa,
                             "-Djffi.boot.library.path=" + native]),
@@ -93,10 +95,14 @@ variants = [
 try:
     launch(base)  # warm the page cache
     print("%-45s %8s %8s %8s" % ("variant", "median", "min", "max"))
-    for name, opts in variants:
-        ts = [launch(opts)[0] for _ in range(runs)]
+    times = {name: [] for name, _ in variants}
+    for _ in range(runs):  # interleaved, so load from other processes hits every variant alike
+        for name, opts in variants:
+            times[name].append(launch(opts)[0])
+    for name, _ in variants:
+        ts = times[name]
         print("%-45s %7.0fms %7.0fms %7.0fms" % (name, statistics.median(ts), min(ts), max(ts)))
-    for name, opts in (variants[1], variants[-2]):
+    for name, opts in (variants[1], variants[-1], variants[-3]):
         _, err = launch(opts + ["-Ddmjail.launcher.timing=true"])
         print("phases (%s): %s" % (name, err.strip()))
     t0 = time.monotonic(); subprocess.run(["java", "-XX:-UsePerfData", "-version"], capture_output=True)

@@ -5,6 +5,7 @@ import dev.dmjail.toolstack.cli.AuditCommand;
 import dev.dmjail.toolstack.cli.ConsoleCommand;
 import dev.dmjail.toolstack.cli.CreateCommand;
 import dev.dmjail.toolstack.cli.DestroyCommand;
+import dev.dmjail.toolstack.cli.HostCommand;
 import dev.dmjail.toolstack.cli.ListCommand;
 import dev.dmjail.toolstack.cli.Toolstack;
 import dev.dmjail.toolstack.host.HostConfigException;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Option;
         description = "Starts QEMU device models deprivileged (Xen's dm_restrict, and more): "
                 + "its own uid, namespaces, a private read-only root, a cgroup, seccomp and rlimits.",
         subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
-                ConsoleCommand.class, CommandLine.HelpCommand.class},
+                ConsoleCommand.class, HostCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean)",
                 "2:bad input (domain config, host config, command line); nothing was changed",

@@ -5,8 +5,10 @@ import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.state.DomainRecord;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -31,6 +33,9 @@ public final class ConsoleCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME|DOMID")
     String domain;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-f", "--follow"}, description = "keep printing new output until the domain is destroyed")
     boolean follow;
 
@@ -46,9 +51,9 @@ public final class ConsoleCommand implements Callable<Integer> {
         if (!Files.exists(console)) {
             throw new DmjailException(ExitCodes.NOT_FOUND, "console: no console output for " + domain + " (" + console + ")");
         }
-        PrintStream out = System.out;
-        try (InputStream in = Files.newInputStream(console)) {
-            byte[] buf = new byte[8192];
+        PrintWriter out = spec.commandLine().getOut();
+        try (Reader in = new InputStreamReader(Files.newInputStream(console), StandardCharsets.UTF_8)) {
+            char[] buf = new char[8192];
             while (true) {
                 int n = in.read(buf);
                 if (n > 0) {

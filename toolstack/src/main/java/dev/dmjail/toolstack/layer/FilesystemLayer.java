@@ -50,12 +50,21 @@ public final class FilesystemLayer implements ConfinementLayer {
         } catch (IOException e) {
             throw new PlanException("filesystem: cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());
         }
+        List<String> writable = List.of("/tmp");
+        for (String b : rc.binds()) {
+            for (String w : writable) {
+                if (Path.of(b).startsWith(w)) {
+                    throw new PlanException(b + " lies under " + w + ", which the device model's root replaces with "
+                            + "its own empty tmpfs; install the device model and its libraries elsewhere");
+                }
+            }
+        }
         List<DeviceNode> devs = new ArrayList<>();
         for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
             devs.add(new DeviceNode(n.name(), n.major(), n.minor(), n.mode()));
         }
         return LayerPlan.enforced(NAME, new Settings(ctx.paths().rootMount().toString(), rc.binds(), rc.symlinks(),
-                devs, List.of("/tmp"), ctx.policy().tmpfsBytes()));
+                devs, writable, ctx.policy().tmpfsBytes()));
     }
 
     @Override

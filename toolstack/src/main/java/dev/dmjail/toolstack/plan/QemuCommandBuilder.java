@@ -74,7 +74,7 @@ public final class QemuCommandBuilder {
             a.add(domid == null ? "<domid>" : Integer.toString(domid));
             a.add("-xen-attach");
             a.add("-machine");
-            a.add("xenfv");
+            a.add(d.type() == DomainType.HVM ? "xenfv" : "xenpv");
         } else {
             a.add("-machine");
             a.add("pc");

@@ -3,7 +3,6 @@ package dev.dmjail.uidrange.install;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -49,10 +48,6 @@ public final class PasswdLock implements AutoCloseable {
             ch.close();
             throw e;
         }
-    }
-
-    public static boolean exists(Path lockFile) {
-        return Files.exists(lockFile);
     }
 
     @Override

@@ -113,6 +113,7 @@ final class ThrowawayEtc implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--",
                 "sh", "-c", "mount --bind \"$1\" /etc && shift && exec \"$@\"", "sh", dir.resolve("etc").toString(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), HostInstallerMain.class.getName()));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--json", "--manifest", manifest().toString()));

@@ -1,0 +1,197 @@
+package dev.dmjail.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code dmjail create -n}: one JSON object (xl's domain + the plan), exit 0, nothing on the host;
+ * bad input: one line naming file, line and key, exit 2, nothing on the host.
+ */
+class DryRunTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void rangeProvisioned() throws Exception {
+        RangeUsers.ensureInstalled();
+    }
+
+    private TestHost host() throws IOException {
+        return new TestHost(tmp);
+    }
+
+    private JsonNode dryRun(TestHost h, Path cfg, String... overrides) throws IOException {
+        List<String> a = new ArrayList<>(List.of("create", "-n", cfg.toString()));
+        a.addAll(List.of(overrides));
+        CliRun r = h.run(a.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        assertUntouched(h);
+        return JSON.readTree(r.out());
+    }
+
+    static void assertUntouched(TestHost h) {
+        assertFalse(Files.exists(h.stateDir), "dry run created the state dir");
+        assertFalse(Files.exists(h.logDir), "dry run created the log dir");
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/dmjail/dry")), "dry run created a cgroup");
+    }
+
+    @Test
+    void printsDomainAndPlan() throws IOException {
+        TestHost h = host();
+        Path img = tmp.resolve("disk.img");
+        Files.write(img, new byte[4096]);
+        Path cfg = h.domain("dry.cfg", "name = \"dry\"", "type = \"hvm\"", "memory = 96", "vcpus = 2",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + img + "\" ]", "serial = \"pty\"", "dm_restrict = 1");
+        JsonNode j = dryRun(h, cfg);
+        assertEquals("dry", j.at("/domain/c_info/name").asText());
+        assertEquals(98304, j.at("/domain/b_info/max_memkb").asInt());
+        assertEquals("True", j.at("/domain/b_info/dm_restrict").asText());
+        JsonNode plan = j.get("plan");
+        assertTrue(plan.get("domid").isNull(), "no domid in a dry run");
+        assertEquals("RANGE", plan.at("/user/source").asText());
+        assertTrue(plan.at("/user/killByUid").asBoolean());
+        List<String> layers = new ArrayList<>();
+        plan.get("layers").forEach(l -> layers.add(l.get("layer").asText()));
+        assertEquals(List.of("fds-env", "cgroup", "namespaces", "filesystem", "rlimits", "dac", "selinux", "seccomp"), layers);
+        assertEquals("UNAVAILABLE", layer(plan, "selinux").get("status").asText(), "this kernel has no SELinux");
+        JsonNode cg = layer(plan, "cgroup").get("settings");
+        assertEquals((96 + 384) * 1024L * 1024, cg.get("memoryBytes").asLong());
+        assertTrue(layer(plan, "filesystem").at("/settings/readOnlyBinds").toString().contains("qemu-system-x86_64"));
+        List<String> argv = argv(plan);
+        assertEquals("/usr/bin/qemu-system-x86_64", argv.get(0));
+        assertTrue(argv.contains("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+        assertTrue(argv.stream().noneMatch(a -> a.contains(img.toString())), "disk paths never reach the argv: " + argv);
+    }
+
+    @Test
+    void diskTargetCannotInjectAnOption() throws IOException {
+        TestHost h = host();
+        // target= swallows the rest of the spec, commas included (xl-disk-configuration(5)).
+        Path cfg = h.domain("inj.cfg", "name = \"inj\"", "type = \"hvm\"", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=/srv/a.img,file=/etc/shadow\" ]");
+        JsonNode j = dryRun(h, cfg);
+        assertEquals("/srv/a.img,file=/etc/shadow", j.at("/domain/disks/0/pdev_path").asText());
+        List<String> argv = argv(j.get("plan"));
+        for (String a : argv) {
+            assertFalse(a.contains("/etc/shadow"), "a host path reached QEMU's argv: " + a);
+            assertFalse(a.contains("/srv/a.img"), "a disk path reached QEMU's argv: " + a);
+        }
+        String drive = argv.get(argv.indexOf("-drive") + 1);
+        assertTrue(drive.startsWith("file=/dev/fdset/1,"), drive);
+        // The fd the launcher opens is the whole target, one path, not split at the comma.
+        JsonNode fds = layer(j.get("plan"), "fds-env").at("/settings/fds");
+        boolean found = false;
+        for (JsonNode f : fds) {
+            found |= f.path("path").asText().equals("/srv/a.img,file=/etc/shadow");
+        }
+        assertTrue(found, fds.toString());
+    }
+
+    @Test
+    void uuidAndPassthroughAreEscapedOrWarned() throws IOException {
+        TestHost h = host();
+        Path cfg = h.domain("pt.cfg", "name = \"pt\"", "type = \"hvm\"", "dm_restrict = 1",
+                "device_model_args = [ \"-drive\", \"file=/etc/shadow,if=ide\" ]");
+        JsonNode j = dryRun(h, cfg);
+        assertTrue(j.at("/plan/warnings").toString().contains("names a host path"), j.at("/plan/warnings").toString());
+    }
+
+    @Test
+    void badNameIsRefusedWithFileLineKey() throws IOException {
+        TestHost h = host();
+        Path cfg = h.domain("bad.cfg", "type = \"hvm\"", "name = \"a,b=c\"", "dm_restrict = 1");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertTrue(r.err().startsWith("dmjail: " + cfg + ":2: name: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertUntouched(h);
+    }
+
+    @Test
+    void syntaxErrorIsOneLineWithFileLine() throws IOException {
+        TestHost h = host();
+        Path cfg = h.domain("syn.cfg", "name = \"x\"", "memory = = 3");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertTrue(r.err().startsWith("dmjail: " + cfg + ":2: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertUntouched(h);
+    }
+
+    @Test
+    void unknownSwitchIsRefused() throws IOException {
+        TestHost h = host();
+        Path cfg = h.domain("sw.cfg", "name = \"sw\"", "type = \"hvm\"", "dm_restrict = 1", "dmjail_bogus = 0");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertTrue(r.err().contains(cfg + ":4: dmjail_bogus: unknown dmjail switch"), r.err());
+    }
+
+    @Test
+    void switchedOffLayerIsWeakenedAndRequireConfinedRefusesIt() throws IOException {
+        TestHost h = host();
+        Path cfg = h.domain("weak.cfg", "name = \"weak\"", "type = \"hvm\"", "dm_restrict = 1", "dmjail_seccomp = 0");
+        JsonNode j = dryRun(h, cfg);
+        assertEquals("WEAKENED", layer(j.get("plan"), "seccomp").get("status").asText());
+        assertFalse(argv(j.get("plan")).contains("-sandbox"));
+        TestHost strict = new TestHost(Files.createDirectory(tmp.resolve("strict")), "require_confined = 1");
+        CliRun r = strict.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertTrue(r.err().contains(cfg + ":4: dmjail_seccomp: host policy require_confined=1"), r.err());
+    }
+
+    @Test
+    void hostConfigErrorsNameFileLineKey() throws IOException {
+        TestHost h = new TestHost(tmp, "bogus_key = 1");
+        Path cfg = h.domain("x.cfg", "name = \"x\"", "type = \"hvm\"");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertTrue(r.err().contains(h.config + ":3: bogus_key: unknown key"), r.err());
+        TestHost h2 = new TestHost(Files.createDirectory(tmp.resolve("h2")), "pids_max = lots");
+        r = h2.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertTrue(r.err().contains(h2.config + ":3: pids_max: expected a number"), r.err());
+    }
+
+    @Test
+    void pvNeedsTheXenBackend() throws IOException {
+        TestHost h = host();
+        Path cfg = h.domain("pv.cfg", "name = \"pv\"", "type = \"pv\"", "kernel = \"/boot/vmlinuz\"", "dm_restrict = 1");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertTrue(r.err().contains(cfg + ":2: type: a pv guest needs the xen backend"), r.err());
+        TestHost xen = new TestHost(Files.createDirectory(tmp.resolve("xen")), "backend = xen");
+        JsonNode j = dryRun(xen, cfg);
+        assertTrue(argv(j.get("plan")).contains("-xen-domid"));
+    }
+
+    static JsonNode layer(JsonNode plan, String name) {
+        for (JsonNode l : plan.get("layers")) {
+            if (l.get("layer").asText().equals(name)) {
+                return l;
+            }
+        }
+        throw new AssertionError("no layer " + name);
+    }
+
+    static List<String> argv(JsonNode plan) {
+        List<String> out = new ArrayList<>();
+        plan.get("argv").forEach(a -> out.add(a.asText()));
+        return out;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.dmjail.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.uidrange.PosixUserDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real domains at once: real QEMU, real cgroups, namespaces and setuid, checked from /proc by
+ * this test itself (not by dmjail's audit), then destroyed, after which nothing of them may remain.
+ */
+class EndToEndTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Path GUEST = Path.of(System.getProperty("dmjail.guest.image", "target/guest/hello-guest.img"));
+
+    @TempDir
+    Path tmp;
+    TestHost host;
+    final List<String> created = new ArrayList<>();
+
+    @BeforeAll
+    static void rangeProvisioned() {
+        RangeUsers.ensureInstalled();
+    }
+
+    @AfterEach
+    void destroyLeftovers() {
+        for (String n : created) {
+            host.run("destroy", n);
+        }
+    }
+
+    private Path domainConfig(String name) throws IOException {
+        Path img = tmp.resolve(name + ".img");
+        Files.copy(GUEST, img);
+        Files.setPosixFilePermissions(img, PosixFilePermissions.fromString("rw-r-----"));
+        return host.domain(name + ".cfg", "name = \"" + name + "\"", "type = \"hvm\"", "memory = 32", "vcpus = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + img + "\" ]", "serial = \"pty\"",
+                "vnc = 0", "boot = \"c\"", "dm_restrict = 1");
+    }
+
+    @Test
+    void twoConfinedDomainsThenNothingLeft() throws Exception {
+        host = new TestHost(tmp);
+        Path a = domainConfig("e2e-a");
+        Path b = domainConfig("e2e-b");
+        Map<String, Object> imgBefore = Files.readAttributes(tmp.resolve("e2e-a.img"), "unix:uid,gid,mode");
+        CompletableFuture<CliRun> ca = CompletableFuture.supplyAsync(() -> host.run("create", a.toString()));
+        CompletableFuture<CliRun> cb = CompletableFuture.supplyAsync(() -> host.run("create", b.toString()));
+        created.add("e2e-a");
+        created.add("e2e-b");
+        CliRun ra = ca.get();
+        CliRun rb = cb.get();
+        assertEquals(0, ra.exit(), ra.err() + ra.out());
+        assertEquals(0, rb.exit(), rb.err() + rb.out());
+
+        JsonNode list = JSON.readTree(host.run("list", "--json").out());
+        assertEquals(2, list.size());
+        int base = new PosixUserDatabase().byName("xen-qemuuser-range-base").orElseThrow().uid();
+        Set<Integer> domids = new TreeSet<>();
+        Set<String> netns = new TreeSet<>();
+        Set<String> mntns = new TreeSet<>();
+        for (JsonNode d : list) {
+            String name = d.get("name").asText();
+            int domid = d.get("domid").asInt();
+            long pid = d.get("pid").asLong();
+            int uid = d.get("uid").asInt();
+            domids.add(domid);
+            assertEquals("running", d.get("state").asText());
+            assertEquals(base + domid, uid, "uid is range base + domid");
+            for (Map<String, String> t : ProcFacts.threads(pid)) {
+                String ids = uid + "\t" + uid + "\t" + uid + "\t" + uid;
+                assertEquals(ids, t.get("Uid"));
+                assertEquals(ids, t.get("Gid"));
+                assertEquals("", t.get("Groups"));
+                assertEquals("0000000000000000", t.get("CapEff"));
+                assertEquals("0000000000000000", t.get("CapPrm"));
+                assertEquals("0000000000000000", t.get("CapBnd"));
+                assertEquals("0000000000000000", t.get("CapAmb"));
+                assertEquals("1", t.get("NoNewPrivs"));
+                assertEquals("2", t.get("Seccomp"));
+            }
+            Map<String, String> st = ProcFacts.status(Path.of("/proc/" + pid + "/status"));
+            assertTrue(st.get("NSpid").endsWith("\t1"), "pid 1 of its own pid namespace: " + st.get("NSpid"));
+            for (String ns : List.of("mnt", "ipc", "uts", "net", "pid")) {
+                assertNotEquals(ProcFacts.ns(ProcessHandle.current().pid(), ns), ProcFacts.ns(pid, ns), ns);
+            }
+            assertTrue(netns.add(ProcFacts.ns(pid, "net")), "each domain has its own net namespace");
+            assertTrue(mntns.add(ProcFacts.ns(pid, "mnt")), "each domain has its own mount namespace");
+            String cg = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+            assertTrue(cg.contains(":memory:/dmjail/" + name + "\n"), cg);
+            assertTrue(cg.contains(":pids:/dmjail/" + name + "\n"), cg);
+            assertEquals(Long.toString((32 + 384) * 1024L * 1024),
+                    Files.readString(Path.of("/sys/fs/cgroup/memory/dmjail/" + name + "/memory.limit_in_bytes")).trim());
+            assertEquals("128", Files.readString(Path.of("/sys/fs/cgroup/pids/dmjail/" + name + "/pids.max")).trim());
+            TreeSet<String> top = ProcFacts.list(Path.of("/proc/" + pid + "/root"));
+            assertFalse(top.contains("etc") || top.contains("home") || top.contains("root") || top.contains("proc")
+                    || top.contains("run") || top.contains("var"), "root holds host dirs: " + top);
+            assertEquals(new TreeSet<>(List.of("full", "null", "random", "urandom", "zero")),
+                    ProcFacts.list(Path.of("/proc/" + pid + "/root/dev")));
+            assertEquals("0/0", ProcFacts.limit(pid, "Max core file size"));
+            assertEquals("0/0", ProcFacts.limit(pid, "Max locked memory"));
+            assertEquals(0, host.run("audit", name).exit(), host.run("audit", "-a", name).out());
+        }
+        assertEquals(2, domids.size(), "unique domids");
+        for (String name : List.of("e2e-a", "e2e-b")) {
+            assertTrue(waitForConsole(name, "dmjail-guest: hello from a confined domain"),
+                    "the guest's serial line arrives: " + host.run("console", name).out());
+        }
+
+        List<Integer> uids = new ArrayList<>();
+        list.forEach(d -> uids.add(d.get("uid").asInt()));
+        for (String name : List.of("e2e-a", "e2e-b")) {
+            CliRun d = host.run("destroy", name);
+            assertEquals(0, d.exit(), d.err());
+        }
+        for (int uid : uids) {
+            assertEquals(List.of(), ProcFacts.processesOfUid(uid), "processes of uid " + uid + " after destroy");
+        }
+        for (String name : List.of("e2e-a", "e2e-b")) {
+            for (String ctl : List.of("memory", "pids", "devices", "cpu", "unified")) {
+                assertFalse(Files.exists(Path.of("/sys/fs/cgroup/" + ctl + "/dmjail/" + name)), ctl + " cgroup left");
+            }
+            assertFalse(Files.exists(host.stateDir.resolve("domains").resolve(name)), "state left");
+            assertTrue(Files.exists(host.logDir.resolve(name + ".log")), "the log is kept after destroy");
+        }
+        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        assertFalse(mounts.contains(host.stateDir.toString()), "a mount under the state dir is left on the host");
+        assertEquals(imgBefore, Files.readAttributes(tmp.resolve("e2e-a.img"), "unix:uid,gid,mode"),
+                "the disk image's owner and mode are unchanged");
+        assertEquals("[ ]", host.run("list", "--json").out().trim());
+        created.clear();
+    }
+
+    private boolean waitForConsole(String name, String line) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            if (host.run("console", name).out().contains(line)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    @Test
+    void deviceModelThatExitsFailsCreateAndLeavesNothing() throws Exception {
+        host = new TestHost(tmp);
+        Path cfg = host.domain("quits.cfg", "name = \"e2e-quits\"", "type = \"hvm\"", "dm_restrict = 1",
+                "device_model_override = \"/bin/false\"");
+        long t0 = System.nanoTime();
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r.out());
+        assertTrue(r.err().contains("exited during start-up") && r.err().contains(host.logDir.resolve("e2e-quits.log").toString()),
+                r.err());
+        assertTrue(System.nanoTime() - t0 < 60_000_000_000L);
+        assertNothingLeft("e2e-quits");
+    }
+
+    @Test
+    void deviceModelThatNeverAnswersQmpFailsWithinTheTimeout() throws Exception {
+        host = new TestHost(tmp, "qmp_timeout_ms = 1500");
+        Path src = tmp.resolve("hang.c");
+        Files.writeString(src, "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n");
+        // Not under /tmp: the device model's root has its own empty /tmp (see FilesystemLayer).
+        Path bin = Files.createDirectories(Path.of("target", "test-bin")).toAbsolutePath().resolve("hang");
+        Process gcc = new ProcessBuilder("gcc", "-O", "-o", bin.toString(), src.toString()).inheritIO().start();
+        assertEquals(0, gcc.waitFor());
+        Path cfg = host.domain("hang.cfg", "name = \"e2e-hang\"", "type = \"hvm\"", "dm_restrict = 1",
+                "device_model_override = \"" + bin + "\"");
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r.out());
+        assertTrue(r.err().contains("did not answer QMP within 1500 ms"), r.err());
+        assertNothingLeft("e2e-hang");
+    }
+
+    private void assertNothingLeft(String name) throws IOException {
+        assertFalse(Files.exists(host.stateDir.resolve("domains").resolve(name)), "state left");
+        for (String ctl : List.of("memory", "pids", "devices", "cpu", "unified")) {
+            assertFalse(Files.exists(Path.of("/sys/fs/cgroup/" + ctl + "/dmjail/" + name)), ctl + " cgroup left");
+        }
+        int base = new PosixUserDatabase().byName("xen-qemuuser-range-base").orElseThrow().uid();
+        for (int d = 1; d <= 4; d++) {
+            assertEquals(List.of(), ProcFacts.processesOfUid(base + d));
+        }
+        assertEquals("[ ]", host.run("list", "--json").out().trim());
+    }
+}
