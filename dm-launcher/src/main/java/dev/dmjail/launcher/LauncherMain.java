@@ -17,12 +17,18 @@ import java.nio.file.Path;
  * or {@code {"ok":false,"step":S,"errno":E,"message":M}} plus one stderr line
  * {@code dm-launcher: S: M: strerror (errno E)} and 1; nothing was spawned then.
  * {@code --dry-run} validates the spec (prepare only) and prints {@code {"ok":true,"pid":0,"dryRun":true}}.
+ * {@code --cds-training} runs a built-in dry run to record the classes for the AppCDS archive
+ * generated at build time ({@link CdsTraining}).
  * With {@code -Ddmjail.launcher.timing=true} it prints phase timings to stderr on success.
  */
 public final class LauncherMain {
     private LauncherMain() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("--cds-training")) {
+            CdsTraining.run();
+            return;
+        }
         boolean dryRun = args.length > 0 && args[0].equals("--dry-run");
         boolean timing = Boolean.getBoolean("dmjail.launcher.timing");
         // JVM uptime when main() was entered (java.management is loaded only in timing mode)

@@ -80,6 +80,7 @@ public final class DomainManager {
             store.write(r);
             return r;
         });
+        FaultPoint.hit("create.state-written");
         ConfinementPlan plan = planOf(rec);
         DomainPaths paths = store.paths(name);
         DomainRuntime rt = new DomainRuntime(name, rec.domid(), paths);
@@ -92,6 +93,7 @@ public final class DomainManager {
             for (ConfinementLayer l : layers) {
                 l.prepareHost(plan.layer(l.name()), rt);
             }
+            FaultPoint.hit("create.host-prepared");
             // 4. Launch.
             LaunchSpecBuilder spec = new LaunchSpecBuilder(name);
             for (ConfinementLayer l : layers) {
@@ -105,10 +107,12 @@ public final class DomainManager {
             long start = new ProcessView(res.pid()).startTime().orElse(0L);
             rec = rec.withPid(res.pid(), start);
             store.write(rec);
+            FaultPoint.hit("create.launched");
             // 5. Wait until QMP answers (bounded), watching that the device model is still alive.
             waitForQmp(rec, paths);
             rec = rec.withState(DomainState.RUNNING);
             store.write(rec);
+            FaultPoint.hit("create.qmp-ready");
             // 6. Verify from /proc.
             AuditReport audit = new Auditor(layers).audit(rec, plan);
             if (!audit.passed()) {
@@ -214,9 +218,11 @@ public final class DomainManager {
             rec = rec.withState(DomainState.DESTROYING);
             store.write(rec);
         }
+        FaultPoint.hit("destroy.marked");
         ConfinementPlan plan = planOf(rec);
         DomainPaths paths = store.paths(rec.name());
         DeviceModelStopper.stop(rec, paths);
+        FaultPoint.hit("destroy.stopped");
         LayerPlan dac = plan.layer(DacLayer.NAME);
         if (dac.active()) {
             DacLayer.Settings s = dac.settingsAs(DacLayer.Settings.class);
@@ -236,6 +242,7 @@ public final class DomainManager {
             }
         }
         Files.deleteIfExists(paths.qmpSocket());
+        FaultPoint.hit("destroy.released");
         if (!failures.isEmpty()) {
             throw new IOException("destroy " + rec.name() + ": " + String.join("; ", failures)
                     + " (state kept; run destroy again)");

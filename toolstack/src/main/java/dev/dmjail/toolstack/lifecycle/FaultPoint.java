@@ -1,0 +1,23 @@
+package dev.dmjail.toolstack.lifecycle;
+
+/**
+ * Crash points for the fault tests: when the environment variable DMJAIL_FAULT names a point, the
+ * toolstack dies there at once, with no cleanup (Runtime.halt runs no finally blocks or hooks — as
+ * abrupt as kill -9 for the host's state). The tests then check that destroy and list recover.
+ */
+public final class FaultPoint {
+    private static final String FAULT = System.getenv("DMJAIL_FAULT");
+
+    /** Every point, in the order create and destroy pass them. */
+    public static final String[] POINTS = {
+        "create.state-written", "create.host-prepared", "create.launched", "create.qmp-ready",
+        "destroy.marked", "destroy.stopped", "destroy.released"};
+
+    private FaultPoint() {}
+
+    public static void hit(String point) {
+        if (point.equals(FAULT)) {
+            Runtime.getRuntime().halt(137);
+        }
+    }
+}
