@@ -18,7 +18,7 @@ public final class LayerStack {
                 new FilesystemLayer(),
                 new RlimitLayer(),
                 new DacLayer(),
-                new SelinuxLayer(mcs),
+                new SelinuxLayer(mcs, XattrFileLabeler::new),
                 new SeccompLayer());
     }
 }

@@ -21,11 +21,16 @@ public final class SelinuxLayer implements ConfinementLayer {
     static final String PROCESS_TYPE = "system_u:system_r:svirt_t:s0";
     static final String IMAGE_TYPE = "system_u:object_r:svirt_image_t:s0";
 
-    public record Settings(String processLabel, String imageLabel, int c1, int c2) {}
+    public record Settings(String processLabel, String imageLabel, int c1, int c2, List<String> images) {}
 
     private final McsAllocator mcs;
+    private final java.util.function.Supplier<FileLabeler> labeler;
 
-    public SelinuxLayer(McsAllocator mcs) { this.mcs = mcs; }
+    /** @param labeler created only when a label is really applied (the real one needs libc's xattr calls) */
+    public SelinuxLayer(McsAllocator mcs, java.util.function.Supplier<FileLabeler> labeler) {
+        this.mcs = mcs;
+        this.labeler = labeler;
+    }
 
     @Override
     public String name() { return NAME; }
@@ -43,12 +48,57 @@ public final class SelinuxLayer implements ConfinementLayer {
                     + "/sys/fs/selinux): no MCS label can be applied");
         }
         int[] pair = mcs.reserve(ctx.domain().name());
-        return LayerPlan.enforced(NAME, labels(pair[0], pair[1]));
+        List<String> images = new ArrayList<>();
+        for (var f : ctx.dm().fds()) {
+            // disks (and only they) are FILE fds that are not append-only logs
+            if (f.kind() == dev.dmjail.launcher.spec.LaunchSpec.FdSpec.Kind.FILE && !f.append() && !images.contains(f.path())) {
+                images.add(f.path());
+            }
+        }
+        return LayerPlan.enforced(NAME, labels(pair[0], pair[1], images));
     }
 
-    static Settings labels(int c1, int c2) {
+    static Settings labels(int c1, int c2, List<String> images) {
         String cats = ":c" + c1 + ",c" + c2;
-        return new Settings(PROCESS_TYPE + cats, IMAGE_TYPE + cats, c1, c2);
+        return new Settings(PROCESS_TYPE + cats, IMAGE_TYPE + cats, c1, c2, List.copyOf(images));
+    }
+
+    /**
+     * Labels each image svirt_image_t with the domain's categories, remembering the original label in
+     * the domain's state dir first (libvirt's remember_owner keeps it in an xattr, which fails on NFS;
+     * a file next to our state works wherever the state does), so release restores it after a crash.
+     */
+    @Override
+    public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (!plan.active()) {
+            return;
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        FileLabeler fl = labeler.get();
+        java.util.Map<String, String> originals = new java.util.LinkedHashMap<>();
+        try {
+            for (String img : s.images()) {
+                originals.put(img, fl.get(java.nio.file.Path.of(img)).orElse(""));
+            }
+            writeOriginals(rt, originals);
+            for (String img : s.images()) {
+                fl.set(java.nio.file.Path.of(img), s.imageLabel());
+            }
+        } catch (java.io.IOException e) {
+            throw new LayerException(NAME, "label images", e.getMessage(), e);
+        }
+    }
+
+    private static java.nio.file.Path originalsFile(DomainRuntime rt) {
+        return rt.paths().dir().resolve("selinux-labels.json");
+    }
+
+    private static void writeOriginals(DomainRuntime rt, java.util.Map<String, String> originals) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(rt.paths().dir());
+        java.nio.file.Path tmp = originalsFile(rt).resolveSibling("selinux-labels.json.tmp");
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(tmp.toFile(), originals);
+        java.nio.file.Files.move(tmp, originalsFile(rt), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Override
@@ -74,10 +124,27 @@ public final class SelinuxLayer implements ConfinementLayer {
     }
 
     @Override
-    public void release(LayerPlan plan, DomainRuntime rt) {
-        if (plan.active()) {
-            Settings s = plan.settingsAs(Settings.class);
-            mcs.release(rt.name(), s.c1(), s.c2());
+    public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (!plan.active()) {
+            return;
         }
+        Settings s = plan.settingsAs(Settings.class);
+        java.nio.file.Path f = originalsFile(rt);
+        if (java.nio.file.Files.exists(f)) {
+            try {
+                java.util.Map<String, String> originals = new com.fasterxml.jackson.databind.ObjectMapper().readValue(f.toFile(),
+                        new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, String>>() {});
+                FileLabeler fl = labeler.get();
+                for (var e : originals.entrySet()) {
+                    if (!e.getValue().isEmpty() && java.nio.file.Files.exists(java.nio.file.Path.of(e.getKey()))) {
+                        fl.set(java.nio.file.Path.of(e.getKey()), e.getValue());
+                    }
+                }
+                java.nio.file.Files.delete(f);
+            } catch (java.io.IOException e) {
+                throw new LayerException(NAME, "restore labels", e.getMessage(), e);
+            }
+        }
+        mcs.release(rt.name(), s.c1(), s.c2());
     }
 }

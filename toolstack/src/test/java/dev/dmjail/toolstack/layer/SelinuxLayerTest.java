@@ -1,0 +1,131 @@
+package dev.dmjail.toolstack.layer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dmjail.config.ParsedDomain;
+import dev.dmjail.config.XlConfigLoader;
+import dev.dmjail.toolstack.host.CgroupLayout;
+import dev.dmjail.toolstack.host.HostFacts;
+import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.plan.ConfinementPlan;
+import dev.dmjail.toolstack.plan.Planner;
+import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.state.StateStore;
+import dev.dmjail.uidrange.GroupEntry;
+import dev.dmjail.uidrange.PasswdEntry;
+import dev.dmjail.uidrange.UserDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * This kernel has no SELinux, so the sVirt logic is tested against a fake labeler and a host that
+ * claims SELinux: MCS pairs, image relabel and restore, and that verify never claims a label it did
+ * not read from /proc. The real host path (UNAVAILABLE) is covered by DryRunTest/EndToEndTest.
+ */
+class SelinuxLayerTest {
+
+    @TempDir
+    Path tmp;
+
+    /** In-memory labels standing in for security.selinux xattrs. */
+    static final class FakeLabeler implements FileLabeler {
+        final Map<Path, String> labels = new HashMap<>();
+
+        @Override
+        public Optional<String> get(Path file) { return Optional.ofNullable(labels.get(file)); }
+
+        @Override
+        public void set(Path file, String label) { labels.put(file, label); }
+    }
+
+    static final UserDatabase USERS = new UserDatabase() {
+        final PasswdEntry base = new PasswdEntry("xen-qemuuser-range-base", 65536, 65536, "", "/nonexistent", "/usr/sbin/nologin");
+
+        @Override
+        public Optional<PasswdEntry> byName(String name) { return name.equals(base.name()) ? Optional.of(base) : Optional.empty(); }
+
+        @Override
+        public Optional<PasswdEntry> byUid(int uid) { return uid == 65536 ? Optional.of(base) : Optional.empty(); }
+
+        @Override
+        public Optional<GroupEntry> groupByName(String name) { return Optional.empty(); }
+
+        @Override
+        public Optional<GroupEntry> groupByGid(int gid) { return Optional.empty(); }
+    };
+
+    private ConfinementPlan plan(FakeLabeler fl, McsAllocator mcs, String name, Path img) throws Exception {
+        Path cfg = tmp.resolve(name + ".cfg");
+        Files.write(cfg, List.of("name = \"" + name + "\"", "type = \"hvm\"", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + img + "\" ]"));
+        ParsedDomain pd = XlConfigLoader.load(cfg, List.of());
+        HostFacts selinuxHost = new HostFacts(false, true, CgroupLayout.detect());
+        StateStore store = new StateStore(tmp.resolve("run"), tmp.resolve("log"));
+        List<ConfinementLayer> layers = List.of(new FdEnvLayer(), new SelinuxLayer(mcs, () -> fl));
+        return new Planner(HostPolicy.defaults(), selinuxHost, USERS, layers, store).plan(pd, 7, true);
+    }
+
+    @Test
+    void uniqueCategoriesRelabelAndRestore() throws Exception {
+        FakeLabeler fl = new FakeLabeler();
+        Path img = tmp.resolve("a.img");
+        Files.write(img, new byte[512]);
+        fl.set(img, "system_u:object_r:virt_image_t:s0");
+        McsAllocator mcs = new McsAllocator(Map::of);
+        ConfinementPlan a = plan(fl, mcs, "sa", img);
+        LayerPlan la = a.layer("selinux");
+        assertEquals(LayerStatus.ENFORCED, la.status());
+        SelinuxLayer.Settings s = la.settingsAs(SelinuxLayer.Settings.class);
+        assertTrue(s.c1() < s.c2() && s.c2() < 1024, s.toString());
+        assertEquals("system_u:system_r:svirt_t:s0:c" + s.c1() + ",c" + s.c2(), s.processLabel());
+        assertEquals(List.of(img.toString()), s.images(), "logs are not relabelled, images are");
+
+        ConfinementPlan b = plan(fl, mcs, "sb", tmp.resolve("a.img"));
+        SelinuxLayer.Settings sb = b.layer("selinux").settingsAs(SelinuxLayer.Settings.class);
+        assertNotEquals(s.c1() + "," + s.c2(), sb.c1() + "," + sb.c2(), "two running domains never share a pair");
+
+        SelinuxLayer layer = new SelinuxLayer(mcs, () -> fl);
+        DomainRuntime rt = new DomainRuntime("sa", 7, new StateStore(tmp.resolve("run"), tmp.resolve("log")).paths("sa"));
+        layer.prepareHost(la, rt);
+        assertEquals("system_u:object_r:svirt_image_t:s0:c" + s.c1() + ",c" + s.c2(), fl.labels.get(img));
+        assertTrue(Files.exists(rt.paths().dir().resolve("selinux-labels.json")), "original remembered before relabel");
+        layer.release(la, rt);
+        assertEquals("system_u:object_r:virt_image_t:s0", fl.labels.get(img), "restored on destroy");
+        assertFalse(Files.exists(rt.paths().dir().resolve("selinux-labels.json")));
+        layer.release(la, rt);  // idempotent
+    }
+
+    @Test
+    void verifyNeverClaimsALabelItDidNotObserve() throws Exception {
+        FakeLabeler fl = new FakeLabeler();
+        Path img = tmp.resolve("v.img");
+        Files.write(img, new byte[512]);
+        LayerPlan lp = plan(fl, new McsAllocator(Map::of), "sv", img).layer("selinux");
+        LayerVerdict v = new SelinuxLayer(new McsAllocator(Map::of), () -> fl)
+                .verify(lp, new ProcessView((int) ProcessHandle.current().pid()));
+        assertEquals(LayerVerdict.Result.FAIL, v.result(), "this process has no svirt_t label: " + v);
+    }
+
+    @Test
+    void allocatorSkipsPairsInUse() {
+        Map<String, int[]> inUse = new HashMap<>();
+        McsAllocator m = new McsAllocator(() -> inUse);
+        for (int i = 0; i < 2000; i++) {
+            int[] p = m.reserve("d" + i);
+            for (int[] q : inUse.values()) {
+                assertFalse(p[0] == q[0] && p[1] == q[1], "pair handed out twice");
+            }
+            inUse.put("d" + i, p);
+        }
+    }
+}
