@@ -1,5 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.toolstack.bpf.Bpf;
+import dev.dmjail.toolstack.bpf.DeviceProgram;
 import dev.dmjail.toolstack.host.CgroupLayout;
 import dev.dmjail.toolstack.plan.Effective;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
@@ -20,10 +22,10 @@ import java.util.Set;
  * launcher joins every group before it does anything else, so all the device model's allocations
  * are charged to the domain. Destroy kills every task in the groups and removes them.
  *
- * <p>v2-only hosts: v2 has no devices interface file; the allow-list there is a BPF program of type
- * BPF_PROG_TYPE_CGROUP_DEVICE (what libvirt's vircgroupv2devices.c attaches). dmjail does not load
- * one yet, so on a v2-only host the device allow-list is reported UNAVAILABLE in the plan and the
- * audit — the private /dev of the filesystem layer still holds only the allow-listed nodes.
+ * <p>v2 has no devices interface file: the allow-list there is an eBPF program of type
+ * BPF_PROG_TYPE_CGROUP_DEVICE attached to the group ({@link dev.dmjail.toolstack.bpf.DeviceProgram},
+ * as libvirt's vircgroupv2devices.c does). On a hybrid host both apply (the kernel runs the v2
+ * program and the v1 devices check on every device access), so the allow-list is enforced twice.
  */
 public final class CgroupLayer implements ConfinementLayer {
 
@@ -34,7 +36,7 @@ public final class CgroupLayer implements ConfinementLayer {
     public record Group(String version, String controllers, String relPath, String dir) {}
 
     public record Settings(String mode, List<Group> groups, long memoryBytes, long pidsMax,
-                           List<String> deviceAllow, String deviceAclVia) {}
+                           List<String> deviceAllow, List<String> deviceAclVia) {}
 
     private final CgroupLayout layout;
 
@@ -76,15 +78,21 @@ public final class CgroupLayer implements ConfinementLayer {
             allow.add("c " + n.major() + ":" + n.minor() + " rwm");
         }
         boolean devicesV1 = layout.v1().containsKey("devices") && ctrls.contains("devices");
-        String via = devicesV1 ? "v1 devices.allow" : null;
+        boolean devicesV2 = layout.v2Mount() != null && ctrls.contains("devices");
+        List<String> via = new ArrayList<>();
+        if (devicesV1) {
+            via.add("v1 devices.allow");
+        }
+        if (devicesV2) {
+            via.add("v2 BPF device program");
+        }
         Settings s = new Settings(layout.mode().name(), groups, mem, ctx.policy().pidsMax(), allow, via);
         List<String> weak = new ArrayList<>();
         if (!missing.isEmpty()) {
             weak.add("controllers not available on this host: " + String.join(", ", missing));
         }
-        if (!devicesV1) {
-            weak.add(ctrls.contains("devices") ? "device allow-list: v2 BPF device programs are not implemented yet"
-                    : "device allow-list off (host config cgroup_controllers)");
+        if (via.isEmpty()) {
+            weak.add("device allow-list off (host config cgroup_controllers)");
         }
         return weak.isEmpty() ? LayerPlan.enforced(NAME, s) : LayerPlan.weakened(NAME, String.join("; ", weak), s);
     }
@@ -126,6 +134,13 @@ public final class CgroupLayer implements ConfinementLayer {
                 for (String c : ctrls) {
                     applyV2(c, dir, s);
                 }
+                if (s.deviceAclVia().contains("v2 BPF device program")) {
+                    try {
+                        Bpf.attachDeviceAllowList(dir, charDevices(s.deviceAllow()));
+                    } catch (IOException e) {
+                        throw new LayerException(NAME, "attach BPF device program", e.getMessage(), e);
+                    }
+                }
             }
         }
     }
@@ -146,7 +161,7 @@ public final class CgroupLayer implements ConfinementLayer {
             case "memory" -> write(dir, "memory.limit_in_bytes", Long.toString(s.memoryBytes()));
             case "pids" -> write(dir, "pids.max", Long.toString(s.pidsMax()));
             case "devices" -> {
-                if (s.deviceAclVia() != null) {
+                if (s.deviceAclVia().contains("v1 devices.allow")) {
                     write(dir, "devices.deny", "a");
                     for (String a : s.deviceAllow()) {
                         write(dir, "devices.allow", a);
@@ -223,7 +238,7 @@ public final class CgroupLayer implements ConfinementLayer {
                         case "memory" -> checks.add(file(dir, "memory.limit_in_bytes", Long.toString(s.memoryBytes())));
                         case "pids" -> checks.add(file(dir, "pids.max", Long.toString(s.pidsMax())));
                         case "devices" -> {
-                            if (s.deviceAclVia() != null) {
+                            if (s.deviceAclVia().contains("v1 devices.allow")) {
                                 checks.add(deviceList(dir, s.deviceAllow()));
                             }
                         }
@@ -231,6 +246,10 @@ public final class CgroupLayer implements ConfinementLayer {
                     }
                 }
             } else {
+                if (s.deviceAclVia().contains("v2 BPF device program")) {
+                    int n = Bpf.attachedDevicePrograms(dir);
+                    checks.add(new Check("BPF device programs on " + g.dir(), ">= 1", Integer.toString(n), n >= 1));
+                }
                 for (String c : g.controllers().isEmpty() ? List.<String>of() : List.of(g.controllers().split(","))) {
                     if (c.equals("memory")) {
                         checks.add(file(dir, "memory.max", Long.toString(s.memoryBytes())));
@@ -241,6 +260,16 @@ public final class CgroupLayer implements ConfinementLayer {
             }
         }
         return LayerVerdict.of(plan, checks);
+    }
+
+    /** "c MAJ:MIN rwm" entries → the program's device list. */
+    static List<DeviceProgram.CharDevice> charDevices(List<String> allow) {
+        List<DeviceProgram.CharDevice> out = new ArrayList<>();
+        for (String a : allow) {
+            String[] f = a.split("[ :]");
+            out.add(new DeviceProgram.CharDevice(Integer.parseInt(f[1]), Integer.parseInt(f[2])));
+        }
+        return out;
     }
 
     private static Check file(Path dir, String name, String want) {

@@ -1,0 +1,706 @@
+/*
+ * hostile.c: a device model that attacks its own confinement (dmjail issue 4).
+ *
+ * dmjail starts it instead of QEMU (device_model_override) with QEMU's argv, which it ignores, then
+ * the options that follow (device_model_args): --victim-*, --toolstack-pid, ... Every attack prints
+ * one line to stdout (the domain log):
+ *
+ *     ATTACK <name> <DENIED|ALLOWED> <ERRNO-NAME or detail> [more detail]
+ *
+ * then it serves a minimal QMP on fd 3 so that create succeeds and the audit runs. A successful
+ * attack is undone at once where it changed anything (files unlinked, mounts unmounted, children
+ * killed); probes that could harm the host use arguments that the kernel rejects only after its
+ * permission check (e.g. kexec_load with too many segments: EPERM = denied, EINVAL = allowed).
+ *
+ * Host-side helper mode (run by the test, not by dmjail):  hostile --listen-abstract NAME
+ * listens on the abstract unix socket @NAME and prints "CONNECTED" for every connection.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/io_uring.h>
+#include <linux/keyctl.h>
+#include <linux/perf_event.h>
+#include <linux/userfaultfd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+
+static const char *victim_disk, *victim_qmp, *victim_console, *victim_state, *abstract_name, *only;
+static long victim_pid = -1, toolstack_pid = -1, tcp_port = -1, shmid = -1, mem_limit_mib = 512;
+static int fork_max = 500;
+
+static const char *ename(int e) {
+    const char *n = strerrorname_np(e);
+    static char buf[32];
+    if (n) return n;
+    snprintf(buf, sizeof buf, "E%d", e);
+    return buf;
+}
+
+static int selected(const char *name) {
+    if (!only) return 1;
+    size_t n = strlen(name);
+    for (const char *p = only; (p = strstr(p, name)) != NULL; p += n) {
+        if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) return 1;
+    }
+    return 0;
+}
+
+static void report(const char *name, int allowed, const char *fmt, ...) {
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    for (char *c = detail; *c; c++) if (*c == '\n' || *c == '\r') *c = ' ';
+    dprintf(1, "ATTACK %s %s %s\n", name, allowed ? "ALLOWED" : "DENIED", detail);
+}
+
+/* A syscall that fails: DENIED with its errno; that succeeds: ALLOWED with `what`. */
+static void verdict_rc(const char *name, long rc, int err, const char *what) {
+    if (rc < 0) report(name, 0, "%s", ename(err));
+    else report(name, 1, "%s", what);
+}
+
+/*
+ * A probe whose arguments are rejected after the permission check: `deny1`/`deny2` errnos (EPERM,
+ * EACCES, ENOSYS, ...) mean denied, anything else means the caller got past the permission check.
+ */
+static void verdict_probe(const char *name, long rc, int err, int deny1, int deny2) {
+    if (rc >= 0) report(name, 1, "succeeded");
+    else if (err == deny1 || err == deny2) report(name, 0, "%s", ename(err));
+    else report(name, 1, "permission check passed (%s on a dummy argument)", ename(err));
+}
+
+/* Runs fn in a forked child (for probes that change the caller); the child reports through a pipe. */
+typedef int (*probe_fn)(char *detail, size_t n);
+static void in_child(const char *name, probe_fn fn) {
+    int p[2];
+    if (pipe(p) < 0) { report(name, 0, "%s (pipe)", ename(errno)); return; }
+    pid_t c = fork();
+    if (c < 0) { report(name, 0, "%s (fork)", ename(errno)); close(p[0]); close(p[1]); return; }
+    if (c == 0) {
+        close(p[0]);
+        char d[400] = "";
+        int allowed = fn(d, sizeof d);
+        char out[420];
+        int len = snprintf(out, sizeof out, "%c%s", allowed ? 'A' : 'D', d);
+        if (write(p[1], out, len) < 0) _exit(3);
+        _exit(0);
+    }
+    close(p[1]);
+    char buf[420] = "";
+    ssize_t got = 0, r;
+    while ((r = read(p[0], buf + got, sizeof buf - 1 - got)) > 0) got += r;
+    buf[got > 0 ? got : 0] = 0;
+    close(p[0]);
+    int st = 0;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) {}
+    if (got <= 0) {
+        report(name, 0, "child died (%s)", WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "no report");
+        return;
+    }
+    report(name, buf[0] == 'A', "%s", buf + 1);
+}
+
+/* ---------- files ---------- */
+
+static void try_open(const char *name, const char *path, int flags) {
+    if (!selected(name)) return;
+    if (!path) { report(name, 0, "SKIPPED no path given"); return; }
+    int fd = open(path, flags);
+    if (fd < 0) { report(name, 0, "%s", ename(errno)); return; }
+    char b[16];
+    ssize_t r = (flags & O_ACCMODE) == O_WRONLY ? 0 : read(fd, b, sizeof b);
+    close(fd);
+    report(name, 1, "opened %s (read %zd bytes)", path, r);
+}
+
+static void try_create(const char *name, const char *dir) {
+    if (!selected(name)) return;
+    char path[256];
+    snprintf(path, sizeof path, "%s/.dmjail-hostile-%d", dir, (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) { report(name, 0, "%s", ename(errno)); return; }
+    close(fd);
+    unlink(path);
+    report(name, 1, "created %s (removed again)", path);
+}
+
+static void read_state(void) {
+    if (!selected("read-victim-state")) return;
+    if (!victim_state) { report("read-victim-state", 0, "SKIPPED"); return; }
+    char path[512];
+    snprintf(path, sizeof path, "%s/state.json", victim_state);
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) { close(fd); report("read-victim-state", 1, "read %s", path); return; }
+    int e = errno;
+    DIR *d = opendir(victim_state);
+    if (d) { closedir(d); report("read-victim-state", 1, "listed %s (state.json: %s)", victim_state, ename(e)); return; }
+    report("read-victim-state", 0, "%s", ename(e));
+}
+
+static void victim_qmp_connect(void) {
+    if (!selected("connect-victim-qmp")) return;
+    if (!victim_qmp) { report("connect-victim-qmp", 0, "SKIPPED"); return; }
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) { report("connect-victim-qmp", 0, "%s (socket)", ename(errno)); return; }
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strncpy(a.sun_path, victim_qmp, sizeof a.sun_path - 1);
+    int rc = connect(s, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    close(s);
+    verdict_rc("connect-victim-qmp", rc, e, "connected to the victim's QMP socket");
+}
+
+/* ---------- processes ---------- */
+
+static void signal_probe(const char *name, long pid) {
+    if (!selected(name)) return;
+    if (pid <= 0) { report(name, 0, "SKIPPED"); return; }
+    int rc = kill((pid_t)pid, 0); /* signal 0: the permission check without the signal */
+    verdict_rc(name, rc, errno, "may signal it (kill -0 succeeded)");
+}
+
+static long ptrace_target;
+static int ptrace_child(char *d, size_t n) {
+    long rc = ptrace(PTRACE_SEIZE, (pid_t)ptrace_target, 0, 0); /* no stop; detached when we exit */
+    if (rc < 0) { snprintf(d, n, "%s", ename(errno)); return 0; }
+    snprintf(d, n, "PTRACE_SEIZE succeeded (detached on exit)");
+    return 1;
+}
+static void ptrace_probe(const char *name, long pid) {
+    if (!selected(name)) return;
+    if (pid <= 0) { report(name, 0, "SKIPPED"); return; }
+    ptrace_target = pid;
+    in_child(name, ptrace_child);
+}
+
+static void vm_readv_probe(void) {
+    if (!selected("process-vm-readv-victim")) return;
+    char local[8];
+    struct iovec l = {local, sizeof local}, r = {(void *)0x1000, sizeof local};
+    long rc = syscall(SYS_process_vm_readv, (pid_t)victim_pid, &l, 1, &r, 1, 0);
+    int e = errno;
+    if (rc >= 0) report("process-vm-readv-victim", 1, "read %ld bytes", rc);
+    else if (e == EFAULT) report("process-vm-readv-victim", 1, "permission check passed (EFAULT on a dummy address)");
+    else report("process-vm-readv-victim", 0, "%s", ename(e));
+}
+
+static void list_proc(void) {
+    if (!selected("list-proc")) return;
+    DIR *d = opendir("/proc");
+    if (!d) { report("list-proc", 0, "%s", ename(errno)); return; }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) if (e->d_name[0] >= '1' && e->d_name[0] <= '9') n++;
+    closedir(d);
+    char p1[64], p2[64];
+    snprintf(p1, sizeof p1, "/proc/%ld", toolstack_pid);
+    snprintf(p2, sizeof p2, "/proc/%ld", victim_pid);
+    int ts = toolstack_pid > 0 && access(p1, F_OK) == 0, vi = victim_pid > 0 && access(p2, F_OK) == 0;
+    if (ts || vi) report("list-proc", 1, "sees %d processes, incl.%s%s", n, ts ? " the toolstack" : "", vi ? " the victim" : "");
+    else report("list-proc", 0, "EOK only its own %d processes", n);
+}
+
+/* ---------- identity ---------- */
+
+static void identity(void) {
+    if (selected("setuid-0")) {
+        int rc = setuid(0);
+        int e = errno;
+        if (rc == 0 && geteuid() == 0) report("setuid-0", 1, "euid 0");
+        else report("setuid-0", 0, "%s", rc < 0 ? ename(e) : "EOK but not root");
+    }
+    if (selected("setgid-0")) {
+        int rc = setgid(0);
+        int e = errno;
+        if (rc == 0 && getegid() == 0) report("setgid-0", 1, "egid 0");
+        else report("setgid-0", 0, "%s", rc < 0 ? ename(e) : "EOK but not gid 0");
+    }
+    if (selected("capset")) {
+        int last = 40;
+        FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+        if (f) { if (fscanf(f, "%d", &last) != 1) last = 40; fclose(f); }
+        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct data[2];
+        memset(data, 0, sizeof data);
+        for (int c = 0; c <= last; c++) {
+            data[c / 32].effective |= 1u << (c % 32);
+            data[c / 32].permitted |= 1u << (c % 32);
+        }
+        long rc = syscall(SYS_capset, &h, data);
+        verdict_rc("capset", rc, errno, "holds every capability");
+    }
+}
+
+/* ---------- namespaces, mounts, roots ---------- */
+
+static void try_mount(void) {
+    if (!selected("mount")) return;
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/.hostile-mnt-%d", (int)getpid());
+    mkdir(dir, 0700);
+    int rc = mount("none", dir, "tmpfs", 0, "size=4k");
+    int e = errno;
+    if (rc == 0) umount2(dir, MNT_DETACH);
+    rmdir(dir);
+    verdict_rc("mount", rc, e, "mounted a tmpfs (unmounted again)");
+}
+
+static int unshare_user_child(char *d, size_t n) {
+    if (unshare(CLONE_NEWUSER) < 0) { snprintf(d, n, "%s", ename(errno)); return 0; }
+    snprintf(d, n, "new user namespace");
+    return 1;
+}
+static int unshare_mnt_child(char *d, size_t n) {
+    if (unshare(CLONE_NEWNS) < 0) { snprintf(d, n, "%s", ename(errno)); return 0; }
+    snprintf(d, n, "new mount namespace");
+    return 1;
+}
+static int clone_user_child(char *d, size_t n) {
+    long c = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+    if (c == 0) _exit(0);
+    if (c < 0) { snprintf(d, n, "%s", ename(errno)); return 0; }
+    waitpid((pid_t)c, NULL, 0);
+    snprintf(d, n, "clone(CLONE_NEWUSER) succeeded");
+    return 1;
+}
+static int setns_child(char *d, size_t n) {
+    int fd = open("/proc/1/ns/mnt", O_RDONLY);
+    if (fd < 0) { snprintf(d, n, "%s (open /proc/1/ns/mnt)", ename(errno)); return 0; }
+    int rc = setns(fd, CLONE_NEWNS);
+    int e = errno;
+    close(fd);
+    if (rc < 0) { snprintf(d, n, "%s (setns; the open succeeded)", ename(e)); return 0; }
+    snprintf(d, n, "joined pid 1's mount namespace");
+    return 1;
+}
+static int chroot_child(char *d, size_t n) {
+    if (chroot("/") < 0) { snprintf(d, n, "%s", ename(errno)); return 0; }
+    /* the classic escape: chroot into a subdirectory, climb out with the cwd, chroot there */
+    mkdir("/tmp/.hostile-jail", 0700);
+    int escaped = 0;
+    if (chroot("/tmp/.hostile-jail") == 0) {
+        for (int i = 0; i < 64; i++) if (chdir("..") < 0) break;
+        escaped = chroot(".") == 0 && access("/etc/passwd", F_OK) == 0;
+    }
+    rmdir("/tmp/.hostile-jail");
+    snprintf(d, n, "chroot permitted%s", escaped ? "; climbed to a root with /etc/passwd" : "");
+    return 1;
+}
+
+static void ns_attacks(void) {
+    if (selected("unshare-user")) in_child("unshare-user", unshare_user_child);
+    if (selected("unshare-mount")) in_child("unshare-mount", unshare_mnt_child);
+    if (selected("clone-newuser")) in_child("clone-newuser", clone_user_child);
+    if (selected("setns-host-mnt")) in_child("setns-host-mnt", setns_child);
+    if (selected("pivot-root")) {
+        long rc = syscall(SYS_pivot_root, "/nonexistent-new-root", "/nonexistent-put-old");
+        verdict_probe("pivot-root", rc, errno, EPERM, EACCES);
+    }
+    if (selected("chroot")) in_child("chroot", chroot_child);
+    if (selected("sethostname")) {
+        char h[256] = "";
+        gethostname(h, sizeof h - 1);
+        int rc = sethostname(h, strlen(h)); /* its own name again: the permission check, no change */
+        verdict_rc("sethostname", rc, errno, "may set the hostname");
+    }
+    if (selected("sysv-shm-host")) {
+        if (shmid < 0) report("sysv-shm-host", 0, "SKIPPED");
+        else {
+            void *p = shmat((int)shmid, NULL, SHM_RDONLY);
+            int e = errno;
+            if (p != (void *)-1) { shmdt(p); report("sysv-shm-host", 1, "attached the host's segment %ld", shmid); }
+            else report("sysv-shm-host", 0, "%s", ename(e));
+        }
+    }
+}
+
+/* ---------- kernel interfaces ---------- */
+
+static void kernel_attacks(void) {
+    if (selected("init-module")) {
+        static char img[64];
+        long rc = syscall(SYS_init_module, img, sizeof img, "");
+        verdict_probe("init-module", rc, errno, EPERM, ENOSYS);
+    }
+    if (selected("finit-module")) {
+        long rc = syscall(SYS_finit_module, -1, "", 0);
+        verdict_probe("finit-module", rc, errno, EPERM, ENOSYS);
+    }
+    if (selected("kexec-load")) {
+        long rc = syscall(SYS_kexec_load, 0UL, 1000UL, NULL, 0UL); /* 1000 > KEXEC_SEGMENT_MAX: EINVAL after the check */
+        verdict_probe("kexec-load", rc, errno, EPERM, ENOSYS);
+    }
+    if (selected("bpf")) {
+        union bpf_attr a;
+        memset(&a, 0, sizeof a);
+        a.map_type = BPF_MAP_TYPE_ARRAY;
+        a.key_size = 4;
+        a.value_size = 4;
+        a.max_entries = 1;
+        long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof a);
+        int e = errno;
+        if (fd >= 0) close((int)fd);
+        verdict_rc("bpf", fd, e, "created a BPF map");
+    }
+    if (selected("perf-event-open")) {
+        struct perf_event_attr pa;
+        memset(&pa, 0, sizeof pa);
+        pa.type = PERF_TYPE_SOFTWARE;
+        pa.size = sizeof pa;
+        pa.config = PERF_COUNT_SW_CPU_CLOCK;
+        pa.exclude_kernel = 1;
+        pa.exclude_hv = 1;
+        long fd = syscall(SYS_perf_event_open, &pa, 0, -1, -1, 0);
+        int e = errno;
+        if (fd >= 0) close((int)fd);
+        verdict_rc("perf-event-open", fd, e, "opened a perf event on itself");
+    }
+    if (selected("add-key")) {
+        long k = syscall(SYS_add_key, "user", "dmjail-hostile", "x", 1, KEY_SPEC_PROCESS_KEYRING);
+        verdict_rc("add-key", k, errno, "added a key to its process keyring");
+    }
+    if (selected("keyctl")) {
+        long k = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0);
+        verdict_rc("keyctl", k, errno, "read its user keyring id");
+    }
+    if (selected("io-uring-setup")) {
+        struct io_uring_params p;
+        memset(&p, 0, sizeof p);
+        long fd = syscall(SYS_io_uring_setup, 1, &p);
+        int e = errno;
+        if (fd >= 0) close((int)fd);
+        verdict_rc("io-uring-setup", fd, e, "created an io_uring");
+    }
+    if (selected("userfaultfd")) {
+        long fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+        int e = errno;
+        if (fd < 0) { fd = syscall(SYS_userfaultfd, O_CLOEXEC); if (fd < 0 && errno != EINVAL) e = errno; }
+        if (fd >= 0) close((int)fd);
+        verdict_rc("userfaultfd", fd, e, "created a userfaultfd");
+    }
+}
+
+/* ---------- devices ---------- */
+
+static void device_attacks(void) {
+    try_open("open-dev-mem", "/dev/mem", O_RDONLY);
+    try_open("open-dev-vda", "/dev/vda", O_RDONLY);
+    try_open("open-dev-kvm", "/dev/kvm", O_RDWR);
+    if (selected("mknod-dev-mem")) {
+        char p[64];
+        snprintf(p, sizeof p, "/tmp/.hostile-mem-%d", (int)getpid());
+        if (mknod(p, S_IFCHR | 0600, makedev(1, 1)) < 0) { report("mknod-dev-mem", 0, "%s (mknod)", ename(errno)); }
+        else {
+            int fd = open(p, O_RDONLY);
+            int e = errno;
+            unlink(p);
+            if (fd >= 0) { close(fd); report("mknod-dev-mem", 1, "made and opened a /dev/mem node"); }
+            else report("mknod-dev-mem", 0, "%s (open; the mknod succeeded)", ename(e));
+        }
+    }
+}
+
+/* ---------- network ---------- */
+
+static void net_attacks(void) {
+    if (selected("connect-host-tcp")) {
+        if (tcp_port <= 0) report("connect-host-tcp", 0, "SKIPPED");
+        else {
+            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (s < 0) report("connect-host-tcp", 0, "%s (socket)", ename(errno));
+            else {
+                struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)tcp_port)};
+                a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                int rc = connect(s, (struct sockaddr *)&a, sizeof a);
+                int e = errno;
+                if (rc == 0) (void)!write(s, "hostile\n", 8);
+                close(s);
+                verdict_rc("connect-host-tcp", rc, e, "connected to the host's 127.0.0.1 listener");
+            }
+        }
+    }
+    if (selected("connect-host-abstract")) {
+        if (!abstract_name) report("connect-host-abstract", 0, "SKIPPED");
+        else {
+            int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (s < 0) report("connect-host-abstract", 0, "%s (socket)", ename(errno));
+            else {
+                struct sockaddr_un a = {.sun_family = AF_UNIX};
+                size_t l = strlen(abstract_name);
+                memcpy(a.sun_path + 1, abstract_name, l);
+                int rc = connect(s, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + l));
+                int e = errno;
+                close(s);
+                verdict_rc("connect-host-abstract", rc, e, "connected to the host's abstract socket");
+            }
+        }
+    }
+}
+
+/* ---------- resources ---------- */
+
+static void write_big(const char *name, long target) {
+    if (!selected(name)) return;
+    char p[64];
+    snprintf(p, sizeof p, "/tmp/.hostile-big-%d", (int)getpid());
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) { report(name, 0, "%s (open /tmp)", ename(errno)); return; }
+    static char buf[65536];
+    memset(buf, 'x', sizeof buf);
+    long done = 0;
+    int e = 0;
+    while (done < target) {
+        ssize_t w = write(fd, buf, sizeof buf);
+        if (w <= 0) { e = w < 0 ? errno : ENOSPC; break; }
+        done += w;
+    }
+    close(fd);
+    unlink(p);
+    if (done >= target) report(name, 1, "wrote %ld KiB to /tmp (removed again)", done / 1024);
+    else report(name, 0, "%s after %ld KiB", ename(e), done / 1024);
+}
+
+static void fork_bomb(void) {
+    if (!selected("fork-bomb")) return;
+    static pid_t kids[4096];
+    int n = 0, e = 0;
+    while (n < fork_max) {
+        pid_t c = fork();
+        if (c == 0) { for (;;) pause(); }
+        if (c < 0) { e = errno; break; }
+        kids[n++] = c;
+    }
+    for (int i = 0; i < n; i++) kill(kids[i], SIGKILL);
+    for (int i = 0; i < n; i++) waitpid(kids[i], NULL, 0);
+    if (n >= fork_max) report("fork-bomb", 1, "forked all %d children (killed again)", n);
+    else report("fork-bomb", 0, "%s after %d forks", ename(e), n);
+}
+
+static void balloon(void) {
+    if (!selected("memory-balloon")) return;
+    long target = 2 * mem_limit_mib;
+    int p[2];
+    if (pipe(p) < 0) { report("memory-balloon", 0, "%s (pipe)", ename(errno)); return; }
+    pid_t c = fork();
+    if (c < 0) { report("memory-balloon", 0, "%s (fork)", ename(errno)); return; }
+    if (c == 0) { /* the child takes the OOM kill, not the device model */
+        close(p[0]);
+        for (long mib = 16; mib <= target; mib += 16) {
+            char *m = malloc(16 << 20);
+            if (!m) _exit(12);
+            for (long i = 0; i < (16 << 20); i += 4096) m[i] = 1;
+            if (write(p[1], &mib, sizeof mib) < 0) _exit(3);
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    long last = 0, v;
+    while (read(p[0], &v, sizeof v) == sizeof v) last = v;
+    close(p[0]);
+    int st = 0;
+    waitpid(c, &st, 0);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && last >= target)
+        report("memory-balloon", 1, "touched %ld MiB (2x the %ld MiB limit)", last, mem_limit_mib);
+    else if (WIFSIGNALED(st))
+        report("memory-balloon", 0, "OOM-KILLED %s at %ld MiB of %ld", strsignal(WTERMSIG(st)), last, target);
+    else report("memory-balloon", 0, "%s at %ld MiB", WIFEXITED(st) && WEXITSTATUS(st) == 12 ? "ENOMEM" : "EXIT", last);
+}
+
+static int cgroup_escape_child(char *d, size_t n) {
+    const char *targets[] = {"/sys/fs/cgroup/pids/cgroup.procs", "/sys/fs/cgroup/memory/cgroup.procs",
+                             "/sys/fs/cgroup/unified/cgroup.procs", "/sys/fs/cgroup/cgroup.procs"};
+    int e = ENOENT;
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
+        int fd = open(targets[i], O_WRONLY);
+        if (fd < 0) { if (errno != ENOENT) e = errno; continue; }
+        int w = dprintf(fd, "%d\n", (int)getpid());
+        int we = errno;
+        close(fd);
+        if (w > 0) { snprintf(d, n, "moved itself to the root of %s", targets[i]); return 1; }
+        e = we;
+    }
+    snprintf(d, n, "%s", ename(e));
+    return 0;
+}
+
+/* ---------- fds ---------- */
+
+static void inherited_fds(void) {
+    if (!selected("inherited-fds")) return;
+    char extra[300] = "";
+    int bad = 0;
+    for (int fd = 0; fd < 1024; fd++) {
+        if (fcntl(fd, F_GETFD) < 0) continue;
+        int dfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        fstat(fd, &st);
+        if (dfd >= 0) {
+            close(dfd);
+            bad = 1;
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " fd%d:directory-escape", fd);
+        } else if (fd > 3) {
+            bad = 1;
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " fd%d:mode%o", fd, st.st_mode & S_IFMT);
+        }
+    }
+    if (bad) report("inherited-fds", 1, "unexpected fds:%s", extra);
+    else report("inherited-fds", 0, "EOK only fds 0-3 (null, log, log, QMP listener), none a directory");
+}
+
+/* ---------- QMP ---------- */
+
+static void on_term(int s) { (void)s; _exit(0); }
+
+/* QEMU has its own -sandbox filter; the audit counts it. An allow-all filter stands in for it. */
+static void stand_in_sandbox(void) {
+    struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+    struct sock_fprog prog = {1, allow};
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) dprintf(1, "HOSTILE stand-in sandbox: %s\n", ename(errno));
+}
+
+static void serve_qmp(void) {
+    static const char greeting[] = "{\"QMP\":{\"version\":{},\"capabilities\":[]}}\r\n";
+    static const char ret[] = "{\"return\":{}}\r\n";
+    for (;;) {
+        int c = accept4(3, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR) continue;
+            dprintf(1, "HOSTILE accept: %s\n", ename(errno));
+            _exit(1);
+        }
+        if (write(c, greeting, sizeof greeting - 1) < 0) { close(c); continue; }
+        char line[8192];
+        size_t len = 0;
+        for (;;) {
+            ssize_t r = read(c, line + len, sizeof line - 1 - len);
+            if (r <= 0) break;
+            len += (size_t)r;
+            line[len] = 0;
+            char *nl;
+            while ((nl = memchr(line, '}', len)) != NULL) { /* one command per JSON object */
+                size_t used = (size_t)(nl - line) + 1;
+                int quit = memmem(line, used, "\"quit\"", 6) != NULL;
+                (void)!write(c, ret, sizeof ret - 1);
+                if (quit) { dprintf(1, "HOSTILE quit\n"); _exit(0); }
+                memmove(line, line + used, len - used);
+                len -= used;
+            }
+            if (len >= sizeof line - 1) len = 0;
+        }
+        close(c);
+    }
+}
+
+static void listen_abstract(const char *name) {
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    size_t l = strlen(name);
+    memcpy(a.sun_path + 1, name, l);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + l)) < 0
+        || listen(s, 16) < 0) {
+        perror("listen-abstract");
+        exit(1);
+    }
+    setvbuf(stdout, NULL, _IONBF, 0);
+    printf("LISTENING\n");
+    for (;;) {
+        int c = accept(s, NULL, NULL);
+        if (c >= 0) { printf("CONNECTED\n"); close(c); }
+    }
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "--listen-abstract") && v) listen_abstract(v);
+        if (!v || strncmp(o, "--", 2) != 0) continue;
+        if (!strcmp(o, "--victim-disk")) victim_disk = v;
+        else if (!strcmp(o, "--victim-qmp")) victim_qmp = v;
+        else if (!strcmp(o, "--victim-console")) victim_console = v;
+        else if (!strcmp(o, "--victim-state")) victim_state = v;
+        else if (!strcmp(o, "--victim-pid")) victim_pid = atol(v);
+        else if (!strcmp(o, "--toolstack-pid")) toolstack_pid = atol(v);
+        else if (!strcmp(o, "--tcp-port")) tcp_port = atol(v);
+        else if (!strcmp(o, "--abstract")) abstract_name = v;
+        else if (!strcmp(o, "--shmid")) shmid = atol(v);
+        else if (!strcmp(o, "--mem-limit-mib")) mem_limit_mib = atol(v);
+        else if (!strcmp(o, "--fork-max")) fork_max = atoi(v);
+        else if (!strcmp(o, "--only")) only = v;
+        else continue;
+        i++;
+    }
+    setvbuf(stdout, NULL, _IONBF, 0);
+    signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_term);
+    dprintf(1, "HOSTILE start pid=%d uid=%d gid=%d\n", (int)getpid(), (int)getuid(), (int)getgid());
+
+    inherited_fds(); /* first: before it opens anything itself */
+    try_open("read-etc-shadow", "/etc/shadow", O_RDONLY);
+    try_open("read-shadow-via-proc1-root", "/proc/1/root/etc/shadow", O_RDONLY);
+    read_state();
+    try_create("write-etc", "/etc");
+    try_create("write-var-lib", "/var/lib");
+    try_create("write-var-tmp", "/var/tmp");
+    try_open("open-victim-disk-rw", victim_disk, O_RDWR);
+    try_open("open-victim-disk-ro", victim_disk, O_RDONLY);
+    try_open("read-victim-console", victim_console, O_RDONLY);
+    victim_qmp_connect();
+    signal_probe("kill-victim", victim_pid);
+    signal_probe("kill-toolstack", toolstack_pid);
+    ptrace_probe("ptrace-victim", victim_pid);
+    ptrace_probe("ptrace-toolstack", toolstack_pid);
+    vm_readv_probe();
+    list_proc();
+    identity();
+    try_mount();
+    ns_attacks();
+    kernel_attacks();
+    device_attacks();
+    net_attacks();
+    if (selected("cgroup-escape")) in_child("cgroup-escape", cgroup_escape_child);
+    write_big("write-past-fsize", 1L << 20);
+    write_big("fill-tmp-64m", 64L << 20);
+    fork_bomb();
+    balloon();
+    dprintf(1, "HOSTILE done\n");
+
+    stand_in_sandbox();
+    serve_qmp();
+    return 0;
+}
