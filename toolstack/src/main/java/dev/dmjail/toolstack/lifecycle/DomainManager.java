@@ -226,8 +226,12 @@ public final class DomainManager {
         LayerPlan dac = plan.layer(DacLayer.NAME);
         if (dac.active()) {
             DacLayer.Settings s = dac.settingsAs(DacLayer.Settings.class);
-            if (s.killByUid() && s.uid() != null && s.uid() != 0) {
-                UidReaper.killAll(s.uid(), reaperUid(s));
+            Integer reaper = reaperUid(s);
+            if (s.killByUid() && s.uid() != null && s.uid() != 0 && reaper != null) {
+                UidReaper.killAll(s.uid(), reaper);
+            } else if (s.killByUid() && reaper == null) {
+                LOG.warn("destroy {}: no reaper user ({} or the range base) to kill uid {} with; relying on the cgroup",
+                        rec.name(), policy.reaperUser(), s.uid());
             }
         }
         List<String> failures = new ArrayList<>();
@@ -250,16 +254,16 @@ public final class DomainManager {
         store.remove(rec.name());
     }
 
-    /** libxl: the reaper is xen-qemuuser-reaper if it exists, else the range base uid (never a dm uid). */
-    private int reaperUid(DacLayer.Settings s) {
+    /**
+     * libxl: the reaper is a dedicated user if it exists, else the range base uid (never a dm uid,
+     * domids start at 1); null when neither exists.
+     */
+    private Integer reaperUid(DacLayer.Settings s) {
         Optional<PasswdEntry> reaper = users.byName(policy.reaperUser());
         if (reaper.isPresent() && reaper.get().uid() != 0) {
             return reaper.get().uid();
         }
-        if (s.rangeBaseUid() != null) {
-            return s.rangeBaseUid();
-        }
-        return 65534;
+        return s.rangeBaseUid();
     }
 
     public StateStore store() { return store; }

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
  * kill(-1, SIGKILL). The kernel then signals every process whose real or saved uid is the dm uid
  * (kill(2) permission rules), except the killer itself; its real uid not being the dm uid means a
  * device model cannot kill or ptrace it first. util-linux's setpriv sets the ids and execs kill, so
- * no Java code runs in a forked child.
+ * no Java code runs in a forked child. The reaper uid must own no process itself (every process of
+ * it would be killed too): a dedicated reaper user or the range base uid, never "nobody".
  */
 public final class UidReaper {
     private UidReaper() {}
@@ -19,7 +20,7 @@ public final class UidReaper {
             throw new IllegalArgumentException("refusing to kill by uid " + dmUid);
         }
         ProcessBuilder pb = new ProcessBuilder("setpriv", "--ruid", Integer.toString(reaperUid),
-                "--euid", Integer.toString(dmUid), "--clear-groups", "--", "kill", "-s", "KILL", "--", "-1");
+                "--euid", Integer.toString(dmUid), "--clear-groups", "--", "kill", "-KILL", "-1");
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/bin:/bin");
         pb.redirectErrorStream(true);

@@ -1,0 +1,204 @@
+package dev.dmjail.toolstack.proof;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmjail.toolstack.CliRun;
+import dev.dmjail.toolstack.TestHost;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The hostile-device-model scenario: a normal victim domain (the demo guest, real QEMU), host-side
+ * bait (a 127.0.0.1 TCP listener, an abstract unix socket, a SysV shared-memory segment), and
+ * {@link #run} which creates a domain whose device model is {@code src/test/c/hostile.c}, with any
+ * set of layer switches off, and returns what each attack got plus the victim's and host's health.
+ */
+public final class HostileLab implements AutoCloseable {
+
+    public static final String VICTIM = "pf-victim";
+    public static final int MEMORY_MIB = 32;
+    /** memory + the host default memory_overhead_mib (384): the domain's memory cgroup limit. */
+    public static final int MEM_LIMIT_MIB = MEMORY_MIB + 384;
+
+    /** One attack line of the hostile log: ATTACK name DENIED|ALLOWED detail. */
+    public record Attack(String name, boolean allowed, String detail) {
+        /** The errno that stopped it (first word of the detail), or "-" when none is given. */
+        public String errno() {
+            String w = detail.split(" ", 2)[0];
+            return w.matches("E[A-Z0-9]+") ? w : "-";
+        }
+    }
+
+    /** One hostile run. */
+    public record Outcome(String tag, Set<String> off, CliRun create, Map<String, Attack> attacks, List<String> log,
+                          boolean victimAlive, int victimAudit, boolean hostResponsive, int tcpConnections,
+                          int abstractConnections, List<String> leftovers) {
+        public List<String> allowed() {
+            return attacks.values().stream().filter(Attack::allowed).map(Attack::name).toList();
+        }
+    }
+
+    public final Path dir;
+    public final TestHost host;
+    public final Path hostile;
+    private final Path victimImage;
+    private long victimPid;
+    private long victimStart;
+    private ServerSocket tcp;
+    private final AtomicInteger tcpCount = new AtomicInteger();
+    private Process abstractListener;
+    private final AtomicInteger abstractCount = new AtomicInteger();
+    private final String abstractName = "dmjail-proof-" + ProcessHandle.current().pid();
+    private int shmid = -1;
+
+    public HostileLab(Path tmp) throws Exception {
+        ProofSupport.ensureRangeInstalled();
+        this.dir = ProofSupport.openDir(tmp);
+        this.host = new TestHost(dir, "qmp_timeout_ms = 60000");
+        this.hostile = ProofSupport.compile("hostile");
+        this.victimImage = dir.resolve("victim.img");
+        Files.copy(ProofSupport.GUEST, victimImage);
+        Files.setPosixFilePermissions(victimImage, PosixFilePermissions.fromString("rw-r-----"));
+        Path cfg = host.domain("victim.cfg", "name = \"" + VICTIM + "\"", "type = \"hvm\"", "memory = 32", "vcpus = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + victimImage + "\" ]", "serial = \"pty\"",
+                "vnc = 0", "boot = \"c\"", "dm_restrict = 1");
+        CliRun c = host.run("create", cfg.toString());
+        if (c.exit() != 0) {
+            host.run("destroy", VICTIM);
+            throw new IllegalStateException("victim create failed: " + c.err() + c.out());
+        }
+        JsonNode v = ProofSupport.listed(host, VICTIM);
+        victimPid = v.get("pid").asLong();
+        victimStart = ProcessHandle.of(victimPid).orElseThrow().info().startInstant().orElseThrow().toEpochMilli();
+        tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!tcp.isClosed()) {
+                try (Socket s = tcp.accept()) {
+                    tcpCount.incrementAndGet();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "proof-tcp-bait");
+        t.setDaemon(true);
+        t.start();
+        abstractListener = new ProcessBuilder(hostile.toString(), "--listen-abstract", abstractName)
+                .redirectErrorStream(true).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(abstractListener.getInputStream(), StandardCharsets.UTF_8));
+        String first = r.readLine();
+        if (!"LISTENING".equals(first)) {
+            throw new IllegalStateException("abstract listener: " + first);
+        }
+        Thread a = new Thread(() -> {
+            try {
+                for (String l; (l = r.readLine()) != null; ) {
+                    if (l.equals("CONNECTED")) abstractCount.incrementAndGet();
+                }
+            } catch (IOException ignored) {
+                // listener gone
+            }
+        }, "proof-abstract-bait");
+        a.setDaemon(true);
+        a.start();
+        Process ipc = new ProcessBuilder("ipcmk", "-M", "4096", "-p", "0600").redirectErrorStream(true).start();
+        String out = new String(ipc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ipc.waitFor(10, TimeUnit.SECONDS);
+        Matcher m = Pattern.compile("(\\d+)\\s*$").matcher(out.trim());
+        if (m.find()) shmid = Integer.parseInt(m.group(1));
+    }
+
+    public long victimPid() { return victimPid; }
+
+    public boolean victimAlive() {
+        return ProcessHandle.of(victimPid).flatMap(h -> h.info().startInstant())
+                .map(i -> i.toEpochMilli() == victimStart).orElse(false);
+    }
+
+    /** Creates the hostile domain with the given switches off, collects its attack report, destroys it. */
+    public Outcome run(String tag, Set<String> off) throws Exception {
+        String name = "pf-h-" + tag.replace('_', '-');
+        Path victimDir = host.stateDir.resolve("domains").resolve(VICTIM);
+        List<String> args = new ArrayList<>(List.of(
+                "--victim-disk", victimImage.toString(),
+                "--victim-qmp", victimDir.resolve("qmp.sock").toString(),
+                "--victim-console", host.logDir.resolve(VICTIM + ".console.log").toString(),
+                "--victim-state", victimDir.toString(),
+                "--victim-pid", Long.toString(victimPid),
+                "--toolstack-pid", Long.toString(ProcessHandle.current().pid()),
+                "--tcp-port", Integer.toString(tcp.getLocalPort()),
+                "--abstract", abstractName,
+                "--shmid", Integer.toString(shmid),
+                "--mem-limit-mib", Integer.toString(MEM_LIMIT_MIB)));
+        List<String> lines = new ArrayList<>(List.of("name = \"" + name + "\"", "type = \"hvm\"",
+                "memory = " + MEMORY_MIB, "vcpus = 1", "vnc = 0", "dm_restrict = 1",
+                "device_model_override = \"" + hostile + "\"",
+                "device_model_args = [ " + String.join(", ", args.stream().map(s -> "\"" + s + "\"").toList()) + " ]"));
+        for (String s : off) {
+            lines.add("dmjail_" + s + " = 0");
+        }
+        Path cfg = host.domain(name + ".cfg", lines.toArray(String[]::new));
+        int tcpBefore = tcpCount.get();
+        int absBefore = abstractCount.get();
+        CliRun create = host.run("create", cfg.toString());
+        Integer uid = null;
+        JsonNode d = ProofSupport.listed(host, name);
+        if (d != null && d.hasNonNull("uid")) uid = d.get("uid").asInt();
+        Path log = host.logDir.resolve(name + ".log");
+        List<String> logLines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        Map<String, Attack> attacks = new LinkedHashMap<>();
+        for (String l : logLines) {
+            if (l.startsWith("ATTACK ")) {
+                String[] f = l.split(" ", 4);
+                attacks.put(f[1], new Attack(f[1], f[2].equals("ALLOWED"), f.length > 3 ? f[3] : ""));
+            }
+        }
+        boolean alive = victimAlive();
+        int audit = host.run("audit", VICTIM).exit();
+        long t0 = System.nanoTime();
+        boolean responsive = host.run("list").exit() == 0 && new ProcessBuilder("true").start().waitFor(5, TimeUnit.SECONDS);
+        responsive &= System.nanoTime() - t0 < 5_000_000_000L;
+        Thread.sleep(200); // let the bait threads count a late connection
+        int tcpN = tcpCount.get() - tcpBefore;
+        int absN = abstractCount.get() - absBefore;
+        host.run("destroy", name);
+        if (uid == null) {
+            uid = ProofSupport.rangeBase() + 2; // the hostile domain's domid when the victim holds 1
+        }
+        List<String> left = ProofSupport.leftovers(host, name, uid);
+        for (String p : List.of("/etc", "/var/lib", "/var/tmp", "/tmp")) {
+            try (var ds = Files.newDirectoryStream(Path.of(p), ".dmjail-hostile-*")) {
+                ds.forEach(f -> left.add("file " + f));
+            }
+        }
+        return new Outcome(tag, off, create, attacks, logLines, alive, audit, responsive, tcpN, absN, left);
+    }
+
+    @Override
+    public void close() throws Exception {
+        host.run("destroy", VICTIM);
+        if (tcp != null) tcp.close();
+        if (abstractListener != null) {
+            abstractListener.destroyForcibly();
+            abstractListener.waitFor(5, TimeUnit.SECONDS);
+        }
+        if (shmid >= 0) {
+            new ProcessBuilder("ipcrm", "-m", Integer.toString(shmid)).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.dmjail.toolstack.proof;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4, part 1: a hostile device model next to a victim domain. Fully confined, every attack is
+ * denied, the victim keeps running with a passing audit, the host stays responsive and the bait
+ * on the host saw nothing. Two single-layer ablations show that the harness does see a breach when
+ * there is one (the full matrix is {@code proof/ablation}, see docs/proof/README.md).
+ */
+class HostileTest {
+
+    /** Every attack hostile.c runs; the fully confined run must report each one, DENIED. */
+    static final List<String> ATTACKS = List.of("inherited-fds", "read-etc-shadow", "read-shadow-via-proc1-root",
+            "read-victim-state", "write-etc", "write-var-lib", "write-var-tmp", "open-victim-disk-rw",
+            "open-victim-disk-ro", "read-victim-console", "connect-victim-qmp", "kill-victim", "kill-toolstack",
+            "ptrace-victim", "ptrace-toolstack", "process-vm-readv-victim", "list-proc", "setuid-0", "setgid-0",
+            "capset", "mount", "unshare-user", "unshare-mount", "clone-newuser", "setns-host-mnt", "pivot-root",
+            "chroot", "sethostname", "sysv-shm-host", "init-module", "finit-module", "kexec-load", "bpf",
+            "perf-event-open", "add-key", "keyctl", "io-uring-setup", "userfaultfd", "open-dev-mem", "open-dev-vda",
+            "open-dev-kvm", "mknod-dev-mem", "connect-host-tcp", "connect-host-abstract", "cgroup-escape",
+            "write-past-fsize", "fill-tmp-64m", "fork-bomb", "memory-balloon");
+
+    @TempDir
+    static Path tmp;
+    static HostileLab lab;
+
+    @BeforeAll
+    static void victimAndBait() throws Exception {
+        lab = new HostileLab(tmp);
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (lab != null) lab.close();
+    }
+
+    static void assertVictimAndHostFine(HostileLab.Outcome o) {
+        assertTrue(o.victimAlive(), "the victim's QEMU was harmed");
+        assertEquals(0, o.victimAudit(), "the victim's audit no longer passes");
+        assertTrue(o.hostResponsive(), "the host did not answer within 5 s");
+        assertEquals(List.of(), o.leftovers(), "the hostile domain left something behind");
+    }
+
+    @Test
+    void fullyConfinedEveryAttackIsDenied() throws Exception {
+        HostileLab.Outcome o = lab.run("full", Set.of());
+        String log = String.join("\n", o.log());
+        assertEquals(0, o.create().exit(), "create of the hostile domain: " + o.create().err() + "\n" + log);
+        assertEquals(new TreeSet<>(ATTACKS), new TreeSet<>(o.attacks().keySet()), "attacks reported:\n" + log);
+        List<String> bad = new ArrayList<>();
+        o.attacks().values().forEach(a -> {
+            if (a.allowed() || a.detail().startsWith("SKIPPED")) bad.add(a.name() + " " + a.detail());
+        });
+        assertEquals(List.of(), bad, "attacks not denied:\n" + log);
+        assertEquals("OOM-KILLED", o.attacks().get("memory-balloon").detail().split(" ")[0],
+                "the memory cgroup stops the balloon: " + o.attacks().get("memory-balloon"));
+        assertEquals(0, o.tcpConnections(), "the host's TCP bait saw a connection");
+        assertEquals(0, o.abstractConnections(), "the host's abstract socket saw a connection");
+        assertVictimAndHostFine(o);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.dmjail.toolstack.proof;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.toolstack.TestHost;
+import dev.dmjail.uidrange.PosixUserDatabase;
+import dev.dmjail.uidrange.install.HostInstaller;
+import dev.dmjail.uidrange.install.InstallOptions;
+import dev.dmjail.uidrange.install.InstallReport;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Shared helpers of the proof tests (the package-private RangeUsers/ProcFacts of the parent package
+ * are not visible here; these are the few lines the proof needs, reading /proc and /sys directly).
+ */
+public final class ProofSupport {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final Path GUEST = Path.of(System.getProperty("dmjail.guest.image", "target/guest/hello-guest.img"));
+    public static final List<String> CGROUP_CONTROLLERS = List.of("memory", "pids", "devices", "cpu", "unified");
+
+    private ProofSupport() {}
+
+    public static synchronized void ensureRangeInstalled() {
+        if (new PosixUserDatabase().byName("xen-qemuuser-range-base").isPresent()) {
+            return;
+        }
+        InstallReport r = new HostInstaller().install(InstallOptions.defaults());
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("cannot provision the uid range for the tests: " + r.toText());
+        }
+    }
+
+    public static int rangeBase() {
+        return new PosixUserDatabase().byName("xen-qemuuser-range-base").orElseThrow().uid();
+    }
+
+    /** Live (non-zombie) processes whose real, effective or saved uid is {@code uid}. */
+    public static List<Long> processesOfUid(int uid) {
+        List<Long> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path p : ds) {
+                try {
+                    String uidLine = null;
+                    String state = null;
+                    for (String l : Files.readAllLines(p.resolve("status"))) {
+                        if (l.startsWith("Uid:")) uidLine = l.substring(4).trim();
+                        if (l.startsWith("State:")) state = l.substring(6).trim();
+                    }
+                    String[] ids = uidLine.split("\\s+");
+                    String u = Integer.toString(uid);
+                    if ((ids[0].equals(u) || ids[1].equals(u) || ids[2].equals(u)) && !state.startsWith("Z")) {
+                        out.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // exited meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** Everything a domain can leave behind; empty when nothing is left. */
+    public static List<String> leftovers(TestHost host, String name, Integer uid) throws IOException {
+        List<String> left = new ArrayList<>();
+        if (uid != null && uid != 0) {
+            List<Long> pids = processesOfUid(uid);
+            if (!pids.isEmpty()) left.add("processes of uid " + uid + ": " + pids);
+        }
+        for (String ctl : CGROUP_CONTROLLERS) {
+            Path cg = Path.of("/sys/fs/cgroup/" + ctl + "/dmjail/" + name);
+            if (Files.exists(cg)) left.add("cgroup " + cg);
+        }
+        if (Files.exists(host.stateDir.resolve("domains").resolve(name))) {
+            left.add("state dir " + host.stateDir.resolve("domains").resolve(name));
+        }
+        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        for (String l : mounts.split("\n")) {
+            if (l.contains(host.stateDir.toString())) left.add("mount " + l);
+        }
+        return left;
+    }
+
+    public static JsonNode list(TestHost host) throws IOException {
+        return JSON.readTree(host.run("list", "--json").out());
+    }
+
+    public static JsonNode listed(TestHost host, String name) throws IOException {
+        for (JsonNode d : list(host)) {
+            if (d.get("name").asText().equals(name)) return d;
+        }
+        return null;
+    }
+
+    /** gcc's a test helper from toolstack/src/test/c into target/proof-bin (not /tmp: the dm's /tmp is its own). */
+    public static synchronized Path compile(String name) throws IOException, InterruptedException {
+        Path src = Path.of("src", "test", "c", name + ".c").toAbsolutePath();
+        Path bin = Files.createDirectories(Path.of("target", "proof-bin")).toAbsolutePath().resolve(name);
+        if (Files.exists(bin) && Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(src)) > 0) {
+            return bin;
+        }
+        Process gcc = new ProcessBuilder("gcc", "-O", "-Wall", "-o", bin.toString(), src.toString()).inheritIO().start();
+        if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
+            throw new IOException("gcc failed for " + src);
+        }
+        return bin;
+    }
+
+    /** A world-traversable test dir, like /run/dmjail and /var/log/dmjail (JUnit makes @TempDir 0700). */
+    public static Path openDir(Path tmp) throws IOException {
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return tmp;
+    }
+
+    public static Map<String, Object> ownerMode(Path p) throws IOException {
+        return Files.readAttributes(p, "unix:uid,gid,mode");
+    }
+}
