@@ -57,9 +57,9 @@
 #define UFFD_USER_MODE_ONLY 1
 #endif
 
-static const char *victim_disk, *victim_qmp, *victim_console, *victim_state, *abstract_name, *only;
+static const char *host_hostname, *victim_disk, *victim_qmp, *victim_console, *victim_state, *abstract_name, *only;
 static long victim_pid = -1, toolstack_pid = -1, tcp_port = -1, shmid = -1, mem_limit_mib = 512;
-static int fork_max = 500;
+static int fork_max = 500, flood_mib = 0, ignore_xfsz = 1, hang = 0, exit_code = -1, console_fd = -1;
 
 static const char *ename(int e) {
     const char *n = strerrorname_np(e);
@@ -262,7 +262,15 @@ static void identity(void) {
             data[c / 32].permitted |= 1u << (c % 32);
         }
         long rc = syscall(SYS_capset, &h, data);
-        verdict_rc("capset", rc, errno, "holds every capability");
+        int e = errno;
+        struct __user_cap_data_struct now[2];
+        memset(now, 0, sizeof now);
+        syscall(SYS_capget, &h, now);
+        if (rc == 0) report("capset", 1, "holds every capability");
+        else if (now[0].effective | now[1].effective)
+            report("capset", 1, "capset %s, but it holds capabilities anyway (CapEff %08x%08x)", ename(e),
+                   now[1].effective, now[0].effective);
+        else report("capset", 0, "%s", ename(e));
     }
 }
 
@@ -332,11 +340,16 @@ static void ns_attacks(void) {
         verdict_probe("pivot-root", rc, errno, EPERM, EACCES);
     }
     if (selected("chroot")) in_child("chroot", chroot_child);
-    if (selected("sethostname")) {
+    if (selected("sethostname-host")) {
         char h[256] = "";
         gethostname(h, sizeof h - 1);
-        int rc = sethostname(h, strlen(h)); /* its own name again: the permission check, no change */
-        verdict_rc("sethostname", rc, errno, "may set the hostname");
+        if (host_hostname && strcmp(h, host_hostname) != 0) {
+            /* a uts namespace of its own: whatever it sets, the host's name stays */
+            report("sethostname-host", 0, "EOK own uts namespace (hostname %s)", h);
+        } else {
+            int rc = sethostname(h, strlen(h)); /* the host's own name again: the permission check, no change */
+            verdict_rc("sethostname-host", rc, errno, "may set the host's hostname");
+        }
     }
     if (selected("sysv-shm-host")) {
         if (shmid < 0) report("sysv-shm-host", 0, "SKIPPED");
@@ -647,6 +660,7 @@ static void listen_abstract(const char *name) {
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "-add-fd") && v && strstr(v, "opaque=console") && !strncmp(v, "fd=", 3)) console_fd = atoi(v + 3);
         if (!strcmp(o, "--listen-abstract") && v) listen_abstract(v);
         if (!v || strncmp(o, "--", 2) != 0) continue;
         if (!strcmp(o, "--victim-disk")) victim_disk = v;
@@ -661,11 +675,31 @@ int main(int argc, char **argv) {
         else if (!strcmp(o, "--mem-limit-mib")) mem_limit_mib = atol(v);
         else if (!strcmp(o, "--fork-max")) fork_max = atoi(v);
         else if (!strcmp(o, "--only")) only = v;
+        else if (!strcmp(o, "--host-hostname")) host_hostname = v;
+        else if (!strcmp(o, "--flood-mib")) flood_mib = atoi(v);
+        else if (!strcmp(o, "--xfsz")) ignore_xfsz = strcmp(v, "default") != 0;
+        else if (!strcmp(o, "--hang")) hang = atoi(v);
+        else if (!strcmp(o, "--exit")) exit_code = atoi(v);
         else continue;
         i++;
     }
     setvbuf(stdout, NULL, _IONBF, 0);
-    signal(SIGXFSZ, SIG_IGN);
+    if (exit_code >= 0) { dprintf(1, "HOSTILE exit %d at start\n", exit_code); _exit(exit_code); }
+    if (hang) { dprintf(1, "HOSTILE hangs before QMP\n"); for (;;) pause(); }
+    if (ignore_xfsz) signal(SIGXFSZ, SIG_IGN);
+    if (flood_mib > 0) { /* a guest that floods its serial console (and QEMU its log): stays bounded? */
+        static char line[4096];
+        memset(line, 'F', sizeof line);
+        line[sizeof line - 1] = '\n';
+        long c = 0, l = 0;
+        int ec = 0, el = 0;
+        for (long i = 0; i < (long)flood_mib * 256; i++) {
+            if (console_fd >= 0 && !ec) { if (write(console_fd, line, sizeof line) < 0) ec = errno; else c += sizeof line; }
+            if (!el) { if (write(1, line, sizeof line) < 0) el = errno; else l += sizeof line; }
+        }
+        dprintf(2, "\nHOSTILE flood: console fd %d got %ld KiB (%s), log got %ld KiB (%s)\n", console_fd, c / 1024,
+                ec ? ename(ec) : "no error", l / 1024, el ? ename(el) : "no error");
+    }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_term);
     dprintf(1, "HOSTILE start pid=%d uid=%d gid=%d\n", (int)getpid(), (int)getuid(), (int)getgid());

@@ -14,7 +14,8 @@ import java.util.Map;
  * host filesystem. RLIMIT_FSIZE also caps writes to the guest's file-backed disks (the kernel
  * checks the write offset: generic_write_check_limits), so dmjail raises the cap to the size of the
  * largest writable file-backed disk of the domain, which can then not grow past its size.
- * Soft = hard: the device model cannot raise them back (no CAP_SYS_RESOURCE).
+ * Soft = hard: the device model cannot raise them back (no CAP_SYS_RESOURCE). With a per-domain
+ * range uid, NPROC is capped at the host's pids_max too (a second layer next to the pids cgroup).
  */
 public final class RlimitLayer implements ConfinementLayer {
 
@@ -23,7 +24,8 @@ public final class RlimitLayer implements ConfinementLayer {
     /** RLIMIT name → label in /proc/PID/limits. */
     static final Map<String, String> LABELS = Map.of(
             "FSIZE", "Max file size", "CORE", "Max core file size", "MSGQUEUE", "Max msgqueue size",
-            "LOCKS", "Max file locks", "MEMLOCK", "Max locked memory", "NOFILE", "Max open files");
+            "LOCKS", "Max file locks", "MEMLOCK", "Max locked memory", "NOFILE", "Max open files",
+            "NPROC", "Max processes");
 
     public record Settings(Map<String, Long> limits, String fsizeReason) {}
 
@@ -49,6 +51,12 @@ public final class RlimitLayer implements ConfinementLayer {
         l.put("LOCKS", 0L);
         l.put("MEMLOCK", 0L);
         l.put("NOFILE", ctx.policy().rlimitNofile());
+        if (ctx.user() != null && ctx.user().source() == dev.dmjail.uidrange.ResolvedUser.Source.RANGE) {
+            // A second bound on fork bombs next to the pids cgroup (found by the ablation proof,
+            // docs/proof): RLIMIT_NPROC counts the tasks of the real uid, and a range uid belongs to
+            // this domain alone. Not for shared or explicit users, whose uid other domains share.
+            l.put("NPROC", ctx.policy().pidsMax());
+        }
         return LayerPlan.enforced(NAME, new Settings(l, why));
     }
 

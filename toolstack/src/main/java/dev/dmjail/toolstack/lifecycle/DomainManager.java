@@ -65,6 +65,7 @@ public final class DomainManager {
 
     public Created create(ParsedDomain parsed) throws DmjailException, IOException {
         String name = parsed.domain().name();
+        StepTimer timer = new StepTimer("create " + name);
         // 1. Under the host lock: the name is free, the lowest domid, the plan, the state file.
         DomainRecord rec = store.<DomainRecord, DmjailException>locked(() -> {
             Optional<DomainRecord> existing = store.read(name);
@@ -80,6 +81,7 @@ public final class DomainManager {
             store.write(r);
             return r;
         });
+        timer.step("planned");
         FaultPoint.hit("create.state-written");
         ConfinementPlan plan = planOf(rec);
         DomainPaths paths = store.paths(name);
@@ -93,6 +95,7 @@ public final class DomainManager {
             for (ConfinementLayer l : layers) {
                 l.prepareHost(plan.layer(l.name()), rt);
             }
+            timer.step("host prepared");
             FaultPoint.hit("create.host-prepared");
             // 4. Launch.
             LaunchSpecBuilder spec = new LaunchSpecBuilder(name);
@@ -104,6 +107,7 @@ public final class DomainManager {
             if (!res.ok()) {
                 throw new CreateFailure("dm-launcher failed at step " + res.step() + ": " + res.message());
             }
+            timer.step("launched (pid " + res.pid() + ")");
             long start = new ProcessView(res.pid()).startTime().orElse(0L);
             rec = rec.withPid(res.pid(), start);
             store.write(rec);
@@ -112,9 +116,11 @@ public final class DomainManager {
             waitForQmp(rec, paths);
             rec = rec.withState(DomainState.RUNNING);
             store.write(rec);
+            timer.step("QMP ready");
             FaultPoint.hit("create.qmp-ready");
             // 6. Verify from /proc.
             AuditReport audit = new Auditor(layers).audit(rec, plan);
+            timer.step("verified");
             if (!audit.passed()) {
                 throw new CreateFailure("the audit found a planned layer not in force: " + failedLayers(audit)
                         + " (run with -v for details)");

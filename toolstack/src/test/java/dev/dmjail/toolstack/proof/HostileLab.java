@@ -144,6 +144,7 @@ public final class HostileLab implements AutoCloseable {
                 "--tcp-port", Integer.toString(tcp.getLocalPort()),
                 "--abstract", abstractName,
                 "--shmid", Integer.toString(shmid),
+                "--host-hostname", Files.readString(Path.of("/proc/sys/kernel/hostname")).strip(),
                 "--mem-limit-mib", Integer.toString(MEM_LIMIT_MIB)));
         List<String> lines = new ArrayList<>(List.of("name = \"" + name + "\"", "type = \"hvm\"",
                 "memory = " + MEMORY_MIB, "vcpus = 1", "vnc = 0", "dm_restrict = 1",
@@ -161,6 +162,10 @@ public final class HostileLab implements AutoCloseable {
         if (d != null && d.hasNonNull("uid")) uid = d.get("uid").asInt();
         Path log = host.logDir.resolve(name + ".log");
         List<String> logLines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        Path keep = Files.createDirectories(Path.of("target", "proof")).resolve("hostile-" + tag + ".log");
+        List<String> kept = new ArrayList<>(List.of("# create exit " + create.exit() + ": " + create.err().strip()));
+        kept.addAll(logLines);
+        Files.write(keep, kept);
         Map<String, Attack> attacks = new LinkedHashMap<>();
         for (String l : logLines) {
             if (l.startsWith("ATTACK ")) {

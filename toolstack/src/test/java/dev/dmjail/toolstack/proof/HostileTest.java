@@ -27,7 +27,7 @@ class HostileTest {
             "open-victim-disk-ro", "read-victim-console", "connect-victim-qmp", "kill-victim", "kill-toolstack",
             "ptrace-victim", "ptrace-toolstack", "process-vm-readv-victim", "list-proc", "setuid-0", "setgid-0",
             "capset", "mount", "unshare-user", "unshare-mount", "clone-newuser", "setns-host-mnt", "pivot-root",
-            "chroot", "sethostname", "sysv-shm-host", "init-module", "finit-module", "kexec-load", "bpf",
+            "chroot", "sethostname-host", "sysv-shm-host", "init-module", "finit-module", "kexec-load", "bpf",
             "perf-event-open", "add-key", "keyctl", "io-uring-setup", "userfaultfd", "open-dev-mem", "open-dev-vda",
             "open-dev-kvm", "mknod-dev-mem", "connect-host-tcp", "connect-host-abstract", "cgroup-escape",
             "write-past-fsize", "fill-tmp-64m", "fork-bomb", "memory-balloon");

@@ -1,0 +1,176 @@
+package dev.dmjail.toolstack.proof;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmjail.toolstack.CliRun;
+import dev.dmjail.toolstack.ExitCodes;
+import dev.dmjail.toolstack.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4, part 4: many toolstacks at once (separate JVMs, as separate `dmjail create` commands
+ * are), the same name raced, and device models that exit at start, hang before QMP or flood their
+ * console. The device model here is hostile.c with no attacks (it only serves QMP): this is about
+ * the toolstack's state, not QEMU.
+ */
+class ConcurrencyTest {
+
+    @TempDir
+    Path tmp;
+    static Path dm;
+
+    @BeforeAll
+    static void build() throws Exception {
+        ProofSupport.ensureRangeInstalled();
+        dm = ProofSupport.compile("hostile");
+    }
+
+    static Path config(TestHost host, String name, String... dmArgs) throws Exception {
+        List<String> a = new ArrayList<>(List.of("--only", "none"));
+        a.addAll(List.of(dmArgs));
+        return host.domain(name + ".cfg", "name = \"" + name + "\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "serial = \"pty\"", "device_model_override = \"" + dm + "\"",
+                "device_model_args = [ " + String.join(", ", a.stream().map(s -> "\"" + s + "\"").toList()) + " ]");
+    }
+
+    @Test
+    void twentyConcurrentCreatesThenTwentyConcurrentDestroys() throws Exception {
+        TestHost host = new TestHost(ProofSupport.openDir(tmp), "qmp_timeout_ms = 120000");
+        int n = 20;
+        List<Process> ps = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            ps.add(SubprocessCli.start(host, Map.of(), "create", config(host, "pf-c" + i).toString()));
+        }
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SubprocessCli.Result r = SubprocessCli.finish(ps.get(i), t0);
+            if (r.exit() != 0) failures.add("pf-c" + i + ": exit " + r.exit() + ": " + r.err());
+        }
+        try {
+            assertEquals(List.of(), failures, "concurrent creates failed");
+            JsonNode list = ProofSupport.list(host);
+            assertEquals(n, list.size(), "lost state: " + list);
+            Set<Integer> domids = new TreeSet<>();
+            Set<Integer> uids = new TreeSet<>();
+            Set<Long> pids = new TreeSet<>();
+            int base = ProofSupport.rangeBase();
+            for (JsonNode d : list) {
+                assertEquals("running", d.get("state").asText(), d.toString());
+                domids.add(d.get("domid").asInt());
+                uids.add(d.get("uid").asInt());
+                pids.add(d.get("pid").asLong());
+                assertEquals(base + d.get("domid").asInt(), d.get("uid").asInt());
+                assertTrue(ProcessHandle.of(d.get("pid").asLong()).isPresent(), "device model gone: " + d);
+            }
+            assertEquals(n, domids.size(), "domids not unique: " + domids);
+            assertEquals(n, uids.size(), "uids not unique: " + uids);
+            assertEquals(n, pids.size());
+        } finally {
+            List<Process> ds = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ds.add(SubprocessCli.start(host, Map.of(), "destroy", "pf-c" + i));
+            }
+            for (Process p : ds) {
+                SubprocessCli.Result r = SubprocessCli.finish(p, System.nanoTime());
+                assertEquals(0, r.exit(), r.err());
+            }
+        }
+        assertEquals("[ ]", host.run("list", "--json").out().trim());
+        int base = ProofSupport.rangeBase();
+        for (int i = 0; i < n; i++) {
+            assertEquals(List.of(), ProofSupport.leftovers(host, "pf-c" + i, base + i + 1), "pf-c" + i);
+        }
+    }
+
+    @Test
+    void sameNameRacedExactlyOneWins() throws Exception {
+        TestHost host = new TestHost(ProofSupport.openDir(tmp), "qmp_timeout_ms = 60000");
+        Path cfg = config(host, "pf-same");
+        int n = 6;
+        List<Process> ps = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ps.add(SubprocessCli.start(host, Map.of(), "create", cfg.toString()));
+        }
+        Map<Integer, Integer> exits = new HashMap<>();
+        List<String> losers = new ArrayList<>();
+        for (Process p : ps) {
+            SubprocessCli.Result r = SubprocessCli.finish(p, System.nanoTime());
+            exits.merge(r.exit(), 1, Integer::sum);
+            if (r.exit() != 0) losers.add(r.err().strip());
+        }
+        try {
+            assertEquals(1, exits.getOrDefault(0, 0), "exactly one create wins: " + exits + " " + losers);
+            for (String l : losers) {
+                assertTrue(l.contains("domain pf-same already exists"), "a clear error for the losers: " + l);
+                assertEquals(1, l.lines().filter(x -> !x.startsWith("dmjail: WARN")).count(), l);
+            }
+            JsonNode list = ProofSupport.list(host);
+            assertEquals(1, list.size(), list.toString());
+            assertTrue(ProcessHandle.of(list.get(0).get("pid").asLong()).isPresent(), "the winner's device model still runs");
+        } finally {
+            assertEquals(0, host.run("destroy", "pf-same").exit());
+        }
+        assertEquals(List.of(), ProofSupport.leftovers(host, "pf-same", ProofSupport.rangeBase() + 1));
+        assertEquals(List.of(), ProofSupport.processesOfUid(ProofSupport.rangeBase() + 2), "a loser's device model");
+    }
+
+    private static void failsCleanly(TestHost host, String name, String expect, long maxMillis, String... dmArgs) throws Exception {
+        Path cfg = config(host, name, dmArgs);
+        long t0 = System.nanoTime();
+        CliRun r = host.run("create", cfg.toString());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(ExitCodes.FAILED, r.exit(), name + ": " + r.out() + r.err());
+        assertTrue(r.err().contains(expect), name + ": " + r.err());
+        assertTrue(ms < maxMillis, name + ": took " + ms + " ms");
+        assertEquals(List.of(), ProofSupport.leftovers(host, name, ProofSupport.rangeBase() + 1), name);
+        assertEquals("[ ]", host.run("list", "--json").out().trim());
+    }
+
+    @Test
+    void deviceModelThatExitsOrHangsFailsCreateInBoundedTime() throws Exception {
+        TestHost host = new TestHost(ProofSupport.openDir(tmp), "qmp_timeout_ms = 1500");
+        failsCleanly(host, "pf-exit0", "exited during start-up", 30_000, "--exit", "0");
+        failsCleanly(host, "pf-exit3", "exited during start-up", 30_000, "--exit", "3");
+        failsCleanly(host, "pf-hang", "did not answer QMP within 1500 ms", 30_000, "--hang", "1");
+    }
+
+    /**
+     * A console flood is bounded by RLIMIT_FSIZE (256 KiB by default): the console log and the dm
+     * log cannot grow past it. A device model that keeps SIGXFSZ's default action is killed by the
+     * kernel at that size (QEMU does not ignore SIGXFSZ: a guest that prints more than 256 KiB on
+     * its serial line takes its own device model down, see docs/proof/README.md); one that ignores
+     * it gets EFBIG and keeps running.
+     */
+    @Test
+    void consoleFloodStaysBounded() throws Exception {
+        TestHost host = new TestHost(ProofSupport.openDir(tmp), "qmp_timeout_ms = 30000");
+        long cap = 256 * 1024;
+        // SIGXFSZ ignored: create succeeds, both files stop at the cap.
+        Path cfg = config(host, "pf-flood", "--flood-mib", "8");
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        long console = Files.size(host.logDir.resolve("pf-flood.console.log"));
+        long log = Files.size(host.logDir.resolve("pf-flood.log"));
+        assertEquals(0, host.run("destroy", "pf-flood").exit());
+        assertTrue(console > 0 && console <= cap, "console log " + console);
+        assertTrue(log <= cap, "dm log " + log);
+        assertEquals(List.of(), ProofSupport.leftovers(host, "pf-flood", ProofSupport.rangeBase() + 1));
+        // SIGXFSZ default (as in QEMU): the kernel kills the device model at the cap; create fails cleanly.
+        failsCleanly(host, "pf-flood-kill", "exited during start-up", 30_000, "--flood-mib", "8", "--xfsz", "default");
+        assertTrue(Files.size(host.logDir.resolve("pf-flood-kill.console.log")) <= cap);
+        assertTrue(Files.size(host.logDir.resolve("pf-flood-kill.log")) <= cap);
+    }
+}

@@ -1,0 +1,224 @@
+package dev.dmjail.toolstack.proof;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmjail.toolstack.CliRun;
+import dev.dmjail.toolstack.ExitCodes;
+import dev.dmjail.toolstack.TestHost;
+import dev.dmjail.toolstack.layer.DomainSwitches;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4, part 5 (end to end): config values with commas, '=', newlines, NULs, '..' and symlinks
+ * cannot add a QEMU option, escape the root or make the launcher open an unplanned path. Checked on
+ * the plan itself ({@code create -n}: argv and fds) and with one real create of a symlinked disk
+ * image. And {@code require_confined = 1} refuses every {@code dmjail_*=0} switch.
+ */
+class InjectionTest {
+
+    @TempDir
+    Path tmp;
+    TestHost host;
+
+    @BeforeAll
+    static void range() {
+        ProofSupport.ensureRangeInstalled();
+    }
+
+    private static final String HEAD = "type = \"hvm\"\ndm_restrict = 1\nmemory = 32\n";
+
+    private Path cfg(String name, String body) throws Exception {
+        Path p = tmp.resolve("c" + Math.abs(body.hashCode()) + ".cfg");
+        Files.writeString(p, "name = \"" + name + "\"\n" + HEAD + body + "\n");
+        return p;
+    }
+
+    private JsonNode plan(Path cfg) throws Exception {
+        CliRun r = host.run("create", "-n", cfg.toString());
+        assertEquals(0, r.exit(), cfg + ": " + r.err() + "\n" + Files.readString(cfg));
+        return ProofSupport.JSON.readTree(r.out()).get("plan");
+    }
+
+    private static List<String> argv(JsonNode plan) {
+        List<String> a = new ArrayList<>();
+        plan.get("argv").forEach(x -> a.add(x.asText()));
+        return a;
+    }
+
+    private static List<String> fdPaths(JsonNode plan) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode l : plan.get("layers")) {
+            if (l.get("layer").asText().equals("fds-env")) {
+                l.at("/settings/fds").forEach(f -> {
+                    if (f.hasNonNull("path")) out.add(f.get("path").asText());
+                });
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> options(List<String> argv) {
+        Set<String> o = new TreeSet<>();
+        argv.stream().skip(1).filter(s -> s.startsWith("-")).forEach(o::add);
+        return o;
+    }
+
+    /** The plan adds no option beyond the clean baseline's, and opens only the domain's own files plus {@code disks}. */
+    private void assertSafe(JsonNode plan, String name, List<String> disks, List<String> passthrough) {
+        List<String> argv = argv(plan);
+        Set<String> extra = options(argv.subList(0, argv.size() - passthrough.size()));
+        extra.removeAll(BASELINE_OPTIONS);
+        assertEquals(Set.of(), extra, "options beyond the baseline: " + argv);
+        assertEquals(passthrough, argv.subList(argv.size() - passthrough.size(), argv.size()),
+                "device_model_args must stay one argv element each, in order, at the end");
+        for (String a : argv.subList(0, argv.size() - passthrough.size())) {
+            assertFalse(a.contains("/etc/") || a.contains("/srv/") || a.contains(".."), "a path reached QEMU's argv: " + a);
+        }
+        Set<String> allowed = new TreeSet<>(disks);
+        allowed.add(host.logDir.resolve(name + ".log").toString());
+        allowed.add(host.logDir.resolve(name + ".console.log").toString());
+        allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("qmp.sock").toString());
+        for (String p : fdPaths(plan)) {
+            assertTrue(allowed.contains(p), "an unplanned path would be opened: " + p + " (planned: " + allowed + ")");
+        }
+    }
+
+    private static Set<String> BASELINE_OPTIONS;
+
+    private void baseline() throws Exception {
+        if (BASELINE_OPTIONS == null) {
+            Path img = tmp.resolve("base.img");
+            Files.write(img, new byte[4096]);
+            JsonNode p = plan(cfg("base", "disk = [ \"format=raw, vdev=hda, access=rw, target=" + img + "\" ]\n"
+                    + "serial = \"pty\"\nuuid = \"6ba7b810-9dad-11d1-80b4-00c04fd430c8\""));
+            BASELINE_OPTIONS = options(argv(p));
+        }
+    }
+
+    private void refused(String name, String body, String key) throws Exception {
+        Path c = cfg(name, body);
+        CliRun r = host.run("create", "-n", c.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), "accepted: name=" + name + " " + body + "\n" + r.out());
+        String err = r.err().strip();
+        assertEquals(1, err.lines().filter(l -> !l.startsWith("dmjail: WARN")).count(), err);
+        assertTrue(err.contains(c + ":") && err.contains(key), "expected FILE:LINE: " + key + ": " + err);
+    }
+
+    @Test
+    void hostileNamesAreRefused() throws Exception {
+        host = new TestHost(tmp);
+        for (String n : List.of("a,b", "a=b", "a\\nb", "a\\000b", "../../etc", "a/b", "..", ".x", "-help", "x..y",
+                "a b", "a,,b", "x" + "y".repeat(64), "", "guest=x,debug-threads=on")) {
+            refused(n, "", "name");
+        }
+    }
+
+    @Test
+    void diskTargetsAreOnePathEachAndNeverReachTheArgv() throws Exception {
+        host = new TestHost(tmp);
+        baseline();
+        Files.createDirectories(tmp.resolve("d"));
+        for (String target : List.of("/srv/a.img,file=/etc/shadow", "/srv/a.img,,if=none,id=x", "/srv/x=y.img",
+                "/srv/../etc/shadow", tmp.resolve("d/../d/../../etc/shadow").toString(), "/srv/a.img -drive file=/etc/shadow")) {
+            String body = "disk = [ \"format=raw, vdev=hda, access=rw, target=" + target + "\" ]";
+            JsonNode p = plan(cfg("dsk", body));
+            assertSafe(p, "dsk", List.of(target), List.of());
+            assertTrue(fdPaths(p).contains(target), "the whole target is one path: " + fdPaths(p));
+        }
+        for (String spec : List.of("format=raw, vdev=hda,file=/etc/shadow, target=/srv/a.img",
+                "format=raw, vdev=hda\\nfile=/etc/shadow, target=/srv/a.img", "format=raw,,vdev=hda, target=/srv/a.img",
+                "format=raw, vdev=hda, access=rw,readonly=off, target=/srv/a.img")) {
+            refused("dsk", "disk = [ \"" + spec + "\" ]", "disk");
+        }
+    }
+
+    @Test
+    void vifAndSerialSpecsCannotAddOptionsOrPaths() throws Exception {
+        host = new TestHost(tmp);
+        baseline();
+        for (String vif : List.of("mac=00:16:3e:00:00:01,bridge=br0,script=/etc/shadow",
+                "bridge=br0 -netdev user,id=x", "model=e1000,,id=x,ip=10.0.0.1")) {
+            JsonNode p = plan(cfg("vif", "vif = [ '" + vif + "' ]"));
+            assertSafe(p, "vif", List.of(), List.of());
+            assertFalse(argv(p).contains("-netdev") || argv(p).contains("-net") || argv(p).contains("-nic"), argv(p).toString());
+        }
+        for (String serial : List.of("file:/etc/shadow", "tcp:127.0.0.1:4444,server=on,wait=off", "unix:/etc/shadow,server",
+                "pty,logfile=/etc/shadow", "pty -chardev file,id=x,path=/etc/shadow", "/dev/vda")) {
+            JsonNode p = plan(cfg("ser", "serial = \"" + serial + "\""));
+            assertSafe(p, "ser", List.of(), List.of());
+        }
+    }
+
+    @Test
+    void deviceModelArgsStayOneElementEachAndCannotAddFds() throws Exception {
+        host = new TestHost(tmp);
+        baseline();
+        List<String> pass = List.of("-name", "x,,y=z", "a\nb", "-drive file=/etc/shadow", "../../etc/shadow");
+        JsonNode p = plan(cfg("dma", "device_model_args = [ \"-name\", \"x,,y=z\", \"a\\nb\", \"-drive file=/etc/shadow\", "
+                + "\"../../etc/shadow\" ]"));
+        assertSafe(p, "dma", List.of(), pass);
+        assertTrue(p.get("warnings").toString().contains("names a host path"), p.get("warnings").toString());
+        refused("dma", "device_model_args = [ \"a\\000b\" ]", "device_model_args");
+    }
+
+    @Test
+    void symlinkedDiskImageIsNotFollowedByARealCreate() throws Exception {
+        host = new TestHost(ProofSupport.openDir(tmp));
+        Path real = tmp.resolve("real.img");
+        Files.copy(ProofSupport.GUEST, real);
+        Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r-----"));
+        Path link = tmp.resolve("link.img");
+        Files.createSymbolicLink(link, real);
+        Path shadowLink = tmp.resolve("shadow.img");
+        Files.createSymbolicLink(shadowLink, Path.of("/etc/shadow"));
+        Map<String, Object> realBefore = ProofSupport.ownerMode(real);
+        Map<String, Object> shadowBefore = ProofSupport.ownerMode(Path.of("/etc/shadow"));
+        for (Path target : List.of(link, shadowLink)) {
+            Path c = cfg("pf-link", "disk = [ \"format=raw, vdev=hda, access=rw, target=" + target + "\" ]\nserial = \"pty\"");
+            CliRun r = host.run("create", c.toString());
+            try {
+                assertEquals(ExitCodes.FAILED, r.exit(), target + ": a symlinked image was opened: " + r.out());
+                assertTrue(r.err().contains(target.toString()), "the error names the path: " + r.err());
+                assertEquals(1, r.err().strip().lines().filter(l -> !l.startsWith("dmjail: WARN")).count(), r.err());
+            } finally {
+                host.run("destroy", "pf-link");
+            }
+            assertEquals(List.of(), ProofSupport.leftovers(host, "pf-link", ProofSupport.rangeBase() + 1));
+        }
+        assertEquals(realBefore, ProofSupport.ownerMode(real));
+        assertEquals(shadowBefore, ProofSupport.ownerMode(Path.of("/etc/shadow")));
+    }
+
+    @Test
+    void requireConfinedRefusesEverySwitchOff() throws Exception {
+        host = new TestHost(tmp, "require_confined = 1");
+        for (String s : DomainSwitches.NAMES) {
+            Path c = cfg("rc", "dmjail_" + s + " = 0");
+            CliRun r = host.run("create", "-n", c.toString());
+            assertEquals(ExitCodes.BAD_CONFIG, r.exit(), "dmjail_" + s + "=0 accepted under require_confined: " + r.out());
+            assertTrue(r.err().contains(c + ":5: dmjail_" + s + ": host policy require_confined=1"), r.err());
+            Path on = cfg("rc", "dmjail_" + s + " = 1");
+            CliRun ok = host.run("create", "-n", on.toString());
+            assertEquals(0, ok.exit(), "dmjail_" + s + "=1 must stay allowed: " + ok.err());
+        }
+        // every switch off at once: refused too, naming the first
+        StringBuilder all = new StringBuilder();
+        DomainSwitches.NAMES.forEach(s -> all.append("dmjail_").append(s).append(" = 0\n"));
+        CliRun r = host.run("create", "-n", cfg("rc", all.toString()).toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
+        assertFalse(Files.exists(host.stateDir), "a refused dry run touched the host");
+    }
+}

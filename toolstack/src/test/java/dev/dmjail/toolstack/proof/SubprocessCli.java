@@ -1,0 +1,73 @@
+package dev.dmjail.toolstack.proof;
+
+import dev.dmjail.toolstack.TestHost;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The dmjail CLI as its own JVM (what bin/dmjail runs, with the test classpath: during
+ * {@code mvn verify} the toolstack jar is not packaged yet), for fault injection (DMJAIL_FAULT
+ * halts that process) and for truly concurrent toolstacks.
+ */
+public final class SubprocessCli {
+
+    public record Result(int exit, String out, String err, long millis) {}
+
+    private SubprocessCli() {}
+
+    public static List<String> command(TestHost host, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xshare:auto");
+        for (String p : List.of("dmjail.launcher.classpath", "dmjail.launcher.cds")) {
+            if (System.getProperty(p) != null) cmd.add("-D" + p + "=" + System.getProperty(p));
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        cmd.add("dev.dmjail.toolstack.Main");
+        cmd.addAll(host.args(args));
+        return cmd;
+    }
+
+    public static Process start(TestHost host, Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command(host, args));
+        pb.environment().remove("DMJAIL_FAULT");
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    public static Result run(TestHost host, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = start(host, env, args);
+        return finish(p, t0);
+    }
+
+    public static Result finish(Process p, long t0) throws InterruptedException {
+        byte[][] out = new byte[2][];
+        Thread e = new Thread(() -> out[1] = readAll(p, true));
+        e.start();
+        out[0] = readAll(p, false);
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("dmjail subprocess did not finish in 180 s");
+        }
+        e.join();
+        return new Result(p.exitValue(), new String(out[0], StandardCharsets.UTF_8), new String(out[1], StandardCharsets.UTF_8),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static byte[] readAll(Process p, boolean err) {
+        try {
+            return (err ? p.getErrorStream() : p.getInputStream()).readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+}
