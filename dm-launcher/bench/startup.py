@@ -14,6 +14,9 @@ TARGET = os.path.join(MOD, "target")
 libc = ctypes.CDLL(None, use_errno=True)
 libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
+stress = len(sys.argv) > 1 and sys.argv[1] == "stress"
+if stress:
+    sys.argv.pop(1)
 runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 work = tempfile.mkdtemp(prefix="bench-", dir=TARGET)
 probe = os.path.join(work, "probe")
@@ -30,7 +33,7 @@ spec = {
              "devices": [{"name": "null", "major": 1, "minor": 3, "mode": 0o666}],
              "writableDirs": ["/tmp"], "tmpfsBytes": 1 << 20},
     "rlimits": [{"resource": "FSIZE", "soft": 262144, "hard": 262144}, {"resource": "CORE", "soft": 0, "hard": 0}],
-    "identity": {"uid": 65597, "gid": 65597, "clearCapabilities": True, "noNewPrivs": True},
+    "identity": {"uid": 231597, "gid": 231597, "clearCapabilities": True, "noNewPrivs": True},
     "seccomp": {"denyEperm": ["unshare", "ptrace", "mount", "setns", "kexec_load", "bpf", "perf_event_open",
                               "process_vm_readv", "process_vm_writev", "keyctl", "add_key", "request_key",
                               "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
@@ -41,7 +44,7 @@ spec = {
 spec_bytes = json.dumps(spec).encode()
 jar = os.path.join(TARGET, "dm-launcher.jar")
 lib = os.path.join(TARGET, "lib")
-cp = ":".join([jar] + sorted(os.path.join(lib, j) for j in os.listdir(lib) if j.endswith(".jar")))
+cp = jar  # its manifest names lib/*.jar: the class path the AppCDS archive was made with
 jsa = os.path.join(TARGET, "dm-launcher.jsa")
 native = os.path.join(TARGET, "native")
 
@@ -54,7 +57,10 @@ def launch(opts, extra_input=None):
     t1 = time.monotonic()
     err = p.stderr.read().decode()
     p.wait()
-    ans = json.loads(line)
+    try:
+        ans = json.loads(line)
+    except ValueError:
+        raise SystemExit("launcher %s answered %r, stderr %r" % (opts, line, err))
     if not ans.get("ok"):
         raise SystemExit("launcher failed: %s %s" % (line, err))
     pid = ans["pid"]
@@ -89,9 +95,26 @@ variants = [
     ("+ jnr.ffi.asm.enabled=false", base + ["-Djnr.ffi.asm.enabled=false"]),
     ("C1/Serial + AppCDS + asm off", base + fast + ["-XX:SharedArchiveFile=" + jsa, "-Djnr.ffi.asm.enabled=false"]),
     ("all of the above", base + fast + ["-XX:SharedArchiveFile=" + jsa, "-Djffi.boot.library.path=" + native]),
+    ("LauncherCommand (C1/Serial/CDS/asm off/-cp jar)", ["-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC", "-XX:CICompilerCount=1", "-Xss512k", "-Xlog:disable", "-Xlog:all=warning:stderr",
+        "-Djnr.ffi.asm.enabled=false", "-XX:SharedArchiveFile=" + jsa, "-Djffi.boot.library.path=" + native]),
     ("all + -Xint", base + ["-Xint", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=" + jsa,
                             "-Djffi.boot.library.path=" + native]),
 ]
+if stress:  # every variant many times: any launch that does not answer is reported
+    fails = 0
+    try:
+        for i in range(runs):
+            for name, opts in variants:
+                try:
+                    launch(opts)
+                except SystemExit as e:
+                    fails += 1
+                    print("FAIL run %d %s: %s" % (i, name, e))
+    finally:
+        shutil.rmtree(work)
+    print("%d launches, %d failures" % (runs * len(variants), fails))
+    sys.exit(1 if fails else 0)
 try:
     launch(base)  # warm the page cache
     print("%-45s %8s %8s %8s" % ("variant", "median", "min", "max"))
@@ -102,7 +125,7 @@ try:
     for name, _ in variants:
         ts = times[name]
         print("%-45s %7.0fms %7.0fms %7.0fms" % (name, statistics.median(ts), min(ts), max(ts)))
-    for name, opts in (variants[1], variants[-1], variants[-3]):
+    for name, opts in (variants[1], variants[-2]):
         _, err = launch(opts + ["-Ddmjail.launcher.timing=true"])
         print("phases (%s): %s" % (name, err.strip()))
     t0 = time.monotonic(); subprocess.run(["java", "-XX:-UsePerfData", "-version"], capture_output=True)

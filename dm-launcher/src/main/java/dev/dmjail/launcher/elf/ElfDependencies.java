@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,6 +64,27 @@ public final class ElfDependencies {
 
     public static Result resolve(Path binary) throws IOException {
         return resolve(binary, LdSoCache.load());
+    }
+
+    /**
+     * The binary plus objects it dlopen()s at run time, which no DT_NEEDED names: QEMU loads its
+     * accelerator and UI/audio/display modules from /usr/lib/x86_64-linux-gnu/qemu (QEMU 7.2 on
+     * Debian cannot even start TCG without accel-tcg-x86_64.so). Each module is resolved like a
+     * binary (its own DT_NEEDED, rpath, runpath) and everything is merged.
+     */
+    public static Result resolveAll(Path binary, Collection<Path> dlopened) throws IOException {
+        LdSoCache cache = LdSoCache.load();
+        Result main = resolve(binary, cache);
+        Set<Path> files = new LinkedHashSet<>(main.files());
+        Map<Path, String> links = new LinkedHashMap<>(main.symlinks());
+        Map<String, String> libs = new LinkedHashMap<>(main.libraries());
+        for (Path m : dlopened) {
+            Result r = resolve(m, cache);
+            files.addAll(r.files());
+            links.putAll(r.symlinks());
+            r.libraries().forEach(libs::putIfAbsent);
+        }
+        return new Result(main.binary(), main.interpreter(), libs, List.copyOf(files), Map.copyOf(links));
     }
 
     public static Result resolve(Path binary, LdSoCache cache) throws IOException {

@@ -16,7 +16,7 @@ import java.util.Map;
  *                      the device model at fixed fd numbers; everything else is closed at spawn
  * @param cgroupProcs   cgroup.procs files (v1 controllers and/or the v2 group) the launcher joins
  *                      before anything else, so every later allocation is charged to the domain
- * @param namespaces    namespaces to unshare, or null
+ * @param namespaces    namespaces to unshare, or null (a {@code root} needs {@code mount})
  * @param root          private read-only root to pivot into, or null
  * @param rlimits       resource limits set before the uid switch
  * @param identity      uid/gid/groups/capabilities/no_new_privs, or null (run as root: legacy)
@@ -50,7 +50,9 @@ public record LaunchSpec(
      * @param kind     how to obtain it
      * @param path     file or socket path on the host (FILE, UNIX_LISTEN), device (TAP: ifname)
      * @param write    FILE: open read-write (else read-only)
-     * @param append   FILE: O_APPEND|O_CREAT (log files), mode 0640
+     * @param append   FILE: O_APPEND|O_CREAT (log files), mode 0640; without {@code write} the
+     *                 file is opened write-only. Always O_NOFOLLOW|O_NOCTTY|O_CLOEXEC: a symlink
+     *                 as last component is refused (ELOOP)
      */
     public record FdSpec(int target, Kind kind, String path, boolean write, boolean append) {
         public enum Kind {
@@ -70,13 +72,15 @@ public record LaunchSpec(
      * The per-domain root: a tmpfs mounted (inside the private mount namespace, so the host never
      * sees it) on {@code mountPoint}, populated, made read-only, pivoted into.
      *
-     * @param mountPoint   empty directory on the host used as the tmpfs mount point
+     * @param mountPoint   empty directory on the host used as the tmpfs mount point (it stays empty
+     *                     on the host: the mount exists only in the launcher's mount namespace)
      * @param readOnlyBinds host paths bound read-only at the same path inside the root (files or
-     *                     directories); symlinks on the way are recreated as symlinks
+     *                     directories); each must be canonical (no symlink on the way): plan the
+     *                     symlinks in {@code symlinks}, as {@code ElfDependencies} returns them
      * @param symlinks     symlinks to recreate (path inside the root → target)
      * @param devices      device nodes created with mknod under /dev
      * @param writableDirs directories (inside the root) on a small tmpfs owned by the dm uid
-     * @param tmpfsBytes   size of each writable tmpfs
+     * @param tmpfsBytes   size of each writable tmpfs (0: 8 MiB)
      */
     public record RootSpec(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                            List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes) {

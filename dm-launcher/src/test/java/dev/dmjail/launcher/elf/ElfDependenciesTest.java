@@ -102,6 +102,23 @@ class ElfDependenciesTest {
     }
 
     @Test
+    void qemuWithItsDlopenedTcgModule() throws Exception {
+        Path tcg = Path.of("/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so");
+        assumeTrue(Files.exists(QEMU) && Files.exists(tcg));
+        ElfDependencies.Result all = ElfDependencies.resolveAll(QEMU, List.of(tcg));
+        ElfDependencies.Result qemu = ElfDependencies.resolve(QEMU);
+        assertTrue(all.files().containsAll(qemu.files()));
+        assertTrue(all.files().contains(tcg.toRealPath()));
+        Set<String> expected = new TreeSet<>(ldd(QEMU));
+        expected.addAll(ldd(tcg));
+        expected.add(QEMU.toRealPath().toString());
+        expected.add(tcg.toRealPath().toString());
+        Set<String> ours = new TreeSet<>();
+        all.files().forEach(f -> ours.add(f.toString()));
+        assertEquals(expected, ours);
+    }
+
+    @Test
     void binTrueMatchesLddAndRecordsMergedUsrSymlinks() throws Exception {
         Path t = Path.of("/bin/true");
         assertMatchesLdd(t);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,13 +47,9 @@ final class Harness {
     }
 
     static Result launch(byte[] specJson, String... jvmArgs) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-XX:-UsePerfData");
-        cmd.addAll(List.of(jvmArgs));
-        cmd.add("-cp");
-        cmd.add(classpath());
-        cmd.add("dev.dmjail.launcher.LauncherMain");
+        // exactly the toolstack's command line (options included), with the test class path
+        List<String> cmd = new ArrayList<>(LauncherCommand.withClasspath(classpath(), null));
+        cmd.addAll(1, List.of(jvmArgs));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().write(specJson);
@@ -78,6 +75,22 @@ final class Harness {
         throw new AssertionError("could not reap " + pid);
     }
 
+    /**
+     * Waits for our child {@code pid} to exit and reaps it; returns the raw wait status. Fails if it
+     * is not our child or does not exit in time (the caller still kills it in its finally).
+     */
+    static int waitExit(int pid, long timeoutMillis) throws InterruptedException {
+        int[] status = new int[1];
+        long end = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (System.nanoTime() < end) {
+            int r = TestLibC.C.waitpid(pid, status, TestLibC.WNOHANG);
+            if (r == pid) return status[0];
+            if (r < 0) throw new AssertionError("waitpid(" + pid + ") failed: not our child?");
+            Thread.sleep(10);
+        }
+        throw new AssertionError(pid + " did not exit within " + timeoutMillis + " ms");
+    }
+
     /** Pids whose parent is this JVM (after the launcher exited, only what it left behind). */
     static List<Integer> children() throws IOException {
         int self = TestLibC.C.getpid();
@@ -98,7 +111,7 @@ final class Harness {
         return out;
     }
 
-    /** Processes of a uid anywhere on the host. */
+    /** Live (not zombie) processes of a uid anywhere on the host. */
     static List<Integer> processesOf(int uid) throws IOException {
         List<Integer> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("/proc"))) {
@@ -106,8 +119,10 @@ final class Harness {
                 String n = p.getFileName().toString();
                 if (!n.chars().allMatch(Character::isDigit)) continue;
                 try {
+                    boolean zombie = false;
                     for (String l : Files.readAllLines(p.resolve("status"))) {
-                        if (l.startsWith("Uid:") && Integer.parseInt(l.split("\\s+")[1]) == uid) {
+                        if (l.startsWith("State:") && l.contains("Z")) zombie = true;
+                        if (l.startsWith("Uid:") && Integer.parseInt(l.split("\\s+")[1]) == uid && !zombie) {
                             out.add(Integer.parseInt(n));
                         }
                     }

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * stale socket when the failure happened before the pivot).
  */
 class LauncherFailureTest {
-    static final int UID = 65598;
+    static final int UID = 231598; // outside the dm uid range (65536..98287) other modules' tests use
     static Path probe;
     static ElfDependencies.Result deps;
     Path dir, mountPoint, sock;
@@ -75,10 +74,6 @@ class LauncherFailureTest {
                 null,
                 new SeccompSpec(List.of("ptrace"), List.of("clone3"), true),
                 new ExecSpec(probe.toString(), List.of("probe"), Map.of(), "/"));
-    }
-
-    static LaunchSpec with(LaunchSpec s, UnaryOperator<LaunchSpec> f) {
-        return f.apply(s);
     }
 
     void expectFailure(LaunchSpec spec, String step, int errno, boolean socketCleaned) throws Exception {

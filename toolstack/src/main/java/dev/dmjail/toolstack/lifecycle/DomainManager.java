@@ -66,6 +66,18 @@ public final class DomainManager {
     public Created create(ParsedDomain parsed) throws DmjailException, IOException {
         String name = parsed.domain().name();
         StepTimer timer = new StepTimer("create " + name);
+        // The launcher JVM starts now and waits for its spec: its start-up overlaps with planning.
+        LauncherClient.Started launcher = LauncherClient.start();
+        try {
+            return create(parsed, launcher, timer);
+        } finally {
+            launcher.abandon();  // no-op once it has answered
+        }
+    }
+
+    private Created create(ParsedDomain parsed, LauncherClient.Started launcher, StepTimer timer)
+            throws DmjailException, IOException {
+        String name = parsed.domain().name();
         // 1. Under the host lock: the name is free, the lowest domid, the plan, the state file.
         DomainRecord rec = store.<DomainRecord, DmjailException>locked(() -> {
             Optional<DomainRecord> existing = store.read(name);
@@ -73,9 +85,8 @@ public final class DomainManager {
                 throw new CreateFailure("domain " + name + " already exists (domid " + existing.get().domid()
                         + ", state " + existing.get().state() + "); destroy it first");
             }
-            int domid = store.lowestFreeDomid();
-            ConfinementPlan plan = planner.plan(parsed, domid, true);
-            refuseLiveUid(plan);
+            ConfinementPlan plan = planWithFreeUid(parsed);
+            int domid = plan.domid();
             DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()), parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan));
             store.write(r);
@@ -103,7 +114,7 @@ public final class DomainManager {
                 l.contribute(plan.layer(l.name()), rt, spec);
             }
             LaunchSpec ls = spec.build();
-            LauncherClient.Result res = LauncherClient.launch(ls, 30_000);
+            LauncherClient.Result res = launcher.send(ls, 30_000);
             if (!res.ok()) {
                 throw new CreateFailure("dm-launcher failed at step " + res.step() + ": " + res.message());
             }
@@ -156,19 +167,25 @@ public final class DomainManager {
     }
 
     /**
-     * A uid from the range must not own live processes before its domain starts: a leftover from a
-     * killed toolstack would otherwise share the new guest's uid.
+     * The lowest free domid whose range uid owns no live process: a device model left behind by a
+     * killed toolstack (or started from another state dir) must never share its uid with a new
+     * guest, so such a domid is skipped, as if in use. Call under the host lock.
      */
-    private void refuseLiveUid(ConfinementPlan plan) throws CreateFailure {
-        Integer uid = plan.user().uid();
-        if (uid == null || uid == 0 || !plan.user().killByUid()) {
-            return;
+    private ConfinementPlan planWithFreeUid(ParsedDomain parsed) throws DmjailException, IOException {
+        java.util.Set<Integer> busy = new java.util.HashSet<>();
+        for (int tries = 0; tries < 256; tries++) {
+            int domid = store.lowestFreeDomid(busy);
+            ConfinementPlan plan = planner.plan(parsed, domid, true);
+            Integer uid = plan.user().uid();
+            if (plan.user().source() != dev.dmjail.uidrange.ResolvedUser.Source.RANGE || uid == null
+                    || ProcessScan.liveProcessesOfUid(uid).isEmpty()) {
+                return plan;
+            }
+            LOG.warn("domid {}: uid {} still owns live processes {}; skipping it", domid, uid,
+                    ProcessScan.liveProcessesOfUid(uid));
+            busy.add(domid);
         }
-        List<Long> pids = ProcessScan.liveProcessesOfUid(uid);
-        if (!pids.isEmpty()) {
-            throw new CreateFailure("uid " + uid + " still owns live processes " + pids
-                    + " (a device model left behind?); run dmjail destroy on the old domain or kill them");
-        }
+        throw new CreateFailure("no domid whose range uid is free of processes among the lowest free ones");
     }
 
     private void waitForQmp(DomainRecord rec, DomainPaths paths) throws CreateFailure {

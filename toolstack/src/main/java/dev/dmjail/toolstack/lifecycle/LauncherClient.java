@@ -2,6 +2,7 @@ package dev.dmjail.toolstack.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,9 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts the dm-launcher as its own process (a second, small JVM: the toolstack never forks and
  * runs Java code in the child), hands it the spec on stdin and reads its one-line verdict.
- * The launcher's classpath holds only dm-launcher and its few libraries
- * ({@code dmjail.launcher.classpath}, set by bin/dmjail), and it starts from a class-data-sharing
- * archive when the build made one ({@code dmjail.launcher.cds}).
+ * The launcher's classpath holds only dm-launcher and its few libraries, and it starts from a
+ * class-data-sharing archive when the build made one (see {@link #command()}).
  */
 public final class LauncherClient {
 
@@ -27,33 +27,68 @@ public final class LauncherClient {
     /** The launcher's verdict: the device model's host pid, or the failed step. */
     public record Result(boolean ok, int pid, String step, String message, String stderr) {}
 
+    /**
+     * The launcher's command line (dm-launcher's {@link LauncherCommand}: its measured JVM options,
+     * AppCDS archive and pre-extracted jffi stub). {@code dmjail.launcher.dir} names the directory
+     * holding dm-launcher.jar (bin/dmjail sets it); without it, the launcher runs from this JVM's
+     * class path (tests), with {@code dmjail.launcher.cds} as its archive when readable.
+     */
     public static List<String> command() {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String dir = System.getProperty("dmjail.launcher.dir");
         String cds = System.getProperty("dmjail.launcher.cds");
-        if (cds != null && Files.isReadable(Path.of(cds))) {
-            cmd.add("-XX:SharedArchiveFile=" + cds);
-            cmd.add("-Xshare:auto");
+        Path archive = cds != null && Files.isReadable(Path.of(cds)) ? Path.of(cds) : null;
+        if (dir != null && Files.isReadable(Path.of(dir, "dm-launcher.jar"))) {
+            List<String> cmd = new ArrayList<>(LauncherCommand.forModuleDir(Path.of(dir)));
+            if (archive != null && cmd.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="))) {
+                cmd.add(1, "-XX:SharedArchiveFile=" + archive);
+            }
+            return cmd;
         }
-        // A short-lived process: the interpreter plus C1 and a small serial heap start fastest.
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xmx64m");
-        cmd.add("-XX:-UsePerfData");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("dmjail.launcher.classpath", System.getProperty("java.class.path")));
-        cmd.add("dev.dmjail.launcher.LauncherMain");
-        return cmd;
+        return LauncherCommand.withClasspath(
+                System.getProperty("dmjail.launcher.classpath", System.getProperty("java.class.path")), archive);
     }
 
-    public static Result launch(LaunchSpec spec, long timeoutMillis) throws IOException {
+    /**
+     * Starts a launcher that loads its native bindings and then waits for its spec on stdin, so the
+     * toolstack can start it before planning and overlap the JVM's start-up with its own work.
+     */
+    public static Started start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command());
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        Process p = pb.start();
-        try (OutputStream in = p.getOutputStream()) {
-            JSON.writeValue(in, spec);
+        return new Started(pb.start());
+    }
+
+    /** A launcher waiting for its spec. */
+    public static final class Started {
+        private final Process p;
+
+        private Started(Process p) { this.p = p; }
+
+        /** Gives it the spec and waits for its one-line verdict. */
+        public Result send(LaunchSpec spec, long timeoutMillis) throws IOException {
+            try (OutputStream in = p.getOutputStream()) {
+                JSON.writeValue(in, spec);
+            }
+            return await(p, timeoutMillis);
         }
+
+        /** Not needed after all (create failed before the launch): it exits on the empty spec. */
+        public void abandon() {
+            p.destroyForcibly();
+            try {
+                p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public static Result launch(LaunchSpec spec, long timeoutMillis) throws IOException {
+        return start().send(spec, timeoutMillis);
+    }
+
+    private static Result await(Process p, long timeoutMillis) throws IOException {
         byte[][] out = new byte[2][];
         Thread errReader = new Thread(() -> out[1] = readAll(p.getErrorStream()), "launcher-stderr");
         errReader.start();

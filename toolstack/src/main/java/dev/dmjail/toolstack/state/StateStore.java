@@ -67,7 +67,13 @@ public final class StateStore {
 
     /** Lowest domid not used by any recorded domain; call under {@link #locked}. */
     public int lowestFreeDomid() throws IOException {
+        return lowestFreeDomid(java.util.Set.of());
+    }
+
+    /** Lowest domid not used by any recorded domain nor in {@code skip}; call under {@link #locked}. */
+    public int lowestFreeDomid(java.util.Set<Integer> skip) throws IOException {
         BitSet used = new BitSet();
+        skip.forEach(used::set);
         for (DomainRecord r : list()) {
             used.set(r.domid());
         }
