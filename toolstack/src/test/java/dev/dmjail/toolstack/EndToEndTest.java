@@ -151,6 +151,55 @@ class EndToEndTest {
         created.clear();
     }
 
+    @Test
+    void guestNicIsATapOnTheHostBridgeAndTheDeviceModelHasNoNetwork() throws Exception {
+        host = new TestHost(tmp);
+        String bridge = "brdmj" + (ProcessHandle.current().pid() % 10000);
+        run("ip", "link", "add", bridge, "type", "bridge");
+        try {
+            Path img = tmp.resolve("net.img");
+            Files.copy(GUEST, img);
+            Path cfg = host.domain("net.cfg", "name = \"e2e-net\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                    "disk = [ \"format=raw, vdev=hda, access=rw, target=" + img + "\" ]",
+                    "vif = [ \"bridge=" + bridge + ",mac=00:16:3e:12:34:56,model=e1000\" ]");
+            created.add("e2e-net");
+            CliRun r = host.run("create", cfg.toString());
+            assertEquals(0, r.exit(), r.err());
+            JsonNode d = JSON.readTree(host.run("list", "--json").out()).get(0);
+            String tap = "vif" + d.get("domid").asInt() + ".0";
+            assertEquals(bridge, Files.readSymbolicLink(Path.of("/sys/class/net", tap, "master")).getFileName().toString());
+            long pid = d.get("pid").asLong();
+            boolean tun = false;
+            for (Path fd : Files.list(Path.of("/proc/" + pid + "/fd")).toList()) {
+                tun |= Files.readSymbolicLink(fd).toString().equals("/dev/net/tun");
+            }
+            assertTrue(tun, "QEMU holds the tap fd");
+            // Its own network namespace holds nothing but loopback: the NIC is only an fd.
+            List<String> ifaces = new ArrayList<>();
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/net/dev")).subList(2, 3)) {
+                ifaces.add(l.trim().split(":")[0]);
+            }
+            assertEquals(3, Files.readAllLines(Path.of("/proc/" + pid + "/net/dev")).size(), "only lo in its netns");
+            assertEquals(List.of("lo"), ifaces);
+            assertEquals(0, host.run("destroy", "e2e-net").exit());
+            assertFalse(Files.exists(Path.of("/sys/class/net", tap)), "tap interface left on the host");
+            created.clear();
+
+            Path nob = host.domain("nobridge.cfg", "name = \"e2e-nobr\"", "type = \"hvm\"", "dm_restrict = 1",
+                    "vif = [ \"bridge=nosuchbr0\" ]");
+            CliRun f = host.run("create", nob.toString());
+            assertEquals(ExitCodes.FAILED, f.exit());
+            assertTrue(f.err().contains("bridge nosuchbr0 does not exist"), f.err());
+            assertNothingLeft("e2e-nobr");
+        } finally {
+            run("ip", "link", "del", bridge);
+        }
+    }
+
+    private static void run(String... cmd) throws Exception {
+        assertEquals(0, new ProcessBuilder(cmd).inheritIO().start().waitFor(), String.join(" ", cmd));
+    }
+
     private boolean waitForConsole(String name, String line) throws InterruptedException {
         for (int i = 0; i < 300; i++) {
             if (host.run("console", name).out().contains(line)) {
@@ -197,9 +246,10 @@ class EndToEndTest {
         for (String ctl : List.of("memory", "pids", "devices", "cpu", "unified")) {
             assertFalse(Files.exists(Path.of("/sys/fs/cgroup/" + ctl + "/dmjail/" + name)), ctl + " cgroup left");
         }
-        int base = new PosixUserDatabase().byName("xen-qemuuser-range-base").orElseThrow().uid();
-        for (int d = 1; d <= 4; d++) {
-            assertEquals(List.of(), ProcFacts.processesOfUid(base + d));
+        // no device model of this domain (its argv names it: -name guest=NAME,...) is alive anywhere
+        for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+            String args = h.info().arguments().map(a -> String.join(" ", a)).orElse("");
+            assertFalse(h.isAlive() && args.contains("guest=" + name + ","), "device model left: pid " + h.pid());
         }
         assertEquals("[ ]", host.run("list", "--json").out().trim());
     }

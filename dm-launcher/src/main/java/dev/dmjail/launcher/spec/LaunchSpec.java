@@ -61,7 +61,9 @@ public record LaunchSpec(
             /** /dev/null read-only (stdin). */
             DEV_NULL,
             /** socket(AF_UNIX), bind(path), listen(); path created root-owned, mode 0600. */
-            UNIX_LISTEN
+            UNIX_LISTEN,
+            /** /dev/net/tun attached (TUNSETIFF, IFF_TAP|IFF_NO_PI) to the existing tap interface named by path. */
+            TAP
         }
     }
 

@@ -41,6 +41,12 @@ public final class FdStep extends Step {
             if (f.kind() == null) {
                 throw fail(Sys.EINVAL, "fd " + f.target() + ": kind missing");
             }
+            if (f.kind() == FdSpec.Kind.TAP) {
+                if (f.path() == null || !f.path().matches("[A-Za-z0-9_.-]{1,15}")) {
+                    throw fail(Sys.EINVAL, "fd " + f.target() + ": bad tap interface name: " + f.path());
+                }
+                continue;
+            }
             if (f.kind() != FdSpec.Kind.DEV_NULL && (f.path() == null || !f.path().startsWith("/"))) {
                 throw fail(Sys.EINVAL, "fd " + f.target() + ": path must be absolute: " + f.path());
             }
@@ -63,6 +69,7 @@ public final class FdStep extends Step {
                 case FILE -> openFile(c, f);
                 case DEV_NULL -> openChecked(c, "/dev/null", Sys.O_RDONLY | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0, f);
                 case UNIX_LISTEN -> listen(c, f);
+                case TAP -> tap(c, f);
             };
             int high = c.fcntl(fd, Sys.F_DUPFD_CLOEXEC, above);
             int err = Sys.errno();
@@ -80,6 +87,32 @@ public final class FdStep extends Step {
             flags |= Sys.O_APPEND | Sys.O_CREAT;
         }
         return openChecked(c, f.path(), flags | Sys.O_NOFOLLOW | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0640, f);
+    }
+
+    /** TUNSETIFF request and flags (include/uapi/linux/if_tun.h). */
+    private static final long TUNSETIFF = 0x400454caL;
+    private static final short IFF_TAP = 0x0002;
+    private static final short IFF_NO_PI = 0x1000;
+
+    /**
+     * Attaches to the tap interface the toolstack created (persistent, on the host bridge): open
+     * /dev/net/tun and TUNSETIFF with its name. The fd keeps working in the device model's empty
+     * network namespace: the interface itself stays in the host's.
+     */
+    private int tap(LibC c, FdSpec f) throws LaunchException {
+        int fd = openChecked(c, "/dev/net/tun", Sys.O_RDWR | Sys.O_CLOEXEC, 0, f);
+        byte[] ifr = new byte[40];
+        byte[] name = f.path().getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(name, 0, ifr, 0, name.length);
+        short flags = (short) (IFF_TAP | IFF_NO_PI);
+        ifr[16] = (byte) (flags & 0xff);
+        ifr[17] = (byte) ((flags >> 8) & 0xff);
+        if (c.ioctl(fd, TUNSETIFF, ifr) != 0) {
+            int err = Sys.errno();
+            c.close(fd);
+            throw fail(err, "fd " + f.target() + ": TUNSETIFF " + f.path());
+        }
+        return fd;
     }
 
     private int openChecked(LibC c, String path, int flags, int mode, FdSpec f) throws LaunchException {

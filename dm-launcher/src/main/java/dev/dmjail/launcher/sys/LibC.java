@@ -11,6 +11,9 @@ import jnr.ffi.Pointer;
  */
 public interface LibC {
     int open(String path, int flags, int mode);
+
+    /** ioctl with an in/out buffer (struct ifreq for TUNSETIFF). */
+    int ioctl(int fd, long request, byte[] arg);
     int close(int fd);
     int fcntl(int fd, int cmd, int arg);
     long write(int fd, byte[] buf, long count);

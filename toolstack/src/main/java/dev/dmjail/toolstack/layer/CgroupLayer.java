@@ -117,10 +117,11 @@ public final class CgroupLayer implements ConfinementLayer {
                 if (g.version().equals("v2") && !g.controllers().isEmpty()) {
                     enableV2Controllers(parent, g.controllers());
                 }
+                removeIfStale(dir);
                 Files.createDirectory(dir);
             } catch (java.nio.file.FileAlreadyExistsException e) {
-                throw new LayerException(NAME, "mkdir", dir + " already exists (a domain of this name is running "
-                        + "or was not cleaned up: run dmjail destroy " + rt.name() + ")");
+                throw new LayerException(NAME, "mkdir", dir + " already exists and holds processes that dmjail "
+                        + "has no state for (" + tasks(dir) + "); kill them, then remove the directory");
             } catch (IOException e) {
                 throw new LayerException(NAME, "mkdir", dir + ": " + e.getMessage(), e);
             }
@@ -145,6 +146,20 @@ public final class CgroupLayer implements ConfinementLayer {
         }
     }
 
+    /**
+     * create holds the host lock and this domain has no state, so a group of its name with no task
+     * in it is a leftover of an interrupted run: remove it. One with tasks is refused (below).
+     */
+    private static void removeIfStale(Path dir) {
+        try {
+            if (Files.isDirectory(dir) && Files.readString(dir.resolve("cgroup.procs")).isBlank()) {
+                Files.delete(dir);
+            }
+        } catch (IOException e) {
+            // leave it: createDirectory reports it
+        }
+    }
+
     /** Controllers co-mounted at one v1 mount point (e.g. "cpu,cpuacct"); we set those we manage. */
     private List<String> controllersAt(Path mount, List<String> planned) {
         List<String> out = new ArrayList<>();
@@ -154,6 +169,14 @@ public final class CgroupLayer implements ConfinementLayer {
             }
         }
         return out;
+    }
+
+    private static String tasks(Path dir) {
+        try {
+            return "pids " + String.join(" ", Files.readAllLines(dir.resolve("cgroup.procs")));
+        } catch (IOException e) {
+            return "unreadable";
+        }
     }
 
     private void applyV1(String controller, Path dir, Settings s) throws LayerException {

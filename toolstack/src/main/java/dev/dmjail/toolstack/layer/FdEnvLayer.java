@@ -48,7 +48,7 @@ public final class FdEnvLayer implements ConfinementLayer {
                 new TreeSet<>(wantEnv).equals(new TreeSet<>(env))));
         Set<String> allowedPaths = new TreeSet<>();
         for (FdSpec f : s.fds()) {
-            if (f.path() != null) {
+            if (f.path() != null && f.kind() != FdSpec.Kind.TAP) {
                 allowedPaths.add(f.path());
             }
         }
@@ -65,6 +65,9 @@ public final class FdEnvLayer implements ConfinementLayer {
             } else if (f.kind() == FdSpec.Kind.UNIX_LISTEN) {
                 got = fds.get(f.target());
                 ok = got != null && got.startsWith("socket:");
+            } else if (f.kind() == FdSpec.Kind.TAP) {
+                ok = fds.containsValue("/dev/net/tun");
+                got = ok ? "/dev/net/tun open" : "no tap fd";
             } else {
                 ok = fds.containsValue(f.path());
                 got = ok ? "open" : "not open";

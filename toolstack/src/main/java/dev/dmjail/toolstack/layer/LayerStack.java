@@ -13,6 +13,7 @@ public final class LayerStack {
     public static List<ConfinementLayer> standard(HostFacts facts, McsAllocator mcs) {
         return List.of(
                 new FdEnvLayer(),
+                new NetworkLayer(),
                 new CgroupLayer(facts.cgroups()),
                 new NamespaceLayer(),
                 new FilesystemLayer(),

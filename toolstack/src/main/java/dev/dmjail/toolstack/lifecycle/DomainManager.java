@@ -137,7 +137,8 @@ public final class DomainManager {
                         + " (run with -v for details)");
             }
             return new Created(rec, plan, audit);
-        } catch (CreateFailure | IOException | LayerException | RuntimeException e) {
+        } catch (CreateFailure | IOException | LayerException | RuntimeException | Error e) {
+            // Errors too: whatever stops a create half-way, the host is cleaned before it propagates.
             String msg = e.getMessage();
             try {
                 destroy(rec);
@@ -146,6 +147,9 @@ public final class DomainManager {
             }
             if (e instanceof CreateFailure) {
                 throw new CreateFailure(msg);
+            }
+            if (e instanceof Error err) {
+                throw err;
             }
             throw new CreateFailure("create " + name + ": " + msg);
         }

@@ -142,9 +142,17 @@ public final class QemuCommandBuilder {
         String boot = d.boot() == null ? "cda" : d.boot();
         a.add("-boot");
         a.add("order=" + QemuOpts.escape(boot));
-        if (!d.nics().isEmpty()) {
-            warnings.add("vif: the qemu backend does not connect guest networking yet; "
-                    + d.nics().size() + " vif(s) ignored (the device model has an empty network namespace)");
+        for (Nic nic : Nic.of(d, domid)) {
+            // The tap interface is created on the host bridge by the network layer; the launcher
+            // attaches to it (TUNSETIFF) and QEMU gets only the fd, in its empty network namespace.
+            fds.add(new FdSpec(nextFd, FdSpec.Kind.TAP, nic.ifname(), true, false));
+            a.add("-netdev");
+            a.add("tap,id=net" + nic.devid() + ",fd=" + nextFd++ + ",vhost=off");
+            a.add("-device");
+            a.add(QemuOpts.escape(nic.model()) + ",netdev=net" + nic.devid() + ",mac=" + nic.mac());
+            if (nic.rate() != null) {
+                warnings.add("vif " + nic.devid() + ": rate=" + nic.rate() + " is not enforced by the qemu backend");
+            }
         }
         if (qemuSandbox) {
             a.add("-sandbox");

@@ -117,8 +117,9 @@ class FaultTest {
     @Test
     void launcherKilledMidway() throws Exception {
         long self = ProcessHandle.current().pid();
-        for (int delay : new int[] {0, 150, 300, 500, 800}) {
-            String name = "pf-killl-" + delay;
+        int dmUid = ProofSupport.rangeBase() + 1; // the only domain of this host gets domid 1
+        for (int delay : new int[] {0, 150, 300, 500, 800, -1}) {
+            String name = "pf-killl-" + (delay < 0 ? "spawned" : delay);
             long t0 = System.nanoTime();
             Path cfg = config(name);
             CompletableFuture<CliRun> create = CompletableFuture.supplyAsync(() -> host.run("create", cfg.toString()));
@@ -131,10 +132,20 @@ class FaultTest {
             }
             String faulted;
             if (launcher.isPresent()) {
-                Thread.sleep(delay);
+                String when = delay + " ms after it started";
+                if (delay >= 0) {
+                    Thread.sleep(delay);
+                } else {
+                    // the moment the device model exists (a process of the dm uid), before the launcher reports
+                    long lp = launcher.get().pid();
+                    while (launcher.get().isAlive() && ProofSupport.processesOfUid(dmUid).stream().noneMatch(p -> p != lp)) {
+                        Thread.onSpinWait();
+                    }
+                    when = "right after the device model appeared";
+                }
                 boolean was = launcher.get().isAlive();
                 launcher.get().destroyForcibly();
-                faulted = was ? "launcher SIGKILLed " + delay + " ms after it started" : "launcher had already finished";
+                faulted = was ? "launcher SIGKILLed " + when : "launcher had already finished (" + when + ")";
             } else {
                 faulted = "launcher not seen";
             }
@@ -142,7 +153,7 @@ class FaultTest {
             faulted += "; create exit " + c.exit() + (c.exit() == 0 ? "" : ": " + c.err().strip().lines().reduce((a, b) -> b).orElse(""));
             Integer uid = uid(name);
             assertTrue(self > 0);
-            destroyAndCheck("launcher SIGKILL +" + delay + " ms", name, faulted, uid, t0);
+            destroyAndCheck(delay < 0 ? "launcher SIGKILL at spawn" : "launcher SIGKILL +" + delay + " ms", name, faulted, uid, t0);
         }
     }
 

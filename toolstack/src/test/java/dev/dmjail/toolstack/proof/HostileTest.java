@@ -70,4 +70,28 @@ class HostileTest {
         assertEquals(0, o.abstractConnections(), "the host's abstract socket saw a connection");
         assertVictimAndHostFine(o);
     }
+
+    /**
+     * The harness is not vacuous: with the launcher's seccomp filter off, the attacks that only
+     * seccomp stops get through (and nothing else does), as the ablation matrix records.
+     */
+    @Test
+    void withoutSeccompOnlyItsSinglePointsOfFailureGetThrough() throws Exception {
+        HostileLab.Outcome o = lab.run("no-seccomp", Set.of("seccomp"));
+        assertEquals(0, o.create().exit(), o.create().err());
+        assertEquals(new TreeSet<>(List.of("unshare-user", "clone-newuser", "perf-event-open", "add-key", "keyctl",
+                "userfaultfd")), new TreeSet<>(o.allowed()), String.join("\n", o.log()));
+        assertVictimAndHostFine(o);
+    }
+
+    /** Without the net namespace the host's bait sees the connections the hostile log claims. */
+    @Test
+    void withoutTheNetNamespaceTheBaitIsReached() throws Exception {
+        HostileLab.Outcome o = lab.run("no-ns_net", Set.of("ns_net"));
+        assertEquals(0, o.create().exit(), o.create().err());
+        assertEquals(new TreeSet<>(List.of("connect-host-tcp", "connect-host-abstract")), new TreeSet<>(o.allowed()));
+        assertEquals(1, o.tcpConnections(), "the TCP bait confirms the connection");
+        assertEquals(1, o.abstractConnections(), "the abstract-socket bait confirms the connection");
+        assertVictimAndHostFine(o);
+    }
 }

@@ -30,10 +30,47 @@ public final class SubprocessCli {
             if (System.getProperty(p) != null) cmd.add("-D" + p + "=" + System.getProperty(p));
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        cmd.add(classpath());
         cmd.add("dev.dmjail.toolstack.Main");
         cmd.addAll(host.args(args));
         return cmd;
+    }
+
+    private static String classpath;
+
+    /**
+     * The test classpath, with its directories (target/classes, target/test-classes) copied once:
+     * a JVM loads classes lazily, and a rebuild of the tree while these tests run (other work in
+     * the same checkout) would otherwise pull classes from under the subprocesses.
+     */
+    static synchronized String classpath() {
+        if (classpath != null) return classpath;
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> out = new ArrayList<>();
+        try {
+            Path snap = java.nio.file.Files.createDirectories(Path.of("target", "proof", "cp-" + ProcessHandle.current().pid()))
+                    .toAbsolutePath();
+            int i = 0;
+            for (String e : cp.split(java.io.File.pathSeparator)) {
+                Path p = Path.of(e);
+                if (java.nio.file.Files.isDirectory(p)) {
+                    Path dst = snap.resolve(Integer.toString(i++));
+                    try (var walk = java.nio.file.Files.walk(p)) {
+                        for (Path src : (Iterable<Path>) walk::iterator) {
+                            Path t = dst.resolve(p.relativize(src).toString());
+                            if (java.nio.file.Files.isDirectory(src)) java.nio.file.Files.createDirectories(t);
+                            else java.nio.file.Files.copy(src, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                    out.add(dst.toString());
+                } else {
+                    out.add(e);
+                }
+            }
+        } catch (IOException e) {
+            return classpath = cp;
+        }
+        return classpath = String.join(java.io.File.pathSeparator, out);
     }
 
     public static Process start(TestHost host, Map<String, String> env, String... args) throws IOException {

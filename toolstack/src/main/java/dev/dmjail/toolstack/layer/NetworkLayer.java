@@ -1,0 +1,108 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.plan.Nic;
+import dev.dmjail.toolstack.plan.PlanningException;
+import dev.dmjail.toolstack.proc.ProcessView;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Guest networking for the qemu backend without giving the device model any network of the host:
+ * the toolstack creates a persistent tap interface per vif and attaches it to the host bridge (what
+ * Xen's vif-bridge hotplug script does for a backend vif), the launcher attaches to it while still
+ * root and hands QEMU only the fd, and QEMU itself lives in an empty network namespace. Destroy
+ * deletes the interfaces. Uses iproute2's {@code ip}, as the hotplug scripts do.
+ */
+public final class NetworkLayer implements ConfinementLayer {
+
+    public static final String NAME = "network";
+
+    public record Settings(List<Nic> nics) {}
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public LayerPlan plan(PlanContext ctx) throws PlanException {
+        try {
+            return LayerPlan.enforced(NAME, new Settings(Nic.of(ctx.domain(), ctx.domid())));
+        } catch (PlanningException e) {
+            throw new PlanException(e.getMessage());
+        }
+    }
+
+    @Override
+    public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        for (Nic n : plan.settingsAs(Settings.class).nics()) {
+            if (!Files.isDirectory(Path.of("/sys/class/net", n.bridge(), "bridge"))) {
+                throw new LayerException(NAME, "bridge", "vif " + n.devid() + ": bridge " + n.bridge()
+                        + " does not exist on this host (create it, or set bridge= in the vif spec)");
+            }
+            if (Files.exists(Path.of("/sys/class/net", n.ifname()))) {
+                throw new LayerException(NAME, "tap", "interface " + n.ifname() + " already exists");
+            }
+            ip("tuntap", "add", "dev", n.ifname(), "mode", "tap");
+            ip("link", "set", "dev", n.ifname(), "master", n.bridge());
+            ip("link", "set", "dev", n.ifname(), "up");
+        }
+    }
+
+    @Override
+    public LayerVerdict verify(LayerPlan plan, ProcessView view) {
+        List<Check> checks = new ArrayList<>();
+        List<Nic> nics = plan.settingsAs(Settings.class).nics();
+        for (Nic n : nics) {
+            String master;
+            try {
+                master = Files.readSymbolicLink(Path.of("/sys/class/net", n.ifname(), "master")).getFileName().toString();
+            } catch (IOException e) {
+                master = "none";
+            }
+            checks.add(new Check(n.ifname() + " on bridge", n.bridge(), master, master.equals(n.bridge())));
+        }
+        long taps = view.fds().values().stream().filter("/dev/net/tun"::equals).count();
+        checks.add(new Check("tap fds held by the device model", Integer.toString(nics.size()), Long.toString(taps),
+                taps == nics.size()));
+        return LayerVerdict.of(plan, checks);
+    }
+
+    @Override
+    public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        List<String> failures = new ArrayList<>();
+        for (Nic n : plan.settingsAs(Settings.class).nics()) {
+            if (Files.exists(Path.of("/sys/class/net", n.ifname()))) {
+                try {
+                    ip("link", "del", "dev", n.ifname());
+                } catch (LayerException e) {
+                    failures.add(e.getMessage());
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new LayerException(NAME, "release", String.join("; ", failures));
+        }
+    }
+
+    private static void ip(String... args) throws LayerException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("ip");
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new LayerException(NAME, String.join(" ", cmd), out.isEmpty() ? "failed" : out);
+            }
+        } catch (IOException e) {
+            throw new LayerException(NAME, String.join(" ", cmd), e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LayerException(NAME, String.join(" ", cmd), "interrupted");
+        }
+    }
+}

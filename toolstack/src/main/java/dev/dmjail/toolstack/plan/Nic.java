@@ -1,0 +1,61 @@
+package dev.dmjail.toolstack.plan;
+
+import dev.dmjail.config.DomainConfig;
+import dev.dmjail.config.VifSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A guest NIC as the qemu backend realises it: a tap interface on the host bridge (named like Xen's
+ * backend interfaces, vifDOMID.DEVID, unless vifname= says otherwise), an emulated model, a MAC.
+ *
+ * @param ifname host interface name (IFNAMSIZ: at most 15 characters)
+ * @param bridge host bridge to attach to (xl's default: xenbr0)
+ */
+public record Nic(int devid, String ifname, String bridge, String mac, String model, String rate) {
+
+    private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+    /** libxl's default emulated NIC for HVM guests under qemu-xen. */
+    static final String DEFAULT_MODEL = "rtl8139";
+    static final String DEFAULT_BRIDGE = "xenbr0";
+
+    public static List<Nic> of(DomainConfig d, Integer domid) throws PlanningException {
+        List<Nic> out = new ArrayList<>();
+        for (VifSpec v : d.nics()) {
+            String ifname = v.vifname() != null ? v.vifname() : "vif" + (domid == null ? "N" : domid) + "." + v.devid();
+            if (!IFNAME.matcher(ifname).matches()) {
+                throw new PlanningException("vif", "interface name '" + ifname + "' is not a valid Linux interface name "
+                        + "(letters, digits, '_', '.', '-', at most 15)");
+            }
+            String bridge = v.bridge() != null ? v.bridge() : DEFAULT_BRIDGE;
+            if (!IFNAME.matcher(bridge).matches()) {
+                throw new PlanningException("vif", "bridge '" + bridge + "' is not a valid interface name");
+            }
+            String mac = v.mac() != null ? v.mac() : xenMac(d.name(), v.devid());
+            if (!MAC.matcher(mac).matches()) {
+                throw new PlanningException("vif", "mac '" + mac + "' is not a MAC address");
+            }
+            String model = v.model() != null ? v.model() : DEFAULT_MODEL;
+            if (!model.matches("[A-Za-z0-9_-]{1,32}")) {
+                throw new PlanningException("vif", "model '" + model + "' is not a QEMU device name");
+            }
+            out.add(new Nic(v.devid(), ifname, bridge, mac.toLowerCase(), model, v.rate()));
+        }
+        return out;
+    }
+
+    /** A stable MAC in Xen's OUI 00:16:3e, from the domain name and devid (libxl picks a random one). */
+    static String xenMac(String name, int devid) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest((name + "/" + devid).getBytes(StandardCharsets.UTF_8));
+            return String.format("00:16:3e:%02x:%02x:%02x", h[0] & 0x7f, h[1] & 0xff, h[2] & 0xff);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
