@@ -21,7 +21,7 @@ public final class DacLayer implements ConfinementLayer {
     /** Settings as planned; uid/gid null in a dry run of a range user (base + domid). */
     public record Settings(Integer uid, Integer gid, String user, String source, boolean killByUid,
                            List<Integer> supplementaryGroups, boolean clearCapabilities, boolean noNewPrivs,
-                           Integer rangeBaseUid, Integer rangeBaseGid) {}
+                           Integer rangeBaseUid, Integer rangeBaseGid, boolean byQemuRunas) {}
 
     @Override
     public String name() { return NAME; }
@@ -38,7 +38,7 @@ public final class DacLayer implements ConfinementLayer {
                     + ")", null);
         }
         return LayerPlan.enforced(NAME, new Settings(u.uid(), u.gid(), u.userName(), u.source().name(), u.killByUid(),
-                List.of(), true, true, u.rangeBaseUid(), u.rangeBaseGid()));
+                List.of(), true, true, u.rangeBaseUid(), u.rangeBaseGid(), ctx.dm().backend().equals("xen")));
     }
 
     @Override
@@ -47,6 +47,9 @@ public final class DacLayer implements ConfinementLayer {
             return;
         }
         Settings s = plan.settingsAs(Settings.class);
+        if (s.byQemuRunas()) {
+            return;  // xen backend: QEMU must open /dev/xen/* as root first and drops with -runas
+        }
         spec.identity(new IdentitySpec(s.uid(), s.gid(), s.clearCapabilities(), s.noNewPrivs()));
     }
 

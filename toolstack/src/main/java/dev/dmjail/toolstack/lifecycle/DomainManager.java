@@ -66,6 +66,10 @@ public final class DomainManager {
     public Created create(ParsedDomain parsed) throws DmjailException, IOException {
         String name = parsed.domain().name();
         StepTimer timer = new StepTimer("create " + name);
+        if (policy.backend().equals("xen") && !Files.exists(Path.of("/proc/xen/capabilities"))) {
+            throw new CreateFailure("create " + name + ": the host config selects the xen backend, but this is not a "
+                    + "Xen host (no /proc/xen/capabilities); use backend = qemu, or create -n to see the plan");
+        }
         // The launcher JVM starts now and waits for its spec: its start-up overlaps with planning.
         LauncherClient.Started launcher = LauncherClient.start();
         try {

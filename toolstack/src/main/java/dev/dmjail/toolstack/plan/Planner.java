@@ -91,7 +91,7 @@ public final class Planner {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
             List<ResolvedDisk> disks = new DiskResolver().resolve(d.disks(), diskLine, strict, warnings);
             dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks,
-                    SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()));
+                    SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
         } catch (PlanningException e) {
             throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
         }

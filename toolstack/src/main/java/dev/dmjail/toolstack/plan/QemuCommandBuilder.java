@@ -6,6 +6,7 @@ import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.state.DomainPaths;
+import dev.dmjail.uidrange.ResolvedUser;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class QemuCommandBuilder {
      * @param disks       the disks as resolved by {@link DiskResolver}
      */
     public DeviceModelPlan build(DomainConfig d, Integer domid, DomainPaths paths, List<ResolvedDisk> disks,
-                                 boolean qemuSandbox) throws PlanningException {
+                                 boolean qemuSandbox, ResolvedUser user) throws PlanningException {
         String binary = d.deviceModelOverride() != null ? d.deviceModelOverride() : policy.qemuBinary().toString();
         List<String> warnings = new ArrayList<>();
         List<FdSpec> fds = new ArrayList<>();
@@ -75,6 +76,13 @@ public final class QemuCommandBuilder {
             a.add("-xen-attach");
             a.add("-machine");
             a.add(d.type() == DomainType.HVM ? "xenfv" : "xenpv");
+            if (user.source() != ResolvedUser.Source.ROOT) {
+                // numeric uid:gid (QEMU refuses a bare uid), then an empty chroot, as libxl does
+                a.add("-runas");
+                a.add(user.uid() == null ? "<base+domid>:<base+domid>" : user.uid() + ":" + user.gid());
+                a.add("-chroot");
+                a.add(paths.rootMount().toString());
+            }
         } else {
             a.add("-machine");
             a.add("pc");

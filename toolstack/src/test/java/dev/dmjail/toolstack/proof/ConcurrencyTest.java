@@ -133,7 +133,7 @@ class ConcurrencyTest {
             assertEquals(0, host.run("destroy", "pf-same").exit());
         }
         assertEquals(List.of(), ProofSupport.leftovers(host, "pf-same", ProofSupport.rangeBase() + 1));
-        assertEquals(List.of(), ProofSupport.processesOfUid(ProofSupport.rangeBase() + 2), "a loser's device model");
+        assertEquals(List.of(), ProofSupport.processesOfDomain(ProofSupport.rangeBase() + 2, "pf-same"), "a loser's device model");
     }
 
     private static void failsCleanly(TestHost host, String name, String expect, long maxMillis, String... dmArgs) throws Exception {

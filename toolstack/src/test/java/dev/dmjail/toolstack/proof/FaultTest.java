@@ -138,7 +138,7 @@ class FaultTest {
                 } else {
                     // the moment the device model exists (a process of the dm uid), before the launcher reports
                     long lp = launcher.get().pid();
-                    while (launcher.get().isAlive() && ProofSupport.processesOfUid(dmUid).stream().noneMatch(p -> p != lp)) {
+                    while (launcher.get().isAlive() && ProofSupport.processesOfDomain(dmUid, name).stream().noneMatch(p -> p != lp)) {
                         Thread.onSpinWait();
                     }
                     when = "right after the device model appeared";

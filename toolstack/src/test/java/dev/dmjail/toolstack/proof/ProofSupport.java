@@ -68,11 +68,31 @@ public final class ProofSupport {
         return out;
     }
 
+    /**
+     * Live processes of {@code uid} that belong to domain {@code name}: its device model (argv
+     * "-name guest=NAME,"), or anything in its cgroup. Other test suites on the same machine run
+     * their own domains with the same range uids (each state dir starts at domid 1), so the uid
+     * alone would blame their processes on ours.
+     */
+    public static List<Long> processesOfDomain(int uid, String name) {
+        List<Long> out = new ArrayList<>();
+        for (long pid : processesOfUid(uid)) {
+            try {
+                String cmd = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ');
+                String cg = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+                if (cmd.contains("guest=" + name + ",") || cg.contains("/dmjail/" + name + "\n")) out.add(pid);
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return out;
+    }
+
     /** Everything a domain can leave behind; empty when nothing is left. */
     public static List<String> leftovers(TestHost host, String name, Integer uid) throws IOException {
         List<String> left = new ArrayList<>();
         if (uid != null && uid != 0) {
-            List<Long> pids = processesOfUid(uid);
+            List<Long> pids = processesOfDomain(uid, name);
             if (!pids.isEmpty()) left.add("processes of uid " + uid + ": " + pids);
         }
         for (String ctl : CGROUP_CONTROLLERS) {
