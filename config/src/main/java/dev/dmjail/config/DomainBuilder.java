@@ -80,8 +80,9 @@ final class DomainBuilder {
         String cmdline = cmdline(string("cmdline").orElse(null), root, extra);
         Boolean acpi = defbool("acpi");
 
-        if (type == DomainType.HVM && kernel != null && Path.of(kernel).getFileName() != null
-                && "hvmloader".equals(Path.of(kernel).getFileName().toString())) {
+        // basename by hand: Path.of throws on a NUL byte, which a quoted string may hold (found by
+        // the parser fuzzer, config/src/test/java/dev/dmjail/config/fuzz)
+        if (type == DomainType.HVM && kernel != null && "hvmloader".equals(baseName(kernel))) {
             warn(line("kernel"), "kernel", "you seem to be using \"kernel\" directive to override HVM guest firmware."
                     + " Ignore that. Use \"firmware_override\" instead if you really want a non-default firmware");
             kernel = null;
@@ -290,5 +291,14 @@ final class DomainBuilder {
 
     private void warn(int line, String key, String msg) {
         warnings.add(file + ":" + line + ": " + key + ": " + msg + cfg.overrideNote(line));
+    }
+
+    /** The last path element, as Path.getFileName() gives it (trailing slashes ignored), for any string. */
+    static String baseName(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p.substring(p.lastIndexOf('/') + 1);
     }
 }

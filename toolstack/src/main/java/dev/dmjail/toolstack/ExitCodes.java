@@ -1,7 +1,7 @@
 package dev.dmjail.toolstack;
 
 /**
- * Every exit status dmjail uses, in one place (documented in docs/exit-codes.md and the man pages).
+ * Every exit status dmjail uses, in one place (documented in docs/cli.md, dmjail --help and the man pages).
  */
 public final class ExitCodes {
     private ExitCodes() {}

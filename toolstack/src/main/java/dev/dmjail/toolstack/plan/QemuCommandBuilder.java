@@ -40,6 +40,10 @@ public final class QemuCommandBuilder {
     public DeviceModelPlan build(DomainConfig d, Integer domid, DomainPaths paths, List<ResolvedDisk> disks,
                                  boolean qemuSandbox, ResolvedUser user) throws PlanningException {
         String binary = d.deviceModelOverride() != null ? d.deviceModelOverride() : policy.qemuBinary().toString();
+        if (binary.indexOf('\0') >= 0 || binary.indexOf('\n') >= 0) {
+            // a quoted xl string may hold a raw NUL byte; Path.of would throw (found by the proof tests)
+            throw new PlanningException("device_model_override", "path contains a NUL or newline");
+        }
         List<String> warnings = new ArrayList<>();
         List<FdSpec> fds = new ArrayList<>();
         List<String> a = new ArrayList<>();

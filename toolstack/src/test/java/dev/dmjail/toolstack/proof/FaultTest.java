@@ -117,7 +117,6 @@ class FaultTest {
     @Test
     void launcherKilledMidway() throws Exception {
         long self = ProcessHandle.current().pid();
-        int dmUid = ProofSupport.rangeBase() + 1; // the only domain of this host gets domid 1
         for (int delay : new int[] {0, 150, 300, 500, 800, -1}) {
             String name = "pf-killl-" + (delay < 0 ? "spawned" : delay);
             long t0 = System.nanoTime();
@@ -137,11 +136,13 @@ class FaultTest {
                     Thread.sleep(delay);
                 } else {
                     // the moment the device model exists (a process of the dm uid), before the launcher reports
+                    // the moment the launcher has a child (the device model: posix_spawn), read from
+                    // /proc/PID/task/*/children in a tight loop, before the launcher reports and exits
                     long lp = launcher.get().pid();
-                    while (launcher.get().isAlive() && ProofSupport.processesOfDomain(dmUid, name).stream().noneMatch(p -> p != lp)) {
+                    while (launcher.get().isAlive() && !hasChild(lp)) {
                         Thread.onSpinWait();
                     }
-                    when = "right after the device model appeared";
+                    when = "right after it spawned the device model";
                 }
                 boolean was = launcher.get().isAlive();
                 launcher.get().destroyForcibly();
@@ -155,6 +156,17 @@ class FaultTest {
             assertTrue(self > 0);
             destroyAndCheck(delay < 0 ? "launcher SIGKILL at spawn" : "launcher SIGKILL +" + delay + " ms", name, faulted, uid, t0);
         }
+    }
+
+    static boolean hasChild(long pid) {
+        try (var ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : ds) {
+                if (!Files.readString(t.resolve("children")).isBlank()) return true;
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException gone) {
+            return false;
+        }
+        return false;
     }
 
     @AfterAll

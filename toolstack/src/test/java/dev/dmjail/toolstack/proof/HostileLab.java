@@ -174,6 +174,12 @@ public final class HostileLab implements AutoCloseable {
             }
         }
         boolean alive = victimAlive();
+        if (!alive) {
+            Path vl = host.logDir.resolve(VICTIM + ".log");
+            List<String> why = new ArrayList<>(List.of("# victim pid " + victimPid + " gone after run " + tag));
+            if (Files.exists(vl)) why.addAll(Files.readAllLines(vl));
+            Files.write(Path.of("target", "proof", "victim-" + tag + ".log"), why);
+        }
         int audit = host.run("audit", VICTIM).exit();
         long t0 = System.nanoTime();
         boolean responsive = host.run("list").exit() == 0 && new ProcessBuilder("true").start().waitFor(5, TimeUnit.SECONDS);

@@ -236,6 +236,15 @@ class InjectionTest {
         CliRun r = host.run("create", "-n", raw.toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.out());
         assertTrue(r.err().contains(raw + ":"), r.err());
+        // a raw NUL byte inside other quoted values that name paths: a config error, never an internal one
+        for (String body : List.of("device_model_override = \"/usr/bin/q\0emu\"",
+                "disk = [ \"format=raw, vdev=hda, target=/srv/a\0b.img\" ]", "kernel = \"/boot/a\0b\"")) {
+            Path f = tmp.resolve("nul-path.cfg");
+            Files.write(f, ("name = \"nulp\"\n" + HEAD + body + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            CliRun n = host.run("create", "-n", f.toString());
+            assertTrue(n.exit() == 0 || n.exit() == ExitCodes.BAD_CONFIG, body + ": exit " + n.exit() + " " + n.err());
+            if (n.exit() != 0) assertTrue(n.err().contains(f + ":5: "), n.err());
+        }
     }
 
     /**

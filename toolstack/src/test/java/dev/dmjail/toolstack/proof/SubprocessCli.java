@@ -50,6 +50,13 @@ public final class SubprocessCli {
         try {
             Path snap = java.nio.file.Files.createDirectories(Path.of("target", "proof", "cp-" + ProcessHandle.current().pid()))
                     .toAbsolutePath();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (var walk = java.nio.file.Files.walk(snap)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }));
             int i = 0;
             for (String e : cp.split(java.io.File.pathSeparator)) {
                 Path p = Path.of(e);
