@@ -180,6 +180,19 @@ class DryRunTest {
         assertTrue(argv(j.get("plan")).contains("-xen-domid"));
     }
 
+    @Test
+    void diskSymlinkIntoSystemDirsIsRefused() throws IOException {
+        TestHost h = host();
+        Path link = tmp.resolve("innocent.img");
+        Files.createSymbolicLink(link, Path.of("/etc/shadow"));
+        Path cfg = h.domain("sym.cfg", "name = \"sym\"", "type = \"hvm\"", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + link + "\" ]");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.out());
+        assertTrue(r.err().contains(cfg + ":4: disk: hda: " + link + " resolves to /etc/shadow, under /etc"), r.err());
+        assertUntouched(h);
+    }
+
     static JsonNode layer(JsonNode plan, String name) {
         for (JsonNode l : plan.get("layers")) {
             if (l.get("layer").asText().equals(name)) {

@@ -85,8 +85,10 @@ public final class CreateCommand implements Callable<Integer> {
             root.set("audit", PRETTY.valueToTree(c.audit()));
             out.println(PRETTY.writeValueAsString(root));
         } else {
+            boolean dac = c.plan().layer(dev.dmjail.toolstack.layer.DacLayer.NAME).active();
             out.printf("Created domain %s: domid %d, device model pid %d as %s%n", c.record().name(), c.record().domid(),
-                    c.record().pid(), c.plan().user().describe());
+                    c.record().pid(), dac ? c.plan().user().describe() : "root (DAC weakened: "
+                            + c.plan().layer(dev.dmjail.toolstack.layer.DacLayer.NAME).reason() + ")");
             AuditPrinter.print(out, c.audit(), false);
         }
         return ExitCodes.OK;

@@ -69,6 +69,14 @@ public final class LauncherClient {
         public Result send(LaunchSpec spec, long timeoutMillis) throws IOException {
             try (OutputStream in = p.getOutputStream()) {
                 JSON.writeValue(in, spec);
+            } catch (IOException e) {
+                // it died before reading its spec (e.g. "init": its natives would not load): its own
+                // verdict on stdout/stderr says why, better than our broken pipe
+                Result r = await(p, timeoutMillis);
+                if (!r.ok()) {
+                    return r;
+                }
+                throw e;
             }
             return await(p, timeoutMillis);
         }

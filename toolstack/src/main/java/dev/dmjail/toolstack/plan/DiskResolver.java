@@ -56,6 +56,7 @@ public final class DiskResolver {
                 if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS) && !isBlockDevice(real)) {
                     throw new PlanningException("disk", vdev + ": " + target + " is neither a regular file nor a block device");
                 }
+                refuseSystemPath(real, vdev, target);
                 if (Files.isRegularFile(real)) {
                     size = Files.size(real);
                     if (format.equals("qcow2") && hasQcow2Backing(real)) {
@@ -75,6 +76,35 @@ public final class DiskResolver {
             out.add(new ResolvedDisk(vdev, host, format, writable, cdrom, ide, size, line));
         }
         return out;
+    }
+
+    /**
+     * Host directories a guest disk never legitimately lives in. The admin writes the config, but a
+     * symlink followed at plan time (or a config written by someone less trusted) must not hand the
+     * guest /etc/shadow or dmjail's own state as a disk (found by the proof tests, docs/proof).
+     */
+    private static final java.util.List<Path> SYSTEM_DIRS = java.util.List.of(
+            Path.of("/etc"), Path.of("/proc"), Path.of("/sys"), Path.of("/boot"), Path.of("/root"), Path.of("/run"),
+            Path.of("/var/log"), Path.of("/usr"), Path.of("/bin"), Path.of("/sbin"),
+            Path.of("/lib"), Path.of("/lib64"));
+
+    private static void refuseSystemPath(Path real, String vdev, String target) throws PlanningException {
+        boolean blockDev;
+        try {
+            blockDev = isBlockDevice(real);
+        } catch (IOException e) {
+            blockDev = false;
+        }
+        if (real.startsWith("/dev") && !blockDev) {
+            throw new PlanningException("disk", vdev + ": " + target + " resolves to " + real
+                    + ", a device that is not a block device");
+        }
+        for (Path sys : SYSTEM_DIRS) {
+            if (real.startsWith(sys)) {
+                throw new PlanningException("disk", vdev + ": " + target + " resolves to " + real + ", under " + sys
+                        + ", which holds no guest images");
+            }
+        }
     }
 
     private static String describe(IOException e) {
