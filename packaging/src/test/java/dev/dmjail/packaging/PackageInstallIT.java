@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageInstallIT {
 
-    static final Path DEB = Path.of(System.getProperty("dmjail.deb", "target/dmjail_0.1.0_all.deb"));
+    static final Path DEB = Path.of(System.getProperty("dmjail.deb", "target/dmjail_0.1.0_amd64.deb"));
     static final String VERSION = System.getProperty("dmjail.version", "0.1.0");
     static final List<Path> ACCOUNT_FILES = List.of(Path.of("/etc/passwd"), Path.of("/etc/group"),
             Path.of("/etc/shadow"), Path.of("/etc/gshadow"));

@@ -3,8 +3,6 @@ package dev.dmjail.uidrange;
 import static dev.dmjail.uidrange.DeviceModelUsers.HOST_INSTALL_COMMAND;
 import static dev.dmjail.uidrange.DeviceModelUsers.MAX_DOMID;
 import static dev.dmjail.uidrange.DeviceModelUsers.MIN_DOMID;
-import static dev.dmjail.uidrange.DeviceModelUsers.RANGE_BASE_USER;
-import static dev.dmjail.uidrange.DeviceModelUsers.SHARED_USER;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,9 +34,22 @@ public final class DeviceModelUserResolver {
      *                          (reported as DAC not in force) instead of refusing
      */
     public DeviceModelUserResolver(UserDatabase users, boolean allowRootFallback) {
+        this(users, allowRootFallback, DeviceModelUsers.RANGE_BASE_USER, DeviceModelUsers.SHARED_USER);
+    }
+
+    /**
+     * With the user names of the host config (range_base_user, shared_user); libxl's names are the
+     * defaults, and a host that provisioned the range under other names can say so.
+     */
+    public DeviceModelUserResolver(UserDatabase users, boolean allowRootFallback, String rangeBaseUser, String sharedUser) {
         this.users = users;
         this.allowRootFallback = allowRootFallback;
+        this.rangeBaseUser = rangeBaseUser;
+        this.sharedUser = sharedUser;
     }
+
+    private final String rangeBaseUser;
+    private final String sharedUser;
 
     /**
      * @param domid           the guest's domid, or null for a dry run before the domain exists
@@ -57,11 +68,11 @@ public final class DeviceModelUserResolver {
             LOG.debug("dm_restrict disabled, starting QEMU as root");
             return root(List.of());
         }
-        Optional<PasswdEntry> base = users.byName(RANGE_BASE_USER);
+        Optional<PasswdEntry> base = users.byName(rangeBaseUser);
         if (base.isPresent()) {
             return rangeUser(base.get(), domid);
         }
-        Optional<PasswdEntry> shared = users.byName(SHARED_USER);
+        Optional<PasswdEntry> shared = users.byName(sharedUser);
         if (shared.isPresent()) {
             return sharedUser(shared.get());
         }
@@ -97,7 +108,7 @@ public final class DeviceModelUserResolver {
         long baseUid = Integer.toUnsignedLong(base.uid());
         long baseGid = Integer.toUnsignedLong(base.gid());
         if (baseUid == 0 || baseUid + MAX_DOMID > MAX_VALID_ID) {
-            throw new UserResolutionException(Reason.BAD_RANGE, RANGE_BASE_USER + " has uid " + baseUid
+            throw new UserResolutionException(Reason.BAD_RANGE, rangeBaseUser + " has uid " + baseUid
                     + ", which cannot be a range base (needs 1.." + (MAX_VALID_ID - MAX_DOMID) + ")");
         }
         // Per-domain gid needs the gids [base, base+32752) reserved like the uids; the installer makes
@@ -105,7 +116,7 @@ public final class DeviceModelUserResolver {
         boolean perDomainGid = baseGid == baseUid;
         List<String> warnings = new ArrayList<>();
         if (!perDomainGid) {
-            warnings.add(RANGE_BASE_USER + " has gid " + baseGid + " != uid " + baseUid
+            warnings.add(rangeBaseUser + " has gid " + baseGid + " != uid " + baseUid
                     + ": every device model shares gid " + baseGid + " (libxl behaviour); run `"
                     + HOST_INSTALL_COMMAND + "` for per-domain gids");
         }
@@ -118,14 +129,14 @@ public final class DeviceModelUserResolver {
         if (clash.isPresent()) {
             // libxl: "wanted to use uid %ld (%s + %d) but that is user %s !"
             throw new UserResolutionException(Reason.CLASH, "wanted to use uid " + Integer.toUnsignedString(uid)
-                    + " (" + RANGE_BASE_USER + " + " + domid + ") but that is user " + clash.get().name());
+                    + " (" + rangeBaseUser + " + " + domid + ") but that is user " + clash.get().name());
         }
         int gid = perDomainGid ? (int) (baseGid + domid) : base.gid();
         if (perDomainGid) {
             Optional<GroupEntry> groupClash = users.groupByGid(gid);
             if (groupClash.isPresent()) {
                 throw new UserResolutionException(Reason.CLASH, "wanted to use gid "
-                        + Integer.toUnsignedString(gid) + " (" + RANGE_BASE_USER + " gid + " + domid
+                        + Integer.toUnsignedString(gid) + " (" + rangeBaseUser + " gid + " + domid
                         + ") but that is group " + groupClash.get().name());
             }
         }
@@ -134,12 +145,12 @@ public final class DeviceModelUserResolver {
                 warn(warnings));
     }
 
-    private static ResolvedUser sharedUser(PasswdEntry shared) throws UserResolutionException {
+    private ResolvedUser sharedUser(PasswdEntry shared) throws UserResolutionException {
         if (shared.uid() == 0) {
-            throw new UserResolutionException(Reason.ROOT_REFUSED, SHARED_USER + " has uid 0 (root)");
+            throw new UserResolutionException(Reason.ROOT_REFUSED, sharedUser + " has uid 0 (root)");
         }
         // libxl: all QEMUs share this uid, so destroy cannot kill by uid.
-        String w = "Could not find user " + RANGE_BASE_USER + ", falling back to " + SHARED_USER
+        String w = "Could not find user " + rangeBaseUser + ", falling back to " + sharedUser
                 + " (all device models share uid " + Integer.toUnsignedString(shared.uid())
                 + ", no kill-by-uid); run `" + HOST_INSTALL_COMMAND + "` to provision the range";
         return new ResolvedUser(shared.uid(), shared.gid(), shared.name(), Source.SHARED, false, true, null, null,
@@ -148,12 +159,12 @@ public final class DeviceModelUserResolver {
 
     private ResolvedUser nothingProvisioned() throws UserResolutionException {
         if (allowRootFallback) {
-            return root(List.of("dm_restrict=1 but neither " + RANGE_BASE_USER + " nor " + SHARED_USER
+            return root(List.of("dm_restrict=1 but neither " + rangeBaseUser + " nor " + sharedUser
                     + " exists; host policy allows root fallback: device model runs as root, DAC is NOT in force;"
                     + " run `" + HOST_INSTALL_COMMAND + "`"));
         }
-        throw new UserResolutionException(Reason.NOT_PROVISIONED, "dm_restrict=1 but neither user " + SHARED_USER
-                + " nor range base pseudo-user " + RANGE_BASE_USER + " exists, cannot restrict the device model;"
+        throw new UserResolutionException(Reason.NOT_PROVISIONED, "dm_restrict=1 but neither user " + sharedUser
+                + " nor range base pseudo-user " + rangeBaseUser + " exists, cannot restrict the device model;"
                 + " run `" + HOST_INSTALL_COMMAND + "` to provision the uid range");
     }
 

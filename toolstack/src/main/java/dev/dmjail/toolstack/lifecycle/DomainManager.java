@@ -258,7 +258,13 @@ public final class DomainManager {
         if (dac.active()) {
             DacLayer.Settings s = dac.settingsAs(DacLayer.Settings.class);
             Integer reaper = reaperUid(s);
-            if (s.killByUid() && s.uid() != null && s.uid() != 0 && reaper != null) {
+            List<Long> foreign = s.uid() == null ? List.of() : ProcessScan.inOtherDomains(s.uid(), rec.name());
+            if (!foreign.isEmpty()) {
+                // Only possible with two dmjail state dirs on one host (each allocates domids from 1):
+                // the uid is not this domain's alone, so kill-by-uid would hit another domain.
+                LOG.warn("destroy {}: uid {} also runs {} in another domain's cgroup; not killing by uid",
+                        rec.name(), s.uid(), foreign);
+            } else if (s.killByUid() && s.uid() != null && s.uid() != 0 && reaper != null) {
                 UidReaper.killAll(s.uid(), reaper);
             } else if (s.killByUid() && reaper == null) {
                 LOG.warn("destroy {}: no reaper user ({} or the range base) to kill uid {} with; relying on the cgroup",

@@ -73,7 +73,7 @@ public final class Planner {
         }
         ResolvedUser user;
         try {
-            user = new DeviceModelUserResolver(users, policy.allowRootFallback())
+            user = new DeviceModelUserResolver(users, policy.allowRootFallback(), policy.rangeBaseUser(), policy.sharedUser())
                     .resolve(domid, dmRestrict, d.deviceModelUser());
         } catch (UserResolutionException e) {
             String key = d.deviceModelUser() != null ? "device_model_user" : "dm_restrict";
