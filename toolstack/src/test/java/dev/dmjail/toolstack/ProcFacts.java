@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /** Reads /proc directly, independently of dmjail's own ProcessView, so tests check the kernel, not us. */
-final class ProcFacts {
+public final class ProcFacts {
     private ProcFacts() {}
 
     static Map<String, String> status(Path statusFile) throws IOException {
@@ -48,7 +48,7 @@ final class ProcFacts {
     }
 
     /** Live (non-zombie) processes whose real, effective or saved uid is {@code uid}. */
-    static List<Long> processesOfUid(int uid) {
+    public static List<Long> processesOfUid(int uid) {
         List<Long> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
             for (Path p : ds) {

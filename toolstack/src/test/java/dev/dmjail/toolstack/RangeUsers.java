@@ -6,10 +6,10 @@ import dev.dmjail.uidrange.install.InstallOptions;
 import dev.dmjail.uidrange.install.InstallReport;
 
 /** The uid range must exist for dm_restrict=1 domains: provision it with the real installer if missing. */
-final class RangeUsers {
+public final class RangeUsers {
     private RangeUsers() {}
 
-    static synchronized void ensureInstalled() {
+    public static synchronized void ensureInstalled() {
         if (new PosixUserDatabase().byName("xen-qemuuser-range-base").isPresent()) {
             return;
         }

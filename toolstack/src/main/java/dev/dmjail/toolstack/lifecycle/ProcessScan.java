@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.dmjail.toolstack.proc.ProcessView;
 
 /** Finds processes by real uid in /proc (zombies excluded: they hold no resources and cannot be killed). */
 public final class ProcessScan {
@@ -13,25 +14,17 @@ public final class ProcessScan {
 
     public static List<Long> liveProcessesOfUid(int uid) {
         List<Long> out = new ArrayList<>();
+        String u = Integer.toString(uid);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
             for (Path p : ds) {
-                try {
-                    boolean match = false;
-                    boolean zombie = false;
-                    for (String l : Files.readAllLines(p.resolve("status"))) {
-                        if (l.startsWith("Uid:")) {
-                            String[] f = l.substring(4).trim().split("\\s+");
-                            match = f[0].equals(Integer.toString(uid)) || f[2].equals(Integer.toString(uid));
-                        } else if (l.startsWith("State:")) {
-                            zombie = l.contains("Z (zombie)");
-                        }
+                int pid = Integer.parseInt(p.getFileName().toString());
+                new ProcessView(pid).status().ifPresent(st -> {
+                    String[] ids = st.getOrDefault("Uid", "").split("\\s+");
+                    boolean match = ids.length >= 3 && (ids[0].equals(u) || ids[2].equals(u));
+                    if (match && !st.getOrDefault("State", "").startsWith("Z")) {
+                        out.add((long) pid);
                     }
-                    if (match && !zombie) {
-                        out.add(Long.parseLong(p.getFileName().toString()));
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
-                }
+                });
             }
         } catch (IOException e) {
             // /proc unreadable: report nothing

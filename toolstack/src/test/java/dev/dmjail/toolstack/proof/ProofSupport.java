@@ -2,13 +2,11 @@ package dev.dmjail.toolstack.proof;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.toolstack.ProcFacts;
+import dev.dmjail.toolstack.RangeUsers;
 import dev.dmjail.toolstack.TestHost;
 import dev.dmjail.uidrange.PosixUserDatabase;
-import dev.dmjail.uidrange.install.HostInstaller;
-import dev.dmjail.uidrange.install.InstallOptions;
-import dev.dmjail.uidrange.install.InstallReport;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,14 +25,8 @@ public final class ProofSupport {
 
     private ProofSupport() {}
 
-    public static synchronized void ensureRangeInstalled() {
-        if (new PosixUserDatabase().byName("xen-qemuuser-range-base").isPresent()) {
-            return;
-        }
-        InstallReport r = new HostInstaller().install(InstallOptions.defaults());
-        if (r.exitCode() != 0) {
-            throw new IllegalStateException("cannot provision the uid range for the tests: " + r.toText());
-        }
+    public static void ensureRangeInstalled() {
+        RangeUsers.ensureInstalled();
     }
 
     public static int rangeBase() {
@@ -43,29 +35,7 @@ public final class ProofSupport {
 
     /** Live (non-zombie) processes whose real, effective or saved uid is {@code uid}. */
     public static List<Long> processesOfUid(int uid) {
-        List<Long> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
-            for (Path p : ds) {
-                try {
-                    String uidLine = null;
-                    String state = null;
-                    for (String l : Files.readAllLines(p.resolve("status"))) {
-                        if (l.startsWith("Uid:")) uidLine = l.substring(4).trim();
-                        if (l.startsWith("State:")) state = l.substring(6).trim();
-                    }
-                    String[] ids = uidLine.split("\\s+");
-                    String u = Integer.toString(uid);
-                    if ((ids[0].equals(u) || ids[1].equals(u) || ids[2].equals(u)) && !state.startsWith("Z")) {
-                        out.add(Long.parseLong(p.getFileName().toString()));
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited meanwhile
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out;
+        return ProcFacts.processesOfUid(uid);
     }
 
     /**

@@ -286,8 +286,8 @@ class HostInstallerNamespaceTest {
         String created = line("passwd", BASE);
         assertTrue(created != null, "the copy got the user");
         assertEquals(before, RealEtcGuard.snapshot(), "real /etc account files changed byte-wise");
-        assertFalse(Files.readString(java.nio.file.Path.of("/etc/passwd")).contains(created));
-        assertTrue(new PosixUserDatabase().byName(BASE).map(u -> !u.gecos().startsWith("dmjail")).orElse(true),
-                "NSS of the test JVM must not see the user created in the namespace");
+        // The real host may have its own range (a host where dmjail is installed): what matters is
+        // that nothing the namespace install did reached it, which the byte-wise snapshot proves.
+        assertEquals(before, RealEtcGuard.snapshot(), "real /etc account files changed after the namespace exited");
     }
 }
