@@ -40,6 +40,12 @@ public final class Launcher {
     }
 
     /** Applies every layer to this thread and spawns the device model; returns its host pid. */
+    /**
+     * Crash point for the fault tests: DMJAIL_LAUNCHER_FAULT=STEP makes the launcher die just before
+     * applying STEP; "reply" makes it die after the spawn, before it answers the toolstack.
+     */
+    static final String FAULT = System.getenv("DMJAIL_LAUNCHER_FAULT");
+
     public static int run(LaunchSpec spec) throws LaunchException {
         return run(spec, false);
     }
@@ -63,6 +69,10 @@ public final class Launcher {
             }
             for (Step s : steps) {
                 current = s;
+                if (s.name().equals(FAULT)) {
+                    // fault tests: die here, every earlier step applied, as abruptly as kill -9
+                    Runtime.getRuntime().halt(137);
+                }
                 s.apply(ctx);
             }
             return ctx.pid;

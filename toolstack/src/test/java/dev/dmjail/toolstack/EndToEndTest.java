@@ -229,8 +229,8 @@ class EndToEndTest {
         host = new TestHost(tmp, "qmp_timeout_ms = 1500");
         Path src = tmp.resolve("hang.c");
         Files.writeString(src, "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n");
-        // Not under /tmp: the device model's root has its own empty /tmp (see FilesystemLayer).
-        Path bin = Files.createDirectories(Path.of("target", "test-bin")).toAbsolutePath().resolve("hang");
+        // Under /tmp on purpose: the device model's root has its own /tmp, mounted below the binds.
+        Path bin = tmp.resolve("hang");
         Process gcc = new ProcessBuilder("gcc", "-O", "-o", bin.toString(), src.toString()).inheritIO().start();
         assertEquals(0, gcc.waitFor());
         Path cfg = host.domain("hang.cfg", "name = \"e2e-hang\"", "type = \"hvm\"", "dm_restrict = 1",

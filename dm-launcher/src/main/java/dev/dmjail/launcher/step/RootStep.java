@@ -155,6 +155,14 @@ public final class RootStep extends Step {
                     }
                 }
             }
+            // Writable dirs before the binds: a bind below one (a device model built under /tmp, as
+            // in a checkout there) then lands on top of the tmpfs instead of being hidden by it.
+            for (String w : r.writableDirs()) {
+                mkdirs(c, w);
+                check(c.mount("tmpfs", root + w, "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV | Sys.MS_NOEXEC,
+                        "mode=0700,uid=" + Integer.toUnsignedString(uid) + ",gid=" + Integer.toUnsignedString(gid)
+                                + ",size=" + tmpfsBytes), "mount writable tmpfs on " + w);
+            }
             for (int i = 0; i < binds.size(); i++) {
                 String b = binds.get(i);
                 String at = root + b;
@@ -184,12 +192,6 @@ public final class RootStep extends Step {
                 }
                 check(c.mount(null, dev, null, Sys.MS_BIND | Sys.MS_REMOUNT | Sys.MS_RDONLY | Sys.MS_NOSUID
                         | Sys.MS_NOEXEC, null), "remount /dev read-only");
-            }
-            for (String w : r.writableDirs()) {
-                mkdirs(c, w);
-                check(c.mount("tmpfs", root + w, "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV | Sys.MS_NOEXEC,
-                        "mode=0700,uid=" + Integer.toUnsignedString(uid) + ",gid=" + Integer.toUnsignedString(gid)
-                                + ",size=" + tmpfsBytes), "mount writable tmpfs on " + w);
             }
             String old = root + "/.old";
             check(c.mkdir(old, 0700), "mkdir /.old");

@@ -56,6 +56,10 @@ public final class LauncherClient {
         ProcessBuilder pb = new ProcessBuilder(command());
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        String fault = System.getenv("DMJAIL_LAUNCHER_FAULT");
+        if (fault != null) {
+            pb.environment().put("DMJAIL_LAUNCHER_FAULT", fault);  // fault tests only (Launcher.FAULT)
+        }
         return new Started(pb.start());
     }
 

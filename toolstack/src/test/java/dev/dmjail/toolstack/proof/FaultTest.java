@@ -114,6 +114,26 @@ class FaultTest {
         }
     }
 
+    /**
+     * The launcher dies (as kill -9 would: Runtime.halt) just before each of its steps, every earlier
+     * step applied, and once after the spawn before it answers: create must fail, and nothing may
+     * be left — in particular not the device model it already spawned in the "reply" case.
+     */
+    @Test
+    void launcherHaltsBeforeEveryStep() throws Exception {
+        List<String> points = new ArrayList<>();
+        dev.dmjail.launcher.Launcher.steps().forEach(st -> points.add(st.name()));
+        points.add("reply");
+        for (String step : points) {
+            String name = "pf-lfault-" + step;
+            long t0 = System.nanoTime();
+            Path cfg = config(name);
+            SubprocessCli.Result r = SubprocessCli.run(host, Map.of("DMJAIL_LAUNCHER_FAULT", step), "create", cfg.toString());
+            assertEquals(1, r.exit(), step + ": create must fail when the launcher dies: " + r.err());
+            destroyAndCheck("launcher dies before " + step, name, "create exit 1: " + r.err().strip(), null, t0);
+        }
+    }
+
     @Test
     void launcherKilledMidway() throws Exception {
         long self = ProcessHandle.current().pid();
