@@ -25,6 +25,11 @@ public final class CreateBench {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        if (Boolean.getBoolean("bench.steps")) {
+            // per-step durations of each create (StepTimer logs at INFO)
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         Path image = Path.of(args.length > 1 ? args[1] : "toolstack/target/guest/hello-guest.img").toAbsolutePath();
         Path work = Files.createTempDirectory("dmjail-bench");
         Path conf = work.resolve("dmjail.conf");
