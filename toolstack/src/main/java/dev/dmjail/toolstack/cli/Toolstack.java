@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.toolstack.host.HostConfigException;
 import dev.dmjail.toolstack.host.HostConfigLoader;
 import dev.dmjail.toolstack.host.HostFacts;
@@ -71,5 +70,4 @@ public final class Toolstack {
         return out;
     }
 
-    static final ObjectMapper JSON = new ObjectMapper();
 }

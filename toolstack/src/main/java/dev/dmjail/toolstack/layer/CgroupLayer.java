@@ -128,7 +128,7 @@ public final class CgroupLayer implements ConfinementLayer {
             List<String> ctrls = List.of(g.controllers().split(","));
             if (g.version().equals("v1")) {
                 Path cgroupMount = dir.getParent().getParent();
-                for (String c : controllersAt(cgroupMount, ctrls)) {
+                for (String c : controllersAt(cgroupMount)) {
                     applyV1(c, dir, s);
                 }
             } else {
@@ -161,7 +161,7 @@ public final class CgroupLayer implements ConfinementLayer {
     }
 
     /** Controllers co-mounted at one v1 mount point (e.g. "cpu,cpuacct"); we set those we manage. */
-    private List<String> controllersAt(Path mount, List<String> planned) {
+    private List<String> controllersAt(Path mount) {
         List<String> out = new ArrayList<>();
         for (var e : layout.v1().entrySet()) {
             if (e.getValue().equals(mount)) {
@@ -256,7 +256,7 @@ public final class CgroupLayer implements ConfinementLayer {
                     + "cgroup", want, String.join(" | ", lines), in));
             Path dir = Path.of(g.dir());
             if (g.version().equals("v1")) {
-                for (String c : controllersAt(dir.getParent().getParent(), List.of())) {
+                for (String c : controllersAt(dir.getParent().getParent())) {
                     switch (c) {
                         case "memory" -> checks.add(file(dir, "memory.limit_in_bytes", Long.toString(s.memoryBytes())));
                         case "pids" -> checks.add(file(dir, "pids.max", Long.toString(s.pidsMax())));

@@ -109,7 +109,6 @@ public final class QemuCommandBuilder {
 
         int nextFd = FD_FIRST_DYNAMIC;
         int set = 1;
-        int ideUnit = 0;
         for (ResolvedDisk disk : disks) {
             String id = "drive-" + QemuOpts.escape(disk.vdev());
             StringBuilder drive = new StringBuilder();
@@ -137,7 +136,6 @@ public final class QemuCommandBuilder {
             if (disk.ideIndex() >= 0) {
                 a.add((disk.cdrom() ? "ide-cd" : "ide-hd") + ",drive=" + id + ",bus=ide." + disk.ideIndex() / 2
                         + ",unit=" + disk.ideIndex() % 2);
-                ideUnit++;
             } else {
                 a.add("virtio-blk-pci,drive=" + id);
             }
