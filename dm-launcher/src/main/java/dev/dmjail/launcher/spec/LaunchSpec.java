@@ -115,11 +115,20 @@ public record LaunchSpec(
      * @param denyEperm          syscall names answered EPERM
      * @param denyEnosys         syscall names answered ENOSYS (clone3: seccomp cannot inspect its flags)
      * @param denyCloneNamespaceFlags clone() with any CLONE_NEW* flag answered EPERM
+     * @param denySocketFamilies socket(family, ...) for these address families answered EAFNOSUPPORT
+     *                           (AF_INET = 2, AF_INET6 = 10, AF_PACKET = 17: a device model that gets its
+     *                           NICs as tap fds opens no network socket of its own)
      */
-    public record SeccompSpec(List<String> denyEperm, List<String> denyEnosys, boolean denyCloneNamespaceFlags) {
+    public record SeccompSpec(List<String> denyEperm, List<String> denyEnosys, boolean denyCloneNamespaceFlags,
+                              List<Integer> denySocketFamilies) {
         public SeccompSpec {
             denyEperm = denyEperm == null ? List.of() : List.copyOf(denyEperm);
             denyEnosys = denyEnosys == null ? List.of() : List.copyOf(denyEnosys);
+            denySocketFamilies = denySocketFamilies == null ? List.of() : List.copyOf(denySocketFamilies);
+        }
+
+        public SeccompSpec(List<String> denyEperm, List<String> denyEnosys, boolean denyCloneNamespaceFlags) {
+            this(denyEperm, denyEnosys, denyCloneNamespaceFlags, List.of());
         }
     }
 

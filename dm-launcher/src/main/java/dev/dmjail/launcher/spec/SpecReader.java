@@ -97,7 +97,7 @@ public final class SpecReader {
                         bool(id, "clearCapabilities"), bool(id, "noNewPrivs")),
                 str(m, "selinuxExecLabel"),
                 sc == null ? null : new LaunchSpec.SeccompSpec(strings(sc, "denyEperm"), strings(sc, "denyEnosys"),
-                        bool(sc, "denyCloneNamespaceFlags")),
+                        bool(sc, "denyCloneNamespaceFlags"), integers(sc, "denySocketFamilies")),
                 ex == null ? null : new LaunchSpec.ExecSpec(str(ex, "path"), strings(ex, "argv"), stringMap(ex, "env"),
                         str(ex, "cwd")));
     }
@@ -131,6 +131,24 @@ public final class SpecReader {
         if (v == null) return List.of();
         if (v instanceof List<?> l) return l;
         throw new IOException(k + ": expected an array");
+    }
+
+    private static List<Integer> integers(Map<?, ?> m, String k) throws IOException {
+        Object v = m.get(k);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> l)) {
+            throw new IOException(k + ": expected an array of numbers");
+        }
+        List<Integer> out = new ArrayList<>();
+        for (Object o : l) {
+            if (!(o instanceof Number n)) {
+                throw new IOException(k + ": expected numbers, got " + o);
+            }
+            out.add(n.intValue());
+        }
+        return out;
     }
 
     private static List<String> strings(Map<?, ?> m, String k) throws IOException {

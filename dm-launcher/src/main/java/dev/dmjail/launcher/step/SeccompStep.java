@@ -5,6 +5,7 @@ import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
 import dev.dmjail.launcher.sys.LibSeccomp;
 import dev.dmjail.launcher.sys.Sys;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import jnr.ffi.Pointer;
 
@@ -20,6 +21,8 @@ import jnr.ffi.Pointer;
 public final class SeccompStep extends Step {
     static final int SCMP_ACT_ALLOW = 0x7fff0000;
     static final int SCMP_CMP_MASKED_EQ = 7;
+    static final int SCMP_CMP_EQ = 4;
+    static final int EAFNOSUPPORT = 97;
     /** clone(2)'s namespace flags; CLONE_NEWTIME (0x80) overlaps clone()'s exit-signal byte. */
     static final int[] CLONE_NS_FLAGS = {Sys.CLONE_NEWNS, Sys.CLONE_NEWCGROUP, Sys.CLONE_NEWUTS, Sys.CLONE_NEWIPC,
         Sys.CLONE_NEWUSER, Sys.CLONE_NEWPID, Sys.CLONE_NEWNET};
@@ -69,6 +72,30 @@ public final class SeccompStep extends Step {
                 if (rc < 0) {
                     throw fail(-rc, "seccomp_rule_add clone & 0x" + Integer.toHexString(flag));
                 }
+            }
+        }
+        if (s.denySocketFamilies().contains(1)) {
+            throw fail(Sys.EINVAL, "AF_UNIX cannot be denied: QEMU needs it");
+        }
+        denySocketFamilies(ctx, sc, s.denySocketFamilies());
+    }
+
+    /** socket(family, ...) → EAFNOSUPPORT for each listed family (SCMP_CMP_EQ on arg0). */
+    private void denySocketFamilies(LaunchContext ctx, LibSeccomp sc, List<Integer> families) throws LaunchException {
+        if (families.isEmpty()) {
+            return;
+        }
+        int nr = resolve(sc, "socket");
+        Pointer cmp = Sys.alloc(24); // struct scmp_arg_cmp
+        ctx.keepAlive.add(cmp);
+        for (int family : families) {
+            cmp.putInt(0, 0);                 // arg0: domain
+            cmp.putInt(4, SCMP_CMP_EQ);
+            cmp.putLong(8, family & 0xffffffffL);
+            cmp.putLong(16, 0);
+            int rc = sc.seccomp_rule_add_array(filter, errnoAction(EAFNOSUPPORT), nr, 1, cmp);
+            if (rc < 0) {
+                throw fail(-rc, "seccomp_rule_add socket(" + family + ")");
             }
         }
     }

@@ -30,9 +30,16 @@ public final class SeccompLayer implements ConfinementLayer {
             "quotactl", "syslog", "lookup_dcookie", "settimeofday", "clock_settime", "adjtimex",
             "personality", "uselib", "vhangup", "iopl", "ioperm");
     static final List<String> DENY_ENOSYS = List.of("clone3");
+    /**
+     * socket() families the device model never needs: its NICs are tap fds and QMP an inherited
+     * socket, so AF_INET/AF_INET6/AF_PACKET are answered EAFNOSUPPORT — a second layer behind the
+     * empty network namespace (docs/proof: TCP to the host's loopback was stopped by it alone).
+     */
+    static final List<Integer> DENY_SOCKET_FAMILIES = List.of(2, 10, 17);
 
     public record Settings(String qemuSandbox, boolean launcherFilter, List<String> denyEperm,
-                           List<String> denyEnosys, boolean denyCloneNamespaceFlags, int minFilters) {}
+                           List<String> denyEnosys, boolean denyCloneNamespaceFlags, List<Integer> denySocketFamilies,
+                           int minFilters) {}
 
     @Override
     public String name() { return NAME; }
@@ -48,7 +55,8 @@ public final class SeccompLayer implements ConfinementLayer {
             sandbox = i >= 0 ? ctx.dm().argv().get(i + 1) : null;
         }
         Settings s = new Settings(sandbox, launcher, launcher ? DENY_EPERM : List.of(),
-                launcher ? DENY_ENOSYS : List.of(), launcher, (launcher ? 1 : 0) + (sandbox != null ? 1 : 0));
+                launcher ? DENY_ENOSYS : List.of(), launcher, launcher ? DENY_SOCKET_FAMILIES : List.of(),
+                (launcher ? 1 : 0) + (sandbox != null ? 1 : 0));
         if (!dom) {
             return LayerPlan.weakened(NAME, "dmjail_seccomp=0 in the domain config", null);
         }
@@ -71,7 +79,8 @@ public final class SeccompLayer implements ConfinementLayer {
         }
         Settings s = plan.settingsAs(Settings.class);
         if (s.launcherFilter()) {
-            spec.seccomp(new SeccompSpec(s.denyEperm(), s.denyEnosys(), s.denyCloneNamespaceFlags()));
+            spec.seccomp(new SeccompSpec(s.denyEperm(), s.denyEnosys(), s.denyCloneNamespaceFlags(),
+                    s.denySocketFamilies()));
         }
     }
 
