@@ -92,7 +92,8 @@ public final class DomainManager {
             ConfinementPlan plan = planWithFreeUid(parsed);
             int domid = plan.domid();
             DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
-                    plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()), parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan));
+                    plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
+                    parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan));
             store.write(r);
             return r;
         });
@@ -137,8 +138,7 @@ public final class DomainManager {
             AuditReport audit = new Auditor(layers).audit(rec, plan);
             timer.step("verified");
             if (!audit.passed()) {
-                throw new CreateFailure("the audit found a planned layer not in force: " + failedLayers(audit)
-                        + " (run with -v for details)");
+                throw new CreateFailure("the audit found a planned layer not in force: " + failedLayers(audit));
             }
             return new Created(rec, plan, audit);
         } catch (CreateFailure | IOException | LayerException | RuntimeException | Error e) {
