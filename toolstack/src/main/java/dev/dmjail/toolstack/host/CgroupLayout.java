@@ -49,7 +49,8 @@ public record CgroupLayout(Map<String, Path> v1, Path v2Mount, Set<String> v2Con
         }
     }
 
-    static CgroupLayout parse(List<String> mountinfo) {
+    /** Parses /proc/self/mountinfo lines (public for tests of hosts unlike this one). */
+    public static CgroupLayout parse(List<String> mountinfo) {
         Map<String, Path> v1 = new LinkedHashMap<>();
         Path v2 = null;
         for (String line : mountinfo) {
