@@ -24,8 +24,7 @@ public final class Auditor {
         List<AuditReport.Entry> entries = new ArrayList<>();
         boolean fail = false;
         ProcessView view = r.pid() == null ? null : new ProcessView(r.pid());
-        boolean alive = view != null && view.alive()
-                && (r.pidStartTime() == null || view.startTime().map(r.pidStartTime()::equals).orElse(false));
+        boolean alive = view != null && view.aliveAndStartedAt(r.pidStartTime());
         for (ConfinementLayer l : layers) {
             LayerPlan lp = plan.layer(l.name());
             LayerVerdict v;

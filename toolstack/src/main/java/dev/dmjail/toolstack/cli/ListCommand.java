@@ -33,9 +33,7 @@ public final class ListCommand implements Callable<Integer> {
         if (r.state() != DomainState.RUNNING) {
             return r.state().name().toLowerCase();
         }
-        ProcessView pv = new ProcessView(r.pid());
-        boolean same = pv.alive() && pv.startTime().map(t -> r.pidStartTime() == null || t.equals(r.pidStartTime())).orElse(false);
-        return same ? "running" : "crashed";
+        return new ProcessView(r.pid()).aliveAndStartedAt(r.pidStartTime()) ? "running" : "crashed";
     }
 
     @Override

@@ -42,7 +42,7 @@ final class DeviceModelStopper {
     }
 
     private static boolean sameProcess(ProcessView pv, DomainRecord rec) {
-        return pv.alive() && (rec.pidStartTime() == null || pv.startTime().map(rec.pidStartTime()::equals).orElse(false));
+        return pv.aliveAndStartedAt(rec.pidStartTime());
     }
 
     private static boolean waitGone(ProcessView pv, DomainRecord rec, long millis) {

@@ -148,6 +148,14 @@ public final class ProcessView {
         return out;
     }
 
+    /**
+     * True while this pid is alive (not a zombie) and is still the process started at
+     * {@code startTime} (as recorded at create; null: not recorded), so a reused pid never counts.
+     */
+    public boolean aliveAndStartedAt(Long startTime) {
+        return alive() && (startTime == null || startTime().map(startTime::equals).orElse(false));
+    }
+
     /** Field 22 of /proc/PID/stat: start time in clock ticks, to tell a reused pid apart. */
     public Optional<Long> startTime() {
         try {
