@@ -2,7 +2,6 @@ package dev.dmjail.toolstack.layer;
 
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.plan.Nic;
-import dev.dmjail.toolstack.plan.PlanningException;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,12 +27,9 @@ public final class NetworkLayer implements ConfinementLayer {
     public String name() { return NAME; }
 
     @Override
-    public LayerPlan plan(PlanContext ctx) throws PlanException {
-        try {
-            return LayerPlan.enforced(NAME, new Settings(Nic.of(ctx.domain(), ctx.domid())));
-        } catch (PlanningException e) {
-            throw new PlanException(e.getMessage());
-        }
+    public LayerPlan plan(PlanContext ctx) {
+        // the same NICs the device-model planner gave TAP fds to
+        return LayerPlan.enforced(NAME, new Settings(ctx.dm().nics()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param backend        "qemu" (QEMU runs the whole guest, TCG or KVM) or "xen" (QEMU as Xen device model)
  * @param accel          "kvm" or "tcg" (qemu backend), "xen" (xen backend)
  * @param usesKvm        /dev/kvm must be in the /dev allow-list and the cgroup ACL
+ * @param nics           the guest NICs behind the TAP fds (the network layer creates their taps)
  * @param firmwareDirs   directories QEMU reads ROMs/BIOS/keymaps/modules from (read-only in the root)
  * @param largestWritableImageBytes size of the largest writable file-backed disk (RLIMIT_FSIZE floor)
  * @param warnings       things the admin should know (passthrough args naming host paths, ignored keys)
@@ -23,6 +24,7 @@ public record DeviceModelPlan(
         List<String> argv,
         Map<String, String> env,
         List<FdSpec> fds,
+        List<Nic> nics,
         List<String> firmwareDirs,
         long largestWritableImageBytes,
         List<String> warnings) {

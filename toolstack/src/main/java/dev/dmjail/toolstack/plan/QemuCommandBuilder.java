@@ -152,7 +152,8 @@ public final class QemuCommandBuilder {
         String boot = d.boot() == null ? "cda" : d.boot();
         a.add("-boot");
         a.add("order=" + QemuOpts.escape(boot));
-        for (Nic nic : Nic.of(d, domid)) {
+        List<Nic> nics = Nic.of(d, domid);
+        for (Nic nic : nics) {
             // The tap interface is created on the host bridge by the network layer; the launcher
             // attaches to it (TUNSETIFF) and QEMU gets only the fd, in its empty network namespace.
             fds.add(new FdSpec(nextFd, FdSpec.Kind.TAP, nic.ifname(), true, false));
@@ -186,7 +187,7 @@ public final class QemuCommandBuilder {
         env.put("PATH", "/usr/bin:/bin");
         env.put("TMPDIR", "/tmp");
         env.put("LC_ALL", "C");
-        return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(fds),
+        return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(fds), nics,
                 FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
                         .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), List.copyOf(warnings));
     }
