@@ -1,34 +1,65 @@
 package dev.dmjail.toolstack.host;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * What this host can do, detected once per command. Every "UNAVAILABLE" the audit prints traces
- * back to one of these facts.
+ * back to one of these facts. Tests derive their expectations from the same object the planner uses.
  *
- * @param kvmUsable       /dev/kvm opens read-write (not merely exists: nested hosts have dead nodes)
- * @param selinuxEnabled  selinuxfs is mounted and reports enforce status (libselinux's is_selinux_enabled)
- * @param cgroups         the cgroup hierarchies mounted here
+ * <p>The KVM fact is probed lazily ({@link KvmProbe}: an ioctl through jnr-ffi), so commands that do
+ * not plan a domain never pay for it.
  */
-public record HostFacts(boolean kvmUsable, boolean selinuxEnabled, CgroupLayout cgroups) {
+public final class HostFacts {
 
-    public static HostFacts detect() {
-        return new HostFacts(detectKvm(), detectSelinux(), CgroupLayout.detect());
+    private final Supplier<KvmProbe.Result> kvm;
+    private final boolean selinuxEnabled;
+    private final CgroupLayout cgroups;
+    private KvmProbe.Result kvmResult;
+
+    /**
+     * @param kvmUsable       a guest can run on KVM here
+     * @param selinuxEnabled  selinuxfs is mounted and reports enforce status (libselinux's is_selinux_enabled)
+     * @param cgroups         the cgroup hierarchies mounted here
+     */
+    public HostFacts(boolean kvmUsable, boolean selinuxEnabled, CgroupLayout cgroups) {
+        this(() -> new KvmProbe.Result(kvmUsable, kvmUsable ? "given" : "given as unusable"), selinuxEnabled, cgroups);
     }
 
-    static boolean detectKvm() {
-        Path kvm = Path.of("/dev/kvm");
-        if (!Files.exists(kvm)) {
-            return false;
+    private HostFacts(Supplier<KvmProbe.Result> kvm, boolean selinuxEnabled, CgroupLayout cgroups) {
+        this.kvm = kvm;
+        this.selinuxEnabled = selinuxEnabled;
+        this.cgroups = cgroups;
+    }
+
+    public static HostFacts detect() {
+        return new HostFacts(() -> KvmProbe.probe("/dev/kvm"), detectSelinux(), CgroupLayout.detect());
+    }
+
+    /** /dev/kvm opens read-write and creates a VM (not merely exists: nested hosts have dead nodes). */
+    public boolean kvmUsable() {
+        return kvm().usable();
+    }
+
+    /** Why KVM is or is not usable here, for plans and test reports. */
+    public String kvmReason() {
+        return kvm().reason();
+    }
+
+    private synchronized KvmProbe.Result kvm() {
+        if (kvmResult == null) {
+            kvmResult = kvm.get();
         }
-        try (RandomAccessFile f = new RandomAccessFile(kvm.toFile(), "rw")) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return kvmResult;
+    }
+
+    public boolean selinuxEnabled() {
+        return selinuxEnabled;
+    }
+
+    public CgroupLayout cgroups() {
+        return cgroups;
     }
 
     /** Same test as libselinux: selinuxfs mounted (it has an "enforce" node). */

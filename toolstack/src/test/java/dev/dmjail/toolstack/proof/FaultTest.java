@@ -200,7 +200,7 @@ class FaultTest {
                 .append("(Runtime.halt: no finally blocks, no cleanup). For a launcher kill, create runs and the launcher ")
                 .append("JVM (its child, found by its command line) gets SIGKILL the given time after it appeared. ")
                 .append("Then `list` shows the domain and a normal `destroy` runs. \"Leftovers\" checks processes of the ")
-                .append("domain's uid, /sys/fs/cgroup/{memory,pids,devices,cpu,unified}/dmjail/NAME, mounts under the state ")
+                .append("domain's uid, `dmjail/NAME` in every cgroup hierarchy this host mounts, mounts under the state ")
                 .append("dir and the state dir itself.\n\n");
         b.append("| fault | what happened | `list` showed | `destroy` | leftovers | image owner/mode | time |\n");
         b.append("|---|---|---|---|---|---|---|\n");

@@ -2,6 +2,7 @@ package dev.dmjail.toolstack.proof;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmjail.toolstack.CliRun;
+import dev.dmjail.toolstack.HostExpect;
 import dev.dmjail.toolstack.TestHost;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,13 +32,16 @@ import java.util.regex.Pattern;
  */
 public final class HostileLab implements AutoCloseable {
 
-    public static final String VICTIM = "pf-victim";
     public static final int MEMORY_MIB = 32;
     /** memory + the host default memory_overhead_mib (384): the domain's memory cgroup limit. */
     public static final int MEM_LIMIT_MIB = MEMORY_MIB + 384;
 
-    /** One attack line of the hostile log: ATTACK name DENIED|ALLOWED detail. */
-    public record Attack(String name, boolean allowed, String detail) {
+    /**
+     * One attack line of the hostile log: ATTACK name DENIED|ALLOWED detail. {@code planned} marks an
+     * access the domain's plan grants on purpose (opening /dev/kvm when it runs on KVM): the
+     * device model got it, but it is not an escape.
+     */
+    public record Attack(String name, boolean allowed, String detail, boolean planned) {
         /** The errno that stopped it (first word of the detail), or "-" when none is given. */
         public String errno() {
             String w = detail.split(" ", 2)[0];
@@ -46,16 +50,34 @@ public final class HostileLab implements AutoCloseable {
     }
 
     /** One hostile run. */
-    public record Outcome(String tag, Set<String> off, CliRun create, Map<String, Attack> attacks, List<String> log,
-                          boolean victimAlive, int victimAudit, boolean hostResponsive, int tcpConnections,
-                          int abstractConnections, List<String> leftovers) {
+    public record Outcome(String tag, Set<String> off, String accel, CliRun create, Map<String, Attack> attacks,
+                          List<String> log, boolean victimAlive, int victimAudit, boolean hostResponsive,
+                          int tcpConnections, int abstractConnections, List<String> leftovers) {
+        /** Attacks that got through, less the accesses the plan grants. */
         public List<String> allowed() {
-            return attacks.values().stream().filter(Attack::allowed).map(Attack::name).toList();
+            return attacks.values().stream().filter(a -> a.allowed() && !a.planned()).map(Attack::name).toList();
         }
+
+        /** Accesses the plan grants that the device model used (e.g. /dev/kvm under KVM). */
+        public List<String> planned() {
+            return attacks.values().stream().filter(a -> a.allowed() && a.planned()).map(Attack::name).toList();
+        }
+    }
+
+    /**
+     * The attacks that are planned accesses for a domain on {@code accel}: under KVM the device model
+     * is meant to open /dev/kvm (it is the one extra node in its /dev and its cgroup ACL).
+     */
+    public static Set<String> plannedAccesses(String accel) {
+        return accel.equals("kvm") ? Set.of("open-dev-kvm") : Set.of();
     }
 
     public final Path dir;
     public final TestHost host;
+    /** The accelerator the host config pins for the victim and every hostile domain ("tcg" or "kvm"). */
+    public final String accel;
+    /** The victim's name: cgroups are host-wide, so labs for different accelerators need different names. */
+    public final String victim;
     public final Path hostile;
     private final Path victimImage;
     private long victimPid;
@@ -64,26 +86,38 @@ public final class HostileLab implements AutoCloseable {
     private final AtomicInteger tcpCount = new AtomicInteger();
     private Process abstractListener;
     private final AtomicInteger abstractCount = new AtomicInteger();
-    private final String abstractName = "dmjail-proof-" + ProcessHandle.current().pid();
+    private final String abstractName;
     private int shmid = -1;
 
-    public HostileLab(Path tmp) throws Exception {
+    public HostileLab(Path tmp, String accel) throws Exception {
         ProofSupport.ensureRangeInstalled();
         this.dir = ProofSupport.openDir(tmp);
-        this.host = new TestHost(dir, "qmp_timeout_ms = 60000");
+        this.accel = accel;
+        this.victim = "pf-victim-" + accel;
+        this.abstractName = "dmjail-proof-" + ProcessHandle.current().pid() + "-" + accel;
+        this.host = new TestHost(dir, "qmp_timeout_ms = 60000", HostExpect.accelLine(accel));
         this.hostile = ProofSupport.compile("hostile");
         this.victimImage = dir.resolve("victim.img");
+        try {
+            start();
+        } catch (Exception e) {
+            close(); // a half-made lab leaves no victim, listener or segment behind
+            throw e;
+        }
+    }
+
+    private void start() throws Exception {
         Files.copy(ProofSupport.GUEST, victimImage);
         Files.setPosixFilePermissions(victimImage, PosixFilePermissions.fromString("rw-r-----"));
-        Path cfg = host.domain("victim.cfg", "name = \"" + VICTIM + "\"", "type = \"hvm\"", "memory = 32", "vcpus = 1",
+        Path cfg = host.domain("victim.cfg", "name = \"" + victim + "\"", "type = \"hvm\"", "memory = 32", "vcpus = 1",
                 "disk = [ \"format=raw, vdev=hda, access=rw, target=" + victimImage + "\" ]", "serial = \"pty\"",
                 "vnc = 0", "boot = \"c\"", "dm_restrict = 1");
         CliRun c = host.run("create", cfg.toString());
         if (c.exit() != 0) {
-            host.run("destroy", VICTIM);
+            host.run("destroy", victim);
             throw new IllegalStateException("victim create failed: " + c.err() + c.out());
         }
-        JsonNode v = ProofSupport.listed(host, VICTIM);
+        JsonNode v = ProofSupport.listed(host, victim);
         victimPid = v.get("pid").asLong();
         victimStart = ProcessHandle.of(victimPid).orElseThrow().info().startInstant().orElseThrow().toEpochMilli();
         tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -132,12 +166,12 @@ public final class HostileLab implements AutoCloseable {
 
     /** Creates the hostile domain with the given switches off, collects its attack report, destroys it. */
     public Outcome run(String tag, Set<String> off) throws Exception {
-        String name = "pf-h-" + tag.replace('_', '-');
-        Path victimDir = host.stateDir.resolve("domains").resolve(VICTIM);
+        String name = "pf-h-" + accel + "-" + tag.replace('_', '-');
+        Path victimDir = host.stateDir.resolve("domains").resolve(victim);
         List<String> args = new ArrayList<>(List.of(
                 "--victim-disk", victimImage.toString(),
                 "--victim-qmp", victimDir.resolve("qmp.sock").toString(),
-                "--victim-console", host.logDir.resolve(VICTIM + ".console.log").toString(),
+                "--victim-console", host.logDir.resolve(victim + ".console.log").toString(),
                 "--victim-state", victimDir.toString(),
                 "--victim-pid", Long.toString(victimPid),
                 "--toolstack-pid", Long.toString(ProcessHandle.current().pid()),
@@ -160,9 +194,13 @@ public final class HostileLab implements AutoCloseable {
         Integer uid = null;
         JsonNode d = ProofSupport.listed(host, name);
         if (d != null && d.hasNonNull("uid")) uid = d.get("uid").asInt();
+        String planned = d == null ? "none (create failed)" : HostExpect.plannedAccel(host, name);
+        if (d != null && !planned.equals(accel)) {
+            throw new IllegalStateException(name + " was planned on " + planned + ", not the pinned " + accel);
+        }
         Path log = host.logDir.resolve(name + ".log");
         List<String> logLines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-        Path keep = Files.createDirectories(Path.of("target", "proof")).resolve("hostile-" + tag + ".log");
+        Path keep = Files.createDirectories(Path.of("target", "proof")).resolve("hostile-" + accel + "-" + tag + ".log");
         List<String> kept = new ArrayList<>(List.of("# create exit " + create.exit() + ": " + create.err().strip()));
         kept.addAll(logLines);
         Files.write(keep, kept);
@@ -170,17 +208,18 @@ public final class HostileLab implements AutoCloseable {
         for (String l : logLines) {
             if (l.startsWith("ATTACK ")) {
                 String[] f = l.split(" ", 4);
-                attacks.put(f[1], new Attack(f[1], f[2].equals("ALLOWED"), f.length > 3 ? f[3] : ""));
+                attacks.put(f[1], new Attack(f[1], f[2].equals("ALLOWED"), f.length > 3 ? f[3] : "",
+                        plannedAccesses(accel).contains(f[1])));
             }
         }
         boolean alive = victimAlive();
         if (!alive) {
-            Path vl = host.logDir.resolve(VICTIM + ".log");
+            Path vl = host.logDir.resolve(victim + ".log");
             List<String> why = new ArrayList<>(List.of("# victim pid " + victimPid + " gone after run " + tag));
             if (Files.exists(vl)) why.addAll(Files.readAllLines(vl));
-            Files.write(Path.of("target", "proof", "victim-" + tag + ".log"), why);
+            Files.write(Path.of("target", "proof", "victim-" + accel + "-" + tag + ".log"), why);
         }
-        int audit = host.run("audit", VICTIM).exit();
+        int audit = host.run("audit", victim).exit();
         long t0 = System.nanoTime();
         boolean responsive = host.run("list").exit() == 0 && new ProcessBuilder("true").start().waitFor(5, TimeUnit.SECONDS);
         responsive &= System.nanoTime() - t0 < 5_000_000_000L;
@@ -188,21 +227,18 @@ public final class HostileLab implements AutoCloseable {
         int tcpN = tcpCount.get() - tcpBefore;
         int absN = abstractCount.get() - absBefore;
         host.run("destroy", name);
-        if (uid == null) {
-            uid = ProofSupport.rangeBase() + 2; // the hostile domain's domid when the victim holds 1
-        }
         List<String> left = ProofSupport.leftovers(host, name, uid);
         for (String p : List.of("/etc", "/var/lib", "/var/tmp", "/tmp")) {
             try (var ds = Files.newDirectoryStream(Path.of(p), ".dmjail-hostile-*")) {
                 ds.forEach(f -> left.add("file " + f));
             }
         }
-        return new Outcome(tag, off, create, attacks, logLines, alive, audit, responsive, tcpN, absN, left);
+        return new Outcome(tag, off, accel, create, attacks, logLines, alive, audit, responsive, tcpN, absN, left);
     }
 
     @Override
     public void close() throws Exception {
-        host.run("destroy", VICTIM);
+        host.run("destroy", victim);
         if (tcp != null) tcp.close();
         if (abstractListener != null) {
             abstractListener.destroyForcibly();

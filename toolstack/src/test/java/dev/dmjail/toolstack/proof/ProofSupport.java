@@ -2,6 +2,7 @@ package dev.dmjail.toolstack.proof;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.toolstack.HostExpect;
 import dev.dmjail.toolstack.ProcFacts;
 import dev.dmjail.toolstack.RangeUsers;
 import dev.dmjail.toolstack.TestHost;
@@ -21,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 public final class ProofSupport {
     public static final ObjectMapper JSON = new ObjectMapper();
     public static final Path GUEST = Path.of(System.getProperty("dmjail.guest.image", "target/guest/hello-guest.img"));
-    public static final List<String> CGROUP_CONTROLLERS = List.of("memory", "pids", "devices", "cpu", "unified");
 
     private ProofSupport() {}
 
@@ -45,9 +45,20 @@ public final class ProofSupport {
      * alone would blame their processes on ours.
      */
     public static List<Long> processesOfDomain(int uid, String name) {
+        return domainMembers(processesOfUid(uid), name);
+    }
+
+    /** Live processes of any uid that belong to domain {@code name} (when its uid is not known). */
+    public static List<Long> processesOfDomain(String name) {
+        return domainMembers(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(), name);
+    }
+
+    private static List<Long> domainMembers(List<Long> pids, String name) {
         List<Long> out = new ArrayList<>();
-        for (long pid : processesOfUid(uid)) {
+        for (long pid : pids) {
             try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) continue; // a zombie holds nothing
                 String cmd = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ');
                 String cg = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
                 if (cmd.contains("guest=" + name + ",") || cg.contains("/dmjail/" + name + "\n")) out.add(pid);
@@ -64,9 +75,11 @@ public final class ProofSupport {
         if (uid != null && uid != 0) {
             List<Long> pids = processesOfDomain(uid, name);
             if (!pids.isEmpty()) left.add("processes of uid " + uid + ": " + pids);
+        } else if (uid == null) {
+            List<Long> pids = processesOfDomain(name);
+            if (!pids.isEmpty()) left.add("processes of the domain: " + pids);
         }
-        for (String ctl : CGROUP_CONTROLLERS) {
-            Path cg = Path.of("/sys/fs/cgroup/" + ctl + "/dmjail/" + name);
+        for (Path cg : HostExpect.cgroupDirs(name)) {
             if (Files.exists(cg)) left.add("cgroup " + cg);
         }
         if (Files.exists(host.stateDir.resolve("domains").resolve(name))) {
