@@ -77,7 +77,18 @@ final class XlParser {
         }
     }
 
+    /**
+     * How deep lists may nest. libxlutil's bison parser stops with "memory exhausted" near its
+     * YYMAXDEPTH (10000 states); real configs nest two levels (vnuma). A bound keeps the recursion
+     * below from overflowing the stack on a tenant's hostile config.
+     */
+    static final int MAX_LIST_DEPTH = 1000;
+
     private XlValue value() throws ConfigException {
+        return value(0);
+    }
+
+    private XlValue value(int depth) throws ConfigException {
         Token t = take();
         switch (t.kind()) {
             case STRING: return new XlValue.Atom(t.value(), XlValue.AtomKind.STRING, t.line());
@@ -85,11 +96,14 @@ final class XlParser {
             case LBRACKET: break;
             default: throw syntax(t, "expecting STRING or NUMBER or '['");
         }
+        if (depth >= MAX_LIST_DEPTH) {
+            throw error(t.line(), currentKey, "lists nested deeper than " + MAX_LIST_DEPTH + " levels");
+        }
         List<XlValue> items = new ArrayList<>();
         nlok();
         if (peek().kind() == Kind.RBRACKET) { i++; return new XlValue.XlList(items, t.line()); }
         while (true) {
-            items.add(value());
+            items.add(value(depth + 1));
             nlok();
             Token sep = take();
             if (sep.kind() == Kind.RBRACKET) return new XlValue.XlList(items, t.line());

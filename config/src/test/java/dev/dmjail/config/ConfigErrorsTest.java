@@ -110,6 +110,12 @@ class ConfigErrorsTest {
                 "memory=1", "vcpus=\"x\"");
     }
 
+    /** A tenant's config nesting lists 100000 deep: one line, not a StackOverflowError. */
+    @Test void deeplyNestedListsAreBounded() throws IOException {
+        expect("name = \"x\"\nvnuma = " + "[".repeat(100_000) + "]".repeat(100_000) + "\n",
+                "2: vnuma: lists nested deeper than 1000 levels");
+    }
+
     @Test void overrideWithoutEquals() throws IOException {
         expect(HEAD, "0: command-line override `memory' is not KEY=VALUE", "memory");
     }

@@ -10,6 +10,7 @@ import dev.dmjail.toolstack.cli.ListCommand;
 import dev.dmjail.toolstack.cli.Toolstack;
 import dev.dmjail.toolstack.host.HostConfigException;
 import dev.dmjail.toolstack.host.HostConfigLoader;
+import dev.dmjail.toolstack.text.Printable;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -69,16 +70,20 @@ public final class Main implements Runnable {
             return new CommandLine.RunLast().execute(parse);
         });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            // Messages quote config values and what a device model wrote: printed escaped, one line.
             if (ex instanceof DmjailException d) {
-                cmd.getErr().println("dmjail: " + d.getMessage());
+                cmd.getErr().println("dmjail: " + Printable.line(d.getMessage()));
                 return d.exitCode();
             }
-            cmd.getErr().println("dmjail: internal error: " + ex);
-            ex.printStackTrace(cmd.getErr());
+            cmd.getErr().println("dmjail: internal error: " + Printable.line(String.valueOf(ex))
+                    + (LoggerFactory.getLogger(Main.class).isDebugEnabled() ? "" : " (run with -vv for the stack trace)"));
+            if (LoggerFactory.getLogger(Main.class).isDebugEnabled()) {
+                ex.printStackTrace(cmd.getErr());
+            }
             return ExitCodes.SOFTWARE;
         });
         cl.setParameterExceptionHandler((ex, args) -> {
-            ex.getCommandLine().getErr().println("dmjail: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("dmjail: " + Printable.line(ex.getMessage()));
             return ExitCodes.BAD_CONFIG;
         });
         return cl;

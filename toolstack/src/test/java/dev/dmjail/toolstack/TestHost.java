@@ -23,6 +23,11 @@ public final class TestHost {
         this.config = dir.resolve("dmjail.conf");
         List<String> lines = new ArrayList<>(List.of("state_dir = " + stateDir, "log_dir = " + logDir));
         lines.addAll(List.of(extraLines));
+        if (List.of(extraLines).stream().noneMatch(l -> l.startsWith("image_dirs"))) {
+            // the tests' images live in the test dir, which also holds the state and log dirs (disks
+            // under those are refused by the admission itself)
+            lines.add("image_dirs = " + dir + ", /dev");
+        }
         Files.write(config, lines);
     }
 

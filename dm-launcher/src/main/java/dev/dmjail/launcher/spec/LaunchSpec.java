@@ -54,10 +54,22 @@ public record LaunchSpec(
      *                 file is opened write-only. Always O_NOFOLLOW|O_NOCTTY|O_CLOEXEC: a symlink
      *                 as last component is refused (ELOOP)
      */
-    public record FdSpec(int target, Kind kind, String path, boolean write, boolean append) {
+    public record FdSpec(int target, Kind kind, String path, boolean write, boolean append, String identity) {
+        public FdSpec(int target, Kind kind, String path, boolean write, boolean append) {
+            this(target, kind, path, write, append, null);
+        }
+
         public enum Kind {
-            /** open(path) with O_NOFOLLOW|O_CLOEXEC (cleared in the child by dup2). */
+            /**
+             * A log or console file: openat2 with no symlink on the way, O_NONBLOCK, O_CLOEXEC (cleared
+             * in the child by dup2); must be a regular file.
+             */
             FILE,
+            /**
+             * A guest disk: opened like FILE, and must be a regular file or a block device; when
+             * {@code identity} ("dev:ino") is set, the opened file must be the one the plan checked.
+             */
+            DISK,
             /** /dev/null read-only (stdin). */
             DEV_NULL,
             /** socket(AF_UNIX), bind(path), listen(); path created root-owned, mode 0600. */

@@ -78,7 +78,8 @@ public final class SpecReader {
             } catch (IllegalArgumentException e) {
                 throw new IOException("fds: unknown kind " + kind);
             }
-            fds.add(new LaunchSpec.FdSpec(integer(f, "target"), k, str(f, "path"), bool(f, "write"), bool(f, "append")));
+            fds.add(new LaunchSpec.FdSpec(integer(f, "target"), k, str(f, "path"), bool(f, "write"), bool(f, "append"),
+                    str(f, "identity")));
         }
         Map<?, ?> ns = object(m, "namespaces");
         Map<?, ?> root = object(m, "root");

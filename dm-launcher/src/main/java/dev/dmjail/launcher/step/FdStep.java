@@ -3,6 +3,7 @@ package dev.dmjail.launcher.step;
 import dev.dmjail.launcher.LaunchException;
 import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
 import dev.dmjail.launcher.sys.LibC;
+import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +67,7 @@ public final class FdStep extends Step {
         }
         for (FdSpec f : ctx.spec.fds()) {
             int fd = switch (f.kind()) {
-                case FILE -> openFile(c, f);
+                case FILE, DISK -> openFile(c, f);
                 case DEV_NULL -> openChecked(c, "/dev/null", Sys.O_RDONLY | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0, f);
                 case UNIX_LISTEN -> listen(c, f);
                 case TAP -> tap(c, f);
@@ -81,12 +82,45 @@ public final class FdStep extends Step {
         }
     }
 
+    /**
+     * Race-free: no symlink anywhere on the path (a tenant who owns a directory on it may swap it
+     * for a symlink between plan and launch), O_NONBLOCK (a FIFO swapped in cannot hang the root
+     * launcher), then the opened fd decides: its type, and for a disk its identity against the plan.
+     */
     private int openFile(LibC c, FdSpec f) throws LaunchException {
         int flags = f.write() ? Sys.O_RDWR : (f.append() ? Sys.O_WRONLY : Sys.O_RDONLY);
         if (f.append()) {
             flags |= Sys.O_APPEND | Sys.O_CREAT;
         }
-        return openChecked(c, f.path(), flags | Sys.O_NOFOLLOW | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0640, f);
+        SafeFile.Opened o = SafeFile.open(f.path(), flags, 0640);
+        if (!o.ok()) {
+            String why = o.errno() == Sys.ELOOP ? " (a symlink on the path: refused)" : "";
+            throw fail(o.errno(), "fd " + f.target() + ": open " + f.path() + why);
+        }
+        int fd = o.fd();
+        SafeFile.Stat st = SafeFile.fstat(fd);
+        String bad = null;
+        int err = Sys.EINVAL;
+        if (st == null) {
+            bad = "fstat failed";
+            err = Sys.errno();
+        } else if (f.kind() == FdSpec.Kind.DISK && !st.regular() && !st.block()) {
+            bad = "is " + st.typeName() + ", not a regular file or block device";
+        } else if (f.kind() == FdSpec.Kind.FILE && !st.regular()) {
+            bad = "is " + st.typeName() + ", not a regular file";
+        } else if (f.identity() != null && !f.identity().equals(st.identity())) {
+            bad = "is not the file the plan checked (dev:ino " + st.identity() + ", planned " + f.identity()
+                    + "): it was replaced after planning";
+            err = Sys.ESTALE;
+        } else if (!SafeFile.clearNonBlock(fd)) {
+            bad = "fcntl(F_SETFL)";
+            err = Sys.errno();
+        }
+        if (bad != null) {
+            c.close(fd);
+            throw fail(err, "fd " + f.target() + ": " + f.path() + " " + bad);
+        }
+        return fd;
     }
 
     /** TUNSETIFF request and flags (include/uapi/linux/if_tun.h). */

@@ -62,6 +62,13 @@ public interface LibC {
     int posix_spawnattr_setsigdefault(Pointer attr, Pointer set);
     int posix_spawn(int[] pid, String path, Pointer actions, Pointer attr, Pointer argv, Pointer envp);
 
+    /** openat2(2): syscall(SYS_openat2, dirfd, path, struct open_how *, sizeof). */
+    long syscall(long number, int dirfd, String path, byte[] how, long size);
+    /** fstat(2) into a struct stat buffer (x86_64 layout, see {@link SafeFile.Stat}). */
+    int fstat(int fd, byte[] statbuf);
+    long pread(int fd, byte[] buf, long count, long offset);
+    /** ioctl with a 64-bit out value (BLKGETSIZE64). */
+    int ioctl(int fd, long request, long[] arg);
     String strerror(int errnum);
     int getpid();
 }

@@ -18,8 +18,8 @@ public final class Sys {
     // open(2)
     public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200,
             O_NOCTTY = 0400, O_APPEND = 02000, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000,
-            O_CLOEXEC = 02000000;
-    public static final int F_DUPFD_CLOEXEC = 1030;
+            O_CLOEXEC = 02000000, O_NONBLOCK = 04000, O_PATH = 010000000;
+    public static final int F_DUPFD_CLOEXEC = 1030, F_GETFL = 3, F_SETFL = 4;
     // sockets
     public static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = O_CLOEXEC;
     // clone / unshare
@@ -32,7 +32,8 @@ public final class Sys {
     public static final int MNT_DETACH = 2;
     public static final long SYS_pivot_root = 155; // x86_64
     // stat modes
-    public static final int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFCHR = 0020000, S_IFDIR = 0040000;
+    public static final int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFCHR = 0020000, S_IFDIR = 0040000,
+            S_IFREG = 0100000, S_IFBLK = 0060000, S_IFIFO = 0010000, S_IFLNK = 0120000;
     // prctl
     public static final int PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38,
             PR_GET_NO_NEW_PRIVS = 39, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_CLEAR_ALL = 4,
@@ -43,8 +44,8 @@ public final class Sys {
             POSIX_SPAWN_SETSID = 0x80;
     // errno
     public static final int EPERM = 1, ENOENT = 2, EIO = 5, EBADF = 9, EACCES = 13, EEXIST = 17,
-            ENOTDIR = 20, EINVAL = 22, ENAMETOOLONG = 36, ENOSYS = 38, ENOTSOCK = 88,
-            EOPNOTSUPP = 95;
+            ENOTDIR = 20, EINVAL = 22, EFBIG = 27, ENAMETOOLONG = 36, ENOSYS = 38, ELOOP = 40, ENOTSOCK = 88,
+            EOPNOTSUPP = 95, ESTALE = 116, EXDEV = 18, EMLINK = 31;
 
     private static volatile LibC libc;
     private static volatile LibSeccomp seccomp;

@@ -4,6 +4,7 @@ import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.state.DomainRecord;
+import dev.dmjail.toolstack.text.ConsoleFilter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -52,12 +53,19 @@ public final class ConsoleCommand implements Callable<Integer> {
             throw new DmjailException(ExitCodes.NOT_FOUND, "console: no console output for " + domain + " (" + console + ")");
         }
         PrintWriter out = spec.commandLine().getOut();
+        // On a terminal the guest's bytes pass a filter (ConsoleFilter: text, colours and cursor moves
+        // only); piped to a file or a program they stay exactly as the guest wrote them.
+        ConsoleFilter filter = System.console() != null ? new ConsoleFilter() : null;
         try (Reader in = new InputStreamReader(Files.newInputStream(console), StandardCharsets.UTF_8)) {
             char[] buf = new char[8192];
             while (true) {
                 int n = in.read(buf);
                 if (n > 0) {
-                    out.write(buf, 0, n);
+                    if (filter != null) {
+                        out.write(filter.filter(java.nio.CharBuffer.wrap(buf, 0, n)));
+                    } else {
+                        out.write(buf, 0, n);
+                    }
                     out.flush();
                     continue;
                 }

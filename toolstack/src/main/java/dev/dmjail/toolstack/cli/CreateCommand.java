@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.config.ConfigException;
 import dev.dmjail.config.LibxlJson;
 import dev.dmjail.config.ParsedDomain;
-import dev.dmjail.config.XlConfigLoader;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
@@ -57,7 +56,7 @@ public final class CreateCommand implements Callable<Integer> {
     public Integer call() throws DmjailException, IOException {
         ParsedDomain parsed;
         try {
-            parsed = XlConfigLoader.load(config, overrides);
+            parsed = DomainConfigFile.load(config, overrides);
         } catch (ConfigException e) {
             throw new DmjailException(ExitCodes.BAD_CONFIG, e.getMessage());
         }

@@ -68,8 +68,10 @@ public final class HostConfigLoader {
                 v.path("log_dir", d.logDir()),
                 (int) v.number("log_rotate_keep", d.logRotateKeep(), 0, 100),
                 v.bool("require_confined", d.requireConfined()),
-                v.number("qmp_timeout_ms", d.qmpTimeoutMillis(), 100, 600_000));
+                v.number("qmp_timeout_ms", d.qmpTimeoutMillis(), 100, 600_000),
+                v.imageDirs("image_dirs", d.imageDirs()));
         v.rejectUnknown();
+        v.imageDirsApart("image_dirs", p);
         return p;
     }
 
@@ -193,6 +195,49 @@ public final class HostConfigLoader {
                 }
             }
             return l;
+        }
+
+        /** Absolute directories guest images may live in, or the single word "any". */
+        List<String> imageDirs(String key, List<String> dflt) throws HostConfigException {
+            List<String> l = list(key, dflt);
+            if (l.equals(List.of(HostPolicy.ANY_IMAGE_DIR))) {
+                return l;
+            }
+            if (l.isEmpty()) {
+                throw error(key, "empty list (no disk could be used); write the directories guest images live in");
+            }
+            for (String d : l) {
+                if (!d.startsWith("/")) {
+                    throw error(key, "expected absolute directories or 'any', got '" + d + "'");
+                }
+                Path p = Path.of(d).normalize();
+                if (p.getNameCount() == 0) {
+                    throw error(key, "'/' would make every host file a possible disk; use 'any' to say so explicitly");
+                }
+                for (Path sys : ImageDirs.SYSTEM_DIRS) {
+                    if (p.startsWith(sys) || sys.startsWith(p)) {
+                        throw error(key, d + " overlaps " + sys + ", which the host depends on; guest images never live there");
+                    }
+                }
+            }
+            return List.copyOf(l);
+        }
+
+        /**
+         * An image dir must not lie inside dmjail's own state or log dir (a disk could then be another
+         * domain's log or console). The other way round is allowed; the admission refuses any disk
+         * under the state or log dir itself.
+         */
+        void imageDirsApart(String key, HostPolicy p) throws HostConfigException {
+            for (String d : p.imageDirs()) {
+                if (d.equals(HostPolicy.ANY_IMAGE_DIR)) continue;
+                Path dir = Path.of(d).normalize();
+                for (Path own : List.of(p.stateDir(), p.logDir())) {
+                    if (dir.startsWith(own.normalize())) {
+                        throw error(key, d + " overlaps dmjail's own " + own + "; keep guest images apart from it");
+                    }
+                }
+            }
         }
 
         void rejectUnknown() throws HostConfigException {

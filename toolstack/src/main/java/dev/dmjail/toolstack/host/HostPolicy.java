@@ -33,7 +33,14 @@ public record HostPolicy(
         Path logDir,
         int logRotateKeep,
         boolean requireConfined,
-        long qmpTimeoutMillis) {
+        long qmpTimeoutMillis,
+        List<String> imageDirs) {
+
+    /** The image_dirs value that lifts the directory rule (WEAKENED in every plan). */
+    public static final String ANY_IMAGE_DIR = "any";
+
+    /** Where guest images may live unless the admin adds more; /dev is where block devices are. */
+    public static final List<String> DEFAULT_IMAGE_DIRS = List.of("/var/lib/dmjail/images", "/dev");
 
     public static final List<String> ALL_NAMESPACES = List.of("mount", "ipc", "uts", "net", "pid");
 
@@ -62,6 +69,7 @@ public record HostPolicy(
                 Path.of("/var/log/dmjail"),
                 10,
                 false,
-                10_000);
+                10_000,
+                DEFAULT_IMAGE_DIRS);
     }
 }

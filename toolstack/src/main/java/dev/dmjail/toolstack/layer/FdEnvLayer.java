@@ -2,6 +2,7 @@ package dev.dmjail.toolstack.layer;
 
 import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
 import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.toolstack.host.ImageDirs;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.util.ArrayList;
@@ -27,7 +28,12 @@ public final class FdEnvLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) {
-        return LayerPlan.enforced(NAME, new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv()));
+        Settings s = new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv());
+        boolean disks = s.fds().stream().anyMatch(f -> f.kind() == FdSpec.Kind.DISK);
+        if (disks && ImageDirs.any(ctx.policy())) {
+            return LayerPlan.weakened(NAME, "host config image_dirs = any: disks may come from any directory", s);
+        }
+        return LayerPlan.enforced(NAME, s);
     }
 
     @Override
@@ -54,6 +60,10 @@ public final class FdEnvLayer implements ConfinementLayer {
         }
         allowedPaths.add("/dev/null");
         Map<Integer, String> fds = view.fds();
+        Map<Integer, String> ids = view.fdIdentities();
+        Set<String> plannedDisks = new TreeSet<>();
+        s.fds().stream().filter(f -> f.kind() == FdSpec.Kind.DISK && f.identity() != null)
+                .forEach(f -> plannedDisks.add(f.identity()));
         for (FdSpec f : s.fds()) {
             // stdio keeps its number; QEMU moves -add-fd fds into its fdsets (F_DUPFD_CLOEXEC, then
             // close: softmmu/vl.c parse_add_fd), so the others are checked by what they point to.
@@ -65,6 +75,10 @@ public final class FdEnvLayer implements ConfinementLayer {
             } else if (f.kind() == FdSpec.Kind.UNIX_LISTEN) {
                 got = fds.get(f.target());
                 ok = got != null && got.startsWith("socket:");
+            } else if (f.kind() == FdSpec.Kind.DISK && f.identity() != null) {
+                // by identity: the planned file itself, whatever its path reads as now
+                ok = ids.containsValue(f.identity());
+                got = ok ? "open (" + f.identity() + ")" : "not open";
             } else if (f.kind() == FdSpec.Kind.TAP) {
                 ok = fds.containsValue("/dev/net/tun");
                 got = ok ? "/dev/net/tun open" : "no tap fd";
@@ -80,7 +94,7 @@ public final class FdEnvLayer implements ConfinementLayer {
             String t = e.getValue();
             boolean internal = t.startsWith("socket:") || t.startsWith("pipe:") || t.startsWith("anon_inode:")
                     || t.startsWith("/dev/") || t.startsWith("/tmp/") || t.startsWith("/memfd:");
-            if (!internal && !allowedPaths.contains(t)) {
+            if (!internal && !allowedPaths.contains(t) && !plannedDisks.contains(ids.get(e.getKey()))) {
                 stray.add(e.getKey() + " -> " + t);
             }
         }

@@ -50,8 +50,8 @@ public final class SelinuxLayer implements ConfinementLayer {
         int[] pair = mcs.reserve(ctx.domain().name());
         List<String> images = new ArrayList<>();
         for (var f : ctx.dm().fds()) {
-            // disks (and only they) are FILE fds that are not append-only logs
-            if (f.kind() == dev.dmjail.launcher.spec.LaunchSpec.FdSpec.Kind.FILE && !f.append() && !images.contains(f.path())) {
+            // the disks: DISK fds (logs and the console are FILE fds)
+            if (f.kind() == dev.dmjail.launcher.spec.LaunchSpec.FdSpec.Kind.DISK && !images.contains(f.path())) {
                 images.add(f.path());
             }
         }

@@ -1,10 +1,10 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DiskSpec;
+import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.launcher.sys.Sys;
+import dev.dmjail.toolstack.host.HostPolicy;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,13 +13,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Resolves each xl disk to the host file the launcher will open. The path is canonicalised here
- * (symlinks the admin wrote are followed once, at plan time) and the launcher opens the result with
- * O_NOFOLLOW, so a symlink swapped in later cannot redirect it.
+ * Resolves each xl disk to the host file the launcher will open, and decides whether it may be one.
+ * The admin's symlinks are followed once, here (toRealPath); the canonical path is then opened with
+ * no symlink allowed on the way and O_NONBLOCK ({@link SafeFile}), and the opened fd decides: its
+ * type, its link count, where it lives ({@link DiskAdmission}), and its identity (dev:ino), which
+ * the launcher checks again on its own open, so a file swapped in between plan and launch is refused.
  */
 public final class DiskResolver {
 
     private static final Pattern IDE = Pattern.compile("(?:hd|xvd)([a-d])");
+
+    private final DiskAdmission admission;
+
+    DiskResolver(HostPolicy policy, List<DiskAdmission.InUse> inUse) {
+        this.admission = new DiskAdmission(policy, inUse);
+    }
 
     /**
      * @param strict create: every target must exist and be usable; dry run: problems become warnings
@@ -40,7 +48,7 @@ public final class DiskResolver {
                 if (!cdrom) {
                     throw new PlanningException("disk", "line " + line + ": " + vdev + ": no target");
                 }
-                out.add(new ResolvedDisk(vdev, null, "raw", false, true, ide, 0, line));
+                out.add(new ResolvedDisk(vdev, null, "raw", false, true, ide, 0, line, null));
                 continue;
             }
             if (target.indexOf('\0') >= 0 || target.indexOf('\n') >= 0) {
@@ -49,62 +57,74 @@ public final class DiskResolver {
             String format = qemuFormat(d.format(), vdev);
             boolean writable = d.readWrite() && !cdrom;
             Path p = Path.of(target).toAbsolutePath();
-            String host;
-            long size = 0;
             try {
-                Path real = p.toRealPath();
-                if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS) && !isBlockDevice(real)) {
-                    throw new PlanningException("disk", vdev + ": " + target + " is neither a regular file nor a block device");
-                }
-                refuseSystemPath(real, vdev, target);
-                if (Files.isRegularFile(real)) {
-                    size = Files.size(real);
-                    if (format.equals("qcow2") && hasQcow2Backing(real)) {
-                        throw new PlanningException("disk", vdev + ": " + target + " has a backing file; QEMU would open "
-                                + "it by path, which its private root does not hold (flatten the image first)");
-                    }
-                }
-                host = real.toString();
+                out.add(open(p.toRealPath(), vdev, target, format, writable, cdrom, ide, line));
             } catch (IOException e) {
                 if (strict) {
                     throw new PlanningException("disk", vdev + ": cannot use target " + target + ": " + describe(e));
                 }
                 warnings.add("disk: " + vdev + ": target " + target + " is not accessible (" + describe(e)
                         + "); create would refuse it");
-                host = p.normalize().toString();
+                out.add(new ResolvedDisk(vdev, p.normalize().toString(), format, writable, cdrom, ide, 0, line, null));
             }
-            out.add(new ResolvedDisk(vdev, host, format, writable, cdrom, ide, size, line));
         }
         return out;
     }
 
     /**
-     * Host directories a guest disk never legitimately lives in. The admin writes the config, but a
-     * symlink followed at plan time (or a config written by someone less trusted) must not hand the
-     * guest /etc/shadow or dmjail's own state as a disk (found by the proof tests, docs/proof).
+     * Decides on the file at {@code real} without following a symlink on the way: first an O_PATH
+     * open (no device open, no FIFO wait: open(2) O_PATH) whose fstat the admission judges, then,
+     * for a regular file, a read-only open of the same path whose identity must match, to read its
+     * header. A block device is opened for real only by the launcher, which checks the identity again.
      */
-    private static final java.util.List<Path> SYSTEM_DIRS = java.util.List.of(
-            Path.of("/etc"), Path.of("/proc"), Path.of("/sys"), Path.of("/boot"), Path.of("/root"), Path.of("/run"),
-            Path.of("/var/log"), Path.of("/usr"), Path.of("/bin"), Path.of("/sbin"),
-            Path.of("/lib"), Path.of("/lib64"));
-
-    private static void refuseSystemPath(Path real, String vdev, String target) throws PlanningException {
-        boolean blockDev;
-        try {
-            blockDev = isBlockDevice(real);
-        } catch (IOException e) {
-            blockDev = false;
+    private ResolvedDisk open(Path real, String vdev, String target, String format, boolean writable, boolean cdrom,
+                              int ide, int line) throws PlanningException {
+        SafeFile.Stat st = statNoFollow(real, Sys.O_PATH, vdev, target);
+        String why = admission.refusal(real, st, writable);
+        if (why != null) {
+            throw new PlanningException("disk", vdev + ": " + target + " " + why);
         }
-        if (real.startsWith("/dev") && !blockDev) {
-            throw new PlanningException("disk", vdev + ": " + target + " resolves to " + real
-                    + ", a device that is not a block device");
-        }
-        for (Path sys : SYSTEM_DIRS) {
-            if (real.startsWith(sys)) {
-                throw new PlanningException("disk", vdev + ": " + target + " resolves to " + real + ", under " + sys
-                        + ", which holds no guest images");
+        long size = 0;
+        if (st.regular()) {
+            SafeFile.Opened o = openNoFollow(real, Sys.O_RDONLY, vdev, target);
+            try {
+                SafeFile.Stat again = SafeFile.fstat(o.fd());
+                if (again == null || !again.identity().equals(st.identity())) {
+                    throw new PlanningException("disk", vdev + ": " + target + " changed while it was being checked");
+                }
+                size = again.size();
+                if (format.equals("qcow2") && hasQcow2Backing(o.fd())) {
+                    throw new PlanningException("disk", vdev + ": " + target + " has a backing file; QEMU would open "
+                            + "it by path, which its private root does not hold (flatten the image first)");
+                }
+            } finally {
+                SafeFile.close(o.fd());
             }
         }
+        return new ResolvedDisk(vdev, real.toString(), format, writable, cdrom, ide, size, line, st.identity());
+    }
+
+    private static SafeFile.Stat statNoFollow(Path real, int flags, String vdev, String target) throws PlanningException {
+        SafeFile.Opened o = openNoFollow(real, flags, vdev, target);
+        try {
+            SafeFile.Stat st = SafeFile.fstat(o.fd());
+            if (st == null) {
+                throw new PlanningException("disk", vdev + ": cannot use target " + target + ": fstat: "
+                        + Sys.strerror(Sys.errno()));
+            }
+            return st;
+        } finally {
+            SafeFile.close(o.fd());
+        }
+    }
+
+    private static SafeFile.Opened openNoFollow(Path real, int flags, String vdev, String target) throws PlanningException {
+        SafeFile.Opened o = SafeFile.open(real.toString(), flags, 0);
+        if (!o.ok()) {
+            throw new PlanningException("disk", vdev + ": cannot use target " + target + ": open " + real + ": "
+                    + Sys.strerror(o.errno()) + (o.errno() == Sys.ELOOP ? " (a symlink appeared on the path)" : ""));
+        }
+        return o;
     }
 
     private static String describe(IOException e) {
@@ -124,19 +144,13 @@ public final class DiskResolver {
         };
     }
 
-    private static boolean isBlockDevice(Path p) throws IOException {
-        Object mode = Files.getAttribute(p, "unix:mode");
-        return mode instanceof Integer i && (i & 0170000) == 0060000;
-    }
-
-    /** qcow2 header: magic "QFI\xfb", then version (4 bytes), then backing_file_offset (8 bytes). */
-    private static boolean hasQcow2Backing(Path p) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
-            if (f.length() < 16 || f.readInt() != 0x514649fb) {
-                return false;
-            }
-            f.readInt();
-            return f.readLong() != 0;
+    /** qcow2 header, read from the opened fd: magic "QFI\xfb", version (4 bytes), backing_file_offset (8 bytes). */
+    private static boolean hasQcow2Backing(int fd) {
+        byte[] h = SafeFile.pread(fd, 16, 0);
+        if (h == null || h.length < 16) {
+            return false;
         }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(h); // big-endian, as qcow2 is
+        return b.getInt(0) == 0x514649fb && b.getLong(8) != 0;
     }
 }

@@ -17,6 +17,11 @@ import dev.dmjail.uidrange.DeviceModelUserResolver;
 import dev.dmjail.uidrange.ResolvedUser;
 import dev.dmjail.uidrange.UserDatabase;
 import dev.dmjail.uidrange.UserResolutionException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmjail.toolstack.host.ImageDirs;
+import dev.dmjail.toolstack.state.DomainRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +94,10 @@ public final class Planner {
         DeviceModelPlan dm;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver().resolve(d.disks(), diskLine, strict, warnings);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, strict, warnings);
+            if (ImageDirs.any(policy) && !disks.isEmpty()) {
+                warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
+            }
             dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks,
                     SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
         } catch (PlanningException e) {
@@ -108,6 +116,33 @@ public final class Planner {
         return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),
                 List.copyOf(warnings), new ConfinementPlan.Paths(paths.stateFile().toString(),
                         paths.qmpSocket().toString(), paths.log().toString(), paths.console().toString()));
+    }
+
+    /**
+     * The disks every other domain of this host holds, from their stored plans' launch fds (the
+     * create path calls this under the host lock, so two creates cannot both take one disk).
+     */
+    private List<DiskAdmission.InUse> disksInUse(String self) {
+        List<DiskAdmission.InUse> out = new ArrayList<>();
+        try {
+            for (DomainRecord r : store.list()) {
+                if (r.name().equals(self) || r.plan() == null) {
+                    continue;
+                }
+                java.util.Map<String, Boolean> writable = new java.util.LinkedHashMap<>(); // identity → any fd rw
+                for (JsonNode fd : r.plan().path("layers").findValues("fds")) {
+                    for (JsonNode f : fd) {
+                        if ("DISK".equals(f.path("kind").asText()) && f.hasNonNull("identity")) {
+                            writable.merge(f.get("identity").asText(), f.path("write").asBoolean(), Boolean::logicalOr);
+                        }
+                    }
+                }
+                writable.forEach((id, rw) -> out.add(new DiskAdmission.InUse(r.name(), id, rw)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the other domains' state", e);
+        }
+        return out;
     }
 
     private static String where(ParsedDomain parsed, String key) {

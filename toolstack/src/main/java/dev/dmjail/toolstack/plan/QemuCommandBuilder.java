@@ -115,11 +115,11 @@ public final class QemuCommandBuilder {
             if (disk.hostPath() != null) {
                 // QEMU probes read-only first, then reopens read-write: an fdset needs both modes
                 // (qemu_dup_flags() matches the access mode of the fds in the set).
-                fds.add(new FdSpec(nextFd, FdSpec.Kind.FILE, disk.hostPath(), false, false));
+                fds.add(new FdSpec(nextFd, FdSpec.Kind.DISK, disk.hostPath(), false, false, disk.identity()));
                 a.add("-add-fd");
                 a.add("fd=" + nextFd++ + ",set=" + set + ",opaque=" + QemuOpts.escape(disk.vdev()) + "-ro");
                 if (disk.writable()) {
-                    fds.add(new FdSpec(nextFd, FdSpec.Kind.FILE, disk.hostPath(), true, false));
+                    fds.add(new FdSpec(nextFd, FdSpec.Kind.DISK, disk.hostPath(), true, false, disk.identity()));
                     a.add("-add-fd");
                     a.add("fd=" + nextFd++ + ",set=" + set + ",opaque=" + QemuOpts.escape(disk.vdev()) + "-rw");
                 }

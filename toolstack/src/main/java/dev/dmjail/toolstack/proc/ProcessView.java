@@ -107,6 +107,34 @@ public final class ProcessView {
         return out;
     }
 
+    /**
+     * fd number → identity of the open file ("dev:ino", or "blk:MAJ:MIN" for a block device), by
+     * stat through /proc/PID/fd/N, which reaches the open file itself whatever its name is now (a
+     * tenant may rename the directory an image sits in; the fd still holds the planned file).
+     */
+    public Map<Integer, String> fdIdentities() {
+        Map<Integer, String> out = new LinkedHashMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve("fd"))) {
+            for (Path f : ds) {
+                try {
+                    Map<String, Object> a = Files.readAttributes(f, "unix:dev,ino,mode,rdev");
+                    int mode = (Integer) a.get("mode");
+                    long rdev = ((Number) a.get("rdev")).longValue();
+                    String id = (mode & 0170000) == 0060000
+                            ? "blk:" + (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL)) + ":" + ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL))
+                            : Long.toUnsignedString(((Number) a.get("dev")).longValue()) + ":"
+                                    + Long.toUnsignedString(((Number) a.get("ino")).longValue());
+                    out.put(Integer.parseInt(f.getFileName().toString()), id);
+                } catch (IOException | RuntimeException gone) {
+                    // closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return out;
+    }
+
     /** The process's environment, exactly as the kernel holds it. */
     public List<String> environ() {
         try {

@@ -39,8 +39,29 @@ public final class StateStore {
     private final Path logDir;
 
     public StateStore(Path stateDir, Path logDir) {
-        this.stateDir = stateDir;
-        this.logDir = logDir;
+        this.stateDir = canonical(stateDir);
+        this.logDir = canonical(logDir);
+    }
+
+    /**
+     * The path with the admin's symlinks resolved (of the part that exists): the launcher opens the
+     * log, console and QMP socket with no symlink allowed on the way (openat2 RESOLVE_NO_SYMLINKS),
+     * so a host where /var/log or /run is a symlink must be planned with the real path.
+     */
+    static Path canonical(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(abs));
+        } catch (IOException e) {
+            return abs;
+        }
     }
 
     public Path stateDir() { return stateDir; }

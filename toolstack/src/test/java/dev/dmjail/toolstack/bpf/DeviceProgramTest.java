@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +20,8 @@ class DeviceProgramTest {
     @Test
     void allowsOnlyListedCharDevices() throws Exception {
         Path v2 = CgroupLayout.detect().v2Mount();
-        assertTrue(v2 != null, "this host has a cgroup2 mount (hybrid: /sys/fs/cgroup/unified)");
+        // v1-only hosts have no cgroup2 to attach to: dmjail uses devices.allow there (CgroupLayerFakeHostTest).
+        Assumptions.assumeTrue(v2 != null, "this host has no cgroup2 mount (a v1-only host): the BPF device program cannot be attached here");
         Path dir = v2.resolve("dmjail-bpf-test-" + ProcessHandle.current().pid());
         Files.createDirectory(dir);
         try {

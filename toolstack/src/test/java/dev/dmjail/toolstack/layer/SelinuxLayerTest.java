@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.config.XlConfigLoader;
 import dev.dmjail.toolstack.host.CgroupLayout;
+import dev.dmjail.toolstack.host.HostConfigLoader;
 import dev.dmjail.toolstack.host.HostFacts;
-import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.plan.ConfinementPlan;
 import dev.dmjail.toolstack.plan.Planner;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -72,7 +72,9 @@ class SelinuxLayerTest {
         HostFacts selinuxHost = new HostFacts(false, true, CgroupLayout.detect());
         StateStore store = new StateStore(tmp.resolve("run"), tmp.resolve("log"));
         List<ConfinementLayer> layers = List.of(new FdEnvLayer(), new SelinuxLayer(mcs, () -> fl));
-        return new Planner(HostPolicy.defaults(), selinuxHost, USERS, layers, store).plan(pd, 7, true);
+        Path conf = tmp.resolve("dmjail.conf");
+        Files.write(conf, List.of("image_dirs = " + tmp));
+        return new Planner(HostConfigLoader.load(conf, true), selinuxHost, USERS, layers, store).plan(pd, 7, true);
     }
 
     @Test

@@ -39,16 +39,11 @@ public final class ProofSupport {
     }
 
     /**
-     * Live processes of {@code uid} that belong to domain {@code name}: its device model (argv
+     * Live processes of any uid that belong to domain {@code name}: its device model (argv
      * "-name guest=NAME,"), or anything in its cgroup. Other test suites on the same machine run
-     * their own domains with the same range uids (each state dir starts at domid 1), so the uid
-     * alone would blame their processes on ours.
+     * their own domains with the same range uids (each state dir starts at domid 1), so a uid alone
+     * would blame their processes on ours.
      */
-    public static List<Long> processesOfDomain(int uid, String name) {
-        return domainMembers(processesOfUid(uid), name);
-    }
-
-    /** Live processes of any uid that belong to domain {@code name} (when its uid is not known). */
     public static List<Long> processesOfDomain(String name) {
         return domainMembers(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(), name);
     }
@@ -69,16 +64,15 @@ public final class ProofSupport {
         return out;
     }
 
-    /** Everything a domain can leave behind; empty when nothing is left. */
+    /**
+     * Everything a domain can leave behind; empty when nothing is left. Processes are found by the
+     * domain's name (its device model's argv, its cgroup) whatever their uid, so no test has to guess
+     * which domid (and uid) a domain got; {@code uid}, when known, only labels the report.
+     */
     public static List<String> leftovers(TestHost host, String name, Integer uid) throws IOException {
         List<String> left = new ArrayList<>();
-        if (uid != null && uid != 0) {
-            List<Long> pids = processesOfDomain(uid, name);
-            if (!pids.isEmpty()) left.add("processes of uid " + uid + ": " + pids);
-        } else if (uid == null) {
-            List<Long> pids = processesOfDomain(name);
-            if (!pids.isEmpty()) left.add("processes of the domain: " + pids);
-        }
+        List<Long> pids = processesOfDomain(name);
+        if (!pids.isEmpty()) left.add("processes of the domain" + (uid == null ? "" : " (uid " + uid + ")") + ": " + pids);
         for (Path cg : HostExpect.cgroupDirs(name)) {
             if (Files.exists(cg)) left.add("cgroup " + cg);
         }
