@@ -75,6 +75,14 @@ public final class Main implements Runnable {
                 cmd.getErr().println("dmjail: " + Printable.line(d.getMessage()));
                 return d.exitCode();
             }
+            if (ex instanceof java.nio.file.InvalidPathException p) {
+                // a name or path from the input that this locale's charset cannot encode (LANG=C and UTF-8 bytes)
+                cmd.getErr().println("dmjail: " + Printable.line(p.getInput()) + (p.getInput().indexOf('\0') >= 0
+                        ? ": a path cannot hold a NUL byte"
+                        : ": cannot be used as a path in this locale's character set (" + System.getProperty("sun.jnu.encoding")
+                                + "); run dmjail under a UTF-8 locale such as LANG=C.UTF-8"));
+                return ExitCodes.BAD_CONFIG;
+            }
             cmd.getErr().println("dmjail: internal error: " + Printable.line(String.valueOf(ex))
                     + (LoggerFactory.getLogger(Main.class).isDebugEnabled() ? "" : " (run with -vv for the stack trace)"));
             if (LoggerFactory.getLogger(Main.class).isDebugEnabled()) {

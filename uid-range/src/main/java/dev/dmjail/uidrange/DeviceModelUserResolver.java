@@ -99,8 +99,23 @@ public final class DeviceModelUserResolver {
         if (pw.gid() == 0) {
             warnings.add("device_model_user \"" + name + "\" has primary gid 0 (root group)");
         }
-        // libxl sets kill_by_uid for an explicit user too: the operator vouches it is not shared.
-        return new ResolvedUser(pw.uid(), pw.gid(), pw.name(), Source.EXPLICIT, true, true, null, null,
+        // libxl sets kill_by_uid for an explicit user too, trusting that it is not shared. The config
+        // may be a tenant's: killing every process of "www-data" on destroy would kill strangers. So
+        // kill by uid only for a uid of the device-model range (base+1 .. base+MAX_DOMID), which no
+        // one else may own; any other explicit user is stopped through the domain's cgroup alone.
+        Optional<PasswdEntry> base = users.byName(rangeBaseUser);
+        if (base.isPresent() && pw.uid() == base.get().uid()) {
+            throw new UserResolutionException(Reason.ROOT_REFUSED, "device_model_user \"" + name
+                    + "\" is the range base user, whose uid reaps device models; it cannot run one");
+        }
+        long u = Integer.toUnsignedLong(pw.uid());
+        boolean inRange = base.isPresent() && u > Integer.toUnsignedLong(base.get().uid())
+                && u <= Integer.toUnsignedLong(base.get().uid()) + DeviceModelUsers.MAX_DOMID;
+        if (!inRange) {
+            warnings.add("device_model_user \"" + name + "\" (uid " + u + ") is not a uid of the device-model range: "
+                    + "destroy stops its processes through the domain's cgroup only, never by uid");
+        }
+        return new ResolvedUser(pw.uid(), pw.gid(), pw.name(), Source.EXPLICIT, inRange, true, null, null,
                 warn(warnings));
     }
 

@@ -160,9 +160,21 @@ class DeviceModelUserResolverTest {
         assertEquals(130, r.gid());
         assertEquals("qemu", r.userName());
         assertEquals(Source.EXPLICIT, r.source());
-        assertTrue(r.killByUid(), "libxl sets kill_by_uid for device_model_user");
+        // libxl sets kill_by_uid for device_model_user; a tenant's config could name a user that
+        // runs other things, so dmjail kills by uid only inside the range.
+        assertFalse(r.killByUid(), "uid 120 is not in the device-model range");
+        assertTrue(r.warnings().stream().anyMatch(w -> w.contains("never by uid")), r.warnings().toString());
         assertTrue(r.dacInForce());
         assertNull(r.rangeBaseUid());
+    }
+
+    @Test
+    void explicitUserInsideTheRangeIsKilledByUidAndTheBaseIsRefused() throws Exception {
+        InMemoryUserDatabase db = base().user("dm7", 65536 + 7, 65536 + 7);
+        ResolvedUser r = resolve(db, 9, true, "dm7");
+        assertTrue(r.killByUid());
+        UserResolutionException e = fails(base(), 9, true, "xen-qemuuser-range-base", false);
+        assertTrue(e.getMessage().contains("whose uid reaps device models"), e.getMessage());
     }
 
     @Test
@@ -197,7 +209,8 @@ class DeviceModelUserResolverTest {
     @Test
     void explicitUserWithRootGroupWarns() throws Exception {
         ResolvedUser r = resolve(new InMemoryUserDatabase().user("q", 500, 0), 3, true, "q");
-        assertEquals(1, r.warnings().size());
+        assertEquals(2, r.warnings().size(), r.warnings().toString()); // root group; not killed by uid
+        assertTrue(r.warnings().get(0).contains("primary gid 0"), r.warnings().toString());
     }
 
     @ParameterizedTest

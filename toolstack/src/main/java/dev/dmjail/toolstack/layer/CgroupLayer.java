@@ -72,7 +72,8 @@ public final class CgroupLayer implements ConfinementLayer {
             List<String> v2c = ctrls.stream().filter(c -> !layout.v1().containsKey(c) && layout.v2Controllers().contains(c)).toList();
             groups.add(new Group("v2", String.join(",", v2c), rel, layout.v2Mount().resolve(rel).toString()));
         }
-        long mem = (Effective.memoryMiB(ctx.domain()) + ctx.policy().memoryOverheadMiB()) * 1024 * 1024;
+        // both bounded (Planner.checkSizes, HostConfigLoader), and the arithmetic checked anyway
+        long mem = Math.multiplyExact(Math.addExact(Effective.memoryMiB(ctx.domain()), ctx.policy().memoryOverheadMiB()), 1024L * 1024);
         List<String> allow = new ArrayList<>();
         for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
             allow.add("c " + n.major() + ":" + n.minor() + " rwm");

@@ -264,7 +264,7 @@ public final class DomainManager {
                 // the uid is not this domain's alone, so kill-by-uid would hit another domain.
                 LOG.warn("destroy {}: uid {} also runs {} in another domain's cgroup; not killing by uid",
                         rec.name(), s.uid(), foreign);
-            } else if (s.killByUid() && s.uid() != null && s.uid() != 0 && reaper != null) {
+            } else if (s.killByUid() && s.uid() != null && s.uid() != 0 && reaper != null && !s.uid().equals(reaper)) {
                 UidReaper.killAll(s.uid(), reaper);
             } else if (s.killByUid() && reaper == null) {
                 LOG.warn("destroy {}: no reaper user ({} or the range base) to kill uid {} with; relying on the cgroup",

@@ -58,6 +58,8 @@ public final class Planner {
             throw new PlanFailure(where(parsed, "name") + "name: dmjail needs a name of letters, digits, '_', '.' "
                     + "and '-' (at most 64, not starting with a symbol): it names the domain's cgroup, state and log files");
         }
+        checkSizes(parsed);
+        checkBinary(parsed);
         DomainSwitches sw;
         try {
             sw = DomainSwitches.from(parsed.raw(), file);
@@ -83,6 +85,11 @@ public final class Planner {
         } catch (UserResolutionException e) {
             String key = d.deviceModelUser() != null ? "device_model_user" : "dm_restrict";
             throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
+        }
+        Integer reaper = users.byName(policy.reaperUser()).map(dev.dmjail.uidrange.PasswdEntry::uid).orElse(null);
+        if (user.uid() != null && user.uid().equals(reaper)) {
+            throw new PlanFailure(where(parsed, "device_model_user") + "device_model_user: \"" + user.userName()
+                    + "\" is the reaper user (host config reaper_user), which kills device models; it cannot run one");
         }
         if (policy.requireConfined() && !user.dacInForce()) {
             throw new PlanFailure(where(parsed, "dm_restrict") + "dm_restrict: host policy require_confined=1 "
@@ -143,6 +150,70 @@ public final class Planner {
             throw new UncheckedIOException("reading the other domains' state", e);
         }
         return out;
+    }
+
+    /** The device model binary (device_model_override, else the host's qemu_binary) is an executable regular file. */
+    private void checkBinary(ParsedDomain parsed) throws PlanFailure {
+        String override = parsed.domain().deviceModelOverride();
+        String what = override != null ? where(parsed, "device_model_override") + "device_model_override: "
+                : "host config qemu_binary: ";
+        Path bin;
+        try {
+            bin = override != null ? Path.of(override) : policy.qemuBinary();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new PlanFailure(what + "\"" + override + "\" is not a path (" + e.getReason() + ")");
+        }
+        String why = null;
+        if (!bin.isAbsolute()) {
+            why = "is not an absolute path";
+        } else if (!java.nio.file.Files.exists(bin)) {
+            why = "does not exist";
+        } else if (!java.nio.file.Files.isRegularFile(bin)) {
+            why = "is not a regular file";
+        } else {
+            try {
+                int mode = (Integer) java.nio.file.Files.getAttribute(bin, "unix:mode");
+                if ((mode & 0111) == 0) {
+                    why = "is not executable";
+                }
+            } catch (IOException | RuntimeException e) {
+                why = "cannot be examined (" + e.getMessage() + ")";
+            }
+        }
+        if (why != null) {
+            throw new PlanFailure(what + bin + " " + why + "; the device model must be an executable file");
+        }
+    }
+
+    /** QEMU's limits for the qemu backend's machines (pc: 255 vCPUs with x2APIC off; RAM: 16 TiB). */
+    static final long MAX_MEMORY_MIB = 16L << 20;
+    static final int MAX_VCPUS = 255;
+
+    /**
+     * Sizes a config may ask for, range-checked before any arithmetic on them: xl accepts memory up
+     * to LONG_MAX/1024 MiB, and (memory + overhead) in bytes would wrap into a tiny or negative
+     * cgroup limit.
+     */
+    private static void checkSizes(ParsedDomain parsed) throws PlanFailure {
+        DomainConfig d = parsed.domain();
+        checkRange(parsed, "memory", d.memoryMiB(), 1, MAX_MEMORY_MIB, " MiB", "16 TiB, QEMU's limit");
+        if (parsed.raw().get("maxmem").isPresent()) { // unset, it is memory's value (xl)
+            checkRange(parsed, "maxmem", d.maxMemMiB(), 1, MAX_MEMORY_MIB, " MiB", "16 TiB, QEMU's limit");
+        }
+        // 0 is libxl's "one" (libxl__domain_build_info_setdefault: max_vcpus 0 -> 1), see Effective
+        checkRange(parsed, "vcpus", d.vcpus() == null ? null : (long) d.vcpus(), 0, MAX_VCPUS, "", "QEMU's pc machine");
+        if (parsed.raw().get("maxvcpus").isPresent()) {
+            checkRange(parsed, "maxvcpus", d.maxVcpus() == null ? null : (long) d.maxVcpus(), 0, MAX_VCPUS, "",
+                    "QEMU's pc machine");
+        }
+    }
+
+    private static void checkRange(ParsedDomain parsed, String key, Long v, long min, long max, String unit, String why)
+            throws PlanFailure {
+        if (v != null && (v < min || v > max)) {
+            throw new PlanFailure(where(parsed, key) + key + ": " + v + unit + " is outside " + min + ".." + max
+                    + " (" + why + ")");
+        }
     }
 
     private static String where(ParsedDomain parsed, String key) {

@@ -12,6 +12,6 @@ public record DomainPaths(Path dir, Path stateFile, Path qmpSocket, Path rootMou
     public static DomainPaths of(Path stateDir, Path logDir, String name) {
         Path dir = stateDir.resolve("domains").resolve(name);
         return new DomainPaths(dir, dir.resolve("state.json"), dir.resolve("qmp.sock"), dir.resolve("root"),
-                logDir.resolve(name + ".log"), logDir.resolve(name + ".console.log"));
+                logDir.resolve(name + ".log"), logDir.resolve(name + ".console"));
     }
 }

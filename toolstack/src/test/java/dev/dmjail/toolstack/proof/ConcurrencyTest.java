@@ -184,7 +184,7 @@ class ConcurrencyTest {
             } finally {
                 host.run("destroy", name);
             }
-            long console = Files.size(host.logDir.resolve(name + ".console.log"));
+            long console = Files.size(host.logDir.resolve(name + ".console"));
             long log = Files.size(host.logDir.resolve(name + ".log"));
             assertTrue(console > 0 && console <= cap, name + ": console log " + console);
             assertTrue(log <= cap, name + ": dm log " + log);
@@ -192,7 +192,7 @@ class ConcurrencyTest {
         }
         failsCleanly(host, "pf-flood-nopidns", List.of("dmjail_ns_pid = 0"), "exited during start-up", 30_000,
                 "--flood-mib", "8", "--xfsz", "default");
-        assertTrue(Files.size(host.logDir.resolve("pf-flood-nopidns.console.log")) <= cap);
+        assertTrue(Files.size(host.logDir.resolve("pf-flood-nopidns.console")) <= cap);
         assertTrue(Files.readString(host.logDir.resolve("pf-flood-nopidns.log")).length() <= cap);
     }
 }

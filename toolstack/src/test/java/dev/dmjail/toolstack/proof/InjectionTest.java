@@ -114,7 +114,7 @@ class InjectionTest {
         Set<String> allowed = new TreeSet<>(disks);
         allowed.addAll(baseFds);
         allowed.add(host.logDir.resolve(name + ".log").toString());
-        allowed.add(host.logDir.resolve(name + ".console.log").toString());
+        allowed.add(host.logDir.resolve(name + ".console").toString());
         allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("qmp.sock").toString());
         for (String p : fdPaths(plan)) {
             assertTrue(allowed.contains(p), "an unplanned path would be opened: " + p + " (planned: " + allowed + ")");
@@ -287,7 +287,7 @@ class InjectionTest {
             Set<String> files = new TreeSet<>();
             targets.stream().filter(t -> t.startsWith("/")).forEach(files::add);
             Set<String> expected = new TreeSet<>(Set.of(real.toString(), "/dev/null",
-                    host.logDir.resolve("pf-link.log").toString(), host.logDir.resolve("pf-link.console.log").toString()));
+                    host.logDir.resolve("pf-link.log").toString(), host.logDir.resolve("pf-link.console").toString()));
             files.removeIf(f -> f.startsWith("/dev/") && !f.equals("/dev/null")); // QEMU's own, inside its root
             assertEquals(expected, files, "QEMU's fds to host files: " + targets);
         } finally {

@@ -181,7 +181,7 @@ class TenantTest {
         assertTrue(r.err().contains("has 2 hard links"), r.err());
         // dmjail's own state and logs, even though the test's image dir holds them
         Files.createDirectories(host.logDir);
-        Path ownLog = Files.writeString(host.logDir.resolve("other.console.log"), "x");
+        Path ownLog = Files.writeString(host.logDir.resolve("other.console"), "x");
         r = host.run("create", "-n", domain(host, "pf-log", ownLog.toString(), "rw").toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit());
         assertTrue(r.err().contains("under dmjail's own"), r.err());
@@ -255,6 +255,47 @@ class TenantTest {
             assertFalse(r.err().chars().anyMatch(c -> c == 0x1b || c == 0x07), "raw escape on the terminal: " + r.err());
             assertTrue(r.err().contains("\\x1b]52;c;ZXZpbA==\\x07"), r.err());
         }
+    }
+
+    /**
+     * Class 8 by rule: numbers that would wrap, a device model that is no executable, a user that is
+     * not exclusively a device model's, a path this locale cannot encode — each a one-line error
+     * naming the file, line and key (or a plan warning), never an internal error.
+     */
+    @Test
+    void numbersUsersBinariesAndCharsetsGetOneLineAnswers() throws Exception {
+        TestHost host = host();
+        String head = "name = \"pf-n\"\ntype = \"hvm\"\ndm_restrict = 1\n";
+        Path cfg = tmp.resolve("n.cfg");
+        for (String[] c : List.of(
+                new String[] {"memory = 9007199254740991", ":4: memory: 9007199254740991 MiB is outside 1..16777216"},
+                new String[] {"memory = 0", ":4: memory: 0 MiB is outside"},
+                new String[] {"vcpus = 100000", ":4: vcpus: 100000 is outside 0..255"},
+                new String[] {"device_model_override = \"/etc\"", ":4: device_model_override: /etc is not a regular file"},
+                new String[] {"device_model_override = \"/etc/passwd\"", ":4: device_model_override: /etc/passwd is not executable"},
+                new String[] {"device_model_user = \"xen-qemuuser-range-base\"", ":4: device_model_user: "})) {
+            Files.writeString(cfg, head + c[0] + "\n");
+            CliRun r = host.run("create", "-n", cfg.toString());
+            assertEquals(ExitCodes.BAD_CONFIG, r.exit(), c[0] + ": " + r.out());
+            assertTrue(r.err().contains(cfg + c[1]), c[0] + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+        // an explicit user outside the dm range (it may run other things): never killed by uid
+        Files.writeString(cfg, head + "device_model_user = \"nobody\"\n");
+        CliRun r = host.run("create", "-n", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode dac = null;
+        for (JsonNode l : ProofSupport.JSON.readTree(r.out()).at("/plan/layers")) {
+            if (l.get("layer").asText().equals("dac")) dac = l;
+        }
+        assertFalse(dac.at("/settings/killByUid").asBoolean(), dac.toString());
+        assertTrue(ProofSupport.JSON.readTree(r.out()).at("/plan/warnings").toString().contains("never by uid"), r.out());
+        // a disk path the C locale cannot encode
+        Files.write(cfg, (head + "disk = [ \"format=raw, vdev=hda, access=rw, target=" + tmp + "/\u00fc.img\" ]\n")
+                .getBytes(StandardCharsets.UTF_8));
+        SubprocessCli.Result c = SubprocessCli.run(host, java.util.Map.of("LC_ALL", "C", "LANG", "C"), "create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, c.exit(), c.out() + c.err());
+        assertTrue(c.err().contains("cannot be used as a path in this locale's character set"), c.err());
     }
 
     /** The device of the host's "/" mount as a /dev path, if this host has one there. */
