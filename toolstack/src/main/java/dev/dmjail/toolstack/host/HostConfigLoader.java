@@ -69,7 +69,9 @@ public final class HostConfigLoader {
                 (int) v.number("log_rotate_keep", d.logRotateKeep(), 0, 100),
                 v.bool("require_confined", d.requireConfined()),
                 v.number("qmp_timeout_ms", d.qmpTimeoutMillis(), 100, 600_000),
-                v.imageDirs("image_dirs", d.imageDirs()));
+                v.imageDirs("image_dirs", d.imageDirs()),
+                v.number("log_max_kib", d.logMaxBytes() / 1024, 16, 1 << 20) * 1024,
+                v.number("console_max_kib", d.consoleMaxBytes() / 1024, 16, 1 << 20) * 1024);
         v.rejectUnknown();
         v.imageDirsApart("image_dirs", p);
         return p;

@@ -34,7 +34,9 @@ public record HostPolicy(
         int logRotateKeep,
         boolean requireConfined,
         long qmpTimeoutMillis,
-        List<String> imageDirs) {
+        List<String> imageDirs,
+        long logMaxBytes,
+        long consoleMaxBytes) {
 
     /** The image_dirs value that lifts the directory rule (WEAKENED in every plan). */
     public static final String ANY_IMAGE_DIR = "any";
@@ -70,6 +72,8 @@ public record HostPolicy(
                 10,
                 false,
                 10_000,
-                DEFAULT_IMAGE_DIRS);
+                DEFAULT_IMAGE_DIRS,
+                256 * 1024,
+                256 * 1024);
     }
 }

@@ -21,19 +21,47 @@ public final class FdEnvLayer implements ConfinementLayer {
 
     public static final String NAME = "fds-env";
 
-    public record Settings(List<FdSpec> fds, Map<String, String> env, String binary, List<String> argv) {}
+    /**
+     * @param outputs the log and the console, each on its bounded tmpfs ({@link BoundedOutput})
+     */
+    public record Settings(List<FdSpec> fds, Map<String, String> env, String binary, List<String> argv,
+                           List<BoundedOutput> outputs) {}
 
     @Override
     public String name() { return NAME; }
 
     @Override
     public LayerPlan plan(PlanContext ctx) {
-        Settings s = new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv());
+        var p = ctx.paths();
+        List<BoundedOutput> outputs = new ArrayList<>(List.of(new BoundedOutput(p.logFs().toString(),
+                p.liveLog().toString(), p.log().toString(), ctx.policy().logMaxBytes())));
+        if (ctx.dm().fds().stream().anyMatch(f -> p.liveConsole().toString().equals(f.path()))) {
+            outputs.add(new BoundedOutput(p.consoleFs().toString(), p.liveConsole().toString(), p.console().toString(),
+                    ctx.policy().consoleMaxBytes()));
+        }
+        Settings s = new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv(), List.copyOf(outputs));
         boolean disks = s.fds().stream().anyMatch(f -> f.kind() == FdSpec.Kind.DISK);
         if (disks && ImageDirs.any(ctx.policy())) {
             return LayerPlan.weakened(NAME, "host config image_dirs = any: disks may come from any directory", s);
         }
         return LayerPlan.enforced(NAME, s);
+    }
+
+    @Override
+    public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        for (BoundedOutput o : plan.settingsAs(Settings.class).outputs()) {
+            o.prepare();
+        }
+    }
+
+    @Override
+    public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (plan.settings() == null) {
+            return;
+        }
+        for (BoundedOutput o : plan.settingsAs(Settings.class).outputs()) {
+            o.release();
+        }
     }
 
     @Override
@@ -100,6 +128,10 @@ public final class FdEnvLayer implements ConfinementLayer {
         }
         checks.add(new Check("no fd to an unplanned host path", "none", stray.isEmpty() ? "none" : String.join(", ", stray),
                 stray.isEmpty()));
+        List<String> unbounded = BoundedOutput.unbounded(s.outputs());
+        checks.add(new Check("log and console on their bounded tmpfs", s.outputs().stream()
+                .map(o -> o.mount() + " (" + o.bytes() / 1024 + " KiB)").toList().toString(),
+                unbounded.isEmpty() ? "mounted" : "not mounted: " + unbounded, unbounded.isEmpty()));
         return LayerVerdict.of(plan, checks);
     }
 }

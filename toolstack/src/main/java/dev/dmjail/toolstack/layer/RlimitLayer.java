@@ -44,6 +44,13 @@ public final class RlimitLayer implements ConfinementLayer {
             fsize = disk;
             why = "raised to the largest writable file-backed disk (" + disk + " bytes)";
         }
+        // the log and the console are bounded by their own tmpfs (FdEnvLayer), not by this limit; it
+        // must only not cut them shorter than the host config allows them to be
+        long outputs = Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes());
+        if (outputs > fsize) {
+            fsize = outputs;
+            why = "raised to the largest of log_max_kib and console_max_kib (" + outputs + " bytes)";
+        }
         Map<String, Long> l = new LinkedHashMap<>();
         l.put("FSIZE", fsize);
         l.put("CORE", 0L);

@@ -3,6 +3,8 @@ package dev.dmjail.toolstack.layer;
 import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.proc.SeccompEval;
+import dev.dmjail.toolstack.proc.SeccompFilters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +105,77 @@ public final class SeccompLayer implements ConfinementLayer {
         if (threads.isEmpty()) {
             checks.add(new Check("process", "running", "gone", false));
         }
+        if (min > 0 && !threads.isEmpty()) {
+            checks.addAll(filtersInForce(plan.settingsAs(Settings.class), view.seccompFilters()));
+        }
         return LayerVerdict.of(plan, checks);
+    }
+
+    /**
+     * What the process's filters do, not how many there are: each planned denial is run through the
+     * dumped filter stack ({@link SeccompEval}) and must be stopped. For QEMU's -sandbox, built by
+     * QEMU at run time, a few syscalls of each denied group must be stopped (qemu-seccomp.c's lists):
+     * a device model that ignores -sandbox and loads an allow-all filter fails here.
+     */
+    static List<Check> filtersInForce(Settings s, SeccompFilters.Dump dump) {
+        List<Check> checks = new ArrayList<>();
+        if (!dump.observed()) {
+            checks.add(new Check("filter rules (PTRACE_SECCOMP_GET_FILTER)", "observed",
+                    "not observable: " + dump.unobservable() + "; only the filter count above was checked", true));
+            return checks;
+        }
+        List<long[]> f = dump.filters();
+        if (s.launcherFilter()) {
+            List<String> open = new ArrayList<>();
+            for (String name : s.denyEperm()) {
+                if (!denied(f, name)) open.add(name);
+            }
+            for (String name : s.denyEnosys()) {
+                if (!denied(f, name)) open.add(name);
+            }
+            if (s.denyCloneNamespaceFlags()) {
+                for (int flag : new int[] {0x20000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000}) {
+                    if (!denied(f, "clone", flag)) open.add("clone(0x" + Integer.toHexString(flag) + ")");
+                }
+            }
+            for (int family : s.denySocketFamilies()) {
+                if (!denied(f, "socket", family)) open.add("socket(" + family + ")");
+            }
+            checks.add(new Check("launcher filter: planned denials in force", "all "
+                    + (s.denyEperm().size() + s.denyEnosys().size()) + " syscalls, clone namespace flags, socket families",
+                    open.isEmpty() ? "all denied (" + f.size() + " filters evaluated)" : "ALLOWED: " + String.join(", ", open),
+                    open.isEmpty()));
+        }
+        if (s.qemuSandbox() != null) {
+            List<String> open = new ArrayList<>();
+            for (var g : QEMU_SANDBOX_PROBES.entrySet()) {
+                if (!s.qemuSandbox().contains(g.getKey() + "=deny")) continue;
+                for (String name : g.getValue()) {
+                    if (!denied(f, name)) open.add(g.getKey() + ":" + name);
+                }
+            }
+            checks.add(new Check("QEMU -sandbox " + s.qemuSandbox() + " in force", "denied: " + QEMU_SANDBOX_PROBES,
+                    open.isEmpty() ? "all denied" : "ALLOWED: " + String.join(", ", open), open.isEmpty()));
+        }
+        return checks;
+    }
+
+    /** A few syscalls of each -sandbox group QEMU denies (qemu-seccomp.c, QEMU 7.2 .. 10), x86_64 names. */
+    static final Map<String, List<String>> QEMU_SANDBOX_PROBES = new java.util.TreeMap<>(Map.of(
+            "obsolete", List.of("sysfs", "ustat"),
+            "elevateprivileges", List.of("setuid", "setresuid", "setsid"),
+            "spawn", List.of("fork", "vfork", "execve"),
+            "resourcecontrol", List.of("setpriority", "sched_setscheduler", "sched_setaffinity")));
+
+    private static boolean denied(List<long[]> filters, String syscall, long... args) {
+        int nr = dev.dmjail.launcher.sys.Sys.seccomp().seccomp_syscall_resolve_name(syscall);
+        if (nr < 0) {
+            return false; // unknown to libseccomp here: cannot be shown denied
+        }
+        try {
+            return SeccompEval.denies(SeccompEval.run(filters, nr, args));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

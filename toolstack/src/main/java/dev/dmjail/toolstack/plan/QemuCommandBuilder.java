@@ -48,8 +48,8 @@ public final class QemuCommandBuilder {
         List<FdSpec> fds = new ArrayList<>();
         List<String> a = new ArrayList<>();
         fds.add(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false));
-        fds.add(new FdSpec(1, FdSpec.Kind.FILE, paths.log().toString(), false, true));
-        fds.add(new FdSpec(2, FdSpec.Kind.FILE, paths.log().toString(), false, true));
+        fds.add(new FdSpec(1, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
+        fds.add(new FdSpec(2, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
         fds.add(new FdSpec(FD_QMP, FdSpec.Kind.UNIX_LISTEN, paths.qmpSocket().toString(), false, false));
 
         boolean xen = policy.backend().equals("xen");
@@ -141,7 +141,7 @@ public final class QemuCommandBuilder {
             }
         }
         if (!d.serial().isEmpty() && !d.serial().get(0).equals("none")) {
-            fds.add(new FdSpec(nextFd, FdSpec.Kind.FILE, paths.console().toString(), false, true));
+            fds.add(new FdSpec(nextFd, FdSpec.Kind.FILE, paths.liveConsole().toString(), false, true));
             a.add("-add-fd");
             a.add("fd=" + nextFd++ + ",set=" + set + ",opaque=console");
             a.add("-chardev");

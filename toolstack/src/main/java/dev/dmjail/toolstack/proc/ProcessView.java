@@ -135,6 +135,17 @@ public final class ProcessView {
         return out;
     }
 
+    /**
+     * The seccomp filters of the process's main thread, read from the kernel with ptrace
+     * ({@link SeccompFilters}); a view of a fake /proc tree cannot observe them and says so.
+     */
+    public SeccompFilters.Dump seccompFilters() {
+        if (!proc.getParent().equals(Path.of("/proc"))) {
+            return new SeccompFilters.Dump(java.util.List.of(), "not a live process (" + proc + ")");
+        }
+        return SeccompFilters.dump(pid);
+    }
+
     /** The process's environment, exactly as the kernel holds it. */
     public List<String> environ() {
         try {

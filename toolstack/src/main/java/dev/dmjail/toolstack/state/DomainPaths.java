@@ -5,13 +5,24 @@ import java.nio.file.Path;
 /**
  * Where one domain's files live. State is under the run directory (tmpfs: domains do not survive a
  * reboot either); logs are under the log directory and are kept after destroy, like xl's
- * /var/log/xen/qemu-dm-NAME.log.
+ * /var/log/xen/qemu-dm-NAME.log. While the domain runs, the device model writes its log and the
+ * console into {@code liveLog} / {@code liveConsole}, each on its own size-bounded tmpfs mounted on
+ * {@code logFs} / {@code consoleFs} (FdEnvLayer); {@code log} and {@code console} are then symlinks
+ * to them, and destroy copies the files there.
  */
-public record DomainPaths(Path dir, Path stateFile, Path qmpSocket, Path rootMount, Path log, Path console) {
+public record DomainPaths(Path dir, Path stateFile, Path qmpSocket, Path rootMount, Path log, Path console,
+                          Path logFs, Path consoleFs) {
 
     public static DomainPaths of(Path stateDir, Path logDir, String name) {
         Path dir = stateDir.resolve("domains").resolve(name);
         return new DomainPaths(dir, dir.resolve("state.json"), dir.resolve("qmp.sock"), dir.resolve("root"),
-                logDir.resolve(name + ".log"), logDir.resolve(name + ".console"));
+                logDir.resolve(name + ".log"), logDir.resolve(name + ".console"), dir.resolve("log-fs"),
+                dir.resolve("console-fs"));
     }
+
+    /** The device model's log while it runs. */
+    public Path liveLog() { return logFs.resolve("qemu.log"); }
+
+    /** The guest's serial output while it runs. */
+    public Path liveConsole() { return consoleFs.resolve("console.log"); }
 }

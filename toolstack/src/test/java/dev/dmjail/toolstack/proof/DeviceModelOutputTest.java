@@ -31,6 +31,71 @@ class DeviceModelOutputTest {
         ProofSupport.ensureRangeInstalled();
     }
 
+    /**
+     * Class 4: the log and console fds cannot fill the host's disk. The fake device model gets a
+     * 64 MiB sparse writable disk (which raises its RLIMIT_FSIZE to 64 MiB), fallocates 512 and 32 MiB
+     * past EOF on its log and console fds (FALLOC_FL_KEEP_SIZE: on ext4 RLIMIT_FSIZE never applies)
+     * and writes 8 MiB to each. Both stay within their bounded tmpfs; the host's log dir gets at most that.
+     */
+    @Test
+    void logAndConsoleCannotReachTheHostDisk() throws Exception {
+        TestHost host = new TestHost(ProofSupport.openDir(tmp));
+        Path src = tmp.resolve("filler.c");
+        Files.writeString(src, """
+                #define _GNU_SOURCE
+                #include <errno.h>
+                #include <fcntl.h>
+                #include <stdio.h>
+                #include <stdlib.h>
+                #include <string.h>
+                #include <unistd.h>
+                static void fill(const char *what, int fd) {
+                    for (long mib = 512; mib >= 32; mib /= 16) { /* past RLIMIT_FSIZE (64 MiB), then within it */
+                        int rc = fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, mib << 20);
+                        dprintf(2, "FILLER %s fallocate %ld MiB %s\\n", what, mib, rc == 0 ? "OK" : strerrorname_np(errno));
+                    }
+                    static char buf[65536];
+                    memset(buf, 'x', sizeof buf);
+                    long done = 0;
+                    for (int i = 0; i < 128; i++) { if (write(fd, buf, sizeof buf) > 0) done += sizeof buf; else break; }
+                    dprintf(2, "FILLER %s wrote %ld KiB (%s)\\n", what, done / 1024, strerrorname_np(errno));
+                }
+                int main(int argc, char **argv) {
+                    int console = -1;
+                    for (int i = 1; i + 1 < argc; i++)
+                        if (!strcmp(argv[i], "-add-fd") && strstr(argv[i + 1], "opaque=console")) console = atoi(argv[i + 1] + 3);
+                    fill("console", console);
+                    fill("log", 1);
+                    return 3;
+                }
+                """);
+        Path bin = tmp.resolve("filler");
+        Process gcc = new ProcessBuilder("gcc", "-O", "-o", bin.toString(), src.toString()).inheritIO().start();
+        assertTrue(gcc.waitFor(120, TimeUnit.SECONDS) && gcc.exitValue() == 0);
+        Path disk = tmp.resolve("sparse.img");
+        try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(64L << 20);
+        }
+        Path cfg = host.domain("filler.cfg", "name = \"pf-filler\"", "type = \"hvm\"", "dm_restrict = 1", "serial = \"pty\"",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + disk + "\" ]",
+                "device_model_override = \"" + bin + "\"");
+        long freeBefore = Files.getFileStore(host.dir).getUsableSpace();
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r.out());
+        String log = Files.readString(host.logDir.resolve("pf-filler.log"));
+        // tmpfs checks RLIMIT_FSIZE even with KEEP_SIZE (shmem_fallocate: EFBIG past it); within the
+        // limit its size= refuses (ENOSPC) what ext4 would have reserved on the host's disk
+        for (String what : List.of("console", "log")) {
+            assertTrue(log.contains("FILLER " + what + " fallocate 32 MiB ENOSPC"), log);
+            assertTrue(!log.contains("FILLER " + what + " fallocate 512 MiB OK"), log);
+        }
+        assertTrue(Files.size(host.logDir.resolve("pf-filler.log")) <= 256 * 1024, "log kept bounded");
+        assertTrue(Files.size(host.logDir.resolve("pf-filler.console")) <= 256 * 1024, "console kept bounded");
+        long freeAfter = Files.getFileStore(host.dir).getUsableSpace();
+        assertTrue(freeBefore - freeAfter < 16L << 20, "the host filesystem lost " + (freeBefore - freeAfter) + " bytes");
+        assertEquals(List.of(), ProofSupport.leftovers(host, "pf-filler", null));
+    }
+
     @Test
     void createQuotesTheLogTailEscapedAndBounded() throws Exception {
         TestHost host = new TestHost(ProofSupport.openDir(tmp));

@@ -1,0 +1,151 @@
+package dev.dmjail.toolstack.layer;
+
+import dev.dmjail.launcher.sys.LibC;
+import dev.dmjail.launcher.sys.Sys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * The device model's log and the guest's console, each on a tmpfs of its own with a size limit, so
+ * that nothing the device model does with those fds reaches the host's disk: RLIMIT_FSIZE is per
+ * process (a large writable disk raises it for the log too) and fallocate(FALLOC_FL_KEEP_SIZE)
+ * allocates blocks past EOF without it ever applying; a tmpfs {@code size=} bounds both (ENOSPC).
+ * tmpfs pages are charged to the memory cgroup of the task that allocates them — the device model's.
+ *
+ * <p>Prepared before launch (mount, 0700 root; the kept path in log_dir becomes a symlink to the live
+ * file); released at destroy (the live file copied to the kept path, then unmounted). The mount table
+ * is the record of what was done: release acts only on a mount that is there, so it is idempotent and
+ * safe after a crash at any point.
+ *
+ * @param mount  the tmpfs mount point (under the domain's state dir)
+ * @param live   the file the device model writes (inside {@code mount})
+ * @param kept   where the file is kept after destroy (log_dir)
+ * @param bytes  the tmpfs size
+ */
+public record BoundedOutput(String mount, String live, String kept, long bytes) {
+
+    static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+    static final int MNT_DETACH = 2;
+
+    void prepare() throws LayerException {
+        Path m = Path.of(mount);
+        try {
+            Files.createDirectories(m.getParent());
+            if (!Files.isDirectory(m, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(m);
+            }
+        } catch (IOException e) {
+            throw new LayerException(FdEnvLayer.NAME, "mkdir", mount + ": " + e.getMessage(), e);
+        }
+        if (!mounted(m)) {
+            LibC c = Sys.libc();
+            // size rounds up to whole pages; nr_inodes: the one file (and lost room for nothing else)
+            String opts = "size=" + bytes + ",nr_inodes=4,mode=0700,uid=0,gid=0";
+            if (c.mount("tmpfs", mount, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0) {
+                throw new LayerException(FdEnvLayer.NAME, "mount", "tmpfs on " + mount + ": " + Sys.strerror(Sys.errno()));
+            }
+        }
+        Path k = Path.of(kept);
+        try {
+            if (!Files.exists(k, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(k.getParent());
+                Files.createSymbolicLink(k, Path.of(live)); // so `tail -f LOG_DIR/NAME.log` works while it runs
+            }
+        } catch (IOException e) {
+            throw new LayerException(FdEnvLayer.NAME, "symlink", kept + " -> " + live + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies what the device model wrote to the kept path and unmounts; nothing when not mounted. */
+    void release() throws LayerException {
+        Path m = Path.of(mount);
+        Path k = Path.of(kept);
+        if (mounted(m)) {
+            Path l = Path.of(live);
+            try {
+                boolean ours = Files.isSymbolicLink(k) && Files.readSymbolicLink(k).equals(l);
+                if ((ours || !Files.exists(k, LinkOption.NOFOLLOW_LINKS)) && Files.isRegularFile(l, LinkOption.NOFOLLOW_LINKS)) {
+                    Path tmp = k.resolveSibling("." + k.getFileName() + ".copy");
+                    try (InputStream in = Files.newInputStream(l, LinkOption.NOFOLLOW_LINKS)) {
+                        // bounded by the tmpfs size: the device model cannot make it larger
+                        Files.copy(new BoundedStream(in, bytes), tmp, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+                    Files.move(tmp, k, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                throw new LayerException(FdEnvLayer.NAME, "keep", live + " -> " + kept + ": " + e.getMessage(), e);
+            }
+            LibC c = Sys.libc();
+            if (c.umount2(mount, 0) != 0 && c.umount2(mount, MNT_DETACH) != 0) {
+                throw new LayerException(FdEnvLayer.NAME, "umount", mount + ": " + Sys.strerror(Sys.errno()));
+            }
+        } else {
+            try {
+                // a crash between symlink and mount, or a second destroy: a dangling link of ours goes
+                if (Files.isSymbolicLink(k) && Files.readSymbolicLink(k).equals(Path.of(live)) && !Files.exists(k)) {
+                    Files.delete(k);
+                }
+            } catch (IOException e) {
+                // nothing of ours to undo
+            }
+        }
+        try {
+            Files.deleteIfExists(m);
+        } catch (IOException e) {
+            // not empty: not ours
+        }
+    }
+
+    /** Whether a filesystem is mounted exactly on {@code p} (the host's /proc/self/mountinfo). */
+    static boolean mounted(Path p) {
+        String want = p.toAbsolutePath().normalize().toString().replace(" ", "\\040");
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = l.split(" ", 6);
+                if (f.length > 4 && f[4].equals(want)) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Which of the planned outputs are not mounted as bounded tmpfs right now (for verify). */
+    static List<String> unbounded(List<BoundedOutput> outputs) {
+        return outputs.stream().filter(o -> !mounted(Path.of(o.mount()))).map(BoundedOutput::mount).toList();
+    }
+
+    /** Reads at most {@code limit} bytes. */
+    private static final class BoundedStream extends java.io.FilterInputStream {
+        private long left;
+
+        BoundedStream(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) return -1;
+            int b = super.read();
+            if (b >= 0) left--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) return -1;
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) left -= n;
+            return n;
+        }
+    }
+}
