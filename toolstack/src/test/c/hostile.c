@@ -23,6 +23,7 @@
 #include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <linux/keyctl.h>
+#include <linux/kvm.h>
 #include <linux/perf_event.h>
 #include <linux/userfaultfd.h>
 #include <linux/filter.h>
@@ -36,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -47,6 +50,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -571,6 +575,472 @@ static int cgroup_escape_child(char *d, size_t n) {
     return 0;
 }
 
+/* ---------- /dev/kvm (issue 8) ----------
+ *
+ * What a device model can do with /dev/kvm beyond running its own guest. Each attack runs in a
+ * forked child (kvm_attack): a memory cgroup OOM kill then hits the child, which holds some ballast
+ * so that it is the cgroup's largest task, and everything it created (VMs, vCPUs, memslots, rings)
+ * is released when it exits, before the next attack. The child reports through a pipe: progress
+ * lines, then one verdict. The root has no /proc, so host memory is measured with sysinfo(2)
+ * (host-wide free RAM). An attack stops at 2x --mem-limit-mib of host memory, or after KVM_CAP_SECS.
+ * ALLOWED means it held more kernel memory than its memory cgroup's limit (the cgroup did not charge
+ * it), or changed host-wide KVM state; DENIED names what stopped it and how far it got.
+ */
+
+#define KVM_CAP_SECS 5.0
+#ifndef KVM_CAP_DIRTY_LOG_RING_ACQ_REL
+#define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
+#endif
+struct hostile_gmem { uint64_t size, flags, reserved[6]; }; /* struct kvm_create_guest_memfd (Linux 6.8) */
+#define HOSTILE_KVM_CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct hostile_gmem)
+
+static const char *kvm_dev = "/dev/kvm";
+static int kvm_pipe = -1;
+static struct timespec kvm_t0;
+
+struct kvm_msg { char kind; char text[255]; }; /* 'P' progress, 'A' allowed, 'D' denied; < PIPE_BUF */
+
+static void kvm_say(char kind, const char *fmt, ...) {
+    struct kvm_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m.text, sizeof m.text, fmt, ap);
+    va_end(ap);
+    if (write(kvm_pipe, &m, sizeof m) < 0) _exit(3);
+}
+
+static double kvm_secs(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - kvm_t0.tv_sec) + (double)(t.tv_nsec - kvm_t0.tv_nsec) / 1e9;
+}
+
+static long host_free_kib(void) { /* host-wide free RAM (MemFree): sysinfo is not namespaced */
+    struct sysinfo si;
+    if (sysinfo(&si) < 0) return -1;
+    return (long)((unsigned long long)si.freeram * si.mem_unit / 1024);
+}
+
+static long kvm_free0; /* host free RAM when the attack started */
+static long kvm_used_mib(void) { long f = host_free_kib(); return f < 0 ? -1 : (kvm_free0 - f) / 1024; }
+static int kvm_over(void) { return kvm_used_mib() >= 2 * mem_limit_mib; } /* the attack's own bound */
+
+typedef void (*kvm_fn)(int kvm);
+
+static void kvm_attack(const char *name, kvm_fn fn) {
+    if (!selected(name)) return;
+    int p[2];
+    if (pipe(p) < 0) { report(name, 0, "%s (pipe)", ename(errno)); return; }
+    pid_t c = fork();
+    if (c < 0) { report(name, 0, "%s (fork)", ename(errno)); close(p[0]); close(p[1]); return; }
+    if (c == 0) {
+        close(p[0]);
+        kvm_pipe = p[1];
+        /* ballast: the largest task of the cgroup, so that a memory cgroup OOM kill picks this child */
+        char *b = malloc(4 << 20);
+        if (b) for (long i = 0; i < (4 << 20); i += 4096) b[i] = 1;
+        int kvm = open(kvm_dev, O_RDWR | O_CLOEXEC);
+        if (kvm < 0) kvm_say('D', "%s (open %s)", ename(errno), kvm_dev);
+        else {
+            clock_gettime(CLOCK_MONOTONIC, &kvm_t0);
+            kvm_free0 = host_free_kib();
+            fn(kvm);
+        }
+        _exit(0); /* closes every VM, vCPU, memslot and ring it made */
+    }
+    close(p[1]);
+    struct kvm_msg m, last;
+    memset(&last, 0, sizeof last);
+    snprintf(last.text, sizeof last.text, "before its first step");
+    int final = 0;
+    while (read(p[0], &m, sizeof m) == sizeof m) { last = m; if (m.kind != 'P') final = 1; }
+    close(p[0]);
+    int st = 0;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) {}
+    if (final) report(name, last.kind == 'A', "%s", last.text);
+    else if (WIFSIGNALED(st)) report(name, 0, "OOM-KILLED %s %s", strsignal(WTERMSIG(st)), last.text);
+    else report(name, 0, "EXIT %d %s", WIFEXITED(st) ? WEXITSTATUS(st) : -1, last.text);
+}
+
+/* The verdict of a loop that stopped on an error, on the 2x bound, or on the time cap. `proven`: the
+ * objects it holds are known to take more than the limit, whatever host free RAM says (other
+ * processes move it too). */
+static void kvm_verdict_at(int err, const char *step, const char *what, int proven, long used, double secs) {
+    if (err) kvm_say('D', "%s (%s) %s, host free RAM %+ld MiB, %.1f s", ename(err), step, what, -used, secs);
+    else if (proven || used >= 2 * mem_limit_mib)
+        kvm_say('A', "%s: beyond the %ld MiB memory cgroup limit, no error, host free RAM %+ld MiB, %.1f s", what,
+                mem_limit_mib, -used, secs);
+    else kvm_say('D', "EOK stopped at its own %.0f s cap: %s, host free RAM %+ld MiB", KVM_CAP_SECS, what, -used);
+}
+static void kvm_verdict(int err, const char *step, const char *what, int proven) {
+    kvm_verdict_at(err, step, what, proven, kvm_used_mib(), kvm_secs());
+}
+
+/* As many VMs as it can, each with one vCPU and kept alive by an mmap of the vCPU's kvm_run only:
+ * no fd stays open, so RLIMIT_NOFILE does not bound them. Each VM's teardown waits for an SRCU grace
+ * period (mmu_notifier_unregister), so one process holding 3000 VMs takes 4 to 12 s to exit; the VMs
+ * are spread over KVM_VM_WORKERS processes, whose teardowns share grace periods. The workers count
+ * in shared memory; the first error or death (the OOM kill picks a worker: each holds more ballast
+ * than this process) stops them all, and the total at that moment is reported. */
+#define KVM_VM_WORKERS 16
+struct kvm_vm_board { volatile long count[KVM_VM_WORKERS]; volatile int err[KVM_VM_WORKERS]; volatile int stop; };
+
+static void kvm_vm_worker(int kvm, struct kvm_vm_board *b, int w) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(kvm_pipe);
+    char *ballast = malloc(6 << 20); /* more than the coordinator's 4 MiB: the OOM kill picks a worker */
+    if (ballast) for (long i = 0; i < (6 << 20); i += 4096) ballast[i] = 1;
+    long run = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (run <= 0) run = 4096;
+    while (!b->stop) {
+        int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+        if (vm < 0) { b->err[w] = errno; break; }
+        int cpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+        if (cpu < 0) { b->err[w] = errno + 1000; close(vm); break; }
+        void *m = mmap(NULL, (size_t)run, PROT_READ, MAP_SHARED, cpu, 0);
+        close(cpu);
+        close(vm);
+        if (m == MAP_FAILED) { b->err[w] = errno + 2000; break; }
+        b->count[w]++;
+    }
+    while (!b->stop) usleep(1000); /* hold the VMs until the coordinator has counted */
+    for (;;) pause();              /* then SIGKILL releases them */
+}
+
+static void kvm_many_vms(int kvm) {
+    struct kvm_vm_board *b = mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED) { kvm_say('D', "%s (mmap)", ename(errno)); return; }
+    memset((void *)b, 0, sizeof *b);
+    pid_t w[KVM_VM_WORKERS];
+    int nw = 0, e = 0, died = 0;
+    const char *step = "";
+    for (; nw < KVM_VM_WORKERS; nw++) {
+        w[nw] = fork();
+        if (w[nw] == 0) kvm_vm_worker(kvm, b, nw);
+        if (w[nw] < 0) { e = errno; step = "fork"; break; }
+    }
+    long n = 0, next = 1024;
+    while (!e && !died && !kvm_over() && kvm_secs() < KVM_CAP_SECS) {
+        usleep(5000);
+        n = 0;
+        for (int i = 0; i < nw; i++) {
+            n += b->count[i];
+            int st;
+            if (b->err[i] && !e) {
+                int x = b->err[i];
+                e = x % 1000;
+                step = x >= 2000 ? "mmap" : x >= 1000 ? "KVM_CREATE_VCPU" : "KVM_CREATE_VM";
+            }
+            if (w[i] > 0 && waitpid(w[i], &st, WNOHANG) == w[i]) { died = 1; w[i] = -1; }
+        }
+        if (n >= next) { kvm_say('P', "at %ld VMs in %d processes, host free RAM %+ld MiB", n, nw, -kvm_used_mib()); next += 1024; }
+    }
+    b->stop = 1;
+    usleep(20000);
+    n = 0;
+    for (int i = 0; i < nw; i++) n += b->count[i];
+    char what[160];
+    snprintf(what, sizeof what, "%ld VMs with 1 vCPU each in %d processes, held by an mmap only (no fd)", n, nw);
+    long used = kvm_used_mib();
+    double t = kvm_secs();
+    for (int i = 0; i < nw; i++) if (w[i] > 0) kill(w[i], SIGKILL);
+    for (int i = 0; i < nw; i++) if (w[i] > 0) waitpid(w[i], NULL, 0);
+    if (died && !e) kvm_say('D', "OOM-KILLED a worker: %s, host free RAM %+ld MiB, %.1f s", what, -used, t);
+    else kvm_verdict_at(e, step, what, 0, used, t);
+}
+
+/* vCPUs in one VM, their fds closed (a vCPU lives as long as its VM). */
+static void kvm_many_vcpus(int kvm) {
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm < 0) { kvm_say('D', "%s (KVM_CREATE_VM)", ename(errno)); return; }
+    int max = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    long n = 0;
+    int e = 0;
+    char what[128];
+    while (!kvm_over() && kvm_secs() < KVM_CAP_SECS) {
+        int cpu = ioctl(vm, KVM_CREATE_VCPU, n);
+        if (cpu < 0) { e = errno; break; }
+        close(cpu);
+        if (++n % 256 == 0) kvm_say('P', "at %ld vCPUs, host free RAM %+ld MiB", n, -kvm_used_mib());
+    }
+    snprintf(what, sizeof what, "%s %ld vCPUs in one VM (KVM_CAP_MAX_VCPUS %d)", e ? "after" : "made", n, max);
+    kvm_verdict(e, "KVM_CREATE_VCPU", what, 0);
+}
+
+/* Memslots with dirty logging over one PROT_NONE, MAP_NORESERVE mapping (slots may alias it): no
+ * guest memory at all, only KVM's per-slot metadata (rmap, lpage_info, write tracking, dirty bitmap),
+ * which grows with the slot size: 2.6 MiB per GiB with the shadow MMU, 66 KiB per GiB with the TDP MMU
+ * (the dirty bitmap: 2 bits per 4 KiB page). Slots start at 1 GiB at consecutive guest physical
+ * addresses and double up to 64 GiB (at most 166 MiB of metadata each) while one costs less than a
+ * sixteenth of the limit. It stops at 2x the limit of host free RAM, or once the dirty bitmaps alone
+ * hold 2x the limit. */
+static void kvm_memslots(int kvm) {
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm < 0) { kvm_say('D', "%s (KVM_CREATE_VM)", ename(errno)); return; }
+    int max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+    if (max <= 0) max = 32;
+    uint64_t region = 64ULL << 30; /* 64 GiB of address space, nothing behind it */
+    char *m = MAP_FAILED;
+    while (region >= (1ULL << 30)
+           && (m = mmap(NULL, region, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)) == MAP_FAILED)
+        region >>= 1;
+    if (m == MAP_FAILED) { kvm_say('D', "%s (mmap of 1 GiB PROT_NONE)", ename(errno)); return; }
+    struct kvm_userspace_memory_region r;
+    memset(&r, 0, sizeof r);
+    r.flags = KVM_MEM_LOG_DIRTY_PAGES;
+    r.userspace_addr = (uint64_t)(uintptr_t)m;
+    uint64_t gpa = 0, slot = 1ULL << 30;
+    uint64_t bitmap_cap_gib = (uint64_t)(2 * mem_limit_mib * 1024 / 64); /* 64 KiB of dirty bitmap per GiB */
+    long last_kib = 0;
+    int n = 0, e = 0;
+    while (n < max && (gpa >> 30) < bitmap_cap_gib && !kvm_over() && kvm_secs() < KVM_CAP_SECS) {
+        r.slot = (uint32_t)n;
+        r.guest_phys_addr = gpa;
+        r.memory_size = slot;
+        long f = host_free_kib();
+        if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0) { e = errno; break; }
+        last_kib = f - host_free_kib();
+        gpa += slot;
+        n++;
+        kvm_say('P', "at %d slots over %llu GiB of guest physical space (the last of %llu GiB), host free RAM %+ld MiB", n,
+                (unsigned long long)(gpa >> 30), (unsigned long long)(slot >> 30), -kvm_used_mib());
+        if (last_kib < mem_limit_mib * 1024 / 16 && slot * 2 <= region) slot *= 2;
+    }
+    char what[200];
+    snprintf(what, sizeof what, "%s %d slots over %llu GiB of guest physical space with dirty logging (slots of up to %llu GiB)",
+             e ? "after" : "made", n, (unsigned long long)(gpa >> 30), (unsigned long long)(slot >> 30));
+    kvm_verdict(e, "KVM_SET_USER_MEMORY_REGION", what, (gpa >> 30) >= bitmap_cap_gib);
+}
+
+/* A dirty ring of the largest size KVM offers for every vCPU: KVM allocates each ring with
+ * vzalloc() when the vCPU is created, and the ring lives as long as the VM. */
+static void kvm_dirty_ring(int kvm) {
+    int cap = KVM_CAP_DIRTY_LOG_RING;
+    long ring = ioctl(kvm, KVM_CHECK_EXTENSION, cap);
+    if (ring <= 0) { cap = KVM_CAP_DIRTY_LOG_RING_ACQ_REL; ring = ioctl(kvm, KVM_CHECK_EXTENSION, cap); }
+    if (ring <= 0) { kvm_say('D', "EOPNOTSUPP KVM_CAP_DIRTY_LOG_RING is not offered"); return; }
+    long long target = 2LL * mem_limit_mib << 20, rings = 0;
+    long vms = 0, n = 0;
+    int e = 0;
+    const char *step = "";
+    while (rings < target && !e && kvm_secs() < KVM_CAP_SECS && !kvm_over()) {
+        int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+        if (vm < 0) { e = errno; step = "KVM_CREATE_VM"; break; }
+        vms++;
+        struct kvm_enable_cap ec;
+        memset(&ec, 0, sizeof ec);
+        ec.cap = (uint32_t)cap;
+        ec.args[0] = (uint64_t)ring;
+        if (ioctl(vm, KVM_ENABLE_CAP, &ec) < 0) { e = errno; step = "KVM_ENABLE_CAP DIRTY_LOG_RING"; break; }
+        for (long id = 0; rings < target && kvm_secs() < KVM_CAP_SECS; id++) {
+            int cpu = ioctl(vm, KVM_CREATE_VCPU, id);
+            if (cpu < 0) {
+                if (errno == EINVAL && id > 0) break; /* KVM's vCPU limit per VM: next VM */
+                e = errno;
+                step = "KVM_CREATE_VCPU";
+                break;
+            }
+            close(cpu);
+            n++;
+            rings += ring;
+            if (n % 128 == 0) {
+                kvm_say('P', "at %ld vCPUs, %lld MiB of rings, host free RAM %+ld MiB", n, rings >> 20, -kvm_used_mib());
+                if (kvm_over()) break;
+            }
+        }
+    }
+    char what[200];
+    snprintf(what, sizeof what, "%lld MiB of dirty rings (%ld vCPUs in %ld VMs x %ld KiB)", rings >> 20, n, vms, ring >> 10);
+    kvm_verdict(e, step, what, rings >= target);
+}
+
+/* guest_memfd (Linux 6.8+): guest memory that is in no process's address space. */
+static void kvm_guest_memfd(int kvm) {
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm < 0) { kvm_say('D', "%s (KVM_CREATE_VM)", ename(errno)); return; }
+    long long target = 2LL * mem_limit_mib << 20, done = 0;
+    struct hostile_gmem g;
+    memset(&g, 0, sizeof g);
+    g.size = (uint64_t)target;
+    int fd = ioctl(vm, HOSTILE_KVM_CREATE_GUEST_MEMFD, &g);
+    if (fd < 0) { kvm_say('D', "%s (KVM_CREATE_GUEST_MEMFD: not offered)", ename(errno)); return; }
+    int e = 0;
+    while (done < target && kvm_secs() < KVM_CAP_SECS) {
+        if (fallocate(fd, FALLOC_FL_KEEP_SIZE, done, 16 << 20) < 0) { e = errno; break; }
+        done += 16 << 20;
+        kvm_say('P', "at %lld MiB of %lld allocated in a guest_memfd", done >> 20, target >> 20);
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%lld MiB of %lld allocated in a guest_memfd", done >> 20, target >> 20);
+    kvm_verdict(e, "fallocate", what, done >= target);
+}
+
+/* ---- the system fd: what it answers, and whether anything changes host-wide state ---- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    for (const unsigned char *c = p; n--; c++) { h ^= *c; h *= 1099511628211ULL; }
+    return h;
+}
+
+struct kvm_fp { uint64_t hash; int api, caps, cpuid, msrs, fmsrs; };
+
+/* Everything /dev/kvm tells about the host: API version, capabilities, CPUID, MSR lists, feature MSRs. */
+static struct kvm_fp kvm_fingerprint(int kvm) {
+    struct kvm_fp f = {14695981039346656037ULL, 0, 0, 0, 0, 0};
+    f.api = ioctl(kvm, KVM_GET_API_VERSION, 0);
+    f.hash = fnv(f.hash, &f.api, sizeof f.api);
+    for (long c = 0; c < 512; c++) {
+        int r = ioctl(kvm, KVM_CHECK_EXTENSION, c);
+        if (r > 0) f.caps++;
+        f.hash = fnv(f.hash, &r, sizeof r);
+    }
+    int mm = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+    f.hash = fnv(f.hash, &mm, sizeof mm);
+    size_t cs = sizeof(struct kvm_cpuid2) + 512 * sizeof(struct kvm_cpuid_entry2);
+    struct kvm_cpuid2 *cp = calloc(1, cs);
+    for (int k = 0; cp && k < 2; k++) {
+        memset(cp, 0, cs);
+        cp->nent = 512;
+        if (ioctl(kvm, k ? KVM_GET_EMULATED_CPUID : KVM_GET_SUPPORTED_CPUID, cp) == 0) {
+            if (!k) f.cpuid = (int)cp->nent;
+            for (uint32_t i = 0; i < cp->nent; i++) { /* the APIC ID of the CPU the ioctl ran on: not state */
+                struct kvm_cpuid_entry2 *x = &cp->entries[i];
+                if (x->function == 1) x->ebx &= 0x00ffffff;
+                if (x->function == 0xb || x->function == 0x1f) x->edx = 0;
+                if (x->function == 0x8000001e) { x->eax = 0; x->ebx &= ~0xffu; x->ecx &= ~0xffu; }
+            }
+            f.hash = fnv(f.hash, cp->entries, cp->nent * sizeof(struct kvm_cpuid_entry2));
+        }
+    }
+    free(cp);
+    size_t ls = sizeof(struct kvm_msr_list) + 4096 * sizeof(uint32_t);
+    struct kvm_msr_list *ml = calloc(1, ls);
+    for (int k = 0; ml && k < 2; k++) {
+        memset(ml, 0, ls);
+        ml->nmsrs = 4096;
+        if (ioctl(kvm, k ? KVM_GET_MSR_FEATURE_INDEX_LIST : KVM_GET_MSR_INDEX_LIST, ml) != 0) continue;
+        f.hash = fnv(f.hash, ml->indices, ml->nmsrs * sizeof(uint32_t));
+        if (!k) { f.msrs = (int)ml->nmsrs; continue; }
+        f.fmsrs = (int)ml->nmsrs;
+        for (uint32_t i = 0; i < ml->nmsrs; i++) { /* KVM_GET_MSRS on the system fd: feature MSR values */
+            struct { struct kvm_msrs h; struct kvm_msr_entry e; } one;
+            memset(&one, 0, sizeof one);
+            one.h.nmsrs = 1;
+            one.e.index = ml->indices[i];
+            int r = ioctl(kvm, KVM_GET_MSRS, &one);
+            f.hash = fnv(f.hash, &r, sizeof r);
+            f.hash = fnv(f.hash, &one.e, sizeof one.e);
+        }
+    }
+    free(ml);
+    return f;
+}
+
+static struct kvm_fp kvm_fp_before;
+static int kvm_fp_taken;
+
+static void kvm_system_ioctls(int kvm) {
+    /* a page it cannot read or write: an ioctl that copies its argument fails with EFAULT, no effect */
+    void *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (none == MAP_FAILED) { kvm_say('D', "%s (mmap)", ename(errno)); return; }
+    unsigned long ro[] = {KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_CHECK_EXTENSION, KVM_GET_VCPU_MMAP_SIZE,
+                          KVM_GET_MSR_INDEX_LIST, KVM_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSRS,
+                          KVM_GET_SUPPORTED_CPUID, KVM_GET_EMULATED_CPUID, KVM_X86_GET_MCE_CAP_SUPPORTED,
+                          KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR};
+    /* ioctls that set state on a VM or vCPU fd: on the system fd they must not do anything */
+    unsigned long set[] = {KVM_SET_USER_MEMORY_REGION, KVM_ENABLE_CAP, KVM_SET_MSRS, KVM_SET_CPUID2, KVM_SET_CLOCK,
+                           KVM_SET_DEVICE_ATTR, KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING, KVM_SET_PMU_EVENT_FILTER,
+                           KVM_X86_SET_MSR_FILTER, KVM_SET_IDENTITY_MAP_ADDR, KVM_CREATE_DEVICE, KVM_SET_REGS,
+                           KVM_SET_SREGS, KVM_SET_LAPIC, KVM_SET_XCRS, KVM_SET_TSC_KHZ, KVM_SET_TSS_ADDR};
+    int refused = 0;
+    char odd[160] = "";
+    for (int pass = 0; pass < 2; pass++) {
+        /* pass 0: every no-argument KVM ioctl number (argument 0); pass 1: the setters above */
+        int count = pass ? (int)(sizeof set / sizeof *set) : 256;
+        for (int i = 0; i < count; i++) {
+            unsigned long cmd = pass ? set[i] : (unsigned long)_IO(KVMIO, i);
+            int known = 0;
+            for (size_t j = 0; j < sizeof ro / sizeof *ro; j++) known |= ro[j] == cmd;
+            long rc = ioctl(kvm, cmd, pass ? (unsigned long)(uintptr_t)none : 0UL);
+            int e = errno;
+            if (cmd == KVM_CREATE_VM && rc >= 0) close((int)rc); /* a VM of its own: what it may do anyway */
+            if (known) continue;
+            if (rc < 0 && (e == EINVAL || e == ENOTTY || e == EOPNOTSUPP)) { refused++; continue; }
+            if (strlen(odd) < 100)
+                snprintf(odd + strlen(odd), sizeof odd - strlen(odd), " 0x%lx:%s", cmd, rc < 0 ? ename(e) : "ok");
+        }
+    }
+    /* KVM_ENABLE_CAP with valid arguments on the system fd (a VM-wide knob applied host-wide?) */
+    struct kvm_enable_cap ec;
+    memset(&ec, 0, sizeof ec);
+    uint32_t caps[] = {KVM_CAP_HALT_POLL, KVM_CAP_X86_DISABLE_EXITS, KVM_CAP_DIRTY_LOG_RING, KVM_CAP_SPLIT_IRQCHIP};
+    uint64_t args[] = {1000000000ULL, 0xffULL, 1ULL << 20, 24};
+    int enabled = 0, ecerr = 0;
+    for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {
+        ec.cap = caps[i];
+        ec.args[0] = args[i];
+        if (ioctl(kvm, KVM_ENABLE_CAP, &ec) == 0) enabled++;
+        else if (!ecerr) ecerr = errno;
+    }
+    struct kvm_fp after = kvm_fingerprint(kvm);
+    int changed = kvm_fp_taken && after.hash != kvm_fp_before.hash;
+    if (enabled || odd[0] || changed)
+        kvm_say('A', "%s%s%s%s", enabled ? "KVM_ENABLE_CAP succeeded on the system fd;" : "",
+                odd[0] ? " unexpected answers on the system fd:" : "", odd,
+                changed ? "; what /dev/kvm reports changed during the KVM attacks" : "");
+    else
+        kvm_say('D', "%s KVM_ENABLE_CAP and %d state-setting or unknown ioctls on /dev/kvm; only read-only ones "
+                "answer (API %d, %d capabilities, %d CPUID leaves, %d MSRs, %d feature MSRs), unchanged %s",
+                ename(ecerr ? ecerr : EINVAL), refused, after.api, after.caps, after.cpuid, after.msrs,
+                after.fmsrs, kvm_fp_taken ? "since before the KVM attacks" : "(no earlier reading)");
+}
+
+/* The kvm modules' parameters (nx_huge_pages, halt_poll_ns, ...) are host-wide: may it open one for writing? */
+static void kvm_module_params(void) {
+    if (!selected("kvm-module-params")) return;
+    const char *dirs[] = {"/sys/module/kvm/parameters", "/sys/module/kvm_intel/parameters",
+                          "/sys/module/kvm_amd/parameters", "/sys/module/kvm_pvm/parameters"};
+    int files = 0, e = ENOENT; /* the first errno other than ENOENT, with the path it came from */
+    char where[300];
+    snprintf(where, sizeof where, "%s", dirs[0]);
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (!d) {
+            if (errno != ENOENT && e == ENOENT) { e = errno; snprintf(where, sizeof where, "%s", dirs[i]); }
+            continue;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.') continue;
+            char p[300];
+            snprintf(p, sizeof p, "%s/%.200s", dirs[i], de->d_name);
+            files++;
+            int fd = open(p, O_WRONLY | O_CLOEXEC); /* opened, never written */
+            if (fd >= 0) { close(fd); closedir(d); report("kvm-module-params", 1, "may write %s (not written)", p); return; }
+            if (e == ENOENT) { e = errno; snprintf(where, sizeof where, "%s", p); }
+        }
+        closedir(d);
+    }
+    if (!files) report("kvm-module-params", 0, "%s %s: no kvm module parameters in its root", ename(e), where);
+    else report("kvm-module-params", 0, "%s %s (%d parameter files, none writable)", ename(e), where, files);
+}
+
+static void kvm_attacks(void) {
+    if (selected("kvm-system-ioctls")) { /* the host's KVM view before any KVM attack, to compare after them */
+        int kvm = open(kvm_dev, O_RDWR | O_CLOEXEC);
+        if (kvm >= 0) { kvm_fp_before = kvm_fingerprint(kvm); kvm_fp_taken = 1; close(kvm); }
+    }
+    kvm_attack("kvm-many-vms", kvm_many_vms);
+    kvm_attack("kvm-many-vcpus", kvm_many_vcpus);
+    kvm_attack("kvm-memslot-metadata", kvm_memslots);
+    kvm_attack("kvm-dirty-ring", kvm_dirty_ring);
+    kvm_attack("kvm-guest-memfd", kvm_guest_memfd);
+    kvm_attack("kvm-system-ioctls", kvm_system_ioctls);
+    kvm_module_params();
+}
+
 /* ---------- fds ---------- */
 
 static void inherited_fds(void) {
@@ -599,10 +1069,32 @@ static void inherited_fds(void) {
 
 static void on_term(int s) { (void)s; _exit(0); }
 
-/* QEMU has its own -sandbox filter; the audit counts it. An allow-all filter stands in for it. */
+/*
+ * QEMU has its own -sandbox filter, and the audit runs the process's filters (dumped with ptrace)
+ * on syscalls of each denied group. By default a stand-in denies what QEMU's groups deny
+ * (qemu-seccomp.c: obsolete, elevateprivileges, spawn, resourcecontrol) with EPERM, as an honest
+ * device model would; `--sandbox allow-all` installs an allow-all filter instead, as a device model
+ * that ignores -sandbox would, and the audit must then fail.
+ */
+static const char *sandbox_mode = "stand-in";
 static void stand_in_sandbox(void) {
-    struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
-    struct sock_fprog prog = {1, allow};
+    static const int denied[] = {SYS_sysfs, SYS_ustat, SYS__sysctl, SYS_setuid, SYS_setgid, SYS_setpgid, SYS_setsid,
+                                 SYS_setreuid, SYS_setregid, SYS_setresuid, SYS_setresgid, SYS_setfsuid, SYS_setfsgid,
+                                 SYS_fork, SYS_vfork, SYS_execve, SYS_execveat, SYS_setpriority, SYS_sched_setparam,
+                                 SYS_sched_setscheduler, SYS_sched_setaffinity};
+    enum { N = sizeof denied / sizeof denied[0] };
+    struct sock_filter f[N + 3];
+    int n = 0;
+    if (!strcmp(sandbox_mode, "allow-all")) {
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    } else {
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+        for (int i = 0; i < N; i++) /* match: jump to the ERRNO at the end; else next */
+            f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied[i], (unsigned char)(N - i), 0);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+    }
+    struct sock_fprog prog = {(unsigned short)n, f};
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) dprintf(1, "HOSTILE stand-in sandbox: %s\n", ename(errno));
 }
 
@@ -676,10 +1168,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(o, "--fork-max")) fork_max = atoi(v);
         else if (!strcmp(o, "--only")) only = v;
         else if (!strcmp(o, "--host-hostname")) host_hostname = v;
+        else if (!strcmp(o, "--kvm-dev")) kvm_dev = v;
         else if (!strcmp(o, "--flood-mib")) flood_mib = atoi(v);
         else if (!strcmp(o, "--xfsz")) ignore_xfsz = strcmp(v, "default") != 0;
         else if (!strcmp(o, "--hang")) hang = atoi(v);
         else if (!strcmp(o, "--exit")) exit_code = atoi(v);
+        else if (!strcmp(o, "--sandbox")) sandbox_mode = v;
         else continue;
         i++;
     }
@@ -732,6 +1226,7 @@ int main(int argc, char **argv) {
     write_big("fill-tmp-64m", 64L << 20);
     fork_bomb();
     balloon();
+    kvm_attacks();
     dprintf(1, "HOSTILE done\n");
 
     stand_in_sandbox();

@@ -56,10 +56,8 @@ public final class FdEnvLayer implements ConfinementLayer {
 
     @Override
     public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
-        if (plan.settings() == null) {
-            return;
-        }
-        for (BoundedOutput o : plan.settingsAs(Settings.class).outputs()) {
+        List<BoundedOutput> outputs = plan.settings() == null ? null : plan.settingsAs(Settings.class).outputs();
+        for (BoundedOutput o : outputs == null ? List.<BoundedOutput>of() : outputs) { // null: a plan from before them
             o.release();
         }
     }
@@ -128,8 +126,9 @@ public final class FdEnvLayer implements ConfinementLayer {
         }
         checks.add(new Check("no fd to an unplanned host path", "none", stray.isEmpty() ? "none" : String.join(", ", stray),
                 stray.isEmpty()));
-        List<String> unbounded = BoundedOutput.unbounded(s.outputs());
-        checks.add(new Check("log and console on their bounded tmpfs", s.outputs().stream()
+        List<BoundedOutput> outputs = s.outputs() == null ? List.of() : s.outputs();
+        List<String> unbounded = BoundedOutput.unbounded(outputs);
+        checks.add(new Check("log and console on their bounded tmpfs", outputs.stream()
                 .map(o -> o.mount() + " (" + o.bytes() / 1024 + " KiB)").toList().toString(),
                 unbounded.isEmpty() ? "mounted" : "not mounted: " + unbounded, unbounded.isEmpty()));
         return LayerVerdict.of(plan, checks);

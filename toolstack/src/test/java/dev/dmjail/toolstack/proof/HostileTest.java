@@ -34,7 +34,8 @@ class HostileTest {
             "chroot", "sethostname-host", "sysv-shm-host", "init-module", "finit-module", "kexec-load", "bpf",
             "perf-event-open", "add-key", "keyctl", "io-uring-setup", "userfaultfd", "open-dev-mem", "open-dev-vda",
             "open-dev-kvm", "mknod-dev-mem", "connect-host-tcp", "connect-host-abstract", "cgroup-escape",
-            "write-past-fsize", "fill-tmp-64m", "fork-bomb", "memory-balloon");
+            "write-past-fsize", "fill-tmp-64m", "fork-bomb", "memory-balloon", "kvm-many-vms", "kvm-many-vcpus",
+            "kvm-memslot-metadata", "kvm-dirty-ring", "kvm-guest-memfd", "kvm-system-ioctls", "kvm-module-params");
 
     @TempDir
     static Path tmp;
@@ -86,13 +87,20 @@ class HostileTest {
         assertEquals(new TreeSet<>(ATTACKS), new TreeSet<>(o.attacks().keySet()), "attacks reported:\n" + log);
         List<String> bad = new ArrayList<>();
         o.attacks().values().forEach(a -> {
-            if ((a.allowed() && !a.planned()) || a.detail().startsWith("SKIPPED")) bad.add(a.name() + " " + a.detail());
+            boolean residual = HostileLab.knownResiduals(accel).contains(a.name());
+            if ((a.allowed() && !a.planned() && !residual) || a.detail().startsWith("SKIPPED")) bad.add(a.name() + " " + a.detail());
         });
         assertEquals(List.of(), bad, "attacks not denied:\n" + log);
         assertEquals(new TreeSet<>(HostileLab.plannedAccesses(accel)), new TreeSet<>(o.planned()),
                 "planned accesses under " + accel + ":\n" + log);
+        assertEquals(new TreeSet<>(HostileLab.knownResiduals(accel)), new TreeSet<>(o.allowed()),
+                "what gets through with every layer on is exactly the documented residual (docs/proof/kvm.md):\n" + log);
         if (!accel.equals("kvm")) {
-            assertEquals("ENOENT", o.attacks().get("open-dev-kvm").errno(), "no /dev/kvm in the root under " + accel);
+            for (String a : ATTACKS) {
+                if (a.startsWith("kvm-") || a.equals("open-dev-kvm")) {
+                    assertEquals("ENOENT", o.attacks().get(a).errno(), a + ": no /dev/kvm in the root under " + accel);
+                }
+            }
         }
         assertEquals("OOM-KILLED", o.attacks().get("memory-balloon").detail().split(" ")[0],
                 "the memory cgroup stops the balloon: " + o.attacks().get("memory-balloon"));
@@ -110,8 +118,10 @@ class HostileTest {
     void withoutSeccompOnlyItsSinglePointsOfFailureGetThrough(String accel) throws Exception {
         HostileLab.Outcome o = lab(accel).run("no-seccomp", Set.of("seccomp"));
         assertEquals(0, o.create().exit(), o.create().err());
-        assertEquals(new TreeSet<>(List.of("unshare-user", "clone-newuser", "perf-event-open", "add-key", "keyctl",
-                "userfaultfd")), new TreeSet<>(o.allowed()), String.join("\n", o.log()));
+        Set<String> want = new TreeSet<>(List.of("unshare-user", "clone-newuser", "perf-event-open", "add-key", "keyctl",
+                "userfaultfd"));
+        want.addAll(HostileLab.knownResiduals(accel));
+        assertEquals(want, new TreeSet<>(o.allowed()), String.join("\n", o.log()));
         assertVictimAndHostFine(o);
     }
 
@@ -126,7 +136,9 @@ class HostileTest {
         HostileLab lab = lab(accel);
         HostileLab.Outcome o = lab.run("no-ns_net", Set.of("ns_net"));
         assertEquals(0, o.create().exit(), o.create().err());
-        assertEquals(new TreeSet<>(List.of("connect-host-abstract")), new TreeSet<>(o.allowed()), String.join("\n", o.log()));
+        Set<String> want = new TreeSet<>(List.of("connect-host-abstract"));
+        want.addAll(HostileLab.knownResiduals(accel));
+        assertEquals(want, new TreeSet<>(o.allowed()), String.join("\n", o.log()));
         assertTrue(o.attacks().get("connect-host-tcp").detail().contains("EAFNOSUPPORT"), o.attacks().get("connect-host-tcp").toString());
         assertEquals(0, o.tcpConnections(), "seccomp keeps TCP off even without the net namespace");
         assertEquals(1, o.abstractConnections(), "the abstract-socket bait confirms the connection");

@@ -80,8 +80,10 @@ public final class ProofSupport {
             left.add("state dir " + host.stateDir.resolve("domains").resolve(name));
         }
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        String own = host.stateDir.resolve("domains").resolve(name) + "/"; // the domain's own (other domains may run)
         for (String l : mounts.split("\n")) {
-            if (l.contains(host.stateDir.toString())) left.add("mount " + l);
+            String[] f = l.split(" ");
+            if (f.length > 4 && (f[4] + "/").startsWith(own)) left.add("mount " + l);
         }
         return left;
     }
