@@ -18,9 +18,8 @@ import java.util.List;
  * tmpfs pages are charged to the memory cgroup of the task that allocates them — the device model's.
  *
  * <p>Prepared before launch (mount, 0700 root; the kept path in log_dir becomes a symlink to the live
- * file); released at destroy (the live file copied to the kept path, then unmounted). The mount table
- * is the record of what was done: release acts only on a mount that is there, so it is idempotent and
- * safe after a crash at any point.
+ * file); released at destroy (the live file copied to the kept path, then unmounted). Each step is
+ * recorded in {@link Prepared} as soon as it is done, and release undoes only recorded steps.
  *
  * @param mount  the tmpfs mount point (under the domain's state dir)
  * @param live   the file the device model writes (inside {@code mount})
@@ -32,44 +31,46 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
     static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     static final int MNT_DETACH = 2;
 
-    void prepare() throws LayerException {
+    void prepare(Prepared done) throws LayerException {
         Path m = Path.of(mount);
         try {
             Files.createDirectories(m.getParent());
-            if (!Files.isDirectory(m, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(m);
-            }
+            Files.createDirectory(m);
+            done.done(FdEnvLayer.NAME, "dir " + mount);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new LayerException(FdEnvLayer.NAME, "mkdir", mount + " already exists (not made by this domain)");
         } catch (IOException e) {
             throw new LayerException(FdEnvLayer.NAME, "mkdir", mount + ": " + e.getMessage(), e);
         }
-        if (!mounted(m)) {
-            LibC c = Sys.libc();
-            // size rounds up to whole pages; nr_inodes: the one file (and lost room for nothing else)
-            String opts = "size=" + bytes + ",nr_inodes=4,mode=0700,uid=0,gid=0";
-            if (c.mount("tmpfs", mount, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0) {
-                throw new LayerException(FdEnvLayer.NAME, "mount", "tmpfs on " + mount + ": " + Sys.strerror(Sys.errno()));
-            }
+        LibC c = Sys.libc();
+        // size rounds up to whole pages; nr_inodes: the one file (and room for nothing else)
+        String opts = "size=" + bytes + ",nr_inodes=4,mode=0700,uid=0,gid=0";
+        if (c.mount("tmpfs", mount, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0) {
+            throw new LayerException(FdEnvLayer.NAME, "mount", "tmpfs on " + mount + ": " + Sys.strerror(Sys.errno()));
         }
+        done.done(FdEnvLayer.NAME, "mount " + mount);
         Path k = Path.of(kept);
         try {
-            if (!Files.exists(k, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.exists(k, LinkOption.NOFOLLOW_LINKS)) { // rotation moved the last run's file away
                 Files.createDirectories(k.getParent());
                 Files.createSymbolicLink(k, Path.of(live)); // so `tail -f LOG_DIR/NAME.log` works while it runs
+                done.done(FdEnvLayer.NAME, "link " + kept);
             }
         } catch (IOException e) {
             throw new LayerException(FdEnvLayer.NAME, "symlink", kept + " -> " + live + ": " + e.getMessage(), e);
         }
     }
 
-    /** Copies what the device model wrote to the kept path and unmounts; nothing when not mounted. */
-    void release() throws LayerException {
+    /** Copies what the device model wrote to the kept path and unmounts: only the steps recorded. */
+    void release(Prepared done) throws LayerException {
         Path m = Path.of(mount);
         Path k = Path.of(kept);
-        if (mounted(m)) {
-            Path l = Path.of(live);
+        Path l = Path.of(live);
+        if (done.has(FdEnvLayer.NAME, "mount " + mount) && mounted(m)) {
             try {
-                boolean ours = Files.isSymbolicLink(k) && Files.readSymbolicLink(k).equals(l);
-                if ((ours || !Files.exists(k, LinkOption.NOFOLLOW_LINKS)) && Files.isRegularFile(l, LinkOption.NOFOLLOW_LINKS)) {
+                boolean ours = done.has(FdEnvLayer.NAME, "link " + kept) && Files.isSymbolicLink(k)
+                        && Files.readSymbolicLink(k).equals(l);
+                if (ours && Files.isRegularFile(l, LinkOption.NOFOLLOW_LINKS)) {
                     Path tmp = k.resolveSibling("." + k.getFileName() + ".copy");
                     try (InputStream in = Files.newInputStream(l, LinkOption.NOFOLLOW_LINKS)) {
                         // bounded by the tmpfs size: the device model cannot make it larger
@@ -85,20 +86,18 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
             if (c.umount2(mount, 0) != 0 && c.umount2(mount, MNT_DETACH) != 0) {
                 throw new LayerException(FdEnvLayer.NAME, "umount", mount + ": " + Sys.strerror(Sys.errno()));
             }
-        } else {
-            try {
-                // a crash between symlink and mount, or a second destroy: a dangling link of ours goes
-                if (Files.isSymbolicLink(k) && Files.readSymbolicLink(k).equals(Path.of(live)) && !Files.exists(k)) {
-                    Files.delete(k);
-                }
-            } catch (IOException e) {
-                // nothing of ours to undo
-            }
         }
         try {
-            Files.deleteIfExists(m);
+            // our link, left dangling (crash before the copy, or no mount): it points nowhere now
+            if (done.has(FdEnvLayer.NAME, "link " + kept) && Files.isSymbolicLink(k) && Files.readSymbolicLink(k).equals(l)
+                    && !Files.exists(k)) {
+                Files.delete(k);
+            }
+            if (done.has(FdEnvLayer.NAME, "dir " + mount)) {
+                Files.deleteIfExists(m);
+            }
         } catch (IOException e) {
-            // not empty: not ours
+            throw new LayerException(FdEnvLayer.NAME, "cleanup", mount + ": " + e.getMessage(), e);
         }
     }
 

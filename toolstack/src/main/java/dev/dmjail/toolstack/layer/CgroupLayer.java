@@ -120,6 +120,7 @@ public final class CgroupLayer implements ConfinementLayer {
                 }
                 removeIfStale(dir);
                 Files.createDirectory(dir);
+                rt.prepared().done(NAME, "dir " + dir);
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 throw new LayerException(NAME, "mkdir", dir + " already exists and holds processes that dmjail "
                         + "has no state for (" + tasks(dir) + "); kill them, then remove the directory");
@@ -322,15 +323,18 @@ public final class CgroupLayer implements ConfinementLayer {
         if (!plan.active()) {
             return;
         }
-        Settings s = plan.settingsAs(Settings.class);
-        CgroupKiller.killAll(s.groups());
+        // Only the groups this domain's prepare made: one refused as "already exists and holds
+        // processes" is somebody else's, and killing its tasks was the bug (issue 10).
+        List<Group> mine = plan.settingsAs(Settings.class).groups().stream()
+                .filter(g -> rt.prepared().has(NAME, "dir " + g.dir())).toList();
+        CgroupKiller.killAll(mine);
         List<String> failures = new ArrayList<>();
-        for (Group g : s.groups()) {
+        for (Group g : mine) {
             Path dir = Path.of(g.dir());
             try {
                 rmdirWithRetry(dir);
                 try {
-                    Files.delete(dir.getParent());
+                    Files.delete(dir.getParent()); // dmjail/: only when no other domain's group is in it
                 } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException busy) {
                     // other domains still use the parent, or it is gone already
                 } catch (IOException busy) {
@@ -345,19 +349,26 @@ public final class CgroupLayer implements ConfinementLayer {
         }
     }
 
-    /** rmdir fails with EBUSY until the last task's exit is accounted; a killed QEMU takes a moment. */
+    /**
+     * rmdir fails with EBUSY until the last task's exit is accounted. A killed QEMU takes a moment; a
+     * device model that holds thousands of KVM VMs tears them down one by one on exit, for seconds
+     * (docs/proof/kvm.md). So: keep killing and retrying up to {@link #RMDIR_BUDGET_MS}.
+     */
+    static final long RMDIR_BUDGET_MS = 60_000;
+
     private static void rmdirWithRetry(Path dir) throws IOException {
+        long deadline = System.nanoTime() + RMDIR_BUDGET_MS * 1_000_000L;
         for (int i = 0; ; i++) {
             try {
                 Files.deleteIfExists(dir);
                 return;
             } catch (IOException e) {
-                if (i >= 100) {
+                if (System.nanoTime() > deadline) {
                     throw e;
                 }
                 CgroupKiller.killAll(List.of(new Group("", "", "", dir.toString())));
                 try {
-                    Thread.sleep(10);
+                    Thread.sleep(i < 100 ? 10 : 100);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;

@@ -50,7 +50,7 @@ public final class FdEnvLayer implements ConfinementLayer {
     @Override
     public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
         for (BoundedOutput o : plan.settingsAs(Settings.class).outputs()) {
-            o.prepare();
+            o.prepare(rt.prepared());
         }
     }
 
@@ -58,7 +58,7 @@ public final class FdEnvLayer implements ConfinementLayer {
     public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
         List<BoundedOutput> outputs = plan.settings() == null ? null : plan.settingsAs(Settings.class).outputs();
         for (BoundedOutput o : outputs == null ? List.<BoundedOutput>of() : outputs) { // null: a plan from before them
-            o.release();
+            o.release(rt.prepared());
         }
     }
 

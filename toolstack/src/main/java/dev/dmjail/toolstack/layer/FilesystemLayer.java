@@ -67,7 +67,14 @@ public final class FilesystemLayer implements ConfinementLayer {
         }
         Path mp = Path.of(plan.settingsAs(Settings.class).mountPoint());
         try {
-            Files.createDirectories(mp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(mp.getParent());
+            Files.createDirectory(mp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            rt.prepared().done(NAME, "dir " + mp);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(mp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new LayerException(NAME, "mkdir", mp + " exists and is not a directory");
+            }
+            // an empty mount point left by a crashed earlier domain of this name: used, not ours to remove
         } catch (IOException e) {
             throw new LayerException(NAME, "mkdir", mp + ": " + e.getMessage(), e);
         }
@@ -141,7 +148,9 @@ public final class FilesystemLayer implements ConfinementLayer {
         }
         Path mp = Path.of(plan.settingsAs(Settings.class).mountPoint());
         try {
-            Files.deleteIfExists(mp);
+            if (rt.prepared().has(NAME, "dir " + mp)) {
+                Files.deleteIfExists(mp);
+            }
         } catch (IOException e) {
             throw new LayerException(NAME, "rmdir", mp + ": " + e.getMessage(), e);
         }

@@ -43,6 +43,7 @@ public final class NetworkLayer implements ConfinementLayer {
                 throw new LayerException(NAME, "tap", "interface " + n.ifname() + " already exists");
             }
             ip("tuntap", "add", "dev", n.ifname(), "mode", "tap");
+            rt.prepared().done(NAME, "tap " + n.ifname());
             ip("link", "set", "dev", n.ifname(), "master", n.bridge());
             ip("link", "set", "dev", n.ifname(), "up");
         }
@@ -71,7 +72,8 @@ public final class NetworkLayer implements ConfinementLayer {
     public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
         List<String> failures = new ArrayList<>();
         for (Nic n : plan.settingsAs(Settings.class).nics()) {
-            if (Files.exists(Path.of("/sys/class/net", n.ifname()))) {
+            // only a tap this domain's prepare made: a refused "already exists" is somebody else's
+            if (rt.prepared().has(NAME, "tap " + n.ifname()) && Files.exists(Path.of("/sys/class/net", n.ifname()))) {
                 try {
                     ip("link", "del", "dev", n.ifname());
                 } catch (LayerException e) {

@@ -83,6 +83,7 @@ public final class SelinuxLayer implements ConfinementLayer {
             writeOriginals(rt, originals);
             for (String img : s.images()) {
                 fl.set(java.nio.file.Path.of(img), s.imageLabel());
+                rt.prepared().done(NAME, "label " + img);
             }
         } catch (java.io.IOException e) {
             throw new LayerException(NAME, "label images", e.getMessage(), e);
@@ -136,7 +137,9 @@ public final class SelinuxLayer implements ConfinementLayer {
                         new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, String>>() {});
                 FileLabeler fl = labeler.get();
                 for (var e : originals.entrySet()) {
-                    if (!e.getValue().isEmpty() && java.nio.file.Files.exists(java.nio.file.Path.of(e.getKey()))) {
+                    // only images this domain relabelled: a prepare refused half-way leaves the rest alone
+                    if (rt.prepared().has(NAME, "label " + e.getKey()) && !e.getValue().isEmpty()
+                            && java.nio.file.Files.exists(java.nio.file.Path.of(e.getKey()))) {
                         fl.set(java.nio.file.Path.of(e.getKey()), e.getValue());
                     }
                 }

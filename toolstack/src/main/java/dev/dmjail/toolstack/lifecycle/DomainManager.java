@@ -11,6 +11,7 @@ import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
 import dev.dmjail.toolstack.layer.DacLayer;
 import dev.dmjail.toolstack.layer.DomainRuntime;
+import dev.dmjail.toolstack.layer.Prepared;
 import dev.dmjail.toolstack.layer.LaunchSpecBuilder;
 import dev.dmjail.toolstack.layer.LayerException;
 import dev.dmjail.toolstack.layer.LayerPlan;
@@ -31,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,11 +91,17 @@ public final class DomainManager {
                 throw new CreateFailure("domain " + name + " already exists (domid " + existing.get().domid()
                         + ", state " + existing.get().state() + "); destroy it first");
             }
+            // destroy removes the domain's state dir whole, so it must be one this create makes:
+            // a directory already there (not dmjail's, or a crash's before its state file) is refused
+            if (Files.exists(store.paths(name).dir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new CreateFailure("state directory " + store.paths(name).dir() + " already exists without a "
+                        + "domain's state in it; remove it (dmjail does not delete what it did not make)");
+            }
             ConfinementPlan plan = planWithFreeUid(parsed);
             int domid = plan.domid();
             DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
-                    parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan));
+                    parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan), null);
             store.write(r);
             return r;
         });
@@ -101,7 +109,11 @@ public final class DomainManager {
         FaultPoint.hit("create.state-written");
         ConfinementPlan plan = planOf(rec);
         DomainPaths paths = store.paths(name);
-        DomainRuntime rt = new DomainRuntime(name, rec.domid(), paths);
+        // What preparation does is written to the state file item by item, so release (here on a
+        // failure, or a later destroy after a crash) undoes exactly that and nothing else.
+        DomainRecord[] current = {rec};
+        Prepared prepared = new Prepared(Map.of(), done -> store.write(current[0] = current[0].withPrepared(done)));
+        DomainRuntime rt = new DomainRuntime(name, rec.domid(), paths, prepared);
         try {
             // 2. Logs: rotate, as xl does for qemu-dm-NAME.log.
             Files.createDirectories(paths.log().getParent());
@@ -111,6 +123,7 @@ public final class DomainManager {
             for (ConfinementLayer l : layers) {
                 l.prepareHost(plan.layer(l.name()), rt);
             }
+            rec = current[0];
             timer.step("host prepared");
             FaultPoint.hit("create.host-prepared");
             // 4. Launch.
@@ -245,6 +258,7 @@ public final class DomainManager {
      * cgroup, releases every layer in reverse and removes the state. Safe at any state.
      */
     public void destroy(DomainRecord rec) throws IOException {
+        rec = store.read(rec.name()).orElse(rec); // the newest record: what preparation has done so far
         if (rec.state() != DomainState.DESTROYING) {
             rec = rec.withState(DomainState.DESTROYING);
             store.write(rec);
@@ -272,7 +286,9 @@ public final class DomainManager {
             }
         }
         List<String> failures = new ArrayList<>();
-        DomainRuntime rt = new DomainRuntime(rec.name(), rec.domid(), paths);
+        DomainRecord stored = rec;
+        DomainRuntime rt = new DomainRuntime(rec.name(), rec.domid(), paths,
+                new Prepared(rec.prepared(), done -> store.write(stored.withPrepared(done))));
         List<ConfinementLayer> reversed = new ArrayList<>(layers);
         java.util.Collections.reverse(reversed);
         for (ConfinementLayer l : reversed) {

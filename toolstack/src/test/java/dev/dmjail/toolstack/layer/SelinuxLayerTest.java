@@ -3,6 +3,7 @@ package dev.dmjail.toolstack.layer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dmjail.config.ParsedDomain;
@@ -40,12 +41,18 @@ class SelinuxLayerTest {
     /** In-memory labels standing in for security.selinux xattrs. */
     static final class FakeLabeler implements FileLabeler {
         final Map<Path, String> labels = new HashMap<>();
+        final List<Path> sets = new java.util.ArrayList<>();
+        Path refuse;
 
         @Override
         public Optional<String> get(Path file) { return Optional.ofNullable(labels.get(file)); }
 
         @Override
-        public void set(Path file, String label) { labels.put(file, label); }
+        public void set(Path file, String label) throws java.io.IOException {
+            if (file.equals(refuse)) throw new java.io.IOException("lsetxattr " + file + ": Operation not supported");
+            sets.add(file);
+            labels.put(file, label);
+        }
     }
 
     static final UserDatabase USERS = new UserDatabase() {
@@ -65,9 +72,17 @@ class SelinuxLayerTest {
     };
 
     private ConfinementPlan plan(FakeLabeler fl, McsAllocator mcs, String name, Path img) throws Exception {
+        return plan(fl, mcs, name, List.of(img));
+    }
+
+    private ConfinementPlan plan(FakeLabeler fl, McsAllocator mcs, String name, List<Path> imgs) throws Exception {
         Path cfg = tmp.resolve(name + ".cfg");
+        List<String> disks = new java.util.ArrayList<>();
+        for (int i = 0; i < imgs.size(); i++) {
+            disks.add("\"format=raw, vdev=hd" + (char) ('a' + i) + ", access=rw, target=" + imgs.get(i) + "\"");
+        }
         Files.write(cfg, List.of("name = \"" + name + "\"", "type = \"hvm\"", "dm_restrict = 1",
-                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + img + "\" ]"));
+                "disk = [ " + String.join(", ", disks) + " ]"));
         ParsedDomain pd = XlConfigLoader.load(cfg, List.of());
         HostFacts selinuxHost = new HostFacts(false, true, CgroupLayout.detect());
         StateStore store = new StateStore(tmp.resolve("run"), tmp.resolve("log"));
@@ -105,6 +120,31 @@ class SelinuxLayerTest {
         assertEquals("system_u:object_r:virt_image_t:s0", fl.labels.get(img), "restored on destroy");
         assertFalse(Files.exists(rt.paths().dir().resolve("selinux-labels.json")));
         layer.release(la, rt);  // idempotent
+    }
+
+    /**
+     * Issue 10: a prepare refused half-way (the second image cannot be labelled) is rolled back for
+     * the first image only; release never touches the image it did not relabel.
+     */
+    @Test
+    void aRefusedRelabelIsRolledBackForWhatWasDoneOnly() throws Exception {
+        FakeLabeler fl = new FakeLabeler();
+        Path one = Files.write(tmp.resolve("one.img"), new byte[512]);
+        Path two = Files.write(tmp.resolve("two.img"), new byte[512]);
+        fl.labels.put(one, "system_u:object_r:virt_image_t:s0");
+        fl.labels.put(two, "system_u:object_r:nfs_t:s0");
+        McsAllocator mcs = new McsAllocator(Map::of);
+        LayerPlan lp = plan(fl, mcs, "sr", List.of(one, two)).layer("selinux");
+        SelinuxLayer layer = new SelinuxLayer(mcs, () -> fl);
+        DomainRuntime rt = new DomainRuntime("sr", 8, new StateStore(tmp.resolve("run"), tmp.resolve("log")).paths("sr"));
+        fl.refuse = two;
+        assertThrows(LayerException.class, () -> layer.prepareHost(lp, rt));
+        assertEquals(List.of("label " + one), rt.prepared().snapshot().get("selinux"));
+        fl.sets.clear();
+        layer.release(lp, rt);
+        assertEquals(List.of(one), fl.sets, "release restores the relabelled image only");
+        assertEquals("system_u:object_r:virt_image_t:s0", fl.labels.get(one));
+        assertEquals("system_u:object_r:nfs_t:s0", fl.labels.get(two), "the refused image was never touched");
     }
 
     @Test
