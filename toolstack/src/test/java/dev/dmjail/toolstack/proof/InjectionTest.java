@@ -113,8 +113,9 @@ class InjectionTest {
         }
         Set<String> allowed = new TreeSet<>(disks);
         allowed.addAll(baseFds);
-        allowed.add(host.logDir.resolve(name + ".log").toString());
-        allowed.add(host.logDir.resolve(name + ".console").toString());
+        // the log and console while the domain runs: each on its bounded tmpfs in the domain's state dir
+        allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("log-fs/qemu.log").toString());
+        allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("console-fs/console.log").toString());
         allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("qmp.sock").toString());
         for (String p : fdPaths(plan)) {
             assertTrue(allowed.contains(p), "an unplanned path would be opened: " + p + " (planned: " + allowed + ")");
@@ -286,8 +287,9 @@ class InjectionTest {
             }
             Set<String> files = new TreeSet<>();
             targets.stream().filter(t -> t.startsWith("/")).forEach(files::add);
+            Path dom = host.stateDir.resolve("domains").resolve("pf-link");
             Set<String> expected = new TreeSet<>(Set.of(real.toString(), "/dev/null",
-                    host.logDir.resolve("pf-link.log").toString(), host.logDir.resolve("pf-link.console").toString()));
+                    dom.resolve("log-fs/qemu.log").toString(), dom.resolve("console-fs/console.log").toString()));
             files.removeIf(f -> f.startsWith("/dev/") && !f.equals("/dev/null")); // QEMU's own, inside its root
             assertEquals(expected, files, "QEMU's fds to host files: " + targets);
         } finally {
