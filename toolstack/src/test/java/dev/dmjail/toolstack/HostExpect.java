@@ -62,7 +62,7 @@ public final class HostExpect {
         return out;
     }
 
-    static boolean isCharDevice(Path p) {
+    public static boolean isCharDevice(Path p) {
         try {
             return (((Integer) Files.getAttribute(p, "unix:mode")) & 0170000) == 0020000;
         } catch (IOException | RuntimeException e) {
