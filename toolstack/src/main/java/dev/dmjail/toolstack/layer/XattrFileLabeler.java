@@ -1,5 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.launcher.sys.Sys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -9,16 +11,19 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
- * The real labeler: the security.selinux extended attribute through libc's lgetxattr/lsetxattr
- * (what libselinux's lgetfilecon/lsetfilecon do underneath). Only used on hosts with SELinux.
+ * The real labeler: the security.selinux extended attribute (what libselinux's getfilecon /
+ * setfilecon do underneath). Only used on hosts with SELinux. The image path may lie in a tenant's
+ * directory, so it is never used by name for the change: it is opened O_PATH with no symlink on the
+ * way ({@link SafeFile}), and the attribute is read and set through /proc/self/fd/N, which reaches
+ * exactly the opened file (a directory swapped for a symlink to /etc in between cannot redirect it).
  */
 public final class XattrFileLabeler implements FileLabeler {
 
     /** libc's xattr calls. */
     public interface LibC {
-        long lgetxattr(String path, String name, Pointer value, long size);
+        long getxattr(String path, String name, Pointer value, long size);
 
-        int lsetxattr(String path, String name, byte[] value, long size, int flags);
+        int setxattr(String path, String name, byte[] value, long size, int flags);
     }
 
     private static final String XATTR = "security.selinux";
@@ -28,7 +33,13 @@ public final class XattrFileLabeler implements FileLabeler {
     @Override
     public Optional<String> get(Path file) throws IOException {
         Pointer buf = rt.getMemoryManager().allocateDirect(4096);
-        long n = libc.lgetxattr(file.toString(), XATTR, buf, 4096);
+        int fd = openNoFollow(file);
+        long n;
+        try {
+            n = libc.getxattr("/proc/self/fd/" + fd, XATTR, buf, 4096);
+        } finally {
+            SafeFile.close(fd);
+        }
         if (n < 0) {
             return Optional.empty();
         }
@@ -41,8 +52,22 @@ public final class XattrFileLabeler implements FileLabeler {
     @Override
     public void set(Path file, String label) throws IOException {
         byte[] v = (label + "\0").getBytes(StandardCharsets.UTF_8);
-        if (libc.lsetxattr(file.toString(), XATTR, v, v.length, 0) != 0) {
-            throw new IOException("lsetxattr " + XATTR + " on " + file + " failed (errno " + rt.getLastError() + ")");
+        int fd = openNoFollow(file);
+        try {
+            if (libc.setxattr("/proc/self/fd/" + fd, XATTR, v, v.length, 0) != 0) {
+                throw new IOException("setxattr " + XATTR + " on " + file + " failed (errno " + rt.getLastError() + ")");
+            }
+        } finally {
+            SafeFile.close(fd);
         }
+    }
+
+    private static int openNoFollow(Path file) throws IOException {
+        SafeFile.Opened o = SafeFile.open(file.toString(), Sys.O_PATH, 0);
+        if (!o.ok()) {
+            throw new IOException("open " + file + ": " + Sys.strerror(o.errno())
+                    + (o.errno() == Sys.ELOOP ? " (a symlink on the path: refused)" : ""));
+        }
+        return o.fd();
     }
 }
