@@ -93,8 +93,15 @@ public final class QmpClient implements AutoCloseable {
                 throw new IOException("QMP: connection closed by the device model");
             }
             pending.write(buf.array(), 0, n);
+            if (pending.size() > MAX_MESSAGE_BYTES) {
+                // the device model writes QMP: a line without end must not cost the toolstack its heap
+                throw new IOException("QMP: the device model sent a message longer than " + MAX_MESSAGE_BYTES + " bytes");
+            }
         }
     }
+
+    /** The answers dmjail reads are a few hundred bytes; QEMU's largest (query-qmp-schema) ~200 KiB. */
+    static final int MAX_MESSAGE_BYTES = 1 << 20;
 
     @Override
     public void close() throws IOException {
