@@ -65,6 +65,8 @@ public final class CreateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
             ConfinementPlan plan = ts.planner().plan(parsed, null, false);
+            // what a real create would refuse or warn about, beyond the parser's own warnings (shown above)
+            plan.warnings().stream().filter(w -> !parsed.warnings().contains(w)).forEach(LOG::warn);
             ObjectNode root = PRETTY.createObjectNode();
             root.set("domain", LibxlJson.toJson(parsed.domain()));
             root.set("plan", PRETTY.valueToTree(plan));

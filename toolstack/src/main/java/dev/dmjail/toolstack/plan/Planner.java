@@ -97,6 +97,15 @@ public final class Planner {
         }
         List<String> warnings = new ArrayList<>(parsed.warnings());
         warnings.addAll(user.warnings());
+        List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
+        if (strict && !unhonoured.isEmpty()) {
+            UnhonouredKeys.Problem p = unhonoured.get(0);
+            throw new PlanFailure(file + ":" + p.line() + ": " + p.key() + ": " + p.reason()
+                    + (unhonoured.size() > 1 ? " (and " + (unhonoured.size() - 1) + " more; `create -n` lists them)" : ""));
+        }
+        for (UnhonouredKeys.Problem p : unhonoured) {
+            warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
+        }
         DomainPaths paths = store.paths(d.name());
         DeviceModelPlan dm;
         try {

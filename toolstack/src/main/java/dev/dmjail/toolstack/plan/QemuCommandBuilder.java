@@ -99,9 +99,6 @@ public final class QemuCommandBuilder {
         a.add(Effective.vcpus(d) + ",maxcpus=" + Effective.maxVcpus(d));
         a.add("-display");
         a.add("none");
-        if (Boolean.TRUE.equals(d.vnc()) || Boolean.TRUE.equals(d.sdl())) {
-            warnings.add("vnc/sdl: dmjail's device models expose no display yet; use the serial console");
-        }
         a.add("-chardev");
         a.add("socket,id=qmp,fd=" + FD_QMP + ",server=on,wait=off");
         a.add("-mon");
@@ -161,9 +158,6 @@ public final class QemuCommandBuilder {
             a.add("tap,id=net" + nic.devid() + ",fd=" + nextFd++ + ",vhost=off");
             a.add("-device");
             a.add(QemuOpts.escape(nic.model()) + ",netdev=net" + nic.devid() + ",mac=" + nic.mac());
-            if (nic.rate() != null) {
-                warnings.add("vif " + nic.devid() + ": rate=" + nic.rate() + " is not enforced by the qemu backend");
-            }
         }
         if (qemuSandbox) {
             a.add("-sandbox");

@@ -1,0 +1,98 @@
+package dev.dmjail.toolstack.plan;
+
+import dev.dmjail.config.DomainConfig;
+import dev.dmjail.config.ParsedDomain;
+import dev.dmjail.config.ShutdownAction;
+import dev.dmjail.config.VifSpec;
+import dev.dmjail.config.XlSetting;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Keys xl would act on that dmjail's qemu backend does not honour yet. Never accepted and dropped:
+ * {@code create} refuses the domain, naming the key and why; {@code create -n} (xl's dry run, which
+ * parses as xl does) lists each as a warning saying create would refuse it.
+ */
+final class UnhonouredKeys {
+
+    /** One key with its line and the reason it is not honoured. */
+    record Problem(String key, int line, String reason) {}
+
+    /**
+     * xl.cfg(5) keys dmjail's parser does not read at all (config warns "unknown key"): each is a
+     * setting xl would act on, so create refuses it rather than run the guest without it. Keys that
+     * xl does not know either stay warnings, as xl ignores them.
+     */
+    static final Set<String> XL_KEYS_NOT_SUPPORTED = Set.of(
+            "vnclisten", "vncdisplay", "vncunused", "vncpasswd", "vncviewer", "keymap", "stdvga", "videoram", "vga",
+            "nographic", "spice", "spicehost", "spiceport", "spicetls_port", "spicedisable_ticketing", "spicepasswd",
+            "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection", "gfx_passthru",
+            "usb", "usbdevice", "usbctrl", "usbdev", "soundhw", "pci", "pci_permissive", "pci_msitranslate",
+            "pci_seize", "pci_power_mgmt", "rdm", "rdm_mem_boundary", "irqs", "iomem", "ioports", "dtdev",
+            "device_tree", "viridian", "hap", "nestedhvm", "pae", "apic", "hpet", "timer_mode", "vpt_align",
+            "localtime", "rtc_timeoffset", "tsc_mode", "cpuid", "cpus", "cpus_soft", "cpu_weight", "cap",
+            "bootloader", "bootloader_args", "shadow_memory", "vfb", "vkb", "channel", "p9", "vtpm", "vdispl",
+            "vsnd", "firmware", "bios", "bios_path_override", "firmware_override", "acpi_firmware",
+            "smbios_firmware", "ms_vm_genid", "altp2m", "on_watchdog", "on_soft_reset", "seclabel", "init_seclabel",
+            "stubdomain_kernel", "stubdomain_ramdisk", "device_model_stubdomain_override", "max_grant_frames",
+            "max_maptrack_frames", "max_event_channels", "vuart", "e820_host", "mca_caps", "nomigrate",
+            "driver_domain", "passthrough", "vnuma", "xen_platform_pci", "serial_device", "nodemask");
+
+    private UnhonouredKeys() {}
+
+    static List<Problem> find(ParsedDomain parsed) {
+        DomainConfig d = parsed.domain();
+        List<Problem> out = new ArrayList<>();
+        String kernelWhy = "direct kernel boot is not supported yet: QEMU reads -kernel/-initrd by path, and under "
+                + "dmjail the device model gets files only as fds (boot from a disk image instead)";
+        for (String k : List.of("kernel", "ramdisk", "cmdline", "extra", "root")) {
+            if (parsed.raw().get(k).isPresent()) {
+                out.add(problem(parsed, k, kernelWhy));
+            }
+        }
+        if (Boolean.TRUE.equals(d.vnc())) {
+            out.add(problem(parsed, "vnc", "no display yet: VNC under restriction is not implemented; use "
+                    + "serial = \"pty\" and `dmjail console`"));
+        }
+        if (Boolean.TRUE.equals(d.sdl())) {
+            out.add(problem(parsed, "sdl", "SDL needs a window on the host's display, which a confined device model "
+                    + "cannot have"));
+        }
+        checkAction(parsed, out, "on_poweroff", d.onPoweroff(), ShutdownAction.DESTROY);
+        checkAction(parsed, out, "on_reboot", d.onReboot(), ShutdownAction.RESTART);
+        checkAction(parsed, out, "on_crash", d.onCrash(), ShutdownAction.DESTROY);
+        for (VifSpec v : d.nics()) {
+            if (v.script() != null) {
+                out.add(problem(parsed, "vif", "vif " + v.devid() + ": script= is not run: dmjail creates the tap and "
+                        + "attaches it to bridge= itself"));
+            }
+            if (v.ip() != null) {
+                out.add(problem(parsed, "vif", "vif " + v.devid() + ": ip= is only given to a vif script, which "
+                        + "dmjail does not run"));
+            }
+            if (v.rate() != null) {
+                out.add(problem(parsed, "vif", "vif " + v.devid() + ": rate= is not enforced by the qemu backend"));
+            }
+        }
+        for (String k : parsed.raw().keys()) {
+            if (XL_KEYS_NOT_SUPPORTED.contains(k)) {
+                out.add(problem(parsed, k, "an xl setting dmjail does not support; the guest would run without it"));
+            }
+        }
+        return out;
+    }
+
+    /** xl's defaults are what QEMU does on its own (reset on reboot; the device model exits on poweroff). */
+    private static void checkAction(ParsedDomain parsed, List<Problem> out, String key, ShutdownAction a,
+                                    ShutdownAction xlDefault) {
+        if (a != null && a != xlDefault) {
+            out.add(problem(parsed, key, key + " = \"" + a.xl() + "\" is not honoured yet; only xl's default (\""
+                    + xlDefault.xl() + "\") is"));
+        }
+    }
+
+    private static Problem problem(ParsedDomain parsed, String key, String reason) {
+        return new Problem(key, parsed.raw().get(key).map(XlSetting::line).orElse(0), reason);
+    }
+}

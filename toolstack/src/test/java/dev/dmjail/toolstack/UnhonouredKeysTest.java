@@ -1,0 +1,63 @@
+package dev.dmjail.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Never a key accepted and then dropped: each xl setting the qemu backend does not honour yet makes
+ * create refuse the domain (one line naming file, line and key, nothing created), and the dry run
+ * (which parses as xl does) flags it in the plan's warnings.
+ */
+class UnhonouredKeysTest {
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "kernel = \"/boot/vmlinuz\"|kernel: direct kernel boot is not supported yet",
+        "ramdisk = \"/boot/initrd.img\"|ramdisk: direct kernel boot",
+        "cmdline = \"console=ttyS0\"|cmdline: direct kernel boot",
+        "vnc = 1|vnc: no display yet",
+        "sdl = 1|sdl: SDL needs a window",
+        "on_reboot = \"destroy\"|on_reboot: on_reboot = \"destroy\" is not honoured yet",
+        "on_poweroff = \"preserve\"|on_poweroff: on_poweroff = \"preserve\" is not honoured yet",
+        "on_crash = \"coredump-destroy\"|on_crash: on_crash = \"coredump-destroy\" is not honoured yet",
+        "vif = [ \"bridge=br0,script=vif-bridge\" ]|vif: vif 0: script= is not run",
+        "vif = [ \"bridge=br0,ip=192.0.2.7\" ]|vif: vif 0: ip= is only given to a vif script",
+        "vif = [ \"bridge=br0,rate=10Mb/s\" ]|vif: vif 0: rate= is not enforced",
+        "vnclisten = \"0.0.0.0\"|vnclisten: an xl setting dmjail does not support",
+        "stdvga = 1|stdvga: an xl setting dmjail does not support",
+        "pci = [ \"01:00.0\" ]|pci: an xl setting dmjail does not support",
+    })
+    void refusedAtCreateFlaggedByTheDryRun(String line, String expected) throws Exception {
+        TestHost host = new TestHost(tmp);
+        Path cfg = host.domain("u.cfg", "name = \"uk\"", "type = \"hvm\"", "dm_restrict = 1", line);
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.out());
+        assertTrue(r.err().contains(cfg + ":4: " + expected), r.err());
+        assertEquals(1, r.err().strip().lines().filter(l -> !l.startsWith("dmjail: WARN")).count(), r.err());
+        assertEquals("[ ]", host.run("list", "--json").out().trim(), "nothing created");
+        CliRun dry = host.run("create", "-n", cfg.toString());
+        assertEquals(0, dry.exit(), dry.err());
+        String warnings = new ObjectMapper().readTree(dry.out()).at("/plan/warnings").toString();
+        assertTrue(warnings.contains(expected.replace("\"", "\\\"")) && warnings.contains("create would refuse it"), warnings);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"on_reboot = \"restart\"", "on_poweroff = \"destroy\"", "on_crash = \"destroy\"", "vnc = 0", "sdl = 0"})
+    void xlDefaultsAndSwitchedOffDisplaysAreFine(String line) throws Exception {
+        TestHost host = new TestHost(tmp);
+        Path cfg = host.domain("d.cfg", "name = \"uk\"", "type = \"hvm\"", "dm_restrict = 1", line);
+        CliRun dry = host.run("create", "-n", cfg.toString());
+        assertEquals(0, dry.exit(), dry.err());
+        assertTrue(!new ObjectMapper().readTree(dry.out()).at("/plan/warnings").toString().contains("create would refuse it"),
+                dry.out());
+    }
+}
