@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
-import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.lifecycle.RunState;
 import dev.dmjail.toolstack.state.DomainRecord;
-import dev.dmjail.toolstack.state.DomainState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -29,11 +28,9 @@ public final class ListCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     /** running, or what a create/destroy left behind: "crashed" when the recorded process is gone. */
-    static String state(DomainRecord r) {
-        if (r.state() != DomainState.RUNNING) {
-            return r.state().name().toLowerCase();
-        }
-        return new ProcessView(r.pid()).aliveAndStartedAt(r.pidStartTime()) ? "running" : "crashed";
+    /** The run state as the device model reports it (QMP query-status), never "running" for a guest that is not. */
+    static String state(Toolstack ts, DomainRecord r) {
+        return RunState.of(r, ts.store().paths(r.name()));
     }
 
     @Override
@@ -51,7 +48,7 @@ public final class ListCommand implements Callable<Integer> {
                     o.put("uid", r.uid());
                     o.put("gid", r.gid());
                     o.put("pid", r.pid());
-                    o.put("state", state(r));
+                    o.put("state", state(ts, r));
                     o.put("memory_mib", r.memoryMiB());
                     o.put("vcpus", r.vcpus());
                     o.put("log", ts.store().paths(r.name()).log().toString());
@@ -60,7 +57,7 @@ public final class ListCommand implements Callable<Integer> {
             } else {
                 out.printf("%-32s %5s %5s %5s %-10s %7s %7s%n", "Name", "ID", "Mem", "VCPUs", "State", "UID", "PID");
                 for (DomainRecord r : records) {
-                    out.printf("%-32s %5d %5d %5d %-10s %7s %7s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(), state(r),
+                    out.printf("%-32s %5d %5d %5d %-10s %7s %7s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(), state(ts, r),
                             r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString());
                 }
             }
