@@ -39,13 +39,13 @@ public final class Launcher {
                 new SpawnStep());      // 10 posix_spawn the device model
     }
 
-    /** Applies every layer to this thread and spawns the device model; returns its host pid. */
     /**
      * Crash point for the fault tests: DMJAIL_LAUNCHER_FAULT=STEP makes the launcher die just before
      * applying STEP; "reply" makes it die after the spawn, before it answers the toolstack.
      */
     static final String FAULT = System.getenv("DMJAIL_LAUNCHER_FAULT");
 
+    /** Applies every layer to this thread and spawns the device model; returns its host pid. */
     public static int run(LaunchSpec spec) throws LaunchException {
         return run(spec, false);
     }

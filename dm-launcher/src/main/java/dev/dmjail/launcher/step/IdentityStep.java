@@ -64,7 +64,6 @@ public final class IdentityStep extends Step {
             check(c.prctl(Sys.PR_CAP_AMBIENT, Sys.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "PR_CAP_AMBIENT_CLEAR_ALL");
         }
         check(c.setresuid(id.uid(), id.uid(), id.uid()), "setresuid " + id.uid());
-        ctx.identitySwitched = true;
         if (id.clearCapabilities()) {
             check(c.capset(new int[] {Sys.LINUX_CAPABILITY_VERSION_3, 0}, new int[6]), "capset(0)");
         }

@@ -16,8 +16,6 @@ public final class LaunchContext {
     public final List<Pointer> keepAlive = new ArrayList<>();
     /** Set once the root was pivoted: host paths are unreachable from then on. */
     public boolean pivoted;
-    /** Set after the uid switch. */
-    public boolean identitySwitched;
     /** Host pid of the spawned device model, once spawned. */
     public int pid = -1;
 

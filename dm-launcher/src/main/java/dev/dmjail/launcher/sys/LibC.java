@@ -70,5 +70,4 @@ public interface LibC {
     /** ioctl with a 64-bit out value (BLKGETSIZE64). */
     int ioctl(int fd, long request, long[] arg);
     String strerror(int errnum);
-    int getpid();
 }

@@ -11,6 +11,5 @@ public interface LibSeccomp {
     int seccomp_rule_add(Pointer ctx, int action, int syscall, int argCnt);
     /** {@code args} points to {@code argCnt} {@code struct scmp_arg_cmp} (24 bytes each). */
     int seccomp_rule_add_array(Pointer ctx, int action, int syscall, int argCnt, Pointer args);
-    int seccomp_attr_get(Pointer ctx, int attr, int[] value);
     int seccomp_load(Pointer ctx);
 }

@@ -29,18 +29,6 @@ public record CgroupLayout(Map<String, Path> v1, Path v2Mount, Set<String> v2Con
         return v1.isEmpty() ? Mode.V2 : Mode.HYBRID;
     }
 
-    /** Where a controller lives: "v1", "v2", or null when the host has it nowhere. */
-    public String versionOf(String controller) {
-        if (v1.containsKey(controller)) {
-            return "v1";
-        }
-        if (v2Mount != null && (v2Controllers.contains(controller) || controller.equals("devices"))) {
-            // v2 has no devices controller file: device access is a BPF program on the cgroup.
-            return "v2";
-        }
-        return null;
-    }
-
     public static CgroupLayout detect() {
         try {
             return parse(Files.readAllLines(Path.of("/proc/self/mountinfo")));

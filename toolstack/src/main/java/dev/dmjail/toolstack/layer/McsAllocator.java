@@ -40,7 +40,7 @@ public final class McsAllocator {
         throw new IllegalStateException("no free MCS category pair");
     }
 
-    public synchronized void release(String domain, int c1, int c2) {
+    public synchronized void release(String domain) {
         reserved.remove(domain);
     }
 }

@@ -51,11 +51,7 @@ public final class SeccompLayer implements ConfinementLayer {
         boolean dom = ctx.switches().on("seccomp");
         boolean qemu = dom && ctx.policy().seccompSandbox();
         boolean launcher = dom && ctx.policy().launcherSeccomp();
-        String sandbox = null;
-        if (qemu) {
-            int i = ctx.dm().argv().indexOf("-sandbox");
-            sandbox = i >= 0 ? ctx.dm().argv().get(i + 1) : null;
-        }
+        String sandbox = qemu ? ctx.dm().qemuSandbox() : null; // as data, not read back from the argv
         Settings s = new Settings(sandbox, launcher, launcher ? DENY_EPERM : List.of(),
                 launcher ? DENY_ENOSYS : List.of(), launcher, launcher ? DENY_SOCKET_FAMILIES : List.of(),
                 (launcher ? 1 : 0) + (sandbox != null ? 1 : 0));

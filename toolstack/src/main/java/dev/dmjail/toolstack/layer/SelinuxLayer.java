@@ -129,7 +129,6 @@ public final class SelinuxLayer implements ConfinementLayer {
         if (!plan.active()) {
             return;
         }
-        Settings s = plan.settingsAs(Settings.class);
         java.nio.file.Path f = originalsFile(rt);
         if (java.nio.file.Files.exists(f)) {
             try {
@@ -148,6 +147,6 @@ public final class SelinuxLayer implements ConfinementLayer {
                 throw new LayerException(NAME, "restore labels", e.getMessage(), e);
             }
         }
-        mcs.release(rt.name(), s.c1(), s.c2());
+        mcs.release(rt.name());
     }
 }

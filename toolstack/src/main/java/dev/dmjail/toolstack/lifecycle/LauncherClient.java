@@ -96,10 +96,6 @@ public final class LauncherClient {
         }
     }
 
-    public static Result launch(LaunchSpec spec, long timeoutMillis) throws IOException {
-        return start().send(spec, timeoutMillis);
-    }
-
     private static Result await(Process p, long timeoutMillis) throws IOException {
         byte[][] out = new byte[2][];
         Thread errReader = new Thread(() -> out[1] = readAll(p.getErrorStream()), "launcher-stderr");

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param nics           the guest NICs behind the TAP fds (the network layer creates their taps)
  * @param firmwareDirs   directories QEMU reads ROMs/BIOS/keymaps/modules from (read-only in the root)
  * @param largestWritableImageBytes size of the largest writable file-backed disk (RLIMIT_FSIZE floor)
+ * @param qemuSandbox    the value of QEMU's {@code -sandbox} in the argv, or null when it is not there
  * @param warnings       things the admin should know (passthrough args naming host paths, ignored keys)
  */
 public record DeviceModelPlan(
@@ -27,5 +28,6 @@ public record DeviceModelPlan(
         List<Nic> nics,
         List<String> firmwareDirs,
         long largestWritableImageBytes,
+        String qemuSandbox,
         List<String> warnings) {
 }

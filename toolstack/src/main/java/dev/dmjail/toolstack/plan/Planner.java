@@ -232,6 +232,5 @@ public final class Planner {
 
     public List<ConfinementLayer> layers() { return layers; }
 
-    public HostPolicy policy() { return policy; }
 
 }

@@ -159,10 +159,12 @@ public final class QemuCommandBuilder {
             a.add("-device");
             a.add(QemuOpts.escape(nic.model()) + ",netdev=net" + nic.devid() + ",mac=" + nic.mac());
         }
+        String sandbox = null;
         if (qemuSandbox) {
+            sandbox = xen ? "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"
+                          : "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
             a.add("-sandbox");
-            a.add(xen ? "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"
-                      : "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+            a.add(sandbox);
         }
         List<String> passthrough = new ArrayList<>(d.deviceModelArgs());
         passthrough.addAll(d.deviceModelArgsHvm());
@@ -183,7 +185,7 @@ public final class QemuCommandBuilder {
         env.put("LC_ALL", "C");
         return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(fds), nics,
                 FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
-                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), List.copyOf(warnings));
+                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, List.copyOf(warnings));
     }
 
     private String chooseAccel() {

@@ -86,11 +86,6 @@ public final class StateStore {
         T run() throws E, IOException;
     }
 
-    /** Lowest domid not used by any recorded domain; call under {@link #locked}. */
-    public int lowestFreeDomid() throws IOException {
-        return lowestFreeDomid(java.util.Set.of());
-    }
-
     /** Lowest domid not used by any recorded domain nor in {@code skip}; call under {@link #locked}. */
     public int lowestFreeDomid(java.util.Set<Integer> skip) throws IOException {
         BitSet used = new BitSet();
