@@ -48,7 +48,8 @@ public final class FilesystemLayer implements ConfinementLayer {
         try {
             rc = RootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs());
         } catch (IOException e) {
-            throw new PlanException("filesystem: cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());
+            throw new PlanException(ctx.domain().deviceModelOverride() != null ? "device_model_override" : null,
+                    "cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());
         }
         // the launcher mounts these before the binds, so a device model under /tmp stays visible
         List<String> writable = List.of("/tmp");

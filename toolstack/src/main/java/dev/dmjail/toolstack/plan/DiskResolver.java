@@ -4,6 +4,7 @@ import dev.dmjail.config.DiskSpec;
 import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
 import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.layer.PlanException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,26 +34,26 @@ public final class DiskResolver {
      * @param strict create: every target must exist and be usable; dry run: problems become warnings
      */
     public List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, boolean strict, List<String> warnings)
-            throws PlanningException {
+            throws PlanException {
         List<ResolvedDisk> out = new ArrayList<>();
         for (DiskSpec d : disks) {
             boolean cdrom = "cdrom".equals(d.devtype());
             String vdev = d.vdev();
             if (vdev == null || !vdev.matches("[a-z]{2,3}[a-z0-9]*")) {
-                throw new PlanningException("disk", "line " + line + ": bad vdev '" + vdev + "'");
+                throw new PlanException("disk", "line " + line + ": bad vdev '" + vdev + "'");
             }
             Matcher m = IDE.matcher(vdev);
             int ide = m.matches() ? m.group(1).charAt(0) - 'a' : -1;
             String target = d.target();
             if (target == null || target.isEmpty()) {
                 if (!cdrom) {
-                    throw new PlanningException("disk", "line " + line + ": " + vdev + ": no target");
+                    throw new PlanException("disk", "line " + line + ": " + vdev + ": no target");
                 }
                 out.add(new ResolvedDisk(vdev, null, "raw", false, true, ide, 0, line, null));
                 continue;
             }
             if (target.indexOf('\0') >= 0 || target.indexOf('\n') >= 0) {
-                throw new PlanningException("disk", vdev + ": target contains a NUL or newline");
+                throw new PlanException("disk", vdev + ": target contains a NUL or newline");
             }
             String format = qemuFormat(d.format(), vdev);
             boolean writable = d.readWrite() && !cdrom;
@@ -61,7 +62,7 @@ public final class DiskResolver {
                 out.add(open(p.toRealPath(), vdev, target, format, writable, cdrom, ide, line));
             } catch (IOException e) {
                 if (strict) {
-                    throw new PlanningException("disk", vdev + ": cannot use target " + target + ": " + describe(e));
+                    throw new PlanException("disk", vdev + ": cannot use target " + target + ": " + describe(e));
                 }
                 warnings.add("disk: " + vdev + ": target " + target + " is not accessible (" + describe(e)
                         + "); create would refuse it");
@@ -78,11 +79,11 @@ public final class DiskResolver {
      * header. A block device is opened for real only by the launcher, which checks the identity again.
      */
     private ResolvedDisk open(Path real, String vdev, String target, String format, boolean writable, boolean cdrom,
-                              int ide, int line) throws PlanningException {
+                              int ide, int line) throws PlanException {
         SafeFile.Stat st = statNoFollow(real, Sys.O_PATH, vdev, target);
         String why = admission.refusal(real, st, writable);
         if (why != null) {
-            throw new PlanningException("disk", vdev + ": " + target + " " + why);
+            throw new PlanException("disk", vdev + ": " + target + " " + why);
         }
         long size = 0;
         if (st.regular()) {
@@ -90,11 +91,11 @@ public final class DiskResolver {
             try {
                 SafeFile.Stat again = SafeFile.fstat(o.fd());
                 if (again == null || !again.identity().equals(st.identity())) {
-                    throw new PlanningException("disk", vdev + ": " + target + " changed while it was being checked");
+                    throw new PlanException("disk", vdev + ": " + target + " changed while it was being checked");
                 }
                 size = again.size();
                 if (format.equals("qcow2") && hasQcow2Backing(o.fd())) {
-                    throw new PlanningException("disk", vdev + ": " + target + " has a backing file; QEMU would open "
+                    throw new PlanException("disk", vdev + ": " + target + " has a backing file; QEMU would open "
                             + "it by path, which its private root does not hold (flatten the image first)");
                 }
             } finally {
@@ -104,12 +105,12 @@ public final class DiskResolver {
         return new ResolvedDisk(vdev, real.toString(), format, writable, cdrom, ide, size, line, st.identity());
     }
 
-    private static SafeFile.Stat statNoFollow(Path real, int flags, String vdev, String target) throws PlanningException {
+    private static SafeFile.Stat statNoFollow(Path real, int flags, String vdev, String target) throws PlanException {
         SafeFile.Opened o = openNoFollow(real, flags, vdev, target);
         try {
             SafeFile.Stat st = SafeFile.fstat(o.fd());
             if (st == null) {
-                throw new PlanningException("disk", vdev + ": cannot use target " + target + ": fstat: "
+                throw new PlanException("disk", vdev + ": cannot use target " + target + ": fstat: "
                         + Sys.strerror(Sys.errno()));
             }
             return st;
@@ -118,10 +119,10 @@ public final class DiskResolver {
         }
     }
 
-    private static SafeFile.Opened openNoFollow(Path real, int flags, String vdev, String target) throws PlanningException {
+    private static SafeFile.Opened openNoFollow(Path real, int flags, String vdev, String target) throws PlanException {
         SafeFile.Opened o = SafeFile.open(real.toString(), flags, 0);
         if (!o.ok()) {
-            throw new PlanningException("disk", vdev + ": cannot use target " + target + ": open " + real + ": "
+            throw new PlanException("disk", vdev + ": cannot use target " + target + ": open " + real + ": "
                     + Sys.strerror(o.errno()) + (o.errno() == Sys.ELOOP ? " (a symlink appeared on the path)" : ""));
         }
         return o;
@@ -132,7 +133,7 @@ public final class DiskResolver {
                 + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
-    static String qemuFormat(String xlFormat, String vdev) throws PlanningException {
+    static String qemuFormat(String xlFormat, String vdev) throws PlanException {
         String f = xlFormat == null ? "raw" : xlFormat.toLowerCase(Locale.ROOT);
         return switch (f) {
             case "raw", "empty" -> "raw";
@@ -140,7 +141,7 @@ public final class DiskResolver {
             case "qcow2" -> "qcow2";
             case "vhd" -> "vpc";
             case "qed" -> "qed";
-            default -> throw new PlanningException("disk", vdev + ": format '" + f + "' is not supported by the qemu backend");
+            default -> throw new PlanException("disk", vdev + ": format '" + f + "' is not supported by the qemu backend");
         };
     }
 

@@ -2,6 +2,7 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.VifSpec;
+import dev.dmjail.toolstack.layer.PlanException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,25 +25,25 @@ public record Nic(int devid, String ifname, String bridge, String mac, String mo
     static final String DEFAULT_MODEL = "rtl8139";
     static final String DEFAULT_BRIDGE = "xenbr0";
 
-    public static List<Nic> of(DomainConfig d, Integer domid) throws PlanningException {
+    public static List<Nic> of(DomainConfig d, Integer domid) throws PlanException {
         List<Nic> out = new ArrayList<>();
         for (VifSpec v : d.nics()) {
             String ifname = v.vifname() != null ? v.vifname() : "vif" + (domid == null ? "N" : domid) + "." + v.devid();
             if (!IFNAME.matcher(ifname).matches()) {
-                throw new PlanningException("vif", "interface name '" + ifname + "' is not a valid Linux interface name "
+                throw new PlanException("vif", "interface name '" + ifname + "' is not a valid Linux interface name "
                         + "(letters, digits, '_', '.', '-', at most 15)");
             }
             String bridge = v.bridge() != null ? v.bridge() : DEFAULT_BRIDGE;
             if (!IFNAME.matcher(bridge).matches()) {
-                throw new PlanningException("vif", "bridge '" + bridge + "' is not a valid interface name");
+                throw new PlanException("vif", "bridge '" + bridge + "' is not a valid interface name");
             }
             String mac = v.mac() != null ? v.mac() : xenMac(d.name(), v.devid());
             if (!MAC.matcher(mac).matches()) {
-                throw new PlanningException("vif", "mac '" + mac + "' is not a MAC address");
+                throw new PlanException("vif", "mac '" + mac + "' is not a MAC address");
             }
             String model = v.model() != null ? v.model() : DEFAULT_MODEL;
             if (!model.matches("[A-Za-z0-9_-]{1,32}")) {
-                throw new PlanningException("vif", "model '" + model + "' is not a QEMU device name");
+                throw new PlanException("vif", "model '" + model + "' is not a QEMU device name");
             }
             out.add(new Nic(v.devid(), ifname, bridge, mac.toLowerCase(), model, v.rate()));
         }

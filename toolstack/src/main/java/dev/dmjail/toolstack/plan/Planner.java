@@ -1,10 +1,12 @@
 package dev.dmjail.toolstack.plan;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.config.XlSetting;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.host.ImageDirs;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
 import dev.dmjail.toolstack.layer.DomainSwitches;
 import dev.dmjail.toolstack.layer.LayerPlan;
@@ -12,14 +14,12 @@ import dev.dmjail.toolstack.layer.PlanContext;
 import dev.dmjail.toolstack.layer.PlanException;
 import dev.dmjail.toolstack.layer.SeccompLayer;
 import dev.dmjail.toolstack.state.DomainPaths;
+import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.state.StateStore;
 import dev.dmjail.uidrange.DeviceModelUserResolver;
 import dev.dmjail.uidrange.ResolvedUser;
 import dev.dmjail.uidrange.UserDatabase;
 import dev.dmjail.uidrange.UserResolutionException;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.dmjail.toolstack.host.ImageDirs;
-import dev.dmjail.toolstack.state.DomainRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -116,7 +116,7 @@ public final class Planner {
             }
             dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks,
                     SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
-        } catch (PlanningException e) {
+        } catch (PlanException e) {
             throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
         }
         warnings.addAll(dm.warnings());
@@ -126,7 +126,9 @@ public final class Planner {
             try {
                 plans.add(l.plan(ctx));
             } catch (PlanException e) {
-                throw new PlanFailure(file + ":0: " + l.name() + ": " + e.getMessage());
+                // at the key that caused it, when the layer names one
+                String at = e.key() != null ? where(parsed, e.key()) + e.key() + ": " : file + ":0: ";
+                throw new PlanFailure(at + l.name() + ": " + e.getMessage());
             }
         }
         return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),

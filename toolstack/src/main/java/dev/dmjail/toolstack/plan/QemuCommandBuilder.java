@@ -5,6 +5,7 @@ import dev.dmjail.config.DomainType;
 import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.layer.PlanException;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.uidrange.ResolvedUser;
 import java.util.ArrayList;
@@ -38,11 +39,11 @@ public final class QemuCommandBuilder {
      * @param disks       the disks as resolved by {@link DiskResolver}
      */
     public DeviceModelPlan build(DomainConfig d, Integer domid, DomainPaths paths, List<ResolvedDisk> disks,
-                                 boolean qemuSandbox, ResolvedUser user) throws PlanningException {
+                                 boolean qemuSandbox, ResolvedUser user) throws PlanException {
         String binary = d.deviceModelOverride() != null ? d.deviceModelOverride() : policy.qemuBinary().toString();
         if (binary.indexOf('\0') >= 0 || binary.indexOf('\n') >= 0) {
             // a quoted xl string may hold a raw NUL byte; Path.of would throw (found by the proof tests)
-            throw new PlanningException("device_model_override", "path contains a NUL or newline");
+            throw new PlanException("device_model_override", "path contains a NUL or newline");
         }
         List<String> warnings = new ArrayList<>();
         List<FdSpec> fds = new ArrayList<>();
@@ -54,7 +55,7 @@ public final class QemuCommandBuilder {
 
         boolean xen = policy.backend().equals("xen");
         if (!xen && d.type() != DomainType.HVM) {
-            throw new PlanningException("type", "a " + d.type().name().toLowerCase()
+            throw new PlanException("type", "a " + d.type().name().toLowerCase()
                     + " guest needs the xen backend; this host's backend is qemu (host config: backend)");
         }
         String accel = xen ? "xen" : chooseAccel();
@@ -170,7 +171,7 @@ public final class QemuCommandBuilder {
         passthrough.addAll(d.deviceModelArgsHvm());
         for (String arg : passthrough) {
             if (arg.indexOf('\0') >= 0) {
-                throw new PlanningException("device_model_args", "argument contains a NUL byte");
+                throw new PlanException("device_model_args", "argument contains a NUL byte");
             }
             if (PassthroughPaths.mentionsHostPath(arg)) {
                 warnings.add("device_model_args: '" + arg + "' names a host path; it is opaque to the "

@@ -280,6 +280,13 @@ class TenantTest {
             assertTrue(r.err().contains(cfg + c[1]), c[0] + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
+        // an executable that is no ELF binary: the filesystem layer's error names the key's line, not ":0:"
+        Path script = Files.writeString(tmp.resolve("dm.sh"), "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(cfg, head + "device_model_override = \"" + script + "\"\n");
+        CliRun notElf = host.run("create", "-n", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, notElf.exit(), notElf.out());
+        assertTrue(notElf.err().contains(cfg + ":4: device_model_override: filesystem: cannot resolve what " + script), notElf.err());
         // an explicit user outside the dm range (it may run other things): never killed by uid
         Files.writeString(cfg, head + "device_model_user = \"nobody\"\n");
         CliRun r = host.run("create", "-n", cfg.toString());
