@@ -26,6 +26,16 @@ class DeviceModelOutputTest {
     @TempDir
     Path tmp;
 
+    /** A fake device model: C source compiled into the test dir, started through device_model_override. */
+    private Path fakeDeviceModel(String name, String source) throws Exception {
+        Path src = tmp.resolve(name + ".c");
+        Files.writeString(src, source);
+        Path bin = tmp.resolve(name);
+        Process gcc = new ProcessBuilder("gcc", "-O", "-o", bin.toString(), src.toString()).inheritIO().start();
+        assertTrue(gcc.waitFor(120, TimeUnit.SECONDS) && gcc.exitValue() == 0, "gcc " + src);
+        return bin;
+    }
+
     @BeforeAll
     static void range() {
         ProofSupport.ensureRangeInstalled();
@@ -40,8 +50,7 @@ class DeviceModelOutputTest {
     @Test
     void logAndConsoleCannotReachTheHostDisk() throws Exception {
         TestHost host = new TestHost(ProofSupport.openDir(tmp));
-        Path src = tmp.resolve("filler.c");
-        Files.writeString(src, """
+        Path bin = fakeDeviceModel("filler", """
                 #define _GNU_SOURCE
                 #include <errno.h>
                 #include <fcntl.h>
@@ -69,9 +78,6 @@ class DeviceModelOutputTest {
                     return 3;
                 }
                 """);
-        Path bin = tmp.resolve("filler");
-        Process gcc = new ProcessBuilder("gcc", "-O", "-o", bin.toString(), src.toString()).inheritIO().start();
-        assertTrue(gcc.waitFor(120, TimeUnit.SECONDS) && gcc.exitValue() == 0);
         Path disk = tmp.resolve("sparse.img");
         try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
             f.setLength(64L << 20);
@@ -100,8 +106,7 @@ class DeviceModelOutputTest {
     @Test
     void anEndlessQmpLineIsCutOffNotBuffered() throws Exception {
         TestHost host = new TestHost(ProofSupport.openDir(tmp), "qmp_timeout_ms = 3000");
-        Path src = tmp.resolve("chatty.c");
-        Files.writeString(src, """
+        Path bin = fakeDeviceModel("chatty", """
                 #include <string.h>
                 #include <sys/socket.h>
                 #include <unistd.h>
@@ -117,9 +122,6 @@ class DeviceModelOutputTest {
                     }
                 }
                 """);
-        Path bin = tmp.resolve("chatty");
-        Process gcc = new ProcessBuilder("gcc", "-O", "-o", bin.toString(), src.toString()).inheritIO().start();
-        assertTrue(gcc.waitFor(120, TimeUnit.SECONDS) && gcc.exitValue() == 0);
         Path cfg = host.domain("chatty.cfg", "name = \"pf-chatty\"", "type = \"hvm\"", "dm_restrict = 1",
                 "device_model_override = \"" + bin + "\"");
         CliRun r = host.run("create", cfg.toString());
@@ -134,8 +136,7 @@ class DeviceModelOutputTest {
     @Test
     void createQuotesTheLogTailEscapedAndBounded() throws Exception {
         TestHost host = new TestHost(ProofSupport.openDir(tmp));
-        Path src = tmp.resolve("noisy.c");
-        Files.writeString(src, """
+        Path bin = fakeDeviceModel("noisy", """
                 #include <stdio.h>
                 #include <string.h>
                 int main(void) {
@@ -148,9 +149,6 @@ class DeviceModelOutputTest {
                     return 3;
                 }
                 """);
-        Path bin = tmp.resolve("noisy");
-        Process gcc = new ProcessBuilder("gcc", "-O", "-o", bin.toString(), src.toString()).inheritIO().start();
-        assertTrue(gcc.waitFor(120, TimeUnit.SECONDS) && gcc.exitValue() == 0);
         Path cfg = host.domain("noisy.cfg", "name = \"pf-noisy\"", "type = \"hvm\"", "dm_restrict = 1",
                 "device_model_override = \"" + bin + "\"");
         CliRun r = host.run("create", cfg.toString());
