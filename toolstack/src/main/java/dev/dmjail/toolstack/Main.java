@@ -5,9 +5,17 @@ import dev.dmjail.toolstack.cli.AuditCommand;
 import dev.dmjail.toolstack.cli.ConsoleCommand;
 import dev.dmjail.toolstack.cli.CreateCommand;
 import dev.dmjail.toolstack.cli.DestroyCommand;
+import dev.dmjail.toolstack.cli.DomidCommand;
+import dev.dmjail.toolstack.cli.DomnameCommand;
 import dev.dmjail.toolstack.cli.HostCommand;
 import dev.dmjail.toolstack.cli.ListCommand;
+import dev.dmjail.toolstack.cli.PauseCommand;
+import dev.dmjail.toolstack.cli.RebootCommand;
+import dev.dmjail.toolstack.cli.ResetCommand;
+import dev.dmjail.toolstack.cli.ShutdownCommand;
 import dev.dmjail.toolstack.cli.Toolstack;
+import dev.dmjail.toolstack.cli.UnpauseCommand;
+import dev.dmjail.toolstack.cli.UptimeCommand;
 import dev.dmjail.toolstack.host.HostConfigException;
 import dev.dmjail.toolstack.host.HostConfigLoader;
 import dev.dmjail.toolstack.text.Printable;
@@ -22,12 +30,14 @@ import picocli.CommandLine.Option;
         description = "Starts QEMU device models deprivileged (Xen's dm_restrict, and more): "
                 + "its own uid, namespaces, a private read-only root, a cgroup, seccomp and rlimits.",
         subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
-                ConsoleCommand.class, HostCommand.class, CommandLine.HelpCommand.class},
+                ConsoleCommand.class, PauseCommand.class, UnpauseCommand.class, ResetCommand.class, ShutdownCommand.class,
+                RebootCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, HostCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean)",
+        exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean), or a life-cycle command could not be carried out",
                 "2:bad input (domain config, host config, command line); nothing was changed",
                 "3:no such domain", "4:the audit found a planned layer not in force",
-                "5:host not ready (dmjail host check)", "70:internal error", "77:must run as root"})
+                "5:host not ready (dmjail host check)", "70:internal error (one line; -vv for the stack trace)", "77:must run as root"})
 public final class Main implements Runnable {
 
     @Option(names = "--host-config", paramLabel = "FILE",

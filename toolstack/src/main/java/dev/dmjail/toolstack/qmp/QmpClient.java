@@ -53,7 +53,19 @@ public final class QmpClient implements AutoCloseable {
 
     /** Runs one command and returns its "return" value; a QMP error becomes an IOException. */
     public JsonNode execute(String command, long deadlineNanos) throws IOException {
-        byte[] req = ("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8);
+        return execute(command, null, deadlineNanos);
+    }
+
+    /**
+     * Runs one command with {@code arguments} (a JSON object, or null for none) and returns its
+     * "return" value; a QMP error becomes an IOException.
+     */
+    public JsonNode execute(String command, JsonNode arguments, long deadlineNanos) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode msg = JSON.createObjectNode().put("execute", command);
+        if (arguments != null) {
+            msg.set("arguments", arguments);
+        }
+        byte[] req = (JSON.writeValueAsString(msg) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.wrap(req);
         while (b.hasRemaining()) {
             ch.write(b);
