@@ -23,9 +23,16 @@ public final class Prepared {
 
     private final Map<String, List<String>> done;
     private final Store store;
+    /** A state file written before dmjail recorded preparation: everything planned may have been made. */
+    private final boolean legacy;
 
+    /**
+     * @param done what is recorded; null for a state file from before this record existed, whose
+     *             release must then undo everything its plan names, as dmjail did then
+     */
     public Prepared(Map<String, List<String>> done, Store store) {
         this.done = new LinkedHashMap<>();
+        this.legacy = done == null;
         if (done != null) {
             done.forEach((k, v) -> this.done.put(k, new ArrayList<>(v)));
         }
@@ -48,14 +55,7 @@ public final class Prepared {
     }
 
     public synchronized boolean has(String layer, String item) {
-        return done.getOrDefault(layer, List.of()).contains(item);
-    }
-
-    /** The items of {@code layer}, most recent first (the order to undo them in). */
-    public synchronized List<String> undoOrder(String layer) {
-        List<String> l = new ArrayList<>(done.getOrDefault(layer, List.of()));
-        java.util.Collections.reverse(l);
-        return l;
+        return legacy || done.getOrDefault(layer, List.of()).contains(item);
     }
 
     public synchronized Map<String, List<String>> snapshot() {

@@ -101,7 +101,7 @@ public final class DomainManager {
             int domid = plan.domid();
             DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
-                    parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan), null);
+                    parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan), Map.of());
             store.write(r);
             return r;
         });

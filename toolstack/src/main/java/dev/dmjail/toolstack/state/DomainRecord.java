@@ -12,7 +12,8 @@ import java.util.Map;
  * @param plan      the confinement plan as created (layers, argv, user): release works from it
  * @param prepared  per layer, what its host preparation has done so far (each item recorded as soon
  *                  as it is done); release undoes exactly these, so a refused or crashed prepare
- *                  never removes a host object it did not create. Null: nothing prepared yet
+ *                  never removes a host object it did not create. Empty when nothing is prepared
+ *                  yet; null only in a state file from before this field (release then undoes all)
  */
 public record DomainRecord(
         String name,
