@@ -15,7 +15,7 @@ import jnr.ffi.Runtime;
  * Counting filters (/proc/PID/status Seccomp_filters) is not enough: a device model that ignores
  * {@code -sandbox} can install an allow-all filter of its own and the count still matches.
  *
- * <p>Every call of one dump runs on the calling thread: ptrace attaches a tracee to a thread.
+ * <p>Every call of one dump runs on one thread: ptrace attaches a tracee to a thread.
  */
 public final class SeccompFilters {
 
@@ -28,7 +28,8 @@ public final class SeccompFilters {
 
     static final long PTRACE_DETACH = 17, PTRACE_SEIZE = 0x4206, PTRACE_INTERRUPT = 0x4207,
             PTRACE_SECCOMP_GET_FILTER = 0x420c;
-    static final int WALL = 0x40000000;
+    static final int WALL = 0x40000000, WNOHANG = 1;
+    static final long STOP_DEADLINE_NANOS = 2_000_000_000L;
     static final int ENOENT = 2;
     static final int MAX_FILTERS = 64;
     static final int MAX_INSNS = 4096; // BPF_MAXINSNS
@@ -49,8 +50,26 @@ public final class SeccompFilters {
         return libc;
     }
 
-    /** Each instruction packed as {@code code | jt << 16 | jf << 24 | k << 32} (struct sock_filter). */
-    public static synchronized Dump dump(int pid) {
+    /**
+     * Each instruction packed as {@code code | jt << 16 | jf << 24 | k << 32} (struct sock_filter).
+     * Runs on a thread of its own that ends with the dump: the kernel detaches every tracee of a
+     * tracer thread that exits (kernel/ptrace.c exit_ptrace), so whatever happens here — a stop that
+     * comes late, an error before PTRACE_DETACH — the device model is never left ptrace-stopped.
+     */
+    public static Dump dump(int pid) {
+        Dump[] out = {new Dump(List.of(), "the filter dump did not finish")};
+        Thread t = new Thread(() -> out[0] = dumpOnThisThread(pid), "seccomp-filter-dump");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return t.isAlive() ? new Dump(List.of(), "the filter dump did not finish in 5 s") : out[0];
+    }
+
+    private static synchronized Dump dumpOnThisThread(int pid) {
         LibC c = libc();
         Runtime rt = Runtime.getRuntime(c);
         if (c.ptrace(PTRACE_SEIZE, pid, 0, null) != 0) {
@@ -60,9 +79,16 @@ public final class SeccompFilters {
             if (c.ptrace(PTRACE_INTERRUPT, pid, 0, null) != 0) {
                 return new Dump(List.of(), "ptrace(PTRACE_INTERRUPT) errno " + rt.getLastError());
             }
+            // The stop comes when the thread next returns to user space; one in uninterruptible sleep
+            // (a device model tearing down thousands of KVM VMs) must not hang the audit.
             int[] status = new int[1];
-            if (c.waitpid(pid, status, WALL) != pid) {
-                return new Dump(List.of(), "waitpid errno " + rt.getLastError());
+            long deadline = System.nanoTime() + STOP_DEADLINE_NANOS;
+            int w;
+            while ((w = c.waitpid(pid, status, WALL | WNOHANG)) == 0 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+            if (w != pid) {
+                return new Dump(List.of(), w == 0 ? "the process did not stop within 2 s" : "waitpid errno " + rt.getLastError());
             }
             List<long[]> out = new ArrayList<>();
             for (int index = 0; index < MAX_FILTERS; index++) {
