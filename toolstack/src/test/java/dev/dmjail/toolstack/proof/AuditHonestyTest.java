@@ -40,6 +40,15 @@ class AuditHonestyTest {
     void anAllowAllFilterInPlaceOfTheSandboxFailsTheAudit() throws Exception {
         TestHost host = new TestHost(ProofSupport.openDir(tmp), "qmp_timeout_ms = 30000");
         CliRun r = create(host, "pf-nosandbox", "allow-all");
+        if (r.exit() == 0) {
+            // a kernel without CONFIG_CHECKPOINT_RESTORE cannot show filters: the audit says so and
+            // checks only their count; then this test cannot judge (a skip, with the reason)
+            String audit = host.run("audit", "-a", "pf-nosandbox").out();
+            host.run("destroy", "pf-nosandbox");
+            org.junit.jupiter.api.Assumptions.assumeFalse(audit.contains("not observable"),
+                    "this kernel does not show seccomp filters (PTRACE_SECCOMP_GET_FILTER): " + audit.lines()
+                            .filter(l -> l.contains("not observable")).findFirst().orElse(""));
+        }
         assertEquals(ExitCodes.FAILED, r.exit(), r.out());
         assertTrue(r.err().contains("seccomp: QEMU -sandbox") && r.err().contains("ALLOWED: ")
                 && r.err().contains("spawn:execve"), r.err());
