@@ -1,10 +1,9 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.toolstack.bpf.Bpf;
 import dev.dmjail.toolstack.bpf.DeviceProgram;
 import dev.dmjail.toolstack.host.CgroupLayout;
-import dev.dmjail.toolstack.plan.Effective;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.plan.Effective;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,11 +31,23 @@ public final class CgroupLayer implements ConfinementLayer {
     public static final String NAME = "cgroup";
     static final String PARENT = "dmjail";
 
-    /** One group: hierarchy version, mount-relative path, absolute directory. */
+    /**
+     * One group: hierarchy version ("v1"/"v2", dispatched by {@link CgroupHierarchy#of}), the
+     * controllers dmjail sets there (comma-separated; v1: those at that mount), mount-relative path,
+     * absolute directory.
+     */
     public record Group(String version, String controllers, String relPath, String dir) {}
 
+    /**
+     * @param deviceAllow  the allow-list as v1's devices.allow lines ("c MAJ:MIN rwm")
+     * @param devices      the same nodes for the v2 BPF program (no string round trip)
+     * @param deviceAclVia which mechanisms enforce it: {@link #VIA_V1}, {@link #VIA_V2}
+     */
     public record Settings(String mode, List<Group> groups, long memoryBytes, long pidsMax,
-                           List<String> deviceAllow, List<String> deviceAclVia) {}
+                           List<String> deviceAllow, List<DeviceProgram.CharDevice> devices, List<String> deviceAclVia) {}
+
+    static final String VIA_V1 = "v1 devices.allow";
+    static final String VIA_V2 = "v2 BPF device program";
 
     private final CgroupLayout layout;
 
@@ -62,7 +73,9 @@ public final class CgroupLayer implements ConfinementLayer {
             Path mount = layout.v1().get(c);
             if (mount != null) {
                 if (seen.add(mount)) {
-                    groups.add(new Group("v1", c, rel, mount.resolve(rel).toString()));
+                    // every managed controller co-mounted there (e.g. cpu with cpuacct): one group
+                    String here = String.join(",", ctrls.stream().filter(x -> mount.equals(layout.v1().get(x))).toList());
+                    groups.add(new Group("v1", here, rel, mount.resolve(rel).toString()));
                 }
             } else if (layout.v2Mount() == null || !(layout.v2Controllers().contains(c) || c.equals("devices"))) {
                 missing.add(c);
@@ -75,19 +88,21 @@ public final class CgroupLayer implements ConfinementLayer {
         // both bounded (Planner.checkSizes, HostConfigLoader), and the arithmetic checked anyway
         long mem = Math.multiplyExact(Math.addExact(Effective.memoryMiB(ctx.domain()), ctx.policy().memoryOverheadMiB()), 1024L * 1024);
         List<String> allow = new ArrayList<>();
+        List<DeviceProgram.CharDevice> devices = new ArrayList<>();
         for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
             allow.add("c " + n.major() + ":" + n.minor() + " rwm");
+            devices.add(new DeviceProgram.CharDevice(n.major(), n.minor()));
         }
         boolean devicesV1 = layout.v1().containsKey("devices") && ctrls.contains("devices");
         boolean devicesV2 = layout.v2Mount() != null && ctrls.contains("devices");
         List<String> via = new ArrayList<>();
         if (devicesV1) {
-            via.add("v1 devices.allow");
+            via.add(VIA_V1);
         }
         if (devicesV2) {
-            via.add("v2 BPF device program");
+            via.add(VIA_V2);
         }
-        Settings s = new Settings(layout.mode().name(), groups, mem, ctx.policy().pidsMax(), allow, via);
+        Settings s = new Settings(layout.mode().name(), groups, mem, ctx.policy().pidsMax(), allow, devices, via);
         List<String> weak = new ArrayList<>();
         if (!missing.isEmpty()) {
             weak.add("controllers not available on this host: " + String.join(", ", missing));
@@ -115,9 +130,7 @@ public final class CgroupLayer implements ConfinementLayer {
                         // another create made it
                     }
                 }
-                if (g.version().equals("v2") && !g.controllers().isEmpty()) {
-                    enableV2Controllers(parent, g.controllers());
-                }
+                CgroupHierarchy.of(g).prepareParent(parent);
                 removeIfStale(dir);
                 Files.createDirectory(dir);
                 rt.prepared().done(NAME, "dir " + dir);
@@ -127,24 +140,7 @@ public final class CgroupLayer implements ConfinementLayer {
             } catch (IOException e) {
                 throw new LayerException(NAME, "mkdir", dir + ": " + e.getMessage(), e);
             }
-            List<String> ctrls = List.of(g.controllers().split(","));
-            if (g.version().equals("v1")) {
-                Path cgroupMount = dir.getParent().getParent();
-                for (String c : controllersAt(cgroupMount)) {
-                    applyV1(c, dir, s);
-                }
-            } else {
-                for (String c : ctrls) {
-                    applyV2(c, dir, s);
-                }
-                if (s.deviceAclVia().contains("v2 BPF device program")) {
-                    try {
-                        Bpf.attachDeviceAllowList(dir, charDevices(s.deviceAllow()));
-                    } catch (IOException e) {
-                        throw new LayerException(NAME, "attach BPF device program", e.getMessage(), e);
-                    }
-                }
-            }
+            CgroupHierarchy.of(g).apply(dir, s);
         }
     }
 
@@ -162,69 +158,11 @@ public final class CgroupLayer implements ConfinementLayer {
         }
     }
 
-    /** Controllers co-mounted at one v1 mount point (e.g. "cpu,cpuacct"); we set those we manage. */
-    private List<String> controllersAt(Path mount) {
-        List<String> out = new ArrayList<>();
-        for (var e : layout.v1().entrySet()) {
-            if (e.getValue().equals(mount)) {
-                out.add(e.getKey());
-            }
-        }
-        return out;
-    }
-
     private static String tasks(Path dir) {
         try {
             return "pids " + String.join(" ", Files.readAllLines(dir.resolve("cgroup.procs")));
         } catch (IOException e) {
             return "unreadable";
-        }
-    }
-
-    private void applyV1(String controller, Path dir, Settings s) throws LayerException {
-        switch (controller) {
-            case "memory" -> write(dir, "memory.limit_in_bytes", Long.toString(s.memoryBytes()));
-            case "pids" -> write(dir, "pids.max", Long.toString(s.pidsMax()));
-            case "devices" -> {
-                if (s.deviceAclVia().contains("v1 devices.allow")) {
-                    write(dir, "devices.deny", "a");
-                    for (String a : s.deviceAllow()) {
-                        write(dir, "devices.allow", a);
-                    }
-                }
-            }
-            default -> { }
-        }
-    }
-
-    private void applyV2(String controller, Path dir, Settings s) throws LayerException {
-        switch (controller) {
-            case "memory" -> {
-                write(dir, "memory.max", Long.toString(s.memoryBytes()));
-                write(dir, "memory.swap.max", "0");
-            }
-            case "pids" -> write(dir, "pids.max", Long.toString(s.pidsMax()));
-            default -> { }
-        }
-    }
-
-    private static void enableV2Controllers(Path parent, String controllers) throws LayerException {
-        // A v2 controller is usable in a child only when enabled in the parent's subtree_control,
-        // all the way from the root (Documentation/admin-guide/cgroup-v2.rst, "top-down constraint").
-        StringBuilder sb = new StringBuilder();
-        for (String c : controllers.split(",")) {
-            sb.append('+').append(c).append(' ');
-        }
-        for (Path p : List.of(parent.getParent(), parent)) {
-            write(p, "cgroup.subtree_control", sb.toString().trim());
-        }
-    }
-
-    private static void write(Path dir, String file, String value) throws LayerException {
-        try {
-            Files.writeString(dir.resolve(file), value);
-        } catch (IOException e) {
-            throw new LayerException(NAME, "write " + file, dir.resolve(file) + " <- " + value + ": " + e.getMessage(), e);
         }
     }
 
@@ -248,74 +186,12 @@ public final class CgroupLayer implements ConfinementLayer {
         Settings s = plan.settingsAs(Settings.class);
         List<String> lines = view.cgroups();
         for (Group g : s.groups()) {
-            String want = "/" + g.relPath();
-            boolean in = lines.stream().anyMatch(l -> {
-                String[] f = l.split(":", 3);
-                boolean hierarchy = g.version().equals("v2") ? f[1].isEmpty() : List.of(f[1].split(",")).contains(g.controllers());
-                return hierarchy && f[2].equals(want);
-            });
-            checks.add(new Check("member of " + g.version() + " " + (g.controllers().isEmpty() ? "" : g.controllers() + " ")
-                    + "cgroup", want, String.join(" | ", lines), in));
-            Path dir = Path.of(g.dir());
-            if (g.version().equals("v1")) {
-                for (String c : controllersAt(dir.getParent().getParent())) {
-                    switch (c) {
-                        case "memory" -> checks.add(file(dir, "memory.limit_in_bytes", Long.toString(s.memoryBytes())));
-                        case "pids" -> checks.add(file(dir, "pids.max", Long.toString(s.pidsMax())));
-                        case "devices" -> {
-                            if (s.deviceAclVia().contains("v1 devices.allow")) {
-                                checks.add(deviceList(dir, s.deviceAllow()));
-                            }
-                        }
-                        default -> { }
-                    }
-                }
-            } else {
-                if (s.deviceAclVia().contains("v2 BPF device program")) {
-                    int n = Bpf.attachedDevicePrograms(dir);
-                    checks.add(new Check("BPF device programs on " + g.dir(), ">= 1", Integer.toString(n), n >= 1));
-                }
-                for (String c : g.controllers().isEmpty() ? List.<String>of() : List.of(g.controllers().split(","))) {
-                    if (c.equals("memory")) {
-                        checks.add(file(dir, "memory.max", Long.toString(s.memoryBytes())));
-                    } else if (c.equals("pids")) {
-                        checks.add(file(dir, "pids.max", Long.toString(s.pidsMax())));
-                    }
-                }
-            }
+            CgroupHierarchy h = CgroupHierarchy.of(g);
+            boolean in = lines.stream().anyMatch(h::member);
+            checks.add(new Check("member of " + h.label() + " cgroup", "/" + g.relPath(), String.join(" | ", lines), in));
+            checks.addAll(h.checks(Path.of(g.dir()), s));
         }
         return LayerVerdict.of(plan, checks);
-    }
-
-    /** "c MAJ:MIN rwm" entries → the program's device list. */
-    static List<DeviceProgram.CharDevice> charDevices(List<String> allow) {
-        List<DeviceProgram.CharDevice> out = new ArrayList<>();
-        for (String a : allow) {
-            String[] f = a.split("[ :]");
-            out.add(new DeviceProgram.CharDevice(Integer.parseInt(f[1]), Integer.parseInt(f[2])));
-        }
-        return out;
-    }
-
-    private static Check file(Path dir, String name, String want) {
-        String got;
-        try {
-            got = Files.readString(dir.resolve(name)).trim();
-        } catch (IOException e) {
-            got = "unreadable: " + e.getMessage();
-        }
-        return new Check(name, want, got, want.equals(got));
-    }
-
-    private static Check deviceList(Path dir, List<String> allow) {
-        Set<String> got = new LinkedHashSet<>();
-        try {
-            got.addAll(Files.readAllLines(dir.resolve("devices.list")));
-        } catch (IOException e) {
-            got.add("unreadable");
-        }
-        Set<String> want = new LinkedHashSet<>(allow);
-        return new Check("devices.list", String.join(", ", want), String.join(", ", got), got.equals(want));
     }
 
     @Override
