@@ -5,6 +5,7 @@ import dev.dmjail.toolstack.host.HostConfigLoader;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
+import dev.dmjail.toolstack.layer.DacLayer;
 import dev.dmjail.toolstack.layer.LayerStack;
 import dev.dmjail.toolstack.layer.McsAllocator;
 import dev.dmjail.toolstack.layer.SelinuxLayer;
@@ -35,12 +36,21 @@ public final class Toolstack {
         this.facts = facts;
         this.users = users;
         this.store = new StateStore(policy.stateDir(), policy.logDir());
-        this.layers = LayerStack.standard(facts, new McsAllocator(this::mcsInUse));
+        this.layers = LayerStack.standard(facts, new McsAllocator(this::mcsInUse), this::reaperUid);
         this.planner = new Planner(policy, facts, users, layers, store);
     }
 
     public static Toolstack forHost(Path hostConfig, boolean explicit) throws HostConfigException {
         return new Toolstack(HostConfigLoader.load(hostConfig, explicit), HostFacts.detect(), new PosixUserDatabase());
+    }
+
+    /**
+     * libxl: the reaper is a dedicated user if it exists (host config reaper_user), else the range
+     * base uid (never a device-model uid: domids start at 1); null when neither exists.
+     */
+    private Integer reaperUid(DacLayer.Settings s) {
+        return users.byName(policy.reaperUser()).map(dev.dmjail.uidrange.PasswdEntry::uid).filter(u -> u != 0)
+                .orElse(s.rangeBaseUid());
     }
 
     public HostPolicy policy() { return policy; }
@@ -50,7 +60,7 @@ public final class Toolstack {
     public List<ConfinementLayer> layers() { return layers; }
     public UserDatabase users() { return users; }
 
-    public DomainManager manager() { return new DomainManager(policy, planner, store, users); }
+    public DomainManager manager() { return new DomainManager(policy, planner, store); }
 
     /** MCS pairs of the domains that exist now, read from their stored plans. */
     private Map<String, int[]> mcsInUse() {

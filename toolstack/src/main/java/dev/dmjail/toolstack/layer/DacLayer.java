@@ -2,11 +2,14 @@ package dev.dmjail.toolstack.layer;
 
 import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.proc.ProcessScan;
 import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.uidrange.ResolvedUser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DAC: the device model's own uid and gid, no supplementary groups, empty capability sets
@@ -17,6 +20,15 @@ import java.util.Map;
 public final class DacLayer implements ConfinementLayer {
 
     public static final String NAME = "dac";
+    private static final Logger LOG = LoggerFactory.getLogger(DacLayer.class);
+
+    /** Who kills a domain's uid at release: the host's reaper user, else the range base (libxl's rule). */
+    private final java.util.function.Function<Settings, Integer> reaper;
+
+    /** @param reaper the reaper uid for a domain's settings, or null when there is none */
+    public DacLayer(java.util.function.Function<Settings, Integer> reaper) {
+        this.reaper = reaper;
+    }
 
     /** Settings as planned; uid/gid null in a dry run of a range user (base + domid). */
     public record Settings(Integer uid, Integer gid, String user, String source, boolean killByUid,
@@ -81,5 +93,36 @@ public final class DacLayer implements ConfinementLayer {
             checks.add(new Check(t + "NoNewPrivs", "1", st.get("NoNewPrivs"), "1".equals(st.get("NoNewPrivs"))));
         }
         return LayerVerdict.of(plan, checks);
+    }
+
+    /**
+     * Kills every process of the domain's uid the libxl way ({@link UidReaper}): what the device model
+     * forked or left behind, wherever it runs. Only for a uid exclusively this domain's (killByUid:
+     * a range uid, or an explicit user inside the range), never the reaper's own, and not while
+     * another domain's cgroup holds a process of that uid (two state dirs on one host share uids).
+     */
+    @Override
+    public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
+        if (!plan.active()) {
+            return;
+        }
+        Settings s = plan.settingsAs(Settings.class);
+        if (!s.killByUid() || s.uid() == null || s.uid() == 0) {
+            return;
+        }
+        Integer r = reaper.apply(s);
+        List<Long> foreign = ProcessScan.inOtherDomains(s.uid(), rt.name());
+        if (!foreign.isEmpty()) {
+            LOG.warn("destroy {}: uid {} also runs {} in another domain's cgroup; not killing by uid", rt.name(), s.uid(), foreign);
+        } else if (r == null) {
+            LOG.warn("destroy {}: no reaper user (reaper_user or the range base) to kill uid {} with; relying on the cgroup",
+                    rt.name(), s.uid());
+        } else if (!s.uid().equals(r)) {
+            try {
+                UidReaper.killAll(s.uid(), r);
+            } catch (java.io.IOException e) {
+                throw new LayerException(NAME, "kill by uid", "uid " + s.uid() + ": " + e.getMessage(), e);
+            }
+        }
     }
 }

@@ -10,7 +10,9 @@ import java.util.List;
 public final class LayerStack {
     private LayerStack() {}
 
-    public static List<ConfinementLayer> standard(HostFacts facts, McsAllocator mcs) {
+    /** @param reaper the reaper uid for a domain's DAC settings (null: none), see {@link DacLayer#release} */
+    public static List<ConfinementLayer> standard(HostFacts facts, McsAllocator mcs,
+                                                  java.util.function.Function<DacLayer.Settings, Integer> reaper) {
         return List.of(
                 new FdEnvLayer(),
                 new NetworkLayer(),
@@ -18,7 +20,7 @@ public final class LayerStack {
                 new NamespaceLayer(),
                 new FilesystemLayer(),
                 new RlimitLayer(),
-                new DacLayer(),
+                new DacLayer(reaper),
                 new SelinuxLayer(mcs, XattrFileLabeler::new),
                 new SeccompLayer());
     }

@@ -9,7 +9,6 @@ import dev.dmjail.toolstack.audit.AuditReport;
 import dev.dmjail.toolstack.audit.Auditor;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
-import dev.dmjail.toolstack.layer.DacLayer;
 import dev.dmjail.toolstack.layer.DomainRuntime;
 import dev.dmjail.toolstack.layer.LaunchSpecBuilder;
 import dev.dmjail.toolstack.layer.LayerException;
@@ -19,14 +18,13 @@ import dev.dmjail.toolstack.plan.ConfinementPlan;
 import dev.dmjail.toolstack.plan.Effective;
 import dev.dmjail.toolstack.plan.PlanFailure;
 import dev.dmjail.toolstack.plan.Planner;
+import dev.dmjail.toolstack.proc.ProcessScan;
 import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.toolstack.qmp.QmpClient;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.state.DomainState;
 import dev.dmjail.toolstack.state.StateStore;
-import dev.dmjail.uidrange.PasswdEntry;
-import dev.dmjail.uidrange.UserDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,14 +49,12 @@ public final class DomainManager {
     private final HostPolicy policy;
     private final Planner planner;
     private final StateStore store;
-    private final UserDatabase users;
     private final List<ConfinementLayer> layers;
 
-    public DomainManager(HostPolicy policy, Planner planner, StateStore store, UserDatabase users) {
+    public DomainManager(HostPolicy policy, Planner planner, StateStore store) {
         this.policy = policy;
         this.planner = planner;
         this.store = store;
-        this.users = users;
         this.layers = planner.layers();
     }
 
@@ -268,23 +264,8 @@ public final class DomainManager {
         DomainPaths paths = store.paths(rec.name());
         DeviceModelStopper.stop(rec, paths);
         FaultPoint.hit("destroy.stopped");
-        LayerPlan dac = plan.layer(DacLayer.NAME);
-        if (dac.active()) {
-            DacLayer.Settings s = dac.settingsAs(DacLayer.Settings.class);
-            Integer reaper = reaperUid(s);
-            List<Long> foreign = s.uid() == null ? List.of() : ProcessScan.inOtherDomains(s.uid(), rec.name());
-            if (!foreign.isEmpty()) {
-                // Only possible with two dmjail state dirs on one host (each allocates domids from 1):
-                // the uid is not this domain's alone, so kill-by-uid would hit another domain.
-                LOG.warn("destroy {}: uid {} also runs {} in another domain's cgroup; not killing by uid",
-                        rec.name(), s.uid(), foreign);
-            } else if (s.killByUid() && s.uid() != null && s.uid() != 0 && reaper != null && !s.uid().equals(reaper)) {
-                UidReaper.killAll(s.uid(), reaper);
-            } else if (s.killByUid() && reaper == null) {
-                LOG.warn("destroy {}: no reaper user ({} or the range base) to kill uid {} with; relying on the cgroup",
-                        rec.name(), policy.reaperUser(), s.uid());
-            }
-        }
+        // then every layer in reverse; the DAC layer's release kills what the uid still runs (libxl's
+        // kill-by-uid), the cgroup layer's what the cgroup still holds
         List<String> failures = new ArrayList<>();
         DomainRecord stored = rec;
         DomainRuntime rt = new DomainRuntime(rec.name(), rec.domid(), paths,
@@ -307,17 +288,6 @@ public final class DomainManager {
         store.remove(rec.name());
     }
 
-    /**
-     * libxl: the reaper is a dedicated user if it exists, else the range base uid (never a dm uid,
-     * domids start at 1); null when neither exists.
-     */
-    private Integer reaperUid(DacLayer.Settings s) {
-        Optional<PasswdEntry> reaper = users.byName(policy.reaperUser());
-        if (reaper.isPresent() && reaper.get().uid() != 0) {
-            return reaper.get().uid();
-        }
-        return s.rangeBaseUid();
-    }
 
     public StateStore store() { return store; }
 }

@@ -1,4 +1,4 @@
-package dev.dmjail.toolstack.lifecycle;
+package dev.dmjail.toolstack.proc;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import dev.dmjail.toolstack.proc.ProcessView;
 
 /** Finds processes by real uid in /proc (zombies excluded: they hold no resources and cannot be killed). */
 public final class ProcessScan {

@@ -1,4 +1,4 @@
-package dev.dmjail.toolstack.lifecycle;
+package dev.dmjail.toolstack.layer;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;

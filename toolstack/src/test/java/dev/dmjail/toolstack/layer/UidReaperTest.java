@@ -1,10 +1,11 @@
-package dev.dmjail.toolstack.lifecycle;
+package dev.dmjail.toolstack.layer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dmjail.toolstack.proc.ProcessScan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
