@@ -24,6 +24,19 @@ public final class IdentityStep extends Step {
     }
 
     @Override
+    public void preload() {
+        LibC c = Sys.libc();
+        c.prctl(Sys.PR_CAPBSET_READ, 0, 0, 0, 0);
+        c.prctl(Sys.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+        c.capget(new int[] {Sys.LINUX_CAPABILITY_VERSION_3, 0}, new int[6]);
+        int[] a = new int[1], b = new int[1], d = new int[1];
+        c.getresuid(a, b, d);
+        c.getresgid(a, b, d);
+        c.setresgid(-1, -1, -1); // no change (glibc broadcasts to all threads)
+        c.setresuid(-1, -1, -1);
+    }
+
+    @Override
     public void prepare(LaunchContext ctx) throws LaunchException {
         IdentitySpec id = ctx.spec.identity();
         if (id == null) {

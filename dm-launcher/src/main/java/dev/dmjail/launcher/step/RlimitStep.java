@@ -1,5 +1,6 @@
 package dev.dmjail.launcher.step;
 
+import dev.dmjail.launcher.sys.LibC;
 import dev.dmjail.launcher.LaunchException;
 import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
 import dev.dmjail.launcher.sys.Sys;
@@ -24,6 +25,14 @@ public final class RlimitStep extends Step {
         String n = name.toUpperCase();
         if (n.startsWith("RLIMIT_")) n = n.substring(7);
         return NAMES.indexOf(n);
+    }
+
+    @Override
+    public void preload() {
+        LibC c = Sys.libc();
+        long[] rl = new long[2];
+        c.getrlimit(7, rl);
+        c.setrlimit(-1, rl); // EINVAL
     }
 
     @Override

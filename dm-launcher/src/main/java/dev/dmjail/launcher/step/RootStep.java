@@ -51,6 +51,15 @@ public final class RootStep extends Step {
     }
 
     @Override
+    public void preload() {
+        LibC c = Sys.libc(); // after pivot_root: chdir, detach the old root, remount / read-only
+        c.chdir("");                      // ENOENT
+        c.umount2("", 0);                 // ENOENT
+        c.rmdir("");                      // ENOENT
+        c.mount(null, "", null, 0, null); // ENOENT
+    }
+
+    @Override
     public void prepare(LaunchContext ctx) throws LaunchException {
         RootSpec r = ctx.spec.root();
         if (r == null) {

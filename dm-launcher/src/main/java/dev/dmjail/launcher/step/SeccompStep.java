@@ -38,6 +38,11 @@ public final class SeccompStep extends Step {
     }
 
     @Override
+    public void preload() {
+        Sys.seccomp().seccomp_syscall_resolve_name("read");
+    }
+
+    @Override
     public void prepare(LaunchContext ctx) throws LaunchException {
         SeccompSpec s = ctx.spec.seccomp();
         if (s == null) {

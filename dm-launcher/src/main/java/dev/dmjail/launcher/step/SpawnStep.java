@@ -32,6 +32,26 @@ public final class SpawnStep extends Step {
     }
 
     @Override
+    public void preload() {
+        LibC c = Sys.libc();
+        c.write(-1, new byte[1], 0); // EBADF
+        c.close(-1);                 // EBADF
+        Pointer fa = Sys.alloc(256), attr = Sys.alloc(512), set = Sys.alloc(128);
+        c.posix_spawn_file_actions_init(fa);
+        c.posix_spawn_file_actions_adddup2(fa, -1, -1);     // EBADF
+        c.posix_spawn_file_actions_addclose(fa, -1);        // EBADF
+        c.posix_spawn_file_actions_addclosefrom_np(fa, -1); // EBADF
+        c.posix_spawn_file_actions_destroy(fa);
+        c.posix_spawnattr_init(attr);
+        c.sigemptyset(set);
+        c.sigfillset(set);
+        c.posix_spawnattr_setflags(attr, (short) 0);
+        c.posix_spawnattr_setsigmask(attr, set);
+        c.posix_spawnattr_setsigdefault(attr, set);
+        c.posix_spawnattr_destroy(attr);
+    }
+
+    @Override
     public void prepare(LaunchContext ctx) throws LaunchException {
         ExecSpec e = ctx.spec.exec();
         if (e == null || e.path() == null || !e.path().startsWith("/")) {

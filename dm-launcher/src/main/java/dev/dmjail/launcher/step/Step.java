@@ -21,6 +21,14 @@ public abstract class Step {
         return name;
     }
 
+    /**
+     * Calls, harmlessly, every native binding this step uses after pivot_root, so that jnr-ffi's
+     * marshalling classes are loaded while the host's classpath and jffi's stub are still reachable
+     * (the pivot takes them away). {@link dev.dmjail.launcher.Launcher#steps()} is the list this
+     * runs over, so a step added there declares its own preload here.
+     */
+    public void preload() {}
+
     public void prepare(LaunchContext ctx) throws LaunchException {}
 
     public abstract void apply(LaunchContext ctx) throws LaunchException;
