@@ -194,8 +194,8 @@ class EndToEndTest {
             assertEquals(bridge, Files.readSymbolicLink(Path.of("/sys/class/net", tap, "master")).getFileName().toString());
             long pid = d.get("pid").asLong();
             boolean tun = false;
-            for (Path fd : Files.list(Path.of("/proc/" + pid + "/fd")).toList()) {
-                tun |= Files.readSymbolicLink(fd).toString().equals("/dev/net/tun");
+            for (String target : ProcFacts.fdTargets(pid)) {
+                tun |= target.equals("/dev/net/tun");
             }
             assertTrue(tun, "QEMU holds the tap fd");
             // Its own network namespace holds nothing but loopback: the NIC is only an fd.

@@ -39,6 +39,21 @@ public final class ProcFacts {
         return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + ns)).toString();
     }
 
+    /** The targets of a process's open fds; an fd closed while they are read is skipped. */
+    public static List<String> fdTargets(long pid) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : ds) {
+                try {
+                    out.add(Files.readSymbolicLink(fd).toString());
+                } catch (IOException closedMeanwhile) {
+                    // QEMU opens and closes fds of its own (eventfds, timers) while we read
+                }
+            }
+        }
+        return out;
+    }
+
     static TreeSet<String> list(Path dir) throws IOException {
         TreeSet<String> out = new TreeSet<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {

@@ -279,12 +279,7 @@ class InjectionTest {
         try {
             assertEquals(0, r.exit(), r.err());
             long pid = ProofSupport.listed(host, "pf-link").get("pid").asLong();
-            Set<String> targets = new TreeSet<>();
-            try (var ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
-                for (Path f : ds) {
-                    targets.add(Files.readSymbolicLink(f).toString());
-                }
-            }
+            Set<String> targets = new TreeSet<>(dev.dmjail.toolstack.ProcFacts.fdTargets(pid));
             Set<String> files = new TreeSet<>();
             targets.stream().filter(t -> t.startsWith("/")).forEach(files::add);
             Path dom = host.stateDir.resolve("domains").resolve("pf-link");
