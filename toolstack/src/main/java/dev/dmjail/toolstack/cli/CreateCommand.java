@@ -32,7 +32,13 @@ import picocli.CommandLine.ParentCommand;
 public final class CreateCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(CreateCommand.class);
-    static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * Every JSON the CLI prints. Non-ASCII is written as \\uXXXX: JSON strings may carry C1 controls
+     * and bidi overrides from a config or a device model, which a terminal would act on (Jackson
+     * already escapes C0 controls); the escaped form is the same JSON to every parser.
+     */
+    static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
     @ParentCommand
     Main main;

@@ -308,6 +308,18 @@ class TenantTest {
         assertTrue(c.err().contains("cannot be used as a path in this locale's character set"), c.err());
     }
 
+    /** JSON output too: C1 controls and bidi overrides in a config value are written \\uXXXX, never raw. */
+    @Test
+    void jsonOutputCarriesNoRawTerminalControls() throws Exception {
+        TestHost host = host();
+        Path cfg = host.domain("json.cfg", "name = \"pf-json\"", "type = \"hvm\"", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + tmp + "/\u009b2J\u202egpj.img\" ]");
+        CliRun r = host.run("create", "-n", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(r.out().chars().anyMatch(c -> c == 0x9b || c == 0x202e || c == 0x1b), "raw control in the JSON");
+        assertTrue(r.out().contains("\\u009B2J\\u202Egpj.img"), r.out());
+    }
+
     /** The device of the host's "/" mount as a /dev path, if this host has one there. */
     static String mountedBlockDevice() throws IOException {
         for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
