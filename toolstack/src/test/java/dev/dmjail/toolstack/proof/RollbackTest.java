@@ -44,9 +44,9 @@ class RollbackTest {
         long id = ProcessHandle.current().pid() % 10000;
         String bridge = "brrb" + id;
         String victim = "victim" + id;
-        sh("ip", "link", "add", bridge, "type", "bridge");
-        sh("ip", "link", "add", victim, "type", "bridge"); // any interface of that name (no dummy module here)
         try {
+            sh("ip", "link", "add", bridge, "type", "bridge");
+            sh("ip", "link", "add", victim, "type", "bridge"); // any interface of that name (no dummy module here)
             Path cfg = host.domain("rb-net.cfg", "name = \"rb-net\"", "type = \"hvm\"", "dm_restrict = 1",
                     "vif = [ \"bridge=" + bridge + ",vifname=" + victim + "\" ]");
             CliRun r = host.run("create", cfg.toString());
