@@ -51,6 +51,9 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
         done.done(FdEnvLayer.NAME, "mount " + mount);
         Path k = Path.of(kept);
         try {
+            if (Files.isSymbolicLink(k) && Files.readSymbolicLink(k).equals(Path.of(live)) && !Files.exists(k)) {
+                Files.delete(k); // an earlier run's link, left dangling by a crash or a reboot: ours to renew
+            }
             if (!Files.exists(k, LinkOption.NOFOLLOW_LINKS)) { // rotation moved the last run's file away
                 Files.createDirectories(k.getParent());
                 Files.createSymbolicLink(k, Path.of(live)); // so `tail -f LOG_DIR/NAME.log` works while it runs
