@@ -73,9 +73,7 @@ public final class HostExpect {
     /** "c MAJ:MIN rwm" of a host device node, as the v1 devices.list shows it. */
     public static String deviceListEntry(String node) throws IOException {
         long rdev = ((Number) Files.getAttribute(Path.of(node), "unix:rdev")).longValue();
-        long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
-        long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
-        return "c " + major + ":" + minor + " rwm";
+        return "c " + dev.dmjail.launcher.sys.Sys.major(rdev) + ":" + dev.dmjail.launcher.sys.Sys.minor(rdev) + " rwm";
     }
 
     /** Every directory a domain's cgroups can have on this host (each v1 hierarchy used and the v2 mount). */

@@ -25,6 +25,15 @@ public final class SafeFile {
     /** BLKGETSIZE64 = _IOR(0x12, 114, size_t) (include/uapi/linux/fs.h). */
     static final long BLKGETSIZE64 = 0x80081272L;
 
+    /**
+     * The identity the plan records, the launcher checks again and the audit compares: "dev:ino" of
+     * a file, or "blk:MAJ:MIN" of a block device (two nodes of one device are the same disk).
+     */
+    public static String identity(int mode, long dev, long ino, long rdev) {
+        return (mode & Sys.S_IFMT) == Sys.S_IFBLK ? "blk:" + Sys.major(rdev) + ":" + Sys.minor(rdev)
+                : Long.toUnsignedString(dev) + ":" + Long.toUnsignedString(ino);
+    }
+
     /** An opened fd, or the errno that stopped it. */
     public record Opened(int fd, int errno) {
         public boolean ok() { return fd >= 0; }
@@ -38,16 +47,12 @@ public final class SafeFile {
         public int type() { return mode & Sys.S_IFMT; }
         public boolean regular() { return type() == Sys.S_IFREG; }
         public boolean block() { return type() == Sys.S_IFBLK; }
-        /**
-         * The identity the plan records and the launcher checks again: "dev:ino" of a file, or
-         * "blk:MAJ:MIN" of a block device (two nodes of one device are the same disk).
-         */
+        /** See {@link SafeFile#identity}. */
         public String identity() {
-            return block() ? "blk:" + rdevMajor() + ":" + rdevMinor()
-                    : Long.toUnsignedString(dev) + ":" + Long.toUnsignedString(ino);
+            return SafeFile.identity(mode, dev, ino, rdev);
         }
-        public int rdevMajor() { return (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL)); }
-        public int rdevMinor() { return (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL)); }
+        public int rdevMajor() { return Sys.major(rdev); }
+        public int rdevMinor() { return Sys.minor(rdev); }
         public String typeName() {
             return switch (type()) {
                 case Sys.S_IFREG -> "a regular file";

@@ -151,6 +151,16 @@ public final class Sys {
         }
     }
 
+    /** glibc's gnu_dev_major() of a dev_t (st_rdev, st_dev). */
+    public static int major(long dev) {
+        return (int) (((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL));
+    }
+
+    /** glibc's gnu_dev_minor(). */
+    public static int minor(long dev) {
+        return (int) ((dev & 0xff) | ((dev >>> 12) & ~0xffL));
+    }
+
     /** glibc's makedev(). */
     public static long makedev(int major, int minor) {
         long ma = major & 0xffffffffL, mi = minor & 0xffffffffL;

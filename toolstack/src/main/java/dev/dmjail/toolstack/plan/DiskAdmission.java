@@ -1,8 +1,10 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.launcher.sys.Sys;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.host.ImageDirs;
+import dev.dmjail.toolstack.state.StateStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -114,7 +116,7 @@ final class DiskAdmission {
             try {
                 Object rdev = Files.getAttribute(Path.of(path), "unix:rdev");
                 long r = ((Number) rdev).longValue();
-                String d = (((r >>> 8) & 0xfff) | ((r >>> 32) & ~0xfffL)) + ":" + ((r & 0xff) | ((r >>> 12) & ~0xffL));
+                String d = Sys.major(r) + ":" + Sys.minor(r);
                 if (devs.contains(d)) {
                     return "is block device " + d + ", used as swap on this host";
                 }

@@ -118,12 +118,9 @@ public final class ProcessView {
             for (Path f : ds) {
                 try {
                     Map<String, Object> a = Files.readAttributes(f, "unix:dev,ino,mode,rdev");
-                    int mode = (Integer) a.get("mode");
-                    long rdev = ((Number) a.get("rdev")).longValue();
-                    String id = (mode & 0170000) == 0060000
-                            ? "blk:" + (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL)) + ":" + ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL))
-                            : Long.toUnsignedString(((Number) a.get("dev")).longValue()) + ":"
-                                    + Long.toUnsignedString(((Number) a.get("ino")).longValue());
+                    String id = dev.dmjail.launcher.sys.SafeFile.identity((Integer) a.get("mode"),
+                            ((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),
+                            ((Number) a.get("rdev")).longValue());
                     out.put(Integer.parseInt(f.getFileName().toString()), id);
                 } catch (IOException | RuntimeException gone) {
                     // closed meanwhile
