@@ -16,7 +16,6 @@ public final class DomainControl {
     /** How long one life-cycle QMP command may take, connect and handshake included. */
     public static final long QMP_DEADLINE_MILLIS = 3000;
     private static final long POLL_MILLIS = 100;
-    private static final long STATUS_DEADLINE_NANOS = 300_000_000L;
 
     private DomainControl() {}
 
@@ -38,15 +37,9 @@ public final class DomainControl {
      * -no-shutdown, so an ACPI power-off ends it), or QEMU reports run state "shutdown".
      */
     public static boolean poweredOff(DomainRecord r, DomainPaths paths) {
-        if (!deviceModelAlive(r)) {
-            return true;
-        }
-        long deadline = System.nanoTime() + STATUS_DEADLINE_NANOS;
-        try (QmpClient q = QmpClient.connect(paths.qmpSocket(), deadline)) {
-            return q.execute("query-status", deadline).path("status").asText("").equals("shutdown");
-        } catch (IOException e) {
-            return false; // alive but not answering (perhaps exiting): keep waiting
-        }
+        // RunState: "crashed" once the process is gone; "unresponsive" (keep waiting) while it exits
+        String s = RunState.of(r, paths);
+        return s.equals("crashed") || s.equals("shutdown");
     }
 
     /** Polls {@link #poweredOff} until it holds (true) or {@code timeoutMillis} pass (false). */

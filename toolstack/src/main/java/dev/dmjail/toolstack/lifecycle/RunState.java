@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.toolstack.qmp.QmpClient;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.toolstack.state.DomainRecord;
@@ -29,7 +28,7 @@ public final class RunState {
         if (r.state() != DomainState.RUNNING) {
             return r.state().name().toLowerCase(java.util.Locale.ROOT);
         }
-        if (r.pid() == null || !new ProcessView(r.pid()).aliveAndStartedAt(r.pidStartTime())) {
+        if (!DomainControl.deviceModelAlive(r)) {
             return "crashed";
         }
         long deadline = System.nanoTime() + QMP_DEADLINE_NANOS;
