@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.host;
 
+import dev.dmjail.toolstack.state.StateStore;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -40,19 +41,11 @@ public final class ImageDirs {
             if (d.equals(HostPolicy.ANY_IMAGE_DIR)) {
                 continue;
             }
-            Path dir = canonical(Path.of(d));
+            Path dir = StateStore.canonical(Path.of(d));
             if (real.startsWith(dir) && !real.equals(dir)) {
                 return dir;
             }
         }
         return null;
-    }
-
-    public static Path canonical(Path p) {
-        try {
-            return p.toRealPath();
-        } catch (java.io.IOException e) {
-            return p.normalize();
-        }
     }
 }

@@ -42,7 +42,7 @@ final class DiskAdmission {
             return "resolves to " + real + ", under " + sys + ", which the host depends on and holds no guest images";
         }
         for (Path own : List.of(policy.stateDir(), policy.logDir())) {
-            Path dir = ImageDirs.canonical(own);
+            Path dir = StateStore.canonical(own);
             if (real.startsWith(dir)) {
                 return "resolves to " + real + ", under dmjail's own " + dir + " (domains' state, sockets and logs)";
             }

@@ -48,7 +48,7 @@ public final class StateStore {
      * log, console and QMP socket with no symlink allowed on the way (openat2 RESOLVE_NO_SYMLINKS),
      * so a host where /var/log or /run is a symlink must be planned with the real path.
      */
-    static Path canonical(Path p) {
+    public static Path canonical(Path p) {
         Path abs = p.toAbsolutePath().normalize();
         Path existing = abs;
         while (existing != null && !Files.exists(existing)) {
