@@ -22,10 +22,6 @@ import java.util.Map;
  */
 public final class QemuCommandBuilder {
 
-    /** fd numbers in the device model: 0 = /dev/null, 1/2 = log, 3 = QMP, disks and console from 4. */
-    static final int FD_QMP = 3;
-    static final int FD_FIRST_DYNAMIC = 4;
-
     private final HostPolicy policy;
     private final HostFacts facts;
 
@@ -45,13 +41,12 @@ public final class QemuCommandBuilder {
             // a quoted xl string may hold a raw NUL byte; Path.of would throw (found by the proof tests)
             throw new PlanException("device_model_override", "path contains a NUL or newline");
         }
-        List<String> warnings = new ArrayList<>();
-        List<FdSpec> fds = new ArrayList<>();
-        List<String> a = new ArrayList<>();
-        fds.add(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false));
-        fds.add(new FdSpec(1, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
-        fds.add(new FdSpec(2, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
-        fds.add(new FdSpec(FD_QMP, FdSpec.Kind.UNIX_LISTEN, paths.qmpSocket().toString(), false, false));
+        QemuArgs q = new QemuArgs();
+        List<String> a = q.argv;
+        q.fixedFd(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false));
+        q.fixedFd(new FdSpec(1, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
+        q.fixedFd(new FdSpec(2, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
+        q.fixedFd(new FdSpec(QemuArgs.FD_QMP, FdSpec.Kind.UNIX_LISTEN, paths.qmpSocket().toString(), false, false));
 
         boolean xen = policy.backend().equals("xen");
         if (!xen && d.type() != DomainType.HVM) {
@@ -101,52 +96,12 @@ public final class QemuCommandBuilder {
         a.add("-display");
         a.add("none");
         a.add("-chardev");
-        a.add("socket,id=qmp,fd=" + FD_QMP + ",server=on,wait=off");
+        a.add("socket,id=qmp,fd=" + QemuArgs.FD_QMP + ",server=on,wait=off");
         a.add("-mon");
         a.add("chardev=qmp,mode=control");
 
-        int nextFd = FD_FIRST_DYNAMIC;
-        int set = 1;
-        for (ResolvedDisk disk : disks) {
-            String id = "drive-" + QemuOpts.escape(disk.vdev());
-            StringBuilder drive = new StringBuilder();
-            if (disk.hostPath() != null) {
-                // QEMU probes read-only first, then reopens read-write: an fdset needs both modes
-                // (qemu_dup_flags() matches the access mode of the fds in the set).
-                fds.add(new FdSpec(nextFd, FdSpec.Kind.DISK, disk.hostPath(), false, false, disk.identity()));
-                a.add("-add-fd");
-                a.add("fd=" + nextFd++ + ",set=" + set + ",opaque=" + QemuOpts.escape(disk.vdev()) + "-ro");
-                if (disk.writable()) {
-                    fds.add(new FdSpec(nextFd, FdSpec.Kind.DISK, disk.hostPath(), true, false, disk.identity()));
-                    a.add("-add-fd");
-                    a.add("fd=" + nextFd++ + ",set=" + set + ",opaque=" + QemuOpts.escape(disk.vdev()) + "-rw");
-                }
-                drive.append("file=/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
-                set++;
-            }
-            drive.append("if=none,id=").append(id).append(",readonly=").append(disk.writable() ? "off" : "on");
-            if (disk.cdrom()) {
-                drive.append(",media=cdrom");
-            }
-            a.add("-drive");
-            a.add(drive.toString());
-            a.add("-device");
-            if (disk.ideIndex() >= 0) {
-                a.add((disk.cdrom() ? "ide-cd" : "ide-hd") + ",drive=" + id + ",bus=ide." + disk.ideIndex() / 2
-                        + ",unit=" + disk.ideIndex() % 2);
-            } else {
-                a.add("virtio-blk-pci,drive=" + id);
-            }
-        }
-        if (!d.serial().isEmpty() && !d.serial().get(0).equals("none")) {
-            fds.add(new FdSpec(nextFd, FdSpec.Kind.FILE, paths.liveConsole().toString(), false, true));
-            a.add("-add-fd");
-            a.add("fd=" + nextFd++ + ",set=" + set + ",opaque=console");
-            a.add("-chardev");
-            a.add("file,id=serial0,path=/dev/fdset/" + set++);
-            a.add("-serial");
-            a.add("chardev:serial0");
-        }
+        DiskDevices.add(q, disks);
+        SerialConsole.add(q, d, paths);
         String boot = d.boot() == null ? "cda" : d.boot();
         a.add("-boot");
         a.add("order=" + QemuOpts.escape(boot));
@@ -154,9 +109,9 @@ public final class QemuCommandBuilder {
         for (Nic nic : nics) {
             // The tap interface is created on the host bridge by the network layer; the launcher
             // attaches to it (TUNSETIFF) and QEMU gets only the fd, in its empty network namespace.
-            fds.add(new FdSpec(nextFd, FdSpec.Kind.TAP, nic.ifname(), true, false));
+            int fd = q.fd(FdSpec.Kind.TAP, nic.ifname(), true, false, null);
             a.add("-netdev");
-            a.add("tap,id=net" + nic.devid() + ",fd=" + nextFd++ + ",vhost=off");
+            a.add("tap,id=net" + nic.devid() + ",fd=" + fd + ",vhost=off");
             a.add("-device");
             a.add(QemuOpts.escape(nic.model()) + ",netdev=net" + nic.devid() + ",mac=" + nic.mac());
         }
@@ -174,7 +129,7 @@ public final class QemuCommandBuilder {
                 throw new PlanException("device_model_args", "argument contains a NUL byte");
             }
             if (PassthroughPaths.mentionsHostPath(arg)) {
-                warnings.add("device_model_args: '" + arg + "' names a host path; it is opaque to the "
+                q.warnings.add("device_model_args: '" + arg + "' names a host path; it is opaque to the "
                         + "confinement and QEMU will be denied access to it inside its root");
             }
         }
@@ -184,9 +139,9 @@ public final class QemuCommandBuilder {
         env.put("PATH", "/usr/bin:/bin");
         env.put("TMPDIR", "/tmp");
         env.put("LC_ALL", "C");
-        return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(fds), nics,
+        return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(q.fds), nics,
                 FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
-                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, List.copyOf(warnings));
+                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, List.copyOf(q.warnings));
     }
 
     private String chooseAccel() {

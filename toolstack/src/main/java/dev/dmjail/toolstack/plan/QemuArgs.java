@@ -1,0 +1,44 @@
+package dev.dmjail.toolstack.plan;
+
+import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The device model's argv and the fds behind it while {@link QemuCommandBuilder} and its parts
+ * (disks, console, display, boot) add to them. Hands out fd numbers and fdset ids in order, so each
+ * part can add what it needs without knowing what the others took.
+ */
+final class QemuArgs {
+
+    /** fd numbers in the device model: 0 = /dev/null, 1/2 = log, 3 = QMP, the rest from 4 on. */
+    static final int FD_QMP = 3;
+    static final int FD_FIRST_DYNAMIC = 4;
+
+    final List<String> argv = new ArrayList<>();
+    final List<FdSpec> fds = new ArrayList<>();
+    final List<String> warnings = new ArrayList<>();
+    private int nextFd = FD_FIRST_DYNAMIC;
+    private int nextSet = 1;
+
+    void add(String... args) {
+        argv.addAll(List.of(args));
+    }
+
+    /** Plans an fd at a fixed number (0..3). */
+    void fixedFd(FdSpec fd) {
+        fds.add(fd);
+    }
+
+    /** Plans one more fd and returns the number it will have in the device model. */
+    int fd(FdSpec.Kind kind, String path, boolean write, boolean append, String identity) {
+        int n = nextFd++;
+        fds.add(new FdSpec(n, kind, path, write, append, identity));
+        return n;
+    }
+
+    /** A fresh fdset id for {@code -add-fd ...,set=N} and {@code /dev/fdset/N}. */
+    int fdset() {
+        return nextSet++;
+    }
+}
