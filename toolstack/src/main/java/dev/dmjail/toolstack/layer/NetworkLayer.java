@@ -23,6 +23,8 @@ public final class NetworkLayer implements ConfinementLayer {
 
     public record Settings(List<Nic> nics) {}
 
+    private static final VifAntiSpoof ANTI_SPOOF = new VifAntiSpoof();
+
     @Override
     public String name() { return NAME; }
 
@@ -44,6 +46,10 @@ public final class NetworkLayer implements ConfinementLayer {
             }
             ip("tuntap", "add", "dev", n.ifname(), "mode", "tap");
             rt.prepared().done(NAME, "tap " + n.ifname());
+            if (!n.ips().isEmpty()) { // before the tap joins the bridge: no window for a spoofed frame
+                ANTI_SPOOF.install(n.ifname(), n.ips());
+                rt.prepared().done(NAME, "antispoof " + n.ifname());
+            }
             ip("link", "set", "dev", n.ifname(), "master", n.bridge());
             ip("link", "set", "dev", n.ifname(), "up");
         }
@@ -61,6 +67,13 @@ public final class NetworkLayer implements ConfinementLayer {
                 master = "none";
             }
             checks.add(new Check(n.ifname() + " on bridge", n.bridge(), master, master.equals(n.bridge())));
+            if (!n.ips().isEmpty()) {
+                String t = ANTI_SPOOF.listed(n.ifname());
+                boolean ok = t != null && n.ips().stream().allMatch(t::contains) && t.contains("\"" + n.ifname() + "\"");
+                checks.add(new Check(n.ifname() + " sources limited (ip=)", String.join(" ", n.ips()),
+                        t == null ? "no nft table " + VifAntiSpoof.table(n.ifname()) : ok ? String.join(" ", n.ips())
+                                : "table differs", ok));
+            }
         }
         long taps = view.fds().values().stream().filter("/dev/net/tun"::equals).count();
         checks.add(new Check("tap fds held by the device model", Integer.toString(nics.size()), Long.toString(taps),
@@ -72,6 +85,15 @@ public final class NetworkLayer implements ConfinementLayer {
     public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
         List<String> failures = new ArrayList<>();
         for (Nic n : plan.settingsAs(Settings.class).nics()) {
+            if (rt.prepared().has(NAME, "antispoof " + n.ifname())) {
+                try {
+                    ANTI_SPOOF.remove(n.ifname());
+                } catch (LayerException e) {
+                    if (ANTI_SPOOF.listed(n.ifname()) != null) { // already gone is what release wants
+                        failures.add(e.getMessage());
+                    }
+                }
+            }
             // only a tap this domain's prepare made: a refused "already exists" is somebody else's
             if (rt.prepared().has(NAME, "tap " + n.ifname()) && Files.exists(Path.of("/sys/class/net", n.ifname()))) {
                 try {

@@ -16,8 +16,13 @@ import java.util.regex.Pattern;
  *
  * @param ifname host interface name (IFNAMSIZ: at most 15 characters)
  * @param bridge host bridge to attach to (xl's default: xenbr0)
+ * @param ips    xl's {@code ip=}: the IPv4 addresses (or a.b.c.d/n networks) the guest may send from on
+ *               this vif; empty = any (see {@link dev.dmjail.toolstack.layer.VifAntiSpoof})
  */
-public record Nic(int devid, String ifname, String bridge, String mac, String model, String rate) {
+public record Nic(int devid, String ifname, String bridge, String mac, String model, String rate, List<String> ips) {
+
+    private static final Pattern IPV4 = Pattern.compile(
+            "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(/([0-9]|[12][0-9]|3[0-2]))?");
 
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
@@ -45,9 +50,28 @@ public record Nic(int devid, String ifname, String bridge, String mac, String mo
             if (!model.matches("[A-Za-z0-9_-]{1,32}")) {
                 throw new PlanException("vif", "model '" + model + "' is not a QEMU device name");
             }
-            out.add(new Nic(v.devid(), ifname, bridge, mac.toLowerCase(), model, v.rate()));
+            out.add(new Nic(v.devid(), ifname, bridge, mac.toLowerCase(), model, v.rate(), ips(v)));
         }
         return out;
+    }
+
+    /**
+     * xl passes {@code ip=} to the vif script as a space-separated list (xl-network-configuration(5));
+     * Xen's vif-bridge turns it into iptables source rules, IPv4 only (vif-common.sh frob_iptable).
+     */
+    static List<String> ips(VifSpec v) throws PlanException {
+        if (v.ip() == null || v.ip().isBlank()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String a : v.ip().trim().split("[ \\t]+")) {
+            if (!IPV4.matcher(a).matches()) {
+                throw new PlanException("vif", "vif " + v.devid() + ": ip '" + a + "' is not an IPv4 address or "
+                        + "a.b.c.d/n network (only IPv4 is enforced, as Xen's vif-bridge does)");
+            }
+            out.add(a);
+        }
+        return List.copyOf(out);
     }
 
     /** A stable MAC in Xen's OUI 00:16:3e, from the domain name and devid (libxl picks a random one). */

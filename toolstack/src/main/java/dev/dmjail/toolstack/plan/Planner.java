@@ -120,6 +120,17 @@ public final class Planner {
             throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
         }
         warnings.addAll(dm.warnings());
+        for (Nic n : dm.nics()) {
+            // a host fact, not a parse error: the dry run says create would refuse it (xl -N does not look)
+            if (!java.nio.file.Files.isDirectory(Path.of("/sys/class/net", n.bridge(), "bridge"))) {
+                String why = "vif: vif " + n.devid() + ": bridge " + n.bridge() + " does not exist on this host "
+                        + "(create it, or set bridge= in the vif spec; docs/admin-guide.md, \"Guest networking\")";
+                if (strict) {
+                    throw new PlanFailure(where(parsed, "vif") + why);
+                }
+                warnings.add(where(parsed, "vif") + why + "; create would refuse it");
+            }
+        }
         PlanContext ctx = new PlanContext(d, user, domid, policy, facts, sw, paths, dm);
         List<LayerPlan> plans = new ArrayList<>();
         for (ConfinementLayer l : layers) {

@@ -39,6 +39,9 @@ final class UnhonouredKeys {
             "max_maptrack_frames", "max_event_channels", "vuart", "e820_host", "mca_caps", "nomigrate",
             "driver_domain", "passthrough", "vnuma", "xen_platform_pci", "serial_device", "nodemask");
 
+    /** What dmjail's network layer does natively (xl's default script, by name or by its Debian path). */
+    static final Set<String> NATIVE_SCRIPTS = Set.of("vif-bridge", "/etc/xen/scripts/vif-bridge");
+
     private UnhonouredKeys() {}
 
     static List<Problem> find(ParsedDomain parsed) {
@@ -63,13 +66,15 @@ final class UnhonouredKeys {
         checkAction(parsed, out, "on_reboot", d.onReboot(), ShutdownAction.RESTART);
         checkAction(parsed, out, "on_crash", d.onCrash(), ShutdownAction.DESTROY);
         for (VifSpec v : d.nics()) {
-            if (v.script() != null) {
-                out.add(problem(parsed, "vif", "vif " + v.devid() + ": script= is not run: dmjail creates the tap and "
-                        + "attaches it to bridge= itself"));
+            if (v.script() != null && !NATIVE_SCRIPTS.contains(v.script())) {
+                out.add(problem(parsed, "vif", "vif " + v.devid() + ": script=" + v.script() + " is not run: Xen's "
+                        + "hotplug scripts read their settings from xenstore, which this host does not have; dmjail "
+                        + "does what vif-bridge does itself (tap on bridge=, ip= as source rules), so only "
+                        + "script=vif-bridge is accepted"));
             }
-            if (v.ip() != null) {
-                out.add(problem(parsed, "vif", "vif " + v.devid() + ": ip= is only given to a vif script, which "
-                        + "dmjail does not run"));
+            if (v.ip() != null && !dev.dmjail.toolstack.layer.VifAntiSpoof.available()) {
+                out.add(problem(parsed, "vif", "vif " + v.devid() + ": ip= limits the guest's source addresses "
+                        + "with nftables, and nft (Debian package nftables) is not installed on this host"));
             }
             if (v.rate() != null) {
                 out.add(problem(parsed, "vif", "vif " + v.devid() + ": rate= is not enforced by the qemu backend"));
