@@ -42,7 +42,7 @@ public final class RlimitLayer implements ConfinementLayer {
         long disk = ctx.dm().largestWritableImageBytes();
         if (disk > fsize) {
             fsize = disk;
-            why = "raised to the largest writable file-backed disk (" + disk + " bytes)";
+            why = "raised to what the largest writable file-backed disk may grow to (" + disk + " bytes)";
         }
         // the log and the console are bounded by their own tmpfs (FdEnvLayer), not by this limit; it
         // must only not cut them shorter than the host config allows them to be

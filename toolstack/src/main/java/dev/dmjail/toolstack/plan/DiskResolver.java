@@ -94,9 +94,16 @@ public final class DiskResolver {
                     throw new PlanException("disk", vdev + ": " + target + " changed while it was being checked");
                 }
                 size = again.size();
-                if (format.equals("qcow2") && hasQcow2Backing(o.fd())) {
-                    throw new PlanException("disk", vdev + ": " + target + " has a backing file; QEMU would open "
-                            + "it by path, which its private root does not hold (flatten the image first)");
+                if (format.equals("qcow2")) {
+                    Qcow2Header q = Qcow2Header.read(o.fd());
+                    if (q == null) {
+                        throw new PlanException("disk", vdev + ": " + target + " is not a qcow2 image (format=qcow2)");
+                    }
+                    if (q.hasBacking()) {
+                        throw new PlanException("disk", vdev + ": " + target + " has a backing file; QEMU would open "
+                                + "it by path, which its private root does not hold (flatten the image first)");
+                    }
+                    size = Math.max(size, q.maxFileBytes()); // it grows up to this (the RLIMIT_FSIZE floor)
                 }
             } finally {
                 SafeFile.close(o.fd());
@@ -143,15 +150,5 @@ public final class DiskResolver {
             case "qed" -> "qed";
             default -> throw new PlanException("disk", vdev + ": format '" + f + "' is not supported by the qemu backend");
         };
-    }
-
-    /** qcow2 header, read from the opened fd: magic "QFI\xfb", version (4 bytes), backing_file_offset (8 bytes). */
-    private static boolean hasQcow2Backing(int fd) {
-        byte[] h = SafeFile.pread(fd, 16, 0);
-        if (h == null || h.length < 16) {
-            return false;
-        }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(h); // big-endian, as qcow2 is
-        return b.getInt(0) == 0x514649fb && b.getLong(8) != 0;
     }
 }

@@ -9,7 +9,8 @@ package dev.dmjail.toolstack.plan;
  * @param writable   opened read-write
  * @param cdrom      emulated as a CD-ROM
  * @param ideIndex   0..3 for IDE (hd[a-d], xvd[a-d] as Xen emulates them), -1 for virtio-blk
- * @param sizeBytes  size of a regular file (0 for block devices / absent)
+ * @param sizeBytes  the most a regular file may take: its size (raw), what it grows to when full (qcow2); 0 for
+ *                   block devices / absent
  * @param line       line of the disk setting in the config, for errors
  * @param identity   the opened file's identity (dev:ino, or blk:MAJ:MIN) that the launcher checks again;
  *                   null when the target could not be opened (dry run only)

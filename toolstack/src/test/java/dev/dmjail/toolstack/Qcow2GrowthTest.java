@@ -1,0 +1,65 @@
+package dev.dmjail.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.toolstack.proof.ProofSupport;
+import dev.dmjail.toolstack.qmp.QmpClient;
+import dev.dmjail.toolstack.state.DomainPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A qcow2 disk grows under restriction: QEMU writes 50 MiB into a 128 MiB image that holds almost
+ * nothing at create (through its own block layer, HMP qemu-io, as a guest's writes would go), the
+ * write succeeds, and the image is consistent afterwards. The first wave set RLIMIT_FSIZE to the
+ * image's size at create, so this write failed with EFBIG and the guest saw an I/O error.
+ */
+class Qcow2GrowthTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aQcow2DiskGrowsFiftyMebibytesAndStaysConsistent() throws Exception {
+        TestHost host = new TestHost(tmp, "accel = tcg");
+        Path boot = tmp.resolve("q2g-boot.img");
+        Files.copy(ProofSupport.GUEST, boot);
+        Path data = tmp.resolve("q2g-data.qcow2");
+        run("qemu-img", "create", "-q", "-f", "qcow2", data.toString(), "128M");
+        long before = Files.size(data);
+        Path cfg = host.domain("q2g.cfg", "name = \"q2g\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + boot + "\", "
+                        + "\"format=qcow2, vdev=xvde, access=rw, target=" + data + "\" ]");
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        try {
+            DomainPaths paths = new dev.dmjail.toolstack.state.StateStore(host.stateDir, host.logDir).paths("q2g");
+            try (QmpClient c = QmpClient.connect(paths.qmpSocket(), System.nanoTime() + 10_000_000_000L)) {
+                JsonNode args = new ObjectMapper().createObjectNode()
+                        .put("command-line", "qemu-io drive-xvde \"write -P 0xab 0 50M\"");
+                // qemu-io reports a failed write ("write failed: File too large") in the return text
+                JsonNode out = c.execute("human-monitor-command", args, System.nanoTime() + 120_000_000_000L);
+                assertEquals("", out.asText(), "qemu-io write of 50 MiB");
+            }
+            assertTrue(Files.size(data) > before + (50L << 20), "the image grew: " + Files.size(data));
+            CliRun audit = host.run("audit", "q2g");
+            assertEquals(0, audit.exit(), audit.out());
+        } finally {
+            assertEquals(0, host.run("destroy", "q2g").exit());
+        }
+        run("qemu-img", "check", "-q", data.toString());
+        assertEquals(java.util.List.of(), ProofSupport.leftovers(host, "q2g", null));
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
+    }
+}
