@@ -47,6 +47,7 @@ class UnhonouredKeysTest {
         assertEquals(0, dry.exit(), dry.err());
         String warnings = new ObjectMapper().readTree(dry.out()).at("/plan/warnings").toString();
         assertTrue(warnings.contains(expected.replace("\"", "\\\"")) && warnings.contains("create would refuse it"), warnings);
+        assertTrue(!warnings.contains("unknown key, ignored"), "a refused key is not also called ignored: " + warnings);
     }
 
     @ParameterizedTest

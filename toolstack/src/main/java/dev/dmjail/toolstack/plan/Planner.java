@@ -104,6 +104,8 @@ public final class Planner {
                     + (unhonoured.size() > 1 ? " (and " + (unhonoured.size() - 1) + " more; `create -n` lists them)" : ""));
         }
         for (UnhonouredKeys.Problem p : unhonoured) {
+            // the parser's "unknown key, ignored" would contradict this: the key is not ignored, it is refused
+            warnings.remove(file + ":" + p.line() + ": " + p.key() + ": unknown key, ignored (not supported by dmjail)");
             warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
         }
         DomainPaths paths = store.paths(d.name());
