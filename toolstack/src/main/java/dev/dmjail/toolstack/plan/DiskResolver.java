@@ -44,6 +44,16 @@ public final class DiskResolver {
             }
             Matcher m = IDE.matcher(vdev);
             int ide = m.matches() ? m.group(1).charAt(0) - 'a' : -1;
+            if (ide >= 0 && !cdrom && !d.readWrite()) {
+                // QEMU's ide-hd cannot be read-only ("Block node is read-only" at start); libxl refuses
+                // it too ("qemu-xen doesn't support read-only IDE disk drivers", libxl_dm.c)
+                String why = vdev + ": a read-only disk cannot be IDE (QEMU's ide-hd has no read-only mode): "
+                        + "use a virtio vdev (xvde and up, vd*) or access=rw";
+                if (strict) {
+                    throw new PlanException("disk", why);
+                }
+                warnings.add("disk: " + why + "; create would refuse it");
+            }
             String target = d.target();
             if (target == null || target.isEmpty()) {
                 if (!cdrom) {

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A qcow2 disk grows under restriction: QEMU writes 50 MiB into a 128 MiB image that holds almost
+ * Storage under restriction. A qcow2 disk grows: QEMU writes 50 MiB into a 128 MiB image that holds almost
  * nothing at create (through its own block layer, HMP qemu-io, as a guest's writes would go), the
  * write succeeds, and the image is consistent afterwards. The first wave set RLIMIT_FSIZE to the
  * image's size at create, so this write failed with EFBIG and the guest saw an I/O error.
  */
-class Qcow2GrowthTest {
+class StorageTest {
 
     @TempDir
     Path tmp;
@@ -61,5 +61,38 @@ class Qcow2GrowthTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
+    }
+
+    /** QEMU's ide-hd cannot be read-only: refused at create with the disk named, flagged by the dry run; virtio can. */
+    @Test
+    void aReadOnlyIdeDiskIsRefusedAndAReadOnlyVirtioDiskStarts() throws Exception {
+        TestHost host = new TestHost(tmp, "accel = tcg");
+        Path boot = tmp.resolve("roide-boot.img");
+        Files.copy(ProofSupport.GUEST, boot);
+        Path data = tmp.resolve("roide-data.img");
+        Files.write(data, new byte[1 << 20]);
+        Path ide = host.domain("roide.cfg", "name = \"roide\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + boot + "\", "
+                        + "\"format=raw, vdev=hdb, access=ro, target=" + data + "\" ]");
+        CliRun r = host.run("create", ide.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(ide + ":5: disk: hdb: a read-only disk cannot be IDE"), r.err());
+        assertEquals(java.util.List.of(), ProofSupport.leftovers(host, "roide", null));
+        CliRun dry = host.run("create", "-n", ide.toString());
+        assertEquals(0, dry.exit(), dry.err());
+        assertTrue(dry.out().contains("hdb: a read-only disk cannot be IDE") && dry.out().contains("create would refuse it"),
+                dry.out());
+        Path virtio = host.domain("rovirt.cfg", "name = \"roide\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + boot + "\", "
+                        + "\"format=raw, vdev=xvde, access=ro, target=" + data + "\" ]");
+        CliRun ok = host.run("create", virtio.toString());
+        assertEquals(0, ok.exit(), ok.err());
+        try {
+            CliRun audit = host.run("audit", "roide");
+            assertEquals(0, audit.exit(), audit.out());
+        } finally {
+            assertEquals(0, host.run("destroy", "roide").exit());
+        }
+        assertEquals(java.util.List.of(), ProofSupport.leftovers(host, "roide", null));
     }
 }
