@@ -95,4 +95,47 @@ class StorageTest {
         }
         assertEquals(java.util.List.of(), ProofSupport.leftovers(host, "roide", null));
     }
+
+    /** phy: a loop device (as LVM volumes and zvols are block devices) read-write and read-only, under restriction. */
+    @Test
+    void aBlockDeviceDiskStartsReadWriteAndReadOnly() throws Exception {
+        TestHost host = new TestHost(tmp, "accel = tcg");
+        Path boot = tmp.resolve("blkd-boot.img");
+        Files.copy(ProofSupport.GUEST, boot);
+        Path backing = tmp.resolve("blkd-backing.img");
+        Files.write(backing, new byte[16 << 20]);
+        Process p = new ProcessBuilder("losetup", "-f", "--show", backing.toString()).redirectErrorStream(true).start();
+        String loop = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), loop);
+        try {
+            for (String spec : new String[] {"phy:" + loop + ",xvde,w", "phy:" + loop + ",xvdf,r"}) {
+                Path cfg = host.domain("blkd.cfg", "name = \"blkd\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                        "disk = [ \"format=raw, vdev=hda, access=rw, target=" + boot + "\", \"" + spec + "\" ]");
+                CliRun r = host.run("create", cfg.toString());
+                assertEquals(0, r.exit(), spec + ": " + r.err());
+                try {
+                    CliRun audit = host.run("audit", "blkd");
+                    assertEquals(0, audit.exit(), audit.out());
+                    if (spec.endsWith(",w")) {
+                        DomainPaths paths = new dev.dmjail.toolstack.state.StateStore(host.stateDir, host.logDir).paths("blkd");
+                        try (QmpClient c = QmpClient.connect(paths.qmpSocket(), System.nanoTime() + 10_000_000_000L)) {
+                            JsonNode args = new ObjectMapper().createObjectNode()
+                                    .put("command-line", "qemu-io drive-xvde \"write -P 0xcd 0 1M\"");
+                            assertEquals("", c.execute("human-monitor-command", args, System.nanoTime() + 60_000_000_000L).asText());
+                        }
+                    }
+                } finally {
+                    assertEquals(0, host.run("destroy", "blkd").exit());
+                }
+                assertEquals(java.util.List.of(), ProofSupport.leftovers(host, "blkd", null));
+            }
+            byte[] head = new byte[4];
+            try (var in = Files.newInputStream(backing)) {
+                assertEquals(4, in.read(head));
+            }
+            assertEquals(0xcd, head[0] & 0xff, "the write reached the block device");
+        } finally {
+            new ProcessBuilder("losetup", "-d", loop).start().waitFor();
+        }
+    }
 }

@@ -22,7 +22,9 @@ final class DiskDevices {
                     int rw = q.fd(FdSpec.Kind.DISK, disk.hostPath(), true, false, disk.identity());
                     q.add("-add-fd", "fd=" + rw + ",set=" + set + ",opaque=" + QemuOpts.escape(disk.vdev()) + "-rw");
                 }
-                drive.append("file=/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
+                // the protocol driver QEMU would pick for the path: 'file' requires a regular file
+                drive.append(disk.blockDevice() ? "file.driver=host_device,file.filename=" : "file=")
+                        .append("/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
             }
             drive.append("if=none,id=").append(id).append(",readonly=").append(disk.writable() ? "off" : "on");
             if (disk.cdrom()) {

@@ -16,4 +16,10 @@ package dev.dmjail.toolstack.plan;
  *                   null when the target could not be opened (dry run only)
  */
 public record ResolvedDisk(String vdev, String hostPath, String qemuFormat, boolean writable, boolean cdrom,
-                           int ideIndex, long sizeBytes, int line, String identity) {}
+                           int ideIndex, long sizeBytes, int line, String identity) {
+
+    /** A block device (phy:, /dev/...): QEMU's host_device driver serves it, the file driver refuses it. */
+    public boolean blockDevice() {
+        return identity != null ? identity.startsWith("blk:") : hostPath != null && hostPath.startsWith("/dev/");
+    }
+}
