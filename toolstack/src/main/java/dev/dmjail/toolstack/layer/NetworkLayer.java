@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Guest networking for the qemu backend without giving the device model any network of the host:
@@ -37,7 +36,7 @@ public final class NetworkLayer implements ConfinementLayer {
     @Override
     public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
         for (Nic n : plan.settingsAs(Settings.class).nics()) {
-            if (!Files.isDirectory(Path.of("/sys/class/net", n.bridge(), "bridge"))) {
+            if (!bridgeExists(n.bridge())) {
                 throw new LayerException(NAME, "bridge", "vif " + n.devid() + ": bridge " + n.bridge()
                         + " does not exist on this host (create it, or set bridge= in the vif spec)");
             }
@@ -112,17 +111,11 @@ public final class NetworkLayer implements ConfinementLayer {
         List<String> cmd = new ArrayList<>();
         cmd.add("ip");
         cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new LayerException(NAME, String.join(" ", cmd), out.isEmpty() ? "failed" : out);
-            }
-        } catch (IOException e) {
-            throw new LayerException(NAME, String.join(" ", cmd), e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LayerException(NAME, String.join(" ", cmd), "interrupted");
-        }
+        HostTool.run(NAME, String.join(" ", cmd), cmd, null);
+    }
+
+    /** The bridge {@code name} exists on this host (the planner and prepare both ask). */
+    public static boolean bridgeExists(String name) {
+        return Files.isDirectory(Path.of("/sys/class/net", name, "bridge"));
     }
 }

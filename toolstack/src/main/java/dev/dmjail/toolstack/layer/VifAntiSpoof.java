@@ -1,13 +1,10 @@
 package dev.dmjail.toolstack.layer;
 
 import dev.dmjail.toolstack.plan.Nic;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * xl's {@code ip=} on a vif, honoured as Xen's vif-bridge honours it (vif-common.sh frob_iptable:
@@ -80,25 +77,6 @@ public final class VifAntiSpoof {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(NFT.toString());
         cmd.addAll(List.of(args));
-        String what = "nft " + String.join(" ", args);
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            try (var in = p.getOutputStream()) {
-                if (stdin != null) {
-                    in.write(stdin.getBytes(StandardCharsets.US_ASCII));
-                }
-            }
-            String out = new String(p.getInputStream().readNBytes(1 << 16), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new LayerException(NetworkLayer.NAME, what, out.isEmpty() ? "failed" : out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new LayerException(NetworkLayer.NAME, what, e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LayerException(NetworkLayer.NAME, what, "interrupted");
-        }
+        return HostTool.run(NetworkLayer.NAME, "nft " + String.join(" ", args), cmd, stdin);
     }
 }

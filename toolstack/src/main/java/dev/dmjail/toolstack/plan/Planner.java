@@ -124,7 +124,7 @@ public final class Planner {
         warnings.addAll(dm.warnings());
         for (Nic n : dm.nics()) {
             // a host fact, not a parse error: the dry run says create would refuse it (xl -N does not look)
-            if (!java.nio.file.Files.isDirectory(Path.of("/sys/class/net", n.bridge(), "bridge"))) {
+            if (!dev.dmjail.toolstack.layer.NetworkLayer.bridgeExists(n.bridge())) {
                 String why = "vif: vif " + n.devid() + ": bridge " + n.bridge() + " does not exist on this host "
                         + "(create it, or set bridge= in the vif spec; docs/admin-guide.md, \"Guest networking\")";
                 if (strict) {
