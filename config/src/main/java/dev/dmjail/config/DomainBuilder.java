@@ -20,6 +20,7 @@ final class DomainBuilder {
     static final Set<String> KNOWN_KEYS = Set.of(
             "name", "type", "builder", "memory", "maxmem", "vcpus", "maxvcpus", "uuid", "kernel", "ramdisk",
             "cmdline", "extra", "root", "disk", "vif", "serial", "boot", "vnc", "sdl", "acpi",
+            "vnclisten", "vncpasswd", "vncdisplay", "vncunused", "keymap", "vga", "stdvga", "videoram",
             "on_poweroff", "on_reboot", "on_crash", "dm_restrict", "device_model_user", "device_model_override",
             "device_model_version", "device_model_args", "device_model_args_hvm", "device_model_args_pv");
 
@@ -116,13 +117,49 @@ final class DomainBuilder {
         Boolean vnc = defbool("vnc");
         Boolean sdl = defbool("sdl");
         Boolean dmRestrict = defbool("dm_restrict");
+        DomainConfig.VncKeys vncKeys = vncKeys(type);
+        String vga = type == DomainType.HVM ? vga() : null;
+        // xl: b_info->video_memkb = l * 1024, for every type
+        Long videoram = number("videoram", 0, Long.MAX_VALUE / 1024).orElse(null);
 
         List<String> serial = serial();
         String boot = string("boot").orElse(null);
 
         return new DomainConfig(name, type, memory, maxmem, vcpus, maxVcpus, uuid, kernel, ramdisk, cmdline, root,
-                extra, disks, nics, serial, cfg.get("serial").map(x -> x.value().isList()).orElse(false), boot, vnc, sdl, acpi, onPoweroff, onReboot, onCrash, dmRestrict, dmUser,
+                extra, disks, nics, serial, cfg.get("serial").map(x -> x.value().isList()).orElse(false), boot, vnc, sdl, acpi, vncKeys, vga, videoram, onPoweroff, onReboot, onCrash, dmRestrict, dmUser,
                 dmOverride, dmVersion, dmArgs, dmArgsHvm, dmArgsPv, file);
+    }
+
+    /**
+     * xl parse_top_level_vnc_options: vnclisten and vncpasswd as strings, vncdisplay a number,
+     * vncunused a defbool; keymap a string. An HVM guest whose vnclisten holds a display (":N") and
+     * that also sets a non-zero vncdisplay is refused with xl's message (xl checks this for HVM only).
+     */
+    private DomainConfig.VncKeys vncKeys(DomainType type) throws ConfigException {
+        String listen = string("vnclisten").orElse(null);
+        String passwd = string("vncpasswd").orElse(null);
+        Integer display = number("vncdisplay", 0, Integer.MAX_VALUE).map(Long::intValue).orElse(null);
+        Boolean findUnused = defbool("vncunused");
+        String keymap = string("keymap").orElse(null);
+        if (type == DomainType.HVM && listen != null && listen.indexOf(':') >= 0 && display != null && display != 0) {
+            throw err(line("vncdisplay"), "vncdisplay", "Display specified both in vnclisten and vncdisplay!");
+        }
+        return new DomainConfig.VncKeys(listen, passwd, display, findUnused, keymap);
+    }
+
+    /** xl: vga= wins over the deprecated stdvga= (non-zero std, zero cirrus); any other vga= is xl's error. */
+    private String vga() throws ConfigException {
+        Optional<String> v = string("vga");
+        if (v.isPresent()) {
+            return switch (v.get()) {
+                case "stdvga" -> "std";
+                case "cirrus" -> "cirrus";
+                case "none" -> "none";
+                case "qxl" -> "qxl";
+                default -> throw err(line("vga"), "vga", "Unknown vga \"" + v.get() + "\" specified");
+            };
+        }
+        return defbool("stdvga") == null ? null : (defbool("stdvga") ? "std" : "cirrus");
     }
 
     private void warnUnknownKeys() {

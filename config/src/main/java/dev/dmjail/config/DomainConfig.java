@@ -21,6 +21,9 @@ import java.util.UUID;
  * @param vnc        vnc= as a boolean, null when not given
  * @param sdl        sdl= as a boolean, null when not given
  * @param acpi       acpi=, null when not given
+ * @param vncDisplay the VNC keys as xl reads them (vnclisten, vncpasswd, vncdisplay, vncunused, keymap)
+ * @param vga        vga= (or stdvga=) as libxl's vga kind: "std", "cirrus", "none", "qxl"; null when not given
+ * @param videoramMiB videoram=, null when not given
  * @param dmRestrict dm_restrict=, null = default (libxl's default is false)
  * @param source     the config file
  */
@@ -28,13 +31,22 @@ public record DomainConfig(
         String name, DomainType type, Long memoryMiB, Long maxMemMiB, Integer vcpus, Integer maxVcpus, UUID uuid,
         String kernel, String ramdisk, String cmdline, String root, String extra,
         List<DiskSpec> disks, List<VifSpec> nics, List<String> serial, boolean serialListForm, String boot,
-        Boolean vnc, Boolean sdl, Boolean acpi,
+        Boolean vnc, Boolean sdl, Boolean acpi, VncKeys vncDisplay, String vga, Long videoramMiB,
         ShutdownAction onPoweroff, ShutdownAction onReboot, ShutdownAction onCrash,
         Boolean dmRestrict, String deviceModelUser, String deviceModelOverride, DeviceModelVersion deviceModelVersion,
         List<String> deviceModelArgs, List<String> deviceModelArgsHvm, List<String> deviceModelArgsPv,
         Path source) {
 
+    /**
+     * xl's parse_top_level_vnc_options: each null when not given. {@code listen} is kept as written
+     * ("addr" or "addr:display", as libxl reads it); {@code passwd} "" means no authentication.
+     */
+    public record VncKeys(String listen, String passwd, Integer display, Boolean findUnused, String keymap) {
+        public static final VncKeys NONE = new VncKeys(null, null, null, null, null);
+    }
+
     public DomainConfig {
+        vncDisplay = vncDisplay == null ? VncKeys.NONE : vncDisplay;
         disks = List.copyOf(disks);
         nics = List.copyOf(nics);
         serial = List.copyOf(serial);

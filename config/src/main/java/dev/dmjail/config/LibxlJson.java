@@ -42,6 +42,7 @@ public final class LibxlJson {
         }
         if (d.maxMemMiB() != null) putNumber(b, "max_memkb", d.maxMemMiB() * 1024);
         if (d.memoryMiB() != null) putNumber(b, "target_memkb", d.memoryMiB() * 1024);
+        if (d.videoramMiB() != null) putNumber(b, "video_memkb", d.videoramMiB() * 1024);
         if (d.deviceModelVersion() != null) b.put("device_model_version", d.deviceModelVersion().json());
         putString(b, "device_model", d.deviceModelOverride());
         putString(b, "device_model_user", d.deviceModelUser());
@@ -57,8 +58,9 @@ public final class LibxlJson {
         putDefbool(b, "dm_restrict", d.dmRestrict());
         ObjectNode u = b.putObject("type." + d.type().json());
         if (d.type() == DomainType.HVM) {
-            u.putObject("vga");
-            putDefbool(u.putObject("vnc"), "enable", d.vnc());
+            putString(u.putObject("vga"), "kind", d.vga());
+            vnc(u.putObject("vnc"), d);
+            putString(u, "keymap", d.vncDisplay().keymap());
             putDefbool(u.putObject("sdl"), "enable", d.sdl());
             u.putObject("spice");
             if (!d.serial().isEmpty() && !d.serialListForm()) u.put("serial", d.serial().get(0));
@@ -81,8 +83,9 @@ public final class LibxlJson {
         if (d.type() == DomainType.PV && Boolean.TRUE.equals(d.vnc())) {
             ObjectNode vfb = root.putArray("vfbs").addObject();
             vfb.put("devid", 0);
-            putDefbool(vfb.putObject("vnc"), "enable", d.vnc());
+            vnc(vfb.putObject("vnc"), d);
             putDefbool(vfb.putObject("sdl"), "enable", d.sdl());
+            putString(vfb, "keymap", d.vncDisplay().keymap());
             root.putArray("vkbs").addObject().put("devid", 0);
         }
         putAction(root, "on_poweroff", d.onPoweroff());
@@ -90,6 +93,16 @@ public final class LibxlJson {
         putAction(root, "on_crash", d.onCrash());
         root.put("on_soft_reset", ShutdownAction.SOFT_RESET.json());
         return root;
+    }
+
+    /** libxl_vnc_info in IDL order: enable, listen, passwd (printed even when ""), display (0 omitted), findunused. */
+    private static void vnc(ObjectNode o, DomainConfig d) {
+        DomainConfig.VncKeys k = d.vncDisplay();
+        putDefbool(o, "enable", d.vnc());
+        putString(o, "listen", k.listen());
+        putString(o, "passwd", k.passwd());
+        if (k.display() != null && k.display() != 0) o.put("display", k.display());
+        putDefbool(o, "findunused", k.findUnused());
     }
 
     private static ObjectNode disk(DiskSpec disk) {
