@@ -1,5 +1,8 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.toolstack.plan.Display;
+import dev.dmjail.toolstack.proc.HostTcpSockets;
+
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.plan.Nic;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -20,7 +23,11 @@ public final class NetworkLayer implements ConfinementLayer {
 
     public static final String NAME = "network";
 
-    public record Settings(List<Nic> nics) {}
+    /**
+     * @param vnc the VNC listener create binds in the host's namespace and hands to QEMU (null: none);
+     *            its port is the one bound ({@link #withVncPort})
+     */
+    public record Settings(List<Nic> nics, Display.Vnc vnc) {}
 
     private static final VifAntiSpoof ANTI_SPOOF = new VifAntiSpoof();
 
@@ -30,7 +37,7 @@ public final class NetworkLayer implements ConfinementLayer {
     @Override
     public LayerPlan plan(PlanContext ctx) {
         // the same NICs the device-model planner gave TAP fds to
-        return LayerPlan.enforced(NAME, new Settings(ctx.dm().nics()));
+        return LayerPlan.enforced(NAME, new Settings(ctx.dm().nics(), ctx.dm().vnc()));
     }
 
     @Override
@@ -77,7 +84,50 @@ public final class NetworkLayer implements ConfinementLayer {
         long taps = view.fds().values().stream().filter("/dev/net/tun"::equals).count();
         checks.add(new Check("tap fds held by the device model", Integer.toString(nics.size()), Long.toString(taps),
                 taps == nics.size()));
+        checkHostSockets(plan.settingsAs(Settings.class).vnc(), view, checks);
         return LayerVerdict.of(plan, checks);
+    }
+
+    /**
+     * The only host TCP sockets QEMU may hold are the VNC listener create handed it and the
+     * connections it accepted from it (same local port): it cannot make others, its own
+     * namespace is empty and the seccomp layer denies new AF_INET sockets.
+     */
+    private static void checkHostSockets(Display.Vnc vnc, ProcessView view, List<Check> checks) {
+        var host = HostTcpSockets.byInode();
+        List<HostTcpSockets.Tcp> held = new ArrayList<>();
+        for (String link : view.fds().values()) {
+            HostTcpSockets.Tcp t = host.get(HostTcpSockets.inode(link));
+            if (t != null) {
+                held.add(t);
+            }
+        }
+        if (vnc != null) {
+            List<HostTcpSockets.Tcp> listening = held.stream().filter(HostTcpSockets.Tcp::listening).toList();
+            boolean ok = listening.size() == 1 && listening.get(0).port() == vnc.port()
+                    && listening.get(0).local().getHostAddress().equals(addressOf(vnc.host()));
+            checks.add(new Check("VNC listener (host namespace)", vnc.address() + " LISTEN",
+                    listening.isEmpty() ? "none" : String.join(", ", listening.stream().map(HostTcpSockets.Tcp::describe).toList()), ok));
+        }
+        List<String> other = held.stream().filter(t -> vnc == null || t.port() != vnc.port())
+                .map(HostTcpSockets.Tcp::describe).toList();
+        checks.add(new Check("no other host TCP socket", "none", other.isEmpty() ? "none" : String.join(", ", other),
+                other.isEmpty()));
+    }
+
+    private static String addressOf(String literal) {
+        try {
+            return java.net.InetAddress.getByName(literal).getHostAddress(); // a literal: no lookup
+        } catch (java.net.UnknownHostException e) {
+            return literal;
+        }
+    }
+
+    /** The plan with the port create actually bound (vncunused may have moved it past the first). */
+    public static LayerPlan withVncPort(LayerPlan plan, int port) {
+        Settings s = plan.settingsAs(Settings.class);
+        Settings n = new Settings(s.nics(), s.vnc().withPort(port));
+        return new LayerPlan(plan.layer(), plan.status(), plan.reason(), LayerPlan.enforced(NAME, n).settings());
     }
 
     @Override

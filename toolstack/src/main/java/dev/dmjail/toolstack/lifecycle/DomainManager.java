@@ -80,6 +80,19 @@ public final class DomainManager {
     private Created create(ParsedDomain parsed, LauncherClient.Started launcher, StepTimer timer)
             throws DmjailException, IOException {
         String name = parsed.domain().name();
+        VncHandover[] vnc = {null};
+        try {
+            return create(parsed, launcher, timer, vnc);
+        } finally {
+            if (vnc[0] != null) {
+                vnc[0].close(); // QEMU holds its own copy once handed over; on a failure nobody does
+            }
+        }
+    }
+
+    private Created create(ParsedDomain parsed, LauncherClient.Started launcher, StepTimer timer, VncHandover[] vnc)
+            throws DmjailException, IOException {
+        String name = parsed.domain().name();
         // 1. Under the host lock: the name is free, the lowest domid, the plan, the state file.
         DomainRecord rec = store.<DomainRecord, DmjailException>locked(() -> {
             Optional<DomainRecord> existing = store.read(name);
@@ -94,6 +107,12 @@ public final class DomainManager {
                         + "domain's state in it; remove it (dmjail does not delete what it did not make)");
             }
             ConfinementPlan plan = planWithFreeUid(parsed);
+            if (plan.vnc() != null) {
+                // before the state file: a port in use fails create with nothing on the host
+                vnc[0] = VncHandover.bind(plan.vnc());
+                plan = plan.withLayer(dev.dmjail.toolstack.layer.NetworkLayer.withVncPort(
+                        plan.layer(dev.dmjail.toolstack.layer.NetworkLayer.NAME), vnc[0].port()));
+            }
             int domid = plan.domid();
             DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
@@ -143,6 +162,16 @@ public final class DomainManager {
             store.write(rec);
             timer.step("QMP ready");
             FaultPoint.hit("create.qmp-ready");
+            if (vnc[0] != null) {
+                try {
+                    vnc[0].handOver(paths.qmpSocket(), parsed.domain().vncDisplay().passwd(),
+                            System.nanoTime() + policy.qmpTimeoutMillis() * 1_000_000L);
+                } catch (IOException e) {
+                    throw new CreateFailure("handing the VNC listener to the device model failed: " + e.getMessage());
+                }
+                vnc[0].close();
+                timer.step("VNC on " + plan.vnc().address());
+            }
             // 6. Verify from /proc.
             AuditReport audit = new Auditor(layers).audit(rec, plan);
             timer.step("verified");

@@ -1,5 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
+import dev.dmjail.toolstack.layer.NetworkLayer;
+
 import dev.dmjail.toolstack.layer.LayerPlan;
 import dev.dmjail.uidrange.ResolvedUser;
 import java.util.List;
@@ -15,6 +17,18 @@ public record ConfinementPlan(Integer domid, String backend, String accel, Resol
 
     /** Host paths of this domain's files. */
     public record Paths(String state, String qmp, String log, String console) {}
+
+    /** The same plan with one layer's plan replaced. */
+    public ConfinementPlan withLayer(LayerPlan replacement) {
+        List<LayerPlan> ls = layers.stream().map(l -> l.layer().equals(replacement.layer()) ? replacement : l).toList();
+        return new ConfinementPlan(domid, backend, accel, user, ls, argv, warnings, paths);
+    }
+
+    /** The VNC listener create binds and hands to the device model, or null. */
+    public Display.Vnc vnc() {
+        return layers.stream().filter(l -> l.layer().equals(NetworkLayer.NAME) && l.settings() != null).findFirst()
+                .map(l -> l.settingsAs(NetworkLayer.Settings.class).vnc()).orElse(null);
+    }
 
     public LayerPlan layer(String name) {
         return layers.stream().filter(l -> l.layer().equals(name)).findFirst()

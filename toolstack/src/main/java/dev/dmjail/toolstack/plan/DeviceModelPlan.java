@@ -16,6 +16,7 @@ import java.util.Map;
  * @param largestWritableImageBytes size of the largest writable file-backed disk (RLIMIT_FSIZE floor)
  * @param qemuSandbox    the value of QEMU's {@code -sandbox} in the argv, or null when it is not there
  * @param warnings       things the admin should know (passthrough args naming host paths, ignored keys)
+ * @param vnc            the VNC listener the privileged side binds and hands over, null without VNC
  */
 public record DeviceModelPlan(
         String binary,
@@ -29,5 +30,6 @@ public record DeviceModelPlan(
         List<String> firmwareDirs,
         long largestWritableImageBytes,
         String qemuSandbox,
-        List<String> warnings) {
+        List<String> warnings,
+        Display.Vnc vnc) {
 }

@@ -93,8 +93,7 @@ public final class QemuCommandBuilder {
         a.add(Long.toString(Effective.memoryMiB(d)));
         a.add("-smp");
         a.add(Effective.vcpus(d) + ",maxcpus=" + Effective.maxVcpus(d));
-        a.add("-display");
-        a.add("none");
+        Display.Vnc vnc = Display.add(q, d);
         a.add("-chardev");
         a.add("socket,id=qmp,fd=" + QemuArgs.FD_QMP + ",server=on,wait=off");
         a.add("-mon");
@@ -141,7 +140,7 @@ public final class QemuCommandBuilder {
         env.put("LC_ALL", "C");
         return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(q.fds), nics,
                 FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
-                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, List.copyOf(q.warnings));
+                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, List.copyOf(q.warnings), vnc);
     }
 
     private String chooseAccel() {

@@ -25,7 +25,7 @@ final class UnhonouredKeys {
      * xl does not know either stay warnings, as xl ignores them.
      */
     static final Set<String> XL_KEYS_NOT_SUPPORTED = Set.of(
-            "vnclisten", "vncdisplay", "vncunused", "vncpasswd", "vncviewer", "keymap", "stdvga", "videoram", "vga",
+            "vncviewer",
             "nographic", "spice", "spicehost", "spiceport", "spicetls_port", "spicedisable_ticketing", "spicepasswd",
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection", "gfx_passthru",
             "usb", "usbdevice", "usbctrl", "usbdev", "soundhw", "pci", "pci_permissive", "pci_msitranslate",
@@ -38,6 +38,9 @@ final class UnhonouredKeys {
             "stubdomain_kernel", "stubdomain_ramdisk", "device_model_stubdomain_override", "max_grant_frames",
             "max_maptrack_frames", "max_event_channels", "vuart", "e820_host", "mca_caps", "nomigrate",
             "driver_domain", "passthrough", "vnuma", "xen_platform_pci", "serial_device", "nodemask");
+
+    /** The keys that only mean something with VNC on (libxl reads them whenever VNC is enabled). */
+    static final List<String> VNC_KEYS = List.of("vnclisten", "vncdisplay", "vncunused", "vncpasswd", "keymap");
 
     /** What dmjail's network layer does natively (xl's default script, by name or by its Debian path). */
     static final Set<String> NATIVE_SCRIPTS = Set.of("vif-bridge", "/etc/xen/scripts/vif-bridge");
@@ -54,9 +57,13 @@ final class UnhonouredKeys {
                 out.add(problem(parsed, k, kernelWhy));
             }
         }
-        if (Boolean.TRUE.equals(d.vnc())) {
-            out.add(problem(parsed, "vnc", "no display yet: VNC under restriction is not implemented; use "
-                    + "serial = \"pty\" and `dmjail console`"));
+        if (d.vnc() == null) {
+            for (String k : VNC_KEYS) {
+                if (parsed.raw().get(k).isPresent()) {
+                    out.add(problem(parsed, k, "vnc is not set: libxl would start VNC for this HVM guest by default, "
+                            + "dmjail starts it only with vnc = 1 (or set vnc = 0, and xl ignores " + k + ")"));
+                }
+            }
         }
         if (Boolean.TRUE.equals(d.sdl())) {
             out.add(problem(parsed, "sdl", "SDL needs a window on the host's display, which a confined device model "
