@@ -24,15 +24,15 @@ class UnhonouredKeysTest {
         "kernel = \"/boot/vmlinuz\"|kernel: direct kernel boot is not supported yet",
         "ramdisk = \"/boot/initrd.img\"|ramdisk: direct kernel boot",
         "cmdline = \"console=ttyS0\"|cmdline: direct kernel boot",
-        "vnc = 1|vnc: no display yet",
         "sdl = 1|sdl: SDL needs a window",
         "on_reboot = \"destroy\"|on_reboot: on_reboot = \"destroy\" is not honoured yet",
         "on_poweroff = \"preserve\"|on_poweroff: on_poweroff = \"preserve\" is not honoured yet",
         "on_crash = \"coredump-destroy\"|on_crash: on_crash = \"coredump-destroy\" is not honoured yet",
         "vif = [ \"bridge=br0,script=vif-route\" ]|vif: vif 0: script=vif-route is not run: Xen's hotplug scripts read",
         "vif = [ \"bridge=br0,rate=10Mb/s\" ]|vif: vif 0: rate= is not enforced",
-        "vnclisten = \"0.0.0.0\"|vnclisten: an xl setting dmjail does not support",
-        "stdvga = 1|stdvga: an xl setting dmjail does not support",
+        "vnclisten = \"0.0.0.0\"|vnclisten: vnc is not set: libxl would start VNC for this HVM guest by default",
+        "vncpasswd = \"pw\"|vncpasswd: vnc is not set: libxl would start VNC",
+        "vncviewer = 1|vncviewer: an xl setting dmjail does not support",
         "pci = [ \"01:00.0\" ]|pci: an xl setting dmjail does not support",
     })
     void refusedAtCreateFlaggedByTheDryRun(String line, String expected) throws Exception {
@@ -51,7 +51,8 @@ class UnhonouredKeysTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {"on_reboot = \"restart\"", "on_poweroff = \"destroy\"", "on_crash = \"destroy\"", "vnc = 0", "sdl = 0"})
+    @CsvSource(delimiter = '|', value = {"on_reboot = \"restart\"", "on_poweroff = \"destroy\"", "on_crash = \"destroy\"", "vnc = 0", "sdl = 0",
+            "vnc = 1", "stdvga = 1", "vga = \"none\"", "videoram = 16"})
     void xlDefaultsAndSwitchedOffDisplaysAreFine(String line) throws Exception {
         TestHost host = new TestHost(tmp);
         Path cfg = host.domain("d.cfg", "name = \"uk\"", "type = \"hvm\"", "dm_restrict = 1", line);

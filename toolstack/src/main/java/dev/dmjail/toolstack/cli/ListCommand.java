@@ -33,6 +33,21 @@ public final class ListCommand implements Callable<Integer> {
         return RunState.of(r, ts.store().paths(r.name()));
     }
 
+    /** The VNC address the stored plan's network layer bound (host:port), or null; read from JSON, no jnr-ffi on this path. */
+    static String vncAddress(DomainRecord r) {
+        if (r.plan() == null) {
+            return null;
+        }
+        for (com.fasterxml.jackson.databind.JsonNode l : r.plan().path("layers")) {
+            com.fasterxml.jackson.databind.JsonNode v = l.path("settings").path("vnc");
+            if ("network".equals(l.path("layer").asText()) && v.hasNonNull("host")) {
+                String h = v.path("host").asText();
+                return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + v.path("port").asInt();
+            }
+        }
+        return null;
+    }
+
     @Override
     public Integer call() throws DmjailException {
         Toolstack ts = main.toolstack();
@@ -52,13 +67,16 @@ public final class ListCommand implements Callable<Integer> {
                     o.put("memory_mib", r.memoryMiB());
                     o.put("vcpus", r.vcpus());
                     o.put("log", ts.store().paths(r.name()).log().toString());
+                    o.put("vnc", vncAddress(r));
                 }
                 out.println(CreateCommand.PRETTY.writeValueAsString(arr));
             } else {
-                out.printf("%-32s %5s %5s %5s %-10s %7s %7s%n", "Name", "ID", "Mem", "VCPUs", "State", "UID", "PID");
+                out.printf("%-32s %5s %5s %5s %-10s %7s %7s %s%n", "Name", "ID", "Mem", "VCPUs", "State", "UID", "PID", "VNC");
                 for (DomainRecord r : records) {
-                    out.printf("%-32s %5d %5d %5d %-10s %7s %7s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(), state(ts, r),
-                            r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString());
+                    String vnc = vncAddress(r);
+                    out.printf("%-32s %5d %5d %5d %-10s %7s %7s %s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(), state(ts, r),
+                            r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString(),
+                            vnc == null ? "-" : vnc);
                 }
             }
         } catch (IOException e) {

@@ -33,8 +33,9 @@ public final class SeccompLayer implements ConfinementLayer {
             "personality", "uselib", "vhangup", "iopl", "ioperm");
     static final List<String> DENY_ENOSYS = List.of("clone3");
     /**
-     * socket() families the device model never needs: its NICs are tap fds and QMP an inherited
-     * socket, so AF_INET/AF_INET6/AF_PACKET are answered EAFNOSUPPORT — a second layer behind the
+     * socket() families the device model never needs: its NICs are tap fds, QMP an inherited
+     * socket and its VNC listener a TCP socket the toolstack bound and handed over (accept4 is not
+     * socket()), so AF_INET/AF_INET6/AF_PACKET are answered EAFNOSUPPORT — a second layer behind the
      * empty network namespace (docs/proof: TCP to the host's loopback was stopped by it alone).
      */
     static final List<Integer> DENY_SOCKET_FAMILIES = List.of(2, 10, 17);
