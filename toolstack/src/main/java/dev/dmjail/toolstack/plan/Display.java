@@ -109,6 +109,9 @@ public final class Display {
      * earlier headless machine (no VGA device); any VGA key adds the device it asks for.
      */
     private static void addVga(QemuArgs q, DomainConfig d, boolean vnc) throws PlanException {
+        if (d.type() != dev.dmjail.config.DomainType.HVM) {
+            return; // a PV guest's display is QEMU's xenfb (xl's vfb), not a VGA card
+        }
         String kind = d.vga() != null ? d.vga() : (vnc || d.videoramMiB() != null ? "cirrus" : null);
         if (kind == null || kind.equals("none")) {
             return;
