@@ -160,6 +160,22 @@ class VncTest {
                 assertEquals(List.of(1), c.securityTypes());
             }
             assertEquals(0, host.run("audit", name).exit());
+            // the check can fail: a plan naming another port than the one QEMU holds is a FAIL
+            Path state = new StateStore(host.stateDir, host.logDir).paths(name).stateFile();
+            String original = Files.readString(state);
+            JsonNode rec = JSON.readTree(original);
+            for (JsonNode l : rec.at("/plan/layers")) {
+                if (l.get("layer").asText().equals("network")) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) l.at("/settings/vnc")).put("port", 5989);
+                }
+            }
+            Files.writeString(state, JSON.writeValueAsString(rec));
+            CliRun tampered = host.run("audit", "-a", name);
+            Files.writeString(state, original);
+            assertEquals(ExitCodes.AUDIT_FAILED, tampered.exit(), tampered.out());
+            assertTrue(tampered.out().contains("[FAIL] VNC listener (host namespace): planned 127.0.0.1:5989 LISTEN; "
+                    + "observed 127.0.0.1:5983 LISTEN"), tampered.out());
+            assertTrue(tampered.out().contains("[FAIL] no other host TCP socket"), tampered.out());
 
             String clash = "vn-clash";
             CliRun refused = create(config(clash, "vncdisplay = 82", "vncunused = 0"), clash);
