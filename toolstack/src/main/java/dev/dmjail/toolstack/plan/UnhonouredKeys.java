@@ -57,7 +57,7 @@ final class UnhonouredKeys {
                 out.add(problem(parsed, k, kernelWhy));
             }
         }
-        if (d.vnc() == null) {
+        if (d.vnc() == null && d.type() == dev.dmjail.config.DomainType.HVM) { // a PV guest gets a vfb only with vnc=1
             for (String k : VNC_KEYS) {
                 if (parsed.raw().get(k).isPresent()) {
                     out.add(problem(parsed, k, "vnc is not set: libxl would start VNC for this HVM guest by default, "
