@@ -47,13 +47,6 @@ final class UnhonouredKeys {
     static List<Problem> find(ParsedDomain parsed) {
         DomainConfig d = parsed.domain();
         List<Problem> out = new ArrayList<>();
-        String kernelWhy = "direct kernel boot is not supported yet: QEMU reads -kernel/-initrd by path, and under "
-                + "dmjail the device model gets files only as fds (boot from a disk image instead)";
-        for (String k : List.of("kernel", "ramdisk", "cmdline", "extra", "root")) {
-            if (parsed.raw().get(k).isPresent()) {
-                out.add(problem(parsed, k, kernelWhy));
-            }
-        }
         if (Boolean.TRUE.equals(d.vnc())) {
             out.add(problem(parsed, "vnc", "no display yet: VNC under restriction is not implemented; use "
                     + "serial = \"pty\" and `dmjail console`"));

@@ -1,0 +1,137 @@
+package dev.dmjail.toolstack;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Linux guest made at test time from Debian's packages: the kernel of {@code linux-image-amd64}
+ * and a busybox-static initramfs with an {@code /init} the test writes. Nothing is installed on the
+ * host: the packages are fetched with {@code apt-get download} into the build directory and unpacked
+ * there ({@code dpkg-deb -x}), once per build tree.
+ */
+public final class GuestKernel {
+
+    private static final Path CACHE = Path.of("target", "guest-kernel").toAbsolutePath();
+
+    private GuestKernel() {}
+
+    /** Debian's current amd64 kernel image (vmlinuz), unpacked once. */
+    public static synchronized Path kernel() throws IOException, InterruptedException {
+        Path k = CACHE.resolve("vmlinuz");
+        if (!Files.exists(k)) {
+            String pkg = run(CACHE, "sh", "-c",
+                    "apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}'").strip();
+            if (pkg.isEmpty()) {
+                throw new IOException("apt-cache knows no linux-image-amd64 dependency (apt-get update?)");
+            }
+            Path root = unpack(pkg);
+            try (Stream<Path> s = Files.list(root.resolve("boot"))) {
+                Path vmlinuz = s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst()
+                        .orElseThrow(() -> new IOException(pkg + " holds no /boot/vmlinuz-*"));
+                Files.copy(vmlinuz, k);
+            }
+        }
+        return k;
+    }
+
+    /** busybox-static's binary, unpacked once. */
+    public static synchronized Path busybox() throws IOException, InterruptedException {
+        Path b = CACHE.resolve("busybox");
+        if (!Files.exists(b)) {
+            Files.copy(unpack("busybox-static").resolve("bin/busybox"), b);
+        }
+        return b;
+    }
+
+    /**
+     * Writes an uncompressed newc initramfs to {@code out} (mode 0644) holding busybox at /bin/busybox,
+     * /bin/sh linked to it, and {@code init} as the executable /init.
+     */
+    public static Path initramfs(Path out, String init) throws IOException, InterruptedException {
+        Map<String, byte[]> files = new TreeMap<>();
+        files.put("bin/busybox", Files.readAllBytes(busybox()));
+        files.put("init", init.getBytes(StandardCharsets.UTF_8));
+        Cpio c = new Cpio();
+        for (String d : List.of("bin", "dev", "proc", "sys", "tmp")) {
+            c.entry(d, 040755, new byte[0]);
+        }
+        c.entry("dev/console", 020600, new byte[0], 5, 1);
+        c.entry("bin/busybox", 0100755, files.get("bin/busybox"));
+        c.entry("bin/sh", 0120777, "busybox".getBytes(StandardCharsets.US_ASCII));
+        c.entry("init", 0100755, files.get("init"));
+        Files.write(out, c.finish());
+        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-r--r--"));
+        return out;
+    }
+
+    private static Path unpack(String pkg) throws IOException, InterruptedException {
+        Path dir = CACHE.resolve("pkg-" + pkg);
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        Path dl = CACHE.resolve("dl");
+        Files.createDirectories(dl);
+        run(dl, "apt-get", "download", "-q", pkg);
+        Path deb;
+        try (Stream<Path> s = Files.list(dl)) {
+            deb = s.filter(p -> p.getFileName().toString().startsWith(pkg + "_")).findFirst()
+                    .orElseThrow(() -> new IOException("apt-get download " + pkg + " left no .deb"));
+        }
+        Path tmp = CACHE.resolve("tmp-" + pkg);
+        run(CACHE, "rm", "-rf", tmp.toString());
+        run(CACHE, "dpkg-deb", "-x", deb.toString(), tmp.toString());
+        Files.move(tmp, dir);
+        return dir;
+    }
+
+    private static String run(Path cwd, String... cmd) throws IOException, InterruptedException {
+        Files.createDirectories(cwd);
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + new String(out, StandardCharsets.UTF_8));
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    /** The cpio "newc" format the kernel unpacks an initramfs from (Documentation/driver-api/early-userspace). */
+    private static final class Cpio {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private int ino = 1;
+
+        void entry(String name, int mode, byte[] data) {
+            entry(name, mode, data, 0, 0);
+        }
+
+        void entry(String name, int mode, byte[] data, int rdevMajor, int rdevMinor) {
+            byte[] n = (name + "\0").getBytes(StandardCharsets.US_ASCII);
+            String h = String.format("070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x", ino++, mode, 0, 0,
+                    1, 0, data.length, 0, 0, rdevMajor, rdevMinor, n.length, 0);
+            out.writeBytes(h.getBytes(StandardCharsets.US_ASCII));
+            out.writeBytes(n);
+            pad();
+            out.writeBytes(data);
+            pad();
+        }
+
+        byte[] finish() {
+            entry("TRAILER!!!", 0, new byte[0]);
+            return out.toByteArray();
+        }
+
+        private void pad() {
+            while (out.size() % 4 != 0) {
+                out.write(0);
+            }
+        }
+    }
+}
