@@ -28,15 +28,20 @@ public final class GuestKernel {
     public static synchronized Path kernel() throws IOException, InterruptedException {
         Path k = CACHE.resolve("vmlinuz");
         if (!Files.exists(k)) {
-            String pkg = run(CACHE, "sh", "-c",
-                    "apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}'").strip();
+            String depends = "apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}'";
+            String pkg = run(CACHE, "sh", "-c", depends).strip();
+            if (pkg.isEmpty()) {
+                run(CACHE, "apt-get", "update", "-qq"); // a fresh machine may have no package lists yet
+                pkg = run(CACHE, "sh", "-c", depends).strip();
+            }
             if (pkg.isEmpty()) {
                 throw new IOException("apt-cache knows no linux-image-amd64 dependency (apt-get update?)");
             }
-            Path root = unpack(pkg);
+            String image = pkg;
+            Path root = unpack(image);
             try (Stream<Path> s = Files.list(root.resolve("boot"))) {
                 Path vmlinuz = s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst()
-                        .orElseThrow(() -> new IOException(pkg + " holds no /boot/vmlinuz-*"));
+                        .orElseThrow(() -> new IOException(image + " holds no /boot/vmlinuz-*"));
                 Files.copy(vmlinuz, k);
             }
         }

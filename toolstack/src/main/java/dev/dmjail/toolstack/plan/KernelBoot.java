@@ -1,6 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
+import dev.dmjail.config.DomainType;
 import dev.dmjail.launcher.spec.LaunchSpec.RootFile;
 import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
@@ -41,16 +42,22 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
     /**
      * @param dmIsRoot the device model runs as root (legacy, or DAC weakened): it can read any mode
      * @param strict   create: every file must be usable; dry run: problems become warnings
-     * @return null when the config asks for no direct kernel boot
+     * @return null when the config asks for no direct kernel boot (or is not HVM)
      */
     static KernelBoot resolve(DomainConfig d, HostPolicy policy, boolean dmIsRoot, boolean strict,
                               List<String> warnings) throws PlanException {
+        if (d.type() != DomainType.HVM) {
+            return null; // a PV/PVH kernel is Xen's domain builder's to load, not the device model's
+        }
         if (d.kernel() == null) {
-            for (String[] k : new String[][] {{"ramdisk", d.ramdisk()}, {"cmdline", d.cmdline()}}) {
+            // the key the admin wrote: cmdline= wins over root=/extra= (xl parse_cmdline)
+            String lineKey = d.cmdline() == null || d.cmdline().equals(builtFrom(d.root(), d.extra())) && d.root() != null
+                    ? "root" : d.cmdline().equals(d.extra()) ? "extra" : "cmdline";
+            for (String[] k : new String[][] {{"ramdisk", d.ramdisk()}, {lineKey, d.cmdline()}}) {
                 if (k[1] != null) {
                     // QEMU refuses -initrd and -append without -kernel
-                    throw new PlanException(k[0], k[0] + " needs kernel= (direct kernel boot); without it the guest "
-                            + "boots from its disks and would not get it");
+                    problem(k[0], k[0] + " needs kernel= (direct kernel boot); without it the guest boots from its "
+                            + "disks and would not get it", strict, warnings);
                 }
             }
             return null;
@@ -63,6 +70,10 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
         RootFile initrd = d.ramdisk() == null ? null
                 : file("ramdisk", d.ramdisk(), INITRD_AT, policy, dmIsRoot, strict, warnings);
         return new KernelBoot(kernel, initrd, cmdline);
+    }
+
+    private static String builtFrom(String root, String extra) {
+        return root == null ? extra : extra == null ? "root=" + root : "root=" + root + " " + extra;
     }
 
     private static RootFile file(String key, String name, String at, HostPolicy policy, boolean dmIsRoot,
@@ -87,19 +98,23 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
                 throw new IOException("fstat " + real + ": " + Sys.strerror(Sys.errno()));
             }
         } catch (IOException e) {
-            String why = name + " cannot be used: "
-                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage());
-            if (strict) {
-                throw new PlanException(key, why);
-            }
-            warnings.add(key + ": " + why + "; create would refuse it");
+            problem(key, name + " cannot be used: "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), strict, warnings);
             return new RootFile(at, Path.of(name).toAbsolutePath().normalize().toString(), null);
         }
         String refusal = refusal(real, st, policy, dmIsRoot);
         if (refusal != null) {
-            throw new PlanException(key, name + " " + refusal);
+            problem(key, name + " " + refusal, strict, warnings);
         }
         return new RootFile(at, real.toString(), st.identity());
+    }
+
+    /** create refuses; the dry run (which parses as xl does) says create would. */
+    private static void problem(String key, String why, boolean strict, List<String> warnings) throws PlanException {
+        if (strict) {
+            throw new PlanException(key, why);
+        }
+        warnings.add(key + ": " + why + "; create would refuse it");
     }
 
     /** Null when the opened file {@code st} at canonical {@code real} may be booted; else why not. */
