@@ -59,23 +59,77 @@ public final class GuestKernel {
 
     /**
      * Writes an uncompressed newc initramfs to {@code out} (mode 0644) holding busybox at /bin/busybox,
-     * /bin/sh linked to it, and {@code init} as the executable /init.
+     * /bin/sh linked to it, {@code init} as the executable /init, and the kernel modules named (with
+     * the modules they depend on, as their .modinfo "depends=" says) under /lib/modules, listed in
+     * load order in /lib/modules/order.
      */
-    public static Path initramfs(Path out, String init) throws IOException, InterruptedException {
-        Map<String, byte[]> files = new TreeMap<>();
-        files.put("bin/busybox", Files.readAllBytes(busybox()));
-        files.put("init", init.getBytes(StandardCharsets.UTF_8));
+    public static Path initramfs(Path out, String init, String... modules) throws IOException, InterruptedException {
         Cpio c = new Cpio();
-        for (String d : List.of("bin", "dev", "proc", "sys", "tmp")) {
+        for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "mnt", "lib", "lib/modules")) {
             c.entry(d, 040755, new byte[0]);
         }
         c.entry("dev/console", 020600, new byte[0], 5, 1);
-        c.entry("bin/busybox", 0100755, files.get("bin/busybox"));
+        c.entry("bin/busybox", 0100755, Files.readAllBytes(busybox()));
         c.entry("bin/sh", 0120777, "busybox".getBytes(StandardCharsets.US_ASCII));
-        c.entry("init", 0100755, files.get("init"));
+        c.entry("init", 0100755, init.getBytes(StandardCharsets.UTF_8));
+        StringBuilder order = new StringBuilder();
+        for (Path ko : modulesInLoadOrder(modules)) {
+            String name = ko.getFileName().toString();
+            c.entry("lib/modules/" + name, 0100644, Files.readAllBytes(ko));
+            order.append(name).append('\n');
+        }
+        c.entry("lib/modules/order", 0100644, order.toString().getBytes(StandardCharsets.US_ASCII));
         Files.write(out, c.finish());
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-r--r--"));
         return out;
+    }
+
+    /** The shell lines that load the initramfs's modules in order (for an /init). */
+    public static final String LOAD_MODULES =
+            "for m in $(/bin/busybox cat /lib/modules/order); do /bin/busybox insmod /lib/modules/$m; done";
+
+    private static List<Path> modulesInLoadOrder(String... names) throws IOException, InterruptedException {
+        kernel();
+        Map<String, Path> all = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(CACHE)) {
+            s.filter(p -> p.toString().contains("/lib/modules/") && p.getFileName().toString().endsWith(".ko"))
+                    .forEach(p -> all.put(modName(p.getFileName().toString()), p));
+        }
+        List<Path> order = new java.util.ArrayList<>();
+        for (String n : names) {
+            add(modName(n + ".ko"), all, order, new java.util.HashSet<>());
+        }
+        return order;
+    }
+
+    private static void add(String name, Map<String, Path> all, List<Path> order, java.util.Set<String> visiting)
+            throws IOException {
+        Path ko = all.get(name);
+        if (ko == null) {
+            throw new IOException("no kernel module " + name + " in the kernel package");
+        }
+        if (order.contains(ko) || !visiting.add(name)) {
+            return;
+        }
+        for (String dep : depends(ko)) {
+            add(modName(dep + ".ko"), all, order, visiting);
+        }
+        order.add(ko);
+    }
+
+    /** The "depends=" of a module's .modinfo section (NUL-separated key=value strings). */
+    private static List<String> depends(Path ko) throws IOException {
+        String all = new String(Files.readAllBytes(ko), StandardCharsets.ISO_8859_1);
+        int i = all.indexOf("\0depends=");
+        if (i < 0) {
+            return List.of();
+        }
+        String v = all.substring(i + 9, all.indexOf('\0', i + 1));
+        return v.isEmpty() ? List.of() : List.of(v.split(","));
+    }
+
+    private static String modName(String file) {
+        return file.substring(0, file.length() - 3).replace('-', '_');
     }
 
     private static Path unpack(String pkg) throws IOException, InterruptedException {
