@@ -21,9 +21,10 @@ class UnhonouredKeysTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "kernel = \"/boot/vmlinuz\"|kernel: direct kernel boot is not supported yet",
-        "ramdisk = \"/boot/initrd.img\"|ramdisk: direct kernel boot",
-        "cmdline = \"console=ttyS0\"|cmdline: direct kernel boot",
+        "ramdisk = \"/boot/initrd.img\"|ramdisk: ramdisk needs kernel= (direct kernel boot)",
+        "cmdline = \"console=ttyS0\"|cmdline: cmdline needs kernel= (direct kernel boot)",
+        "kernel = \"/no/such/vmlinuz\"|kernel: /no/such/vmlinuz cannot be used: no such file",
+        "extra = \"quiet\"|extra: extra needs kernel= (direct kernel boot)",
         "sdl = 1|sdl: SDL needs a window",
         "on_reboot = \"destroy\"|on_reboot: on_reboot = \"destroy\" is not honoured yet",
         "on_poweroff = \"preserve\"|on_poweroff: on_poweroff = \"preserve\" is not honoured yet",

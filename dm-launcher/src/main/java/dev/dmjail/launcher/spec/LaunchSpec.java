@@ -95,16 +95,34 @@ public record LaunchSpec(
      * @param devices      device nodes created with mknod under /dev
      * @param writableDirs directories (inside the root) on a small tmpfs owned by the dm uid
      * @param tmpfsBytes   size of each writable tmpfs (0: 8 MiB)
+     * @param files        single files the launcher opens itself (no symlink on the way, identity
+     *                     checked) and binds into the root from the open file, not by name: a
+     *                     guest's kernel and initrd, which QEMU reads by path ({@code -kernel})
      */
     public record RootSpec(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
-                           List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes) {
+                           List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes, List<RootFile> files) {
         public RootSpec {
             readOnlyBinds = readOnlyBinds == null ? List.of() : List.copyOf(readOnlyBinds);
             symlinks = symlinks == null ? Map.of() : Map.copyOf(symlinks);
             devices = devices == null ? List.of() : List.copyOf(devices);
             writableDirs = writableDirs == null ? List.of() : List.copyOf(writableDirs);
+            files = files == null ? List.of() : List.copyOf(files);
+        }
+
+        public RootSpec(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
+                        List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes) {
+            this(mountPoint, readOnlyBinds, symlinks, devices, writableDirs, tmpfsBytes, List.of());
         }
     }
+
+    /**
+     * One host file made visible in the root at {@code at} (read-only, nosuid, nodev, noexec).
+     *
+     * @param hostPath canonical host path, opened with no symlink on the way (a tenant may own a
+     *                 directory on it)
+     * @param identity "dev:ino" the plan checked; the opened file must be that one
+     */
+    public record RootFile(String at, String hostPath, String identity) {}
 
     /** A character device node: /dev/{name}, major:minor, mode (octal, e.g. 0666). */
     public record DeviceNode(String name, int major, int minor, int mode) {}

@@ -108,8 +108,12 @@ public final class SpecReader {
         for (Map<?, ?> d : objects(r, "devices")) {
             devs.add(new LaunchSpec.DeviceNode(str(d, "name"), integer(d, "major"), integer(d, "minor"), integer(d, "mode")));
         }
+        List<LaunchSpec.RootFile> files = new ArrayList<>();
+        for (Map<?, ?> f : objects(r, "files")) {
+            files.add(new LaunchSpec.RootFile(str(f, "at"), str(f, "hostPath"), str(f, "identity")));
+        }
         return new LaunchSpec.RootSpec(str(r, "mountPoint"), strings(r, "readOnlyBinds"), stringMap(r, "symlinks"), devs,
-                strings(r, "writableDirs"), lng(r, "tmpfsBytes"));
+                strings(r, "writableDirs"), lng(r, "tmpfsBytes"), files);
     }
 
     private static Map<?, ?> object(Map<?, ?> m, String k) throws IOException {

@@ -3,8 +3,10 @@ package dev.dmjail.launcher.step;
 import dev.dmjail.launcher.LaunchException;
 import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
 import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
+import dev.dmjail.launcher.spec.LaunchSpec.RootFile;
 import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
 import dev.dmjail.launcher.sys.LibC;
+import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +30,10 @@ import java.util.TreeMap;
  * <li>{@code /dev}: its own tmpfs (nosuid, noexec, but not nodev) with the planned nodes
  *     (mknod), then remounted read-only (device nodes stay usable);</li>
  * <li>{@code writableDirs}: tmpfs nosuid,nodev,noexec, mode 0700, owned by the dm uid/gid;</li>
+ * <li>{@code files}: each opened here (O_PATH, no symlink on the way), checked to be the regular
+ *     file the plan checked, and bound from the open file ({@code /proc/self/fd/N} as the bind
+ *     source: mount(2) resolves the magic link to the opened file itself, so a tenant who swaps a
+ *     name on the path after the open changes nothing), then read-only, nosuid, nodev, noexec;</li>
  * <li>pivot_root(new, new/.old), chdir("/"), umount2("/.old", MNT_DETACH), rmdir("/.old"), and
  *     finally "/" remounted read-only (bind remount: a per-mount flag, shown as "ro" in
  *     mountinfo).</li>
@@ -117,6 +123,18 @@ public final class RootStep extends Step {
         if (r.tmpfsBytes() < 0) {
             throw fail(Sys.EINVAL, "tmpfsBytes < 0");
         }
+        for (RootFile f : r.files()) {
+            if (f.at() == null || !f.at().startsWith("/") || f.at().equals("/")
+                    || !Path.of(f.at()).normalize().toString().equals(f.at())) {
+                throw fail(Sys.EINVAL, "file path in the root must be absolute and normalized: " + f.at());
+            }
+            if (f.hostPath() == null || !f.hostPath().startsWith("/")) {
+                throw fail(Sys.EINVAL, "file " + f.at() + ": host path must be absolute: " + f.hostPath());
+            }
+            if (f.identity() == null) {
+                throw fail(Sys.EINVAL, "file " + f.at() + ": no identity planned");
+            }
+        }
     }
 
     private String canonical(String p, String what) throws LaunchException {
@@ -188,6 +206,9 @@ public final class RootStep extends Step {
                 check(c.mount(b, at, null, Sys.MS_BIND, null), "bind " + b);
                 check(c.mount(null, at, null, RO_BIND, null), "remount read-only " + b);
             }
+            for (RootFile f : r.files()) {
+                bindOpenedFile(c, f);
+            }
             if (!r.devices().isEmpty()) {
                 String dev = root + "/dev";
                 mkdirs(c, "/dev");
@@ -212,6 +233,34 @@ public final class RootStep extends Step {
             check(c.mount(null, "/", null, RO_BIND, null), "remount / read-only");
         } finally {
             c.umask(oldMask);
+        }
+    }
+
+    private void bindOpenedFile(LibC c, RootFile f) throws LaunchException {
+        SafeFile.Opened o = SafeFile.open(f.hostPath(), Sys.O_PATH, 0);
+        if (!o.ok()) {
+            throw fail(o.errno(), "file " + f.at() + ": open " + f.hostPath()
+                    + (o.errno() == Sys.ELOOP ? " (a symlink on the path: refused)" : ""));
+        }
+        try {
+            SafeFile.Stat st = SafeFile.fstat(o.fd());
+            if (st == null || !st.regular()) {
+                throw fail(st == null ? Sys.errno() : Sys.EINVAL, "file " + f.at() + ": " + f.hostPath() + " is "
+                        + (st == null ? "not fstat-able" : st.typeName() + ", not a regular file"));
+            }
+            if (!f.identity().equals(st.identity())) {
+                throw fail(Sys.ESTALE, "file " + f.at() + ": " + f.hostPath() + " is not the file the plan checked "
+                        + "(dev:ino " + st.identity() + ", planned " + f.identity() + "): it was replaced after planning");
+            }
+            String at = root + f.at();
+            mkdirs(c, parent(f.at()));
+            int mp = c.open(at, Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_NOFOLLOW | Sys.O_CLOEXEC, 0444);
+            check(mp, "create mount point " + f.at());
+            c.close(mp);
+            check(c.mount("/proc/self/fd/" + o.fd(), at, null, Sys.MS_BIND, null), "bind " + f.at() + " from its open file");
+            check(c.mount(null, at, null, RO_BIND | Sys.MS_NOEXEC, null), "remount read-only " + f.at());
+        } finally {
+            SafeFile.close(o.fd());
         }
     }
 

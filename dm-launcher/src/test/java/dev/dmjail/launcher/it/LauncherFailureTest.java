@@ -173,6 +173,33 @@ class LauncherFailureTest {
                 g.identity(), null, g.seccomp(), g.exec()), "root", 2, true);
     }
 
+    /** A kernel bound into the root must be the file the plan checked: one swapped in under its name is refused. */
+    @Test
+    void rootFileReplacedAfterPlanning() throws Exception {
+        Path kernel = Files.writeString(dir.resolve("vmlinuz"), "planned");
+        String planned = Files.getAttribute(kernel, "unix:dev") + ":" + Files.getAttribute(kernel, "unix:ino");
+        Files.writeString(dir.resolve("other"), "swapped in"); // made while the planned one lives: another inode
+        Files.move(dir.resolve("other"), kernel, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        expectFailure(withRootFile(kernel, planned), "root", 116 /* ESTALE */, true);
+    }
+
+    @Test
+    void rootFileBehindSymlinkRefused() throws Exception {
+        Path kernel = Files.createSymbolicLink(dir.resolve("vmlinuz"), Path.of("/etc/hostname"));
+        String id = Files.getAttribute(Path.of("/etc/hostname"), "unix:dev") + ":"
+                + Files.getAttribute(Path.of("/etc/hostname"), "unix:ino");
+        expectFailure(withRootFile(kernel, id), "root", 40 /* ELOOP */, true);
+    }
+
+    private LaunchSpec withRootFile(Path host, String identity) {
+        LaunchSpec g = good();
+        RootSpec r = g.root();
+        return new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(),
+                new RootSpec(r.mountPoint(), r.readOnlyBinds(), r.symlinks(), r.devices(), r.writableDirs(), 0,
+                        List.of(new LaunchSpec.RootFile("/boot/kernel", host.toString(), identity))),
+                g.rlimits(), g.identity(), null, g.seccomp(), g.exec());
+    }
+
     @Test
     void unknownRlimit() throws Exception {
         LaunchSpec g = good();

@@ -1,6 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
 import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
+import dev.dmjail.launcher.spec.LaunchSpec.RootFile;
 import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.plan.RootContents;
@@ -21,20 +22,30 @@ import java.util.TreeSet;
  * device-model uid. The launcher builds it on a tmpfs inside its private mount namespace and
  * pivot_root()s into it with the old root detached (Firecracker's jailer does the same), so the
  * host never sees these mounts and nothing is left to unmount on destroy. A statically linked
- * device model gets just itself.
+ * device model gets just itself. A directly booted guest's kernel and initrd are bound in too, from
+ * files the launcher opened itself ({@code plan/KernelBoot}).
  */
 public final class FilesystemLayer implements ConfinementLayer {
 
     public static final String NAME = "filesystem";
 
     public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
-                           List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes) {}
+                           List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes, List<RootFile> files) {}
 
     @Override
     public String name() { return NAME; }
 
     @Override
     public LayerPlan plan(PlanContext ctx) throws PlanException {
+        LayerPlan plan = planRoot(ctx);
+        if (!plan.active() && ctx.dm().kernelBoot() != null) {
+            throw new PlanException("kernel", "direct kernel boot needs the private root (the launcher binds the "
+                    + "kernel into it from the file it opened), and this domain's root is not private: " + plan.reason());
+        }
+        return plan;
+    }
+
+    private LayerPlan planRoot(PlanContext ctx) throws PlanException {
         if (!ctx.switches().on("root")) {
             return LayerPlan.weakened(NAME, "dmjail_root=0 in the domain config: the device model sees the host's filesystem", null);
         }
@@ -57,8 +68,9 @@ public final class FilesystemLayer implements ConfinementLayer {
         for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
             devs.add(new DeviceNode(n.name(), n.major(), n.minor(), n.mode()));
         }
+        List<RootFile> files = ctx.dm().kernelBoot() == null ? List.of() : ctx.dm().kernelBoot().files();
         return LayerPlan.enforced(NAME, new Settings(ctx.paths().rootMount().toString(), rc.binds(), rc.symlinks(),
-                devs, writable, ctx.policy().tmpfsBytes()));
+                devs, writable, ctx.policy().tmpfsBytes(), files));
     }
 
     @Override
@@ -87,7 +99,8 @@ public final class FilesystemLayer implements ConfinementLayer {
             return;
         }
         Settings s = plan.settingsAs(Settings.class);
-        spec.root(new RootSpec(s.mountPoint(), s.readOnlyBinds(), s.symlinks(), s.devices(), s.writableDirs(), s.tmpfsBytes()));
+        spec.root(new RootSpec(s.mountPoint(), s.readOnlyBinds(), s.symlinks(), s.devices(), s.writableDirs(),
+                s.tmpfsBytes(), s.files()));
     }
 
     @Override
@@ -115,6 +128,11 @@ public final class FilesystemLayer implements ConfinementLayer {
         for (String w : s.writableDirs()) {
             wantTop.add(Path.of(w).getName(0).toString());
         }
+        for (RootFile rf : s.files()) {
+            wantTop.add(Path.of(rf.at()).getName(0).toString());
+            String seen = identityIn(view.pid(), rf.at());
+            checks.add(new Check(rf.at() + " is the planned file", rf.identity(), seen, rf.identity().equals(seen)));
+        }
         TreeSet<String> top = new TreeSet<>(view.listRoot("/"));
         checks.add(new Check("top-level entries of its root", String.join(" ", wantTop), String.join(" ", top), top.equals(wantTop)));
         TreeSet<String> wantDev = new TreeSet<>();
@@ -131,6 +149,17 @@ public final class FilesystemLayer implements ConfinementLayer {
         checks.add(new Check("writable mounts", String.join(" ", s.writableDirs()), writable.isEmpty() ? "none besides them"
                 : String.join(" ", writable), writable.isEmpty()));
         return LayerVerdict.of(plan, checks);
+    }
+
+    /** dev:ino of {@code at} as the process sees it in its root (a bound file keeps its own inode). */
+    private static String identityIn(int pid, String at) {
+        try {
+            Path p = Path.of("/proc", Integer.toString(pid), "root", at.substring(1));
+            return Files.getAttribute(p, "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS) + ":"
+                    + Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            return "not there";
+        }
     }
 
     private static boolean sameInode(Path a, Path b) {

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param firmwareDirs   directories QEMU reads ROMs/BIOS/keymaps/modules from (read-only in the root)
  * @param largestWritableImageBytes size of the largest writable file-backed disk (RLIMIT_FSIZE floor)
  * @param qemuSandbox    the value of QEMU's {@code -sandbox} in the argv, or null when it is not there
+ * @param kernelBoot     direct kernel boot (the files the filesystem layer binds into the root), or null
  * @param warnings       things the admin should know (passthrough args naming host paths, ignored keys)
  * @param vnc            the VNC listener the privileged side binds and hands over, null without VNC
  */
@@ -30,6 +31,7 @@ public record DeviceModelPlan(
         List<String> firmwareDirs,
         long largestWritableImageBytes,
         String qemuSandbox,
+        KernelBoot kernelBoot,
         List<String> warnings,
         Display.Vnc vnc) {
 }

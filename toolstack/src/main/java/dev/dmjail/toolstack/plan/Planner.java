@@ -116,7 +116,8 @@ public final class Planner {
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
-            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks,
+            KernelBoot kernelBoot = KernelBoot.resolve(d, policy, user.source() == ResolvedUser.Source.ROOT, strict, warnings);
+            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks, kernelBoot,
                     SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
         } catch (PlanException e) {
             throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());

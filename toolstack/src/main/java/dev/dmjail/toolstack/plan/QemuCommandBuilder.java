@@ -33,9 +33,10 @@ public final class QemuCommandBuilder {
     /**
      * @param qemuSandbox add QEMU's own {@code -sandbox} deny set (the seccomp layer decides)
      * @param disks       the disks as resolved by {@link DiskResolver}
+     * @param kernelBoot  direct kernel boot as resolved by {@link KernelBoot}, or null
      */
     public DeviceModelPlan build(DomainConfig d, Integer domid, DomainPaths paths, List<ResolvedDisk> disks,
-                                 boolean qemuSandbox, ResolvedUser user) throws PlanException {
+                                 KernelBoot kernelBoot, boolean qemuSandbox, ResolvedUser user) throws PlanException {
         String binary = d.deviceModelOverride() != null ? d.deviceModelOverride() : policy.qemuBinary().toString();
         if (binary.indexOf('\0') >= 0 || binary.indexOf('\n') >= 0) {
             // a quoted xl string may hold a raw NUL byte; Path.of would throw (found by the proof tests)
@@ -52,6 +53,10 @@ public final class QemuCommandBuilder {
         if (!xen && d.type() != DomainType.HVM) {
             throw new PlanException("type", "a " + d.type().name().toLowerCase()
                     + " guest needs the xen backend; this host's backend is qemu (host config: backend)");
+        }
+        if (xen && kernelBoot != null) {
+            throw new PlanException("kernel", "direct kernel boot is modelled for the qemu backend only (under Xen, "
+                    + "libxl hands kernel= to the domain builder, which dmjail's xen backend does not drive)");
         }
         String accel = xen ? "xen" : chooseAccel();
         boolean kvm = accel.equals("kvm");
@@ -99,6 +104,19 @@ public final class QemuCommandBuilder {
         a.add("-mon");
         a.add("chardev=qmp,mode=control");
 
+        if (kernelBoot != null) {
+            // the launcher binds the planned files here, in the private root (KernelBoot)
+            a.add("-kernel");
+            a.add(KernelBoot.KERNEL_AT);
+            if (kernelBoot.initrd() != null) {
+                a.add("-initrd");
+                a.add(KernelBoot.INITRD_AT);
+            }
+            if (kernelBoot.cmdline() != null) {
+                a.add("-append"); // taken verbatim: no QemuOpts parsing of its value
+                a.add(kernelBoot.cmdline());
+            }
+        }
         DiskDevices.add(q, disks);
         SerialConsole.add(q, d, paths);
         String boot = d.boot() == null ? "cda" : d.boot();
@@ -140,7 +158,7 @@ public final class QemuCommandBuilder {
         env.put("LC_ALL", "C");
         return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(q.fds), nics,
                 FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
-                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, List.copyOf(q.warnings), vnc);
+                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc);
     }
 
     private String chooseAccel() {

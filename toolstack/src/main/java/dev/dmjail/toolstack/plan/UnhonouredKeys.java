@@ -50,13 +50,6 @@ final class UnhonouredKeys {
     static List<Problem> find(ParsedDomain parsed) {
         DomainConfig d = parsed.domain();
         List<Problem> out = new ArrayList<>();
-        String kernelWhy = "direct kernel boot is not supported yet: QEMU reads -kernel/-initrd by path, and under "
-                + "dmjail the device model gets files only as fds (boot from a disk image instead)";
-        for (String k : List.of("kernel", "ramdisk", "cmdline", "extra", "root")) {
-            if (parsed.raw().get(k).isPresent()) {
-                out.add(problem(parsed, k, kernelWhy));
-            }
-        }
         if (d.vnc() == null && d.type() == dev.dmjail.config.DomainType.HVM) { // a PV guest gets a vfb only with vnc=1
             for (String k : VNC_KEYS) {
                 if (parsed.raw().get(k).isPresent()) {
