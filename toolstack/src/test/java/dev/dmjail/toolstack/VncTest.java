@@ -75,6 +75,7 @@ class VncTest {
         String name = "vn-open";
         CliRun r = create(config(name, "vncdisplay = 80", "vncunused = 0"), name);
         assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("VNC on 127.0.0.1:5980\n"), r.out());
         JsonNode listed = ProofSupport.listed(host, name);
         assertEquals("127.0.0.1:5980", listed.get("vnc").asText(), listed.toString());
         assertTrue(host.run("list").out().contains("127.0.0.1:5980"), "list shows the VNC address");
@@ -157,6 +158,7 @@ class VncTest {
             CliRun r = create(config(name, "vncdisplay = 82", "vncunused = 1"), name);
             assertEquals(0, r.exit(), r.err());
             assertEquals("127.0.0.1:5983", ProofSupport.listed(host, name).get("vnc").asText());
+            assertTrue(r.out().contains("VNC on 127.0.0.1:5983\n"), "create says the port it bound: " + r.out());
             try (Rfb c = Rfb.connect(5983)) {
                 assertEquals(List.of(1), c.securityTypes());
             }

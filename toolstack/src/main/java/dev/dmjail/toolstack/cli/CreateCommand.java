@@ -89,6 +89,7 @@ public final class CreateCommand implements Callable<Integer> {
             root.put("pid", c.record().pid());
             root.put("uid", c.record().uid());
             root.put("gid", c.record().gid());
+            root.put("vnc", c.plan().vnc() == null ? null : c.plan().vnc().address());
             root.set("audit", PRETTY.valueToTree(c.audit()));
             out.println(PRETTY.writeValueAsString(root));
         } else {
@@ -96,6 +97,9 @@ public final class CreateCommand implements Callable<Integer> {
             out.printf("Created domain %s: domid %d, device model pid %d as %s%n", c.record().name(), c.record().domid(),
                     c.record().pid(), dac ? c.plan().user().describe() : "root (DAC weakened: "
                             + c.plan().layer(dev.dmjail.toolstack.layer.DacLayer.NAME).reason() + ")");
+            if (c.plan().vnc() != null) {
+                out.printf("VNC on %s%s%n", c.plan().vnc().address(), c.plan().vnc().password() ? " (password)" : "");
+            }
             AuditPrinter.print(out, c.audit(), false);
         }
         return ExitCodes.OK;
