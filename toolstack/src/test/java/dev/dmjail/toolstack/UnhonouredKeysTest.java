@@ -26,9 +26,9 @@ class UnhonouredKeysTest {
         "kernel = \"/no/such/vmlinuz\"|kernel: /no/such/vmlinuz cannot be used: no such file",
         "extra = \"quiet\"|extra: extra needs kernel= (direct kernel boot)",
         "sdl = 1|sdl: SDL needs a window",
-        "on_reboot = \"destroy\"|on_reboot: on_reboot = \"destroy\" is not honoured yet",
-        "on_poweroff = \"preserve\"|on_poweroff: on_poweroff = \"preserve\" is not honoured yet",
-        "on_crash = \"coredump-destroy\"|on_crash: on_crash = \"coredump-destroy\" is not honoured yet",
+        "on_reboot = \"preserve\"|on_reboot: on_reboot = \"preserve\" with on_poweroff = \"destroy\" cannot be honoured",
+        "on_poweroff = \"preserve\"|on_poweroff: on_poweroff = \"preserve\" with on_crash = \"destroy\" cannot be",
+        "on_crash = \"coredump-destroy\"|on_crash: on_crash = \"coredump-destroy\" is not honoured: it needs the toolstack",
         "vif = [ \"bridge=br0,script=vif-route\" ]|vif: vif 0: script=vif-route is not run: Xen's hotplug scripts read",
         "vif = [ \"bridge=br0,rate=10Mb/s\" ]|vif: vif 0: rate= is not enforced",
         "vnclisten = \"0.0.0.0\"|vnclisten: vnc is not set: libxl would start VNC for this HVM guest by default",
@@ -52,8 +52,9 @@ class UnhonouredKeysTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {"on_reboot = \"restart\"", "on_poweroff = \"destroy\"", "on_crash = \"destroy\"", "vnc = 0", "sdl = 0",
-            "vnc = 1", "stdvga = 1", "vga = \"none\"", "videoram = 16"})
+    @CsvSource(delimiter = '|', value = {"on_reboot = \"restart\"", "on_poweroff = \"destroy\"", "on_crash = \"destroy\"",
+            "on_reboot = \"destroy\"", "on_crash = \"preserve\"", "vnc = 0", "sdl = 0", "vnc = 1", "stdvga = 1",
+            "vga = \"none\"", "videoram = 16"})
     void xlDefaultsAndSwitchedOffDisplaysAreFine(String line) throws Exception {
         TestHost host = new TestHost(tmp);
         Path cfg = host.domain("d.cfg", "name = \"uk\"", "type = \"hvm\"", "dm_restrict = 1", line);

@@ -10,6 +10,7 @@ import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.lifecycle.DomainManager;
+import dev.dmjail.toolstack.lifecycle.GoneDomains;
 import dev.dmjail.toolstack.plan.ConfinementPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -80,7 +81,9 @@ public final class CreateCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         Privileges.requireRoot("create");
-        DomainManager.Created c = ts.manager().create(parsed);
+        DomainManager manager = ts.manager();
+        GoneDomains.reap(manager); // frees the name, domid, uid and disks of guests that are gone
+        DomainManager.Created c = manager.create(parsed);
         c.plan().warnings().stream().filter(w -> !parsed.warnings().contains(w)).forEach(LOG::warn);
         if (json) {
             ObjectNode root = PRETTY.createObjectNode();

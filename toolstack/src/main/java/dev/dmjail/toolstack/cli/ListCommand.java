@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.lifecycle.GoneDomains;
 import dev.dmjail.toolstack.lifecycle.RunState;
 import dev.dmjail.toolstack.state.DomainRecord;
 import java.io.IOException;
@@ -27,7 +28,6 @@ public final class ListCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** running, or what a create/destroy left behind: "crashed" when the recorded process is gone. */
     /** The run state as the device model reports it (QMP query-status), never "running" for a guest that is not. */
     static String state(Toolstack ts, DomainRecord r) {
         return RunState.of(r, ts.store().paths(r.name()));
@@ -48,11 +48,36 @@ public final class ListCommand implements Callable<Integer> {
         return null;
     }
 
+    /**
+     * xl list's six state columns (r b p s c d: running, blocked, paused, shutdown, crashed, dying) for
+     * a run state. "b" needs the guest's vCPU scheduling, which QEMU does not report: a guest QEMU runs is "r".
+     */
+    static String xlState(String runState) {
+        char at = switch (runState) {
+            case "running" -> 'r';
+            case "paused", "prelaunch", "inmigrate", "postmigrate", "finish-migrate", "save-vm", "restore-vm",
+                 "suspended", "debug", "colo", "watchdog" -> 'p';
+            case "shutdown" -> 's';
+            case "guest-panicked", "internal-error", "io-error", "crashed" -> 'c';
+            case "destroying" -> 'd';
+            default -> '-';
+        };
+        int i = "rbpscd".indexOf(at);
+        char[] cols = "------".toCharArray();
+        if (i >= 0) {
+            cols[i] = at;
+        }
+        return new String(cols);
+    }
+
     @Override
     public Integer call() throws DmjailException {
         Toolstack ts = main.toolstack();
         PrintWriter out = spec.commandLine().getOut();
         try {
+            if (Privileges.isRoot()) {
+                GoneDomains.reap(ts.manager()); // as xl's per-domain process would have done (on_* = destroy)
+            }
             var records = ts.store().list();
             if (json) {
                 ArrayNode arr = CreateCommand.PRETTY.createArrayNode();
@@ -63,7 +88,9 @@ public final class ListCommand implements Callable<Integer> {
                     o.put("uid", r.uid());
                     o.put("gid", r.gid());
                     o.put("pid", r.pid());
-                    o.put("state", state(ts, r));
+                    String st = state(ts, r);
+                    o.put("state", st);
+                    o.put("xl_state", xlState(st));
                     o.put("memory_mib", r.memoryMiB());
                     o.put("vcpus", r.vcpus());
                     o.put("log", ts.store().paths(r.name()).log().toString());
@@ -71,11 +98,12 @@ public final class ListCommand implements Callable<Integer> {
                 }
                 out.println(CreateCommand.PRETTY.writeValueAsString(arr));
             } else {
-                out.printf("%-32s %5s %5s %5s %-10s %7s %7s %s%n", "Name", "ID", "Mem", "VCPUs", "State", "UID", "PID", "VNC");
+                out.printf("%-32s %5s %5s %5s %-6s %-14s %7s %7s %s%n", "Name", "ID", "Mem", "VCPUs", "State", "QEMU", "UID", "PID", "VNC");
                 for (DomainRecord r : records) {
+                    String st = state(ts, r);
                     String vnc = vncAddress(r);
-                    out.printf("%-32s %5d %5d %5d %-10s %7s %7s %s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(), state(ts, r),
-                            r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString(),
+                    out.printf("%-32s %5d %5d %5d %-6s %-14s %7s %7s %s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(),
+                            xlState(st), st, r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString(),
                             vnc == null ? "-" : vnc);
                 }
             }

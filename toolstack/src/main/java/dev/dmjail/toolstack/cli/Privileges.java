@@ -11,15 +11,22 @@ final class Privileges {
     private Privileges() {}
 
     static void requireRoot(String command) throws DmjailException {
+        if (!isRoot()) {
+            throw new DmjailException(ExitCodes.NOT_ROOT, command + ": must run as root");
+        }
+    }
+
+    /** The effective uid is 0. */
+    static boolean isRoot() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("Uid:") && l.substring(4).trim().split("\\s+")[1].equals("0")) {
-                    return;
+                if (l.startsWith("Uid:")) {
+                    return l.substring(4).trim().split("\\s+")[1].equals("0");
                 }
             }
         } catch (IOException e) {
             // fall through
         }
-        throw new DmjailException(ExitCodes.NOT_ROOT, command + ": must run as root");
+        return false;
     }
 }

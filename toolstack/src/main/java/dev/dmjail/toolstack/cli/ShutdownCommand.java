@@ -81,6 +81,11 @@ public final class ShutdownCommand implements Callable<Integer> {
     }
 
     private static int cleanUp(Toolstack ts, DomainRecord r, PrintWriter out) throws DmjailException {
+        if (DomainControl.preservedOnPoweroff(r) && DomainControl.deviceModelAlive(r)) {
+            out.println("Domain " + r.name() + " is preserved (on_poweroff=preserve): dmjail destroy " + r.name()
+                    + " removes it");
+            return ExitCodes.OK;
+        }
         try {
             ts.manager().destroy(r);
         } catch (IOException e) {

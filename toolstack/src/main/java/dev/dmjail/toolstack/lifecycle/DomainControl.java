@@ -42,6 +42,23 @@ public final class DomainControl {
         return s.equals("crashed") || s.equals("shutdown");
     }
 
+    /**
+     * The device model was told to keep a guest that powers off (on_poweroff=preserve: QEMU's
+     * {@code -action shutdown=pause}, plan/ShutdownActions), as its stored argv says.
+     */
+    public static boolean preservedOnPoweroff(DomainRecord r) {
+        JsonNode argv = r.plan() == null ? null : r.plan().path("argv");
+        if (argv == null) {
+            return false;
+        }
+        for (int i = 0; i + 1 < argv.size(); i++) {
+            if (argv.get(i).asText().equals("-action") && argv.get(i + 1).asText().startsWith("shutdown=pause")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Polls {@link #poweredOff} until it holds (true) or {@code timeoutMillis} pass (false). */
     public static boolean awaitPowerOff(DomainRecord r, DomainPaths paths, long timeoutMillis) throws InterruptedException {
         long end = System.nanoTime() + timeoutMillis * 1_000_000L;

@@ -93,6 +93,12 @@ public final class QemuCommandBuilder {
             a.add("pc");
             a.add("-accel");
             a.add(kvm ? "kvm" : "tcg,tb-size=64");
+            // on_poweroff/on_reboot/on_crash carried out by QEMU itself (ShutdownActions); pvpanic lets
+            // the guest's kernel report a panic (Linux pvpanic driver) instead of hanging unseen
+            a.add("-action");
+            a.add(ShutdownActions.qemuAction(d));
+            a.add("-device");
+            a.add("pvpanic");
         }
         a.add("-m");
         a.add(Long.toString(Effective.memoryMiB(d)));

@@ -2,7 +2,6 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.ParsedDomain;
-import dev.dmjail.config.ShutdownAction;
 import dev.dmjail.config.VifSpec;
 import dev.dmjail.config.XlSetting;
 import java.util.ArrayList;
@@ -62,9 +61,10 @@ final class UnhonouredKeys {
             out.add(problem(parsed, "sdl", "SDL needs a window on the host's display, which a confined device model "
                     + "cannot have"));
         }
-        checkAction(parsed, out, "on_poweroff", d.onPoweroff(), ShutdownAction.DESTROY);
-        checkAction(parsed, out, "on_reboot", d.onReboot(), ShutdownAction.RESTART);
-        checkAction(parsed, out, "on_crash", d.onCrash(), ShutdownAction.DESTROY);
+        ShutdownActions.Refusal actions = ShutdownActions.refusal(d);
+        if (actions != null) {
+            out.add(problem(parsed, actions.key(), actions.reason()));
+        }
         for (VifSpec v : d.nics()) {
             if (v.script() != null && !NATIVE_SCRIPTS.contains(v.script())) {
                 out.add(problem(parsed, "vif", "vif " + v.devid() + ": script=" + v.script() + " is not run: Xen's "
@@ -86,15 +86,6 @@ final class UnhonouredKeys {
             }
         }
         return out;
-    }
-
-    /** xl's defaults are what QEMU does on its own (reset on reboot; the device model exits on poweroff). */
-    private static void checkAction(ParsedDomain parsed, List<Problem> out, String key, ShutdownAction a,
-                                    ShutdownAction xlDefault) {
-        if (a != null && a != xlDefault) {
-            out.add(problem(parsed, key, key + " = \"" + a.xl() + "\" is not honoured yet; only xl's default (\""
-                    + xlDefault.xl() + "\") is"));
-        }
     }
 
     private static Problem problem(ParsedDomain parsed, String key, String reason) {
