@@ -193,7 +193,7 @@ class LifecycleCommandsTest {
         try {
             JsonNode d = listed(host, name);
             Integer uid = d.get("uid").isNull() ? null : d.get("uid").asInt();
-            long pid = d.get("pid").asLong();
+            int pid = d.get("pid").asInt();
             RunStateTest.qmp(host.stateDir.resolve("domains/" + name + "/qmp.sock"), "quit");
             // watched by pid, not by list: list cleans up a domain whose device model is gone (GoneDomains)
             long end = System.nanoTime() + 10_000_000_000L;
