@@ -94,7 +94,7 @@ class LifecycleActionsTest {
         "on_crash = \"coredump-destroy\"|on_crash: on_crash = \"coredump-destroy\" is not honoured",
         "on_reboot = \"rename-restart\"|on_reboot: on_reboot = \"rename-restart\" is not honoured",
         "on_reboot = \"destroy\";on_poweroff = \"preserve\";on_crash = \"preserve\"|on_reboot: on_reboot = \"destroy\" with on_poweroff = \"preserve\" cannot be honoured",
-        "on_poweroff = \"preserve\"|:4: on_poweroff: on_poweroff = \"preserve\" with on_crash = \"destroy\" cannot be honoured",
+        "on_poweroff = \"preserve\"|:3: on_poweroff: on_poweroff = \"preserve\" with on_crash = \"destroy\" cannot be honoured",
     })
     void whatQemuCannotCarryOutIsRefused(String keys, String expected) throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
