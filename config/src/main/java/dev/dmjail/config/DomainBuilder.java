@@ -17,10 +17,15 @@ import java.util.regex.Pattern;
 final class DomainBuilder {
 
     /** The keys dmjail understands; any other key (except dmjail_*) is warned about. */
+    /** libxl_bios_type's names (libxl_types.idl), as xl's bios= takes them (case-insensitively). */
+    static final Set<String> BIOS_TYPES = Set.of("rombios", "seabios", "ovmf");
+    /** Debian's Xen 4.17 XEN_LIB_DIR/boot, where xl finds the pvgrub images firmware= names. */
+    static final String XEN_BOOT_DIR = "/usr/lib/xen-4.17/boot/";
+
     static final Set<String> KNOWN_KEYS = Set.of(
             "name", "type", "builder", "memory", "maxmem", "vcpus", "maxvcpus", "uuid", "kernel", "ramdisk",
             "cmdline", "extra", "root", "disk", "vif", "serial", "boot", "vnc", "sdl", "acpi",
-            "vnclisten", "vncpasswd", "vncdisplay", "vncunused", "keymap", "vga", "stdvga", "videoram",
+            "vnclisten", "vncpasswd", "vncdisplay", "vncunused", "keymap", "vga", "stdvga", "videoram", "bios", "firmware",
             "on_poweroff", "on_reboot", "on_crash", "dm_restrict", "device_model_user", "device_model_override",
             "device_model_version", "device_model_args", "device_model_args_hvm", "device_model_args_pv");
 
@@ -88,6 +93,34 @@ final class DomainBuilder {
                     + " Ignore that. Use \"firmware_override\" instead if you really want a non-default firmware");
             kernel = null;
         }
+        String bios = null, hvmFirmware = null;
+        Optional<String> fw = string("firmware");
+        if (type == DomainType.HVM) {
+            bios = string("bios").map(String::toLowerCase).orElse(null);
+            if (bios != null && !BIOS_TYPES.contains(bios)) {
+                throw err(line("bios"), "bios", "invalid value \"" + string("bios").get() + "\" for \"bios\"");
+            }
+            // xl parse_config_data: firmware= wins over bios=; "bios" keeps bios=, "uefi" is ovmf, a bios
+            // type name is that type, anything else is a firmware image (hvmloader) path
+            if (fw.isPresent() && !fw.get().equals("bios")) {
+                String f = fw.get().toLowerCase();
+                if (f.equals("uefi")) {
+                    bios = "ovmf";
+                } else if (BIOS_TYPES.contains(f)) {
+                    bios = f;
+                } else {
+                    hvmFirmware = fw.get();
+                }
+            }
+        } else if (fw.isPresent()) {
+            if (kernel != null) {
+                throw err(line("firmware"), "firmware", "both kernel and firmware specified");
+            }
+            if (!fw.get().equals("pvgrub32") && !fw.get().equals("pvgrub64")) {
+                throw err(line("firmware"), "firmware", "only pvgrub{32|64} supported as firmware options");
+            }
+            kernel = XEN_BOOT_DIR + fw.get() + ".bin"; // xl: the pvgrub image in libxl's XEN_LIB_DIR/boot
+        }
         if (type != DomainType.HVM && kernel == null) {
             throw err(0, "kernel", "Neither kernel nor bootloader specified (a " + type.json() + " guest needs kernel=)");
         }
@@ -126,7 +159,7 @@ final class DomainBuilder {
         String boot = string("boot").orElse(null);
 
         return new DomainConfig(name, type, memory, maxmem, vcpus, maxVcpus, uuid, kernel, ramdisk, cmdline, root,
-                extra, disks, nics, serial, cfg.get("serial").map(x -> x.value().isList()).orElse(false), boot, vnc, sdl, acpi, vncKeys, vga, videoram, onPoweroff, onReboot, onCrash, dmRestrict, dmUser,
+                extra, disks, nics, serial, cfg.get("serial").map(x -> x.value().isList()).orElse(false), boot, vnc, sdl, acpi, vncKeys, vga, videoram, bios, hvmFirmware, onPoweroff, onReboot, onCrash, dmRestrict, dmUser,
                 dmOverride, dmVersion, dmArgs, dmArgsHvm, dmArgsPv, file);
     }
 

@@ -24,6 +24,8 @@ import java.util.UUID;
  * @param vncDisplay the VNC keys as xl reads them (vnclisten, vncpasswd, vncdisplay, vncunused, keymap)
  * @param vga        vga= (or stdvga=) as libxl's vga kind: "std", "cirrus", "none", "qxl"; null when not given
  * @param videoramMiB videoram=, null when not given
+ * @param bios       HVM: libxl's bios type ("rombios", "seabios", "ovmf") from bios= or firmware=, null = default
+ * @param hvmFirmware HVM: firmware= naming a firmware image (hvmloader) rather than a bios type, else null
  * @param dmRestrict dm_restrict=, null = default (libxl's default is false)
  * @param source     the config file
  */
@@ -32,6 +34,7 @@ public record DomainConfig(
         String kernel, String ramdisk, String cmdline, String root, String extra,
         List<DiskSpec> disks, List<VifSpec> nics, List<String> serial, boolean serialListForm, String boot,
         Boolean vnc, Boolean sdl, Boolean acpi, VncKeys vncDisplay, String vga, Long videoramMiB,
+        String bios, String hvmFirmware,
         ShutdownAction onPoweroff, ShutdownAction onReboot, ShutdownAction onCrash,
         Boolean dmRestrict, String deviceModelUser, String deviceModelOverride, DeviceModelVersion deviceModelVersion,
         List<String> deviceModelArgs, List<String> deviceModelArgsHvm, List<String> deviceModelArgsPv,

@@ -58,6 +58,8 @@ public final class LibxlJson {
         putDefbool(b, "dm_restrict", d.dmRestrict());
         ObjectNode u = b.putObject("type." + d.type().json());
         if (d.type() == DomainType.HVM) {
+            putString(u, "firmware", d.hvmFirmware());
+            putString(u, "bios", d.bios());
             putString(u.putObject("vga"), "kind", d.vga());
             vnc(u.putObject("vnc"), d);
             putString(u, "keymap", d.vncDisplay().keymap());

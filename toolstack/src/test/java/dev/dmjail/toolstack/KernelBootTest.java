@@ -74,6 +74,30 @@ class KernelBootTest {
         assertEquals(List.of(), ProofSupport.leftovers(host, "kb-boot", null));
     }
 
+    /** bios = "ovmf": the same kernel booted by UEFI firmware (OVMF loads it as an EFI stub from fw_cfg). */
+    @Test
+    void ovmfBootsTheKernelAsAnEfiGuest() throws Exception {
+        TestHost host = new TestHost(tmp, "accel = tcg");
+        Path kernel = Files.copy(GuestKernel.kernel(), tmp.resolve("vmlinuz"));
+        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
+        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT);
+        Path cfg = host.domain("kb-efi.cfg", "name = \"kb-efi\"", "type = \"hvm\"", "memory = 256", "dm_restrict = 1",
+                "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"", "extra = \"console=ttyS0\"",
+                "bios = \"ovmf\"", "serial = \"pty\"");
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        try {
+            String console = waitForConsole(host, "kb-efi", "kb-guest: booted", 300);
+            assertTrue(console.contains("kb-guest: booted"), console);
+            assertTrue(console.contains("efi: EFI v2"), "booted by UEFI firmware: " + console);
+            CliRun audit = host.run("audit", "kb-efi");
+            assertEquals(0, audit.exit(), audit.out());
+        } finally {
+            assertEquals(0, host.run("destroy", "kb-efi").exit());
+        }
+        assertEquals(List.of(), ProofSupport.leftovers(host, "kb-efi", null));
+    }
+
     /**
      * The guest can read what it boots, so a kernel= naming a host file it should not see is refused
      * before anything is made: a file outside image_dirs only root may read, and a file the device

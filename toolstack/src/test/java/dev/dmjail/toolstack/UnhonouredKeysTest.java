@@ -25,6 +25,8 @@ class UnhonouredKeysTest {
         "cmdline = \"console=ttyS0\"|cmdline: cmdline needs kernel= (direct kernel boot)",
         "kernel = \"/no/such/vmlinuz\"|kernel: /no/such/vmlinuz cannot be used: no such file",
         "extra = \"quiet\"|extra: extra needs kernel= (direct kernel boot)",
+        "bios = \"rombios\"|bios: rombios is the firmware of Xen's qemu-xen-traditional",
+        "firmware = \"/srv/hvmloader\"|firmware: firmware = \"/srv/hvmloader\" names a firmware image",
         "sdl = 1|sdl: SDL needs a window",
         "on_reboot = \"preserve\"|on_reboot: on_reboot = \"preserve\" with on_poweroff = \"destroy\" cannot be honoured",
         "on_poweroff = \"preserve\"|on_poweroff: on_poweroff = \"preserve\" with on_crash = \"destroy\" cannot be",
@@ -54,7 +56,8 @@ class UnhonouredKeysTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"on_reboot = \"restart\"", "on_poweroff = \"destroy\"", "on_crash = \"destroy\"",
             "on_reboot = \"destroy\"", "on_crash = \"preserve\"", "vnc = 0", "sdl = 0", "vnc = 1", "stdvga = 1",
-            "vga = \"none\"", "videoram = 16"})
+            "vga = \"none\"", "videoram = 16", "bios = \"seabios\"", "firmware = \"bios\"", "bios = \"ovmf\"",
+            "firmware = \"uefi\""})
     void xlDefaultsAndSwitchedOffDisplaysAreFine(String line) throws Exception {
         TestHost host = new TestHost(tmp);
         Path cfg = host.domain("d.cfg", "name = \"uk\"", "type = \"hvm\"", "dm_restrict = 1", line);

@@ -22,6 +22,9 @@ import java.util.Map;
  */
 public final class QemuCommandBuilder {
 
+    /** Debian's OVMF image as QEMU looks it up (ovmf: /usr/share/qemu/OVMF.fd -> ../ovmf/OVMF.fd). */
+    static final java.nio.file.Path OVMF = java.nio.file.Path.of("/usr/share/qemu/OVMF.fd");
+
     private final HostPolicy policy;
     private final HostFacts facts;
 
@@ -104,6 +107,12 @@ public final class QemuCommandBuilder {
         a.add(Long.toString(Effective.memoryMiB(d)));
         a.add("-smp");
         a.add(Effective.vcpus(d) + ",maxcpus=" + Effective.maxVcpus(d));
+        if (!xen && "ovmf".equals(d.bios())) {
+            // QEMU finds OVMF.fd in its data dir (Debian's ovmf links it there; FirmwareDirs binds both
+            // into the root); read-only, so UEFI variables do not persist, as for a -bios image
+            a.add("-bios");
+            a.add(OVMF.getFileName().toString());
+        }
         Display.Vnc vnc = Display.add(q, d);
         a.add("-chardev");
         a.add("socket,id=qmp,fd=" + QemuArgs.FD_QMP + ",server=on,wait=off");

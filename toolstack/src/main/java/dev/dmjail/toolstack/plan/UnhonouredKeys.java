@@ -4,6 +4,7 @@ import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.config.VifSpec;
 import dev.dmjail.config.XlSetting;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -32,7 +33,7 @@ final class UnhonouredKeys {
             "device_tree", "viridian", "hap", "nestedhvm", "pae", "apic", "hpet", "timer_mode", "vpt_align",
             "localtime", "rtc_timeoffset", "tsc_mode", "cpuid", "cpus", "cpus_soft", "cpu_weight", "cap",
             "bootloader", "bootloader_args", "shadow_memory", "vfb", "vkb", "channel", "p9", "vtpm", "vdispl",
-            "vsnd", "firmware", "bios", "bios_path_override", "firmware_override", "acpi_firmware",
+            "vsnd", "bios_path_override", "firmware_override", "acpi_firmware",
             "smbios_firmware", "ms_vm_genid", "altp2m", "on_watchdog", "on_soft_reset", "seclabel", "init_seclabel",
             "stubdomain_kernel", "stubdomain_ramdisk", "device_model_stubdomain_override", "max_grant_frames",
             "max_maptrack_frames", "max_event_channels", "vuart", "e820_host", "mca_caps", "nomigrate",
@@ -60,6 +61,19 @@ final class UnhonouredKeys {
         if (Boolean.TRUE.equals(d.sdl())) {
             out.add(problem(parsed, "sdl", "SDL needs a window on the host's display, which a confined device model "
                     + "cannot have"));
+        }
+        if ("rombios".equals(d.bios())) {
+            out.add(problem(parsed, parsed.raw().get("firmware").isPresent() ? "firmware" : "bios", "rombios is the "
+                    + "firmware of Xen's qemu-xen-traditional; QEMU runs SeaBIOS (the default) or OVMF (bios = \"ovmf\")"));
+        }
+        if (d.hvmFirmware() != null) {
+            out.add(problem(parsed, "firmware", "firmware = \"" + dev.dmjail.toolstack.text.Printable.line(d.hvmFirmware()) + "\" names a firmware "
+                    + "image (Xen's hvmloader), which a QEMU-run guest does not load; firmware = \"bios\" (SeaBIOS) and "
+                    + "\"uefi\" (OVMF) are honoured"));
+        }
+        if ("ovmf".equals(d.bios()) && !Files.isRegularFile(QemuCommandBuilder.OVMF)) {
+            out.add(problem(parsed, parsed.raw().get("firmware").isPresent() ? "firmware" : "bios", "OVMF is not "
+                    + "installed on this host (" + QemuCommandBuilder.OVMF + ": Debian package ovmf)"));
         }
         ShutdownActions.Refusal actions = ShutdownActions.refusal(d);
         if (actions != null) {
