@@ -1,36 +1,30 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.toolstack.layer.PlanException;
 import java.util.List;
 
-/** The guest's disks on QEMU's command line: each image as an fdset the launcher opened, and its device. */
+/**
+ * The guest's disks on QEMU's command line: each image as an fdset the launcher opened, and its device.
+ * A disk with a backing chain is a {@code -blockdev} graph, one fdset per image (backing images read-only)
+ * and explicit {@code backing} node references down to {@code backing: null}, so QEMU never opens the
+ * backing name recorded in an image (block.c bdrv_open_backing_file takes the reference instead).
+ */
 final class DiskDevices {
+
+    /** QEMU's node names are at most 31 characters (block.c bdrv_assign_node_name, id_wellformed). */
+    private static final int NODE_NAME_MAX = 31;
 
     private DiskDevices() {}
 
-    static void add(QemuArgs q, List<ResolvedDisk> disks) {
+    static void add(QemuArgs q, List<ResolvedDisk> disks) throws PlanException {
         for (ResolvedDisk disk : disks) {
             String id = "drive-" + QemuOpts.escape(disk.vdev());
-            StringBuilder drive = new StringBuilder();
-            if (disk.hostPath() != null) {
-                // QEMU probes read-only first, then reopens read-write: an fdset needs both modes
-                // (qemu_dup_flags() matches the access mode of the fds in the set).
-                int set = q.fdset();
-                int ro = q.fd(FdSpec.Kind.DISK, disk.hostPath(), false, false, disk.identity());
-                q.add("-add-fd", "fd=" + ro + ",set=" + set + ",opaque=" + QemuOpts.escape(disk.vdev()) + "-ro");
-                if (disk.writable()) {
-                    int rw = q.fd(FdSpec.Kind.DISK, disk.hostPath(), true, false, disk.identity());
-                    q.add("-add-fd", "fd=" + rw + ",set=" + set + ",opaque=" + QemuOpts.escape(disk.vdev()) + "-rw");
-                }
-                // the protocol driver QEMU would pick for the path: 'file' requires a regular file
-                drive.append(disk.blockDevice() ? "file.driver=host_device,file.filename=" : "file=")
-                        .append("/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
+            if (disk.backing().isEmpty()) {
+                q.add("-drive", drive(q, disk, id));
+            } else {
+                blockdevChain(q, disk, id);
             }
-            drive.append("if=none,id=").append(id).append(",readonly=").append(disk.writable() ? "off" : "on");
-            if (disk.cdrom()) {
-                drive.append(",media=cdrom");
-            }
-            q.add("-drive", drive.toString());
             if (disk.ideIndex() >= 0) {
                 q.add("-device", (disk.cdrom() ? "ide-cd" : "ide-hd") + ",drive=" + id + ",bus=ide."
                         + disk.ideIndex() / 2 + ",unit=" + disk.ideIndex() % 2);
@@ -38,5 +32,74 @@ final class DiskDevices {
                 q.add("-device", "virtio-blk-pci,drive=" + id);
             }
         }
+    }
+
+    /** A disk without a backing chain: one {@code -drive}; an empty cdrom is a drive with no file (no medium). */
+    private static String drive(QemuArgs q, ResolvedDisk disk, String id) {
+        StringBuilder drive = new StringBuilder();
+        if (disk.hostPath() != null) {
+            int set = imageFdset(q, disk.hostPath(), disk.identity(), disk.writable(), disk.vdev());
+            // the protocol driver QEMU would pick for the path: 'file' requires a regular file
+            drive.append(disk.blockDevice() ? "file.driver=host_device,file.filename=" : "file=")
+                    .append("/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
+        }
+        drive.append("if=none,id=").append(id).append(",readonly=").append(disk.writable() ? "off" : "on");
+        if (disk.cdrom()) {
+            drive.append(",media=cdrom");
+        }
+        return drive.toString();
+    }
+
+    /**
+     * The chain bottom first, so each node exists before the one that names it as backing: node
+     * {@code ID-bN} (file node {@code ID-bNf}) for the N-th image below the top, {@code ID} (file
+     * node {@code ID-f}) for the top, which the device and HMP qemu-io address.
+     */
+    private static void blockdevChain(QemuArgs q, ResolvedDisk disk, String id) throws PlanException {
+        List<BackingImage> chain = disk.backing();
+        if ((id + "-b" + chain.size() + "f").length() > NODE_NAME_MAX) {
+            throw new PlanException("disk", disk.vdev() + ": vdev too long for QEMU's node names of a backing chain");
+        }
+        String below = null;
+        for (int i = chain.size(); i >= 1; i--) {
+            BackingImage b = chain.get(i - 1);
+            String node = id + "-b" + i;
+            int set = imageFdset(q, b.hostPath(), b.identity(), false, disk.vdev() + "-b" + i);
+            q.add("-blockdev", fileNode(node + "f", set, b.blockDevice(), false));
+            q.add("-blockdev", formatNode(node, b.qemuFormat(), node + "f", below, false));
+            below = node;
+        }
+        int set = imageFdset(q, disk.hostPath(), disk.identity(), disk.writable(), disk.vdev());
+        q.add("-blockdev", fileNode(id + "-f", set, disk.blockDevice(), disk.writable()));
+        q.add("-blockdev", formatNode(id, disk.qemuFormat(), id + "-f", below, disk.writable()));
+    }
+
+    /**
+     * An fdset holding the image read-only, and read-write too when writable: QEMU picks the fd whose
+     * access mode matches the open it would do (util/osdep.c qemu_dup_flags), and a -drive probes read-only
+     * first, then reopens read-write.
+     */
+    private static int imageFdset(QemuArgs q, String path, String identity, boolean writable, String opaque) {
+        int set = q.fdset();
+        int ro = q.fd(FdSpec.Kind.DISK, path, false, false, identity);
+        q.add("-add-fd", "fd=" + ro + ",set=" + set + ",opaque=" + QemuOpts.escape(opaque) + "-ro");
+        if (writable) {
+            int rw = q.fd(FdSpec.Kind.DISK, path, true, false, identity);
+            q.add("-add-fd", "fd=" + rw + ",set=" + set + ",opaque=" + QemuOpts.escape(opaque) + "-rw");
+        }
+        return set;
+    }
+
+    /** A protocol node on an fdset (JSON -blockdev: node names are [A-Za-z0-9_.-], nothing to escape). */
+    private static String fileNode(String node, int set, boolean blockDevice, boolean writable) {
+        return "{\"driver\":\"" + (blockDevice ? "host_device" : "file") + "\",\"node-name\":\"" + node
+                + "\",\"filename\":\"/dev/fdset/" + set + "\",\"read-only\":" + !writable + "}";
+    }
+
+    /** A format node; a qcow2 one names its backing node, or null at the bottom (raw has no backing). */
+    private static String formatNode(String node, String format, String file, String backing, boolean writable) {
+        String b = !format.equals("qcow2") ? "" : ",\"backing\":" + (backing == null ? "null" : "\"" + backing + "\"");
+        return "{\"driver\":\"" + format + "\",\"node-name\":\"" + node + "\",\"file\":\"" + file + "\"" + b
+                + ",\"read-only\":" + !writable + "}";
     }
 }

@@ -25,9 +25,11 @@ public final class DiskResolver {
     private static final Pattern IDE = Pattern.compile("(?:hd|xvd)([a-d])");
 
     private final DiskAdmission admission;
+    private final BackingChain chains;
 
     DiskResolver(HostPolicy policy, List<DiskAdmission.InUse> inUse) {
         this.admission = new DiskAdmission(policy, inUse);
+        this.chains = new BackingChain(admission);
     }
 
     /**
@@ -54,12 +56,25 @@ public final class DiskResolver {
                 }
                 warnings.add("disk: " + why + "; create would refuse it");
             }
-            String target = d.target();
-            if (target == null || target.isEmpty()) {
-                if (!cdrom) {
-                    throw new PlanException("disk", "line " + line + ": " + vdev + ": no target");
+            if (cdrom && ide < 0) {
+                // QEMU emulates a CD-ROM on IDE only (ide-cd); libxl skips an emulated cdrom beyond the
+                // first four disks ("Emulated CDROM can be only one of the first 4 disks", libxl_dm.c)
+                String why = vdev + ": a cdrom must be one of the IDE vdevs hda..hdd or xvda..xvdd "
+                        + "(QEMU emulates CD-ROMs on IDE only)";
+                if (strict) {
+                    throw new PlanException("disk", why);
                 }
-                out.add(new ResolvedDisk(vdev, null, "raw", false, true, ide, 0, line, null));
+                warnings.add("disk: " + why + "; create would refuse it");
+            }
+            String target = d.target();
+            boolean empty = "empty".equalsIgnoreCase(d.format());
+            if (target == null || target.isEmpty() || empty) {
+                if (!cdrom) {
+                    throw new PlanException("disk", "line " + line + ": " + vdev + (empty
+                            ? ": format=empty is only for a cdrom drive (no medium)" : ": no target"));
+                }
+                // xl's empty cdrom drive: a drive with no medium (libxl_dm.c passes no file for EMPTY)
+                out.add(new ResolvedDisk(vdev, null, "raw", false, true, ide, 0, line, null, List.of()));
                 continue;
             }
             if (target.indexOf('\0') >= 0 || target.indexOf('\n') >= 0) {
@@ -76,10 +91,39 @@ public final class DiskResolver {
                 }
                 warnings.add("disk: " + vdev + ": target " + target + " is not accessible (" + describe(e)
                         + "); create would refuse it");
-                out.add(new ResolvedDisk(vdev, p.normalize().toString(), format, writable, cdrom, ide, 0, line, null));
+                out.add(new ResolvedDisk(vdev, p.normalize().toString(), format, writable, cdrom, ide, 0, line, null,
+                        List.of()));
             }
         }
+        refuseSharedWithinDomain(out);
         return out;
+    }
+
+    /**
+     * One file twice in this domain (two disks, or a disk and another's backing image) with a writer
+     * among them: QEMU's image locking refuses it at start ("Failed to get \"write\" lock"), and a
+     * writer under a reader's chain would corrupt what the reader sees. Refused here, naming both.
+     */
+    private static void refuseSharedWithinDomain(List<ResolvedDisk> disks) throws PlanException {
+        record Use(String identity, String what, boolean write) {}
+        java.util.Map<String, Use> first = new java.util.HashMap<>();
+        for (ResolvedDisk d : disks) {
+            if (d.identity() == null) {
+                continue;
+            }
+            List<Use> uses = new ArrayList<>(List.of(new Use(d.identity(), d.vdev() + " (" + d.hostPath() + ")",
+                    d.writable())));
+            for (BackingImage b : d.backing()) {
+                uses.add(new Use(b.identity(), d.vdev() + "'s backing image " + b.hostPath(), false));
+            }
+            for (Use u : uses) {
+                Use other = first.putIfAbsent(u.identity(), u);
+                if (other != null && (other.write() || u.write())) {
+                    throw new PlanException("disk", u.what() + " is the same file as " + other.what()
+                            + "; one file may be used twice in a domain only read-only");
+                }
+            }
+        }
     }
 
     /**
@@ -96,33 +140,37 @@ public final class DiskResolver {
             throw new PlanException("disk", vdev + ": " + target + " " + why);
         }
         long size = 0;
-        if (st.regular()) {
+        List<BackingImage> backing = List.of();
+        if (st.regular() || format.equals("qcow2")) {
+            // a qcow2 header is read on a block device too: it may name a backing file as well
             SafeFile.Opened o = openNoFollow(real, Sys.O_RDONLY, vdev, target);
             try {
                 SafeFile.Stat again = SafeFile.fstat(o.fd());
                 if (again == null || !again.identity().equals(st.identity())) {
                     throw new PlanException("disk", vdev + ": " + target + " changed while it was being checked");
                 }
-                size = again.size();
+                size = st.regular() ? again.size() : 0;
                 if (format.equals("qcow2")) {
                     Qcow2Header q = Qcow2Header.read(o.fd());
                     if (q == null) {
                         throw new PlanException("disk", vdev + ": " + target + " is not a qcow2 image (format=qcow2)");
                     }
-                    if (q.hasBacking()) {
-                        throw new PlanException("disk", vdev + ": " + target + " has a backing file; QEMU would open "
-                                + "it by path, which its private root does not hold (flatten the image first)");
+                    if (st.regular()) {
+                        size = Math.max(size, q.maxFileBytes()); // it grows up to this (the RLIMIT_FSIZE floor)
                     }
-                    size = Math.max(size, q.maxFileBytes()); // it grows up to this (the RLIMIT_FSIZE floor)
+                    backing = chains.resolve(vdev, target, real, st.identity(), q);
                 }
+            } catch (Qcow2Header.Malformed e) {
+                throw new PlanException("disk", vdev + ": " + target + " " + e.getMessage());
             } finally {
                 SafeFile.close(o.fd());
             }
         }
-        return new ResolvedDisk(vdev, real.toString(), format, writable, cdrom, ide, size, line, st.identity());
+        return new ResolvedDisk(vdev, real.toString(), format, writable, cdrom, ide, size, line, st.identity(),
+                List.copyOf(backing));
     }
 
-    private static SafeFile.Stat statNoFollow(Path real, int flags, String vdev, String target) throws PlanException {
+    static SafeFile.Stat statNoFollow(Path real, int flags, String vdev, String target) throws PlanException {
         SafeFile.Opened o = openNoFollow(real, flags, vdev, target);
         try {
             SafeFile.Stat st = SafeFile.fstat(o.fd());
@@ -136,7 +184,7 @@ public final class DiskResolver {
         }
     }
 
-    private static SafeFile.Opened openNoFollow(Path real, int flags, String vdev, String target) throws PlanException {
+    static SafeFile.Opened openNoFollow(Path real, int flags, String vdev, String target) throws PlanException {
         SafeFile.Opened o = SafeFile.open(real.toString(), flags, 0);
         if (!o.ok()) {
             throw new PlanException("disk", vdev + ": cannot use target " + target + ": open " + real + ": "

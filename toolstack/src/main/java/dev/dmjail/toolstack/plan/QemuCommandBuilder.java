@@ -134,9 +134,8 @@ public final class QemuCommandBuilder {
         }
         DiskDevices.add(q, disks);
         SerialConsole.add(q, d, paths);
-        String boot = d.boot() == null ? "cda" : d.boot();
         a.add("-boot");
-        a.add("order=" + QemuOpts.escape(boot));
+        a.add("order=" + BootOrder.of(d.boot()));
         List<Nic> nics = Nic.of(d, domid);
         for (Nic nic : nics) {
             // The tap interface is created on the host bridge by the network layer; the launcher

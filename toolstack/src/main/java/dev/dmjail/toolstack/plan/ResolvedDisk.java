@@ -14,9 +14,11 @@ package dev.dmjail.toolstack.plan;
  * @param line       line of the disk setting in the config, for errors
  * @param identity   the opened file's identity (dev:ino, or blk:MAJ:MIN) that the launcher checks again;
  *                   null when the target could not be opened (dry run only)
+ * @param backing    a qcow2 disk's backing chain, nearest image first ({@link BackingChain}); empty for most disks
  */
 public record ResolvedDisk(String vdev, String hostPath, String qemuFormat, boolean writable, boolean cdrom,
-                           int ideIndex, long sizeBytes, int line, String identity) {
+                           int ideIndex, long sizeBytes, int line, String identity,
+                           java.util.List<BackingImage> backing) {
 
     /** A block device (phy:, /dev/...): QEMU's host_device driver serves it, the file driver refuses it. */
     public boolean blockDevice() {
