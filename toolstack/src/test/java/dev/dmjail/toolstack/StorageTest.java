@@ -134,7 +134,7 @@ class StorageTest {
      * Runs a qemu-io command on the domain's drive {@code drive-VDEV} through QMP and returns what
      * it printed: qemu-io reports a failed write ("write failed: File too large") in that text.
      */
-    private static String qemuIo(TestHost host, String name, String vdev, String command, int timeoutSeconds)
+    static String qemuIo(TestHost host, String name, String vdev, String command, int timeoutSeconds)
             throws Exception {
         DomainPaths paths = new StateStore(host.stateDir, host.logDir).paths(name);
         try (QmpClient c = QmpClient.connect(paths.qmpSocket(), System.nanoTime() + 10_000_000_000L)) {

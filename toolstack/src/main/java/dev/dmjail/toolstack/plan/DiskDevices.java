@@ -6,9 +6,12 @@ import java.util.List;
 
 /**
  * The guest's disks on QEMU's command line: each image as an fdset the launcher opened, and its device.
- * A disk with a backing chain is a {@code -blockdev} graph, one fdset per image (backing images read-only)
- * and explicit {@code backing} node references down to {@code backing: null}, so QEMU never opens the
- * backing name recorded in an image (block.c bdrv_open_backing_file takes the reference instead).
+ * A disk with a backing chain gets its backing images as a {@code -blockdev} graph, one read-only fdset
+ * per image, each naming the node below it ({@code backing: null} at the bottom), and its top {@code -drive}
+ * names the nearest one ({@code backing=ID-b1}): QEMU takes a reference instead of opening the backing
+ * name recorded in an image (block.c bdrv_open_backing_file), so it never follows a name a tenant wrote.
+ * The top stays a {@code -drive}: its BlockBackend keeps the name {@code drive-VDEV} that query-block and
+ * HMP qemu-io address.
  */
 final class DiskDevices {
 
@@ -20,11 +23,8 @@ final class DiskDevices {
     static void add(QemuArgs q, List<ResolvedDisk> disks) throws PlanException {
         for (ResolvedDisk disk : disks) {
             String id = "drive-" + QemuOpts.escape(disk.vdev());
-            if (disk.backing().isEmpty()) {
-                q.add("-drive", drive(q, disk, id));
-            } else {
-                blockdevChain(q, disk, id);
-            }
+            String backing = backingChain(q, disk, id);
+            q.add("-drive", drive(q, disk, id) + (backing == null ? "" : ",backing=" + backing));
             if (disk.ideIndex() >= 0) {
                 q.add("-device", (disk.cdrom() ? "ide-cd" : "ide-hd") + ",drive=" + id + ",bus=ide."
                         + disk.ideIndex() / 2 + ",unit=" + disk.ideIndex() % 2);
@@ -34,7 +34,7 @@ final class DiskDevices {
         }
     }
 
-    /** A disk without a backing chain: one {@code -drive}; an empty cdrom is a drive with no file (no medium). */
+    /** The disk's {@code -drive}, its image on an fdset; an empty cdrom is a drive with no file (no medium). */
     private static String drive(QemuArgs q, ResolvedDisk disk, String id) {
         StringBuilder drive = new StringBuilder();
         if (disk.hostPath() != null) {
@@ -51,12 +51,15 @@ final class DiskDevices {
     }
 
     /**
-     * The chain bottom first, so each node exists before the one that names it as backing: node
-     * {@code ID-bN} (file node {@code ID-bNf}) for the N-th image below the top, {@code ID} (file
-     * node {@code ID-f}) for the top, which the device and HMP qemu-io address.
+     * The backing images bottom first, so each node exists before the one that names it: node
+     * {@code ID-bN} (its file node {@code ID-bNf}) for the N-th image below the top. Returns the node the
+     * top names ({@code ID-b1}), or null when the disk has no backing chain.
      */
-    private static void blockdevChain(QemuArgs q, ResolvedDisk disk, String id) throws PlanException {
+    private static String backingChain(QemuArgs q, ResolvedDisk disk, String id) throws PlanException {
         List<BackingImage> chain = disk.backing();
+        if (chain.isEmpty()) {
+            return null;
+        }
         if ((id + "-b" + chain.size() + "f").length() > NODE_NAME_MAX) {
             throw new PlanException("disk", disk.vdev() + ": vdev too long for QEMU's node names of a backing chain");
         }
@@ -65,13 +68,11 @@ final class DiskDevices {
             BackingImage b = chain.get(i - 1);
             String node = id + "-b" + i;
             int set = imageFdset(q, b.hostPath(), b.identity(), false, disk.vdev() + "-b" + i);
-            q.add("-blockdev", fileNode(node + "f", set, b.blockDevice(), false));
-            q.add("-blockdev", formatNode(node, b.qemuFormat(), node + "f", below, false));
+            q.add("-blockdev", fileNode(node + "f", set, b.blockDevice()));
+            q.add("-blockdev", formatNode(node, b.qemuFormat(), node + "f", below));
             below = node;
         }
-        int set = imageFdset(q, disk.hostPath(), disk.identity(), disk.writable(), disk.vdev());
-        q.add("-blockdev", fileNode(id + "-f", set, disk.blockDevice(), disk.writable()));
-        q.add("-blockdev", formatNode(id, disk.qemuFormat(), id + "-f", below, disk.writable()));
+        return below;
     }
 
     /**
@@ -90,16 +91,16 @@ final class DiskDevices {
         return set;
     }
 
-    /** A protocol node on an fdset (JSON -blockdev: node names are [A-Za-z0-9_.-], nothing to escape). */
-    private static String fileNode(String node, int set, boolean blockDevice, boolean writable) {
+    /** A read-only protocol node on an fdset (JSON -blockdev; node names are [a-z0-9-], nothing to escape). */
+    private static String fileNode(String node, int set, boolean blockDevice) {
         return "{\"driver\":\"" + (blockDevice ? "host_device" : "file") + "\",\"node-name\":\"" + node
-                + "\",\"filename\":\"/dev/fdset/" + set + "\",\"read-only\":" + !writable + "}";
+                + "\",\"filename\":\"/dev/fdset/" + set + "\",\"read-only\":true}";
     }
 
-    /** A format node; a qcow2 one names its backing node, or null at the bottom (raw has no backing). */
-    private static String formatNode(String node, String format, String file, String backing, boolean writable) {
+    /** A read-only format node; a qcow2 one names its backing node, or null at the bottom (raw has none). */
+    private static String formatNode(String node, String format, String file, String backing) {
         String b = !format.equals("qcow2") ? "" : ",\"backing\":" + (backing == null ? "null" : "\"" + backing + "\"");
         return "{\"driver\":\"" + format + "\",\"node-name\":\"" + node + "\",\"file\":\"" + file + "\"" + b
-                + ",\"read-only\":" + !writable + "}";
+                + ",\"read-only\":true}";
     }
 }
