@@ -17,14 +17,15 @@ final class DiskDevices {
 
     /** QEMU's node names are at most 31 characters (block.c bdrv_assign_node_name, id_wellformed). */
     private static final int NODE_NAME_MAX = 31;
+    /** QEMU's formats with a backing file (their drivers' supports_backing); raw and vpc have none. */
+    private static final java.util.Set<String> COPY_ON_WRITE = java.util.Set.of("qcow2", "qcow", "qed");
 
     private DiskDevices() {}
 
     static void add(QemuArgs q, List<ResolvedDisk> disks) throws PlanException {
         for (ResolvedDisk disk : disks) {
             String id = "drive-" + QemuOpts.escape(disk.vdev());
-            String backing = backingChain(q, disk, id);
-            q.add("-drive", drive(q, disk, id) + (backing == null ? "" : ",backing=" + backing));
+            q.add("-drive", drive(q, disk, id, backingChain(q, disk, id)));
             if (disk.ideIndex() >= 0) {
                 q.add("-device", (disk.cdrom() ? "ide-cd" : "ide-hd") + ",drive=" + id + ",bus=ide."
                         + disk.ideIndex() / 2 + ",unit=" + disk.ideIndex() % 2);
@@ -34,14 +35,27 @@ final class DiskDevices {
         }
     }
 
-    /** The disk's {@code -drive}, its image on an fdset; an empty cdrom is a drive with no file (no medium). */
-    private static String drive(QemuArgs q, ResolvedDisk disk, String id) {
+    /**
+     * The disk's {@code -drive}, its image on an fdset; an empty cdrom is a drive with no file (no medium).
+     * A copy-on-write image always says what its backing is: the chain's nearest node, or JSON null, through
+     * the {@code json:} pseudo-protocol (-drive's key=value form has no null), so a backing name the tenant
+     * writes into the header between plan and launch is never opened either.
+     */
+    private static String drive(QemuArgs q, ResolvedDisk disk, String id, String backing) {
         StringBuilder drive = new StringBuilder();
         if (disk.hostPath() != null) {
             int set = imageFdset(q, disk.hostPath(), disk.identity(), disk.writable(), disk.vdev());
             // the protocol driver QEMU would pick for the path: 'file' requires a regular file
-            drive.append(disk.blockDevice() ? "file.driver=host_device,file.filename=" : "file=")
-                    .append("/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
+            String protocol = disk.blockDevice() ? "host_device" : "file";
+            if (COPY_ON_WRITE.contains(disk.qemuFormat())) {
+                String json = "{\"driver\":\"" + disk.qemuFormat() + "\",\"backing\":"
+                        + (backing == null ? "null" : "\"" + backing + "\"") + ",\"file\":{\"driver\":\"" + protocol
+                        + "\",\"filename\":\"/dev/fdset/" + set + "\"}}";
+                drive.append("file=json:").append(QemuOpts.escape(json)).append(',');
+            } else {
+                drive.append(protocol.equals("file") ? "file=" : "file.driver=host_device,file.filename=")
+                        .append("/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
+            }
         }
         drive.append("if=none,id=").append(id).append(",readonly=").append(disk.writable() ? "off" : "on");
         if (disk.cdrom()) {

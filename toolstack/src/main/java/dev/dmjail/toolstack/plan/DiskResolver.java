@@ -141,8 +141,9 @@ public final class DiskResolver {
         }
         long size = 0;
         List<BackingImage> backing = List.of();
-        if (st.regular() || format.equals("qcow2")) {
-            // a qcow2 header is read on a block device too: it may name a backing file as well
+        boolean cow = format.equals("qcow2") || format.equals("qcow") || format.equals("qed");
+        if (st.regular() || cow) {
+            // a copy-on-write header is read on a block device too: it may name a backing file as well
             SafeFile.Opened o = openNoFollow(real, Sys.O_RDONLY, vdev, target);
             try {
                 SafeFile.Stat again = SafeFile.fstat(o.fd());
@@ -159,6 +160,9 @@ public final class DiskResolver {
                         size = Math.max(size, q.maxFileBytes()); // it grows up to this (the RLIMIT_FSIZE floor)
                     }
                     backing = chains.resolve(vdev, target, real, st.identity(), q);
+                } else if (cow && LegacyCowHeader.namesBackingFile(o.fd(), format)) {
+                    throw new PlanException("disk", vdev + ": " + target + " has a backing file; dmjail follows backing "
+                            + "chains of qcow2 images only (qemu-img convert -O qcow2, or flatten it)");
                 }
             } catch (Qcow2Header.Malformed e) {
                 throw new PlanException("disk", vdev + ": " + target + " " + e.getMessage());
