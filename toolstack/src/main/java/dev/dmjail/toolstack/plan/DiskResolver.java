@@ -130,7 +130,9 @@ public final class DiskResolver {
      * Decides on the file at {@code real} without following a symlink on the way: first an O_PATH
      * open (no device open, no FIFO wait: open(2) O_PATH) whose fstat the admission judges, then,
      * for a regular file, a read-only open of the same path whose identity must match, to read its
-     * header. A block device is opened for real only by the launcher, which checks the identity again.
+     * header. A block device is opened here only when admitted and in a copy-on-write format (read-only,
+     * O_NONBLOCK: its header may name a backing file); otherwise only by the launcher, which checks the
+     * identity again. A qcow2 header's backing chain is resolved by {@link BackingChain}.
      */
     private ResolvedDisk open(Path real, String vdev, String target, String format, boolean writable, boolean cdrom,
                               int ide, int line) throws PlanException {
