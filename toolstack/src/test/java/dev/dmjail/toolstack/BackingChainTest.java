@@ -113,6 +113,48 @@ class BackingChainTest {
         assertTrue(Files.size(top) > (50L << 20), "the writes went to the overlay: " + Files.size(top));
     }
 
+    /**
+     * Two running domains on overlays of one base: both hold it read-only, so both start; a third that
+     * wants the base itself read-write is refused while they run (the base under them would change).
+     */
+    @Test
+    void twoDomainsShareABaseReadOnlyAndNoneMayWriteIt() throws Exception {
+        TestHost host = new TestHost(tmp, "accel = tcg");
+        Path base = tmp.resolve("ch-sb-base.qcow2");
+        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "16M");
+        List<String> names = List.of("ch-sb1", "ch-sb2");
+        try {
+            for (String n : names) {
+                Path boot = tmp.resolve(n + "-boot.img");
+                Files.copy(ProofSupport.GUEST, boot);
+                Path top = overlay(n + ".qcow2", base.getFileName().toString(), "qcow2");
+                Path cfg = host.domain(n + ".cfg", "name = \"" + n + "\"", "type = \"hvm\"", "memory = 32",
+                        "dm_restrict = 1", "disk = [ \"format=raw, vdev=hda, access=rw, target=" + boot + "\", "
+                                + "\"format=qcow2, vdev=xvde, access=rw, target=" + top + "\" ]");
+                CliRun r = host.run("create", cfg.toString());
+                assertEquals(0, r.exit(), n + ": " + r.err());
+            }
+            Path writer = host.domain("ch-sbw.cfg", "name = \"ch-sbw\"", "type = \"hvm\"", "dm_restrict = 1",
+                    "disk = [ \"format=qcow2, vdev=xvde, access=rw, target=" + base + "\" ]");
+            CliRun r = host.run("create", writer.toString());
+            assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+            assertTrue(r.err().contains("is already a disk of domain ch-sb1 (read-only)"), r.err());
+            assertEquals(List.of(), ProofSupport.leftovers(host, "ch-sbw", null));
+            for (String n : names) {
+                CliRun audit = host.run("audit", n);
+                assertEquals(0, audit.exit(), audit.out());
+            }
+        } finally {
+            for (String n : names) {
+                assertEquals(0, host.run("destroy", n).exit());
+            }
+        }
+        for (String n : names) {
+            assertEquals(List.of(), ProofSupport.leftovers(host, n, null));
+        }
+        run(tmp, "qemu-img", "check", "-q", base.toString());
+    }
+
     /** The format of a backing file must be recorded in the image: a probed one is the format-confusion attack. */
     @Test
     void aBackingFileWithoutARecordedFormatIsRefused() throws Exception {
