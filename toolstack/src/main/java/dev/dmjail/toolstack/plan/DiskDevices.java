@@ -8,10 +8,10 @@ import java.util.List;
  * The guest's disks on QEMU's command line: each image as an fdset the launcher opened, and its device.
  * A disk with a backing chain gets its backing images as a {@code -blockdev} graph, one read-only fdset
  * per image, each naming the node below it ({@code backing: null} at the bottom), and its top {@code -drive}
- * names the nearest one ({@code backing=ID-b1}): QEMU takes a reference instead of opening the backing
+ * names the nearest one ({@code "backing":"ID-b1"}): QEMU takes a reference instead of opening the backing
  * name recorded in an image (block.c bdrv_open_backing_file), so it never follows a name a tenant wrote.
- * The top stays a {@code -drive}: its BlockBackend keeps the name {@code drive-VDEV} that query-block and
- * HMP qemu-io address.
+ * The top stays a {@code -drive} (QEMU runs the -blockdev queue first, whatever the argv order): its
+ * BlockBackend keeps the name {@code drive-VDEV} that query-block and HMP qemu-io address.
  */
 final class DiskDevices {
 
