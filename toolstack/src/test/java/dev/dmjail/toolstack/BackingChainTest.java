@@ -155,6 +155,47 @@ class BackingChainTest {
         run(tmp, "qemu-img", "check", "-q", base.toString());
     }
 
+    /**
+     * A base on a block device (a loop device, as an LVM volume would be): QEMU gets it as a read-only
+     * host_device node; reads through the overlay see it, writes land in the overlay, the device is unchanged.
+     */
+    @Test
+    void anOverlayOverABlockDeviceBase() throws Exception {
+        TestHost host = new TestHost(tmp, "accel = tcg");
+        Path boot = tmp.resolve("ch-bd-boot.img");
+        Files.copy(ProofSupport.GUEST, boot);
+        Path backingFile = tmp.resolve("ch-bd-loop.img");
+        byte[] pattern = new byte[16 << 20];
+        java.util.Arrays.fill(pattern, (byte) 0x5a);
+        Files.write(backingFile, pattern);
+        Process p = new ProcessBuilder("losetup", "-f", "--show", backingFile.toString()).redirectErrorStream(true).start();
+        String loop = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), loop);
+        try {
+            Path top = overlay("ch-bd-top.qcow2", loop, "raw");
+            Path cfg = host.domain("ch-bd.cfg", "name = \"ch-bd\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                    "disk = [ \"format=raw, vdev=hda, access=rw, target=" + boot + "\", "
+                            + "\"format=qcow2, vdev=xvde, access=rw, target=" + top + "\" ]");
+            CliRun r = host.run("create", cfg.toString());
+            assertEquals(0, r.exit(), r.err());
+            try {
+                assertEquals("", StorageTest.qemuIo(host, "ch-bd", "xvde", "write -P 0xab 0 1M", 60));
+                assertEquals("", StorageTest.qemuIo(host, "ch-bd", "xvde", "read -P 0x5a 1M 15M", 60));
+                String log = Files.readString(new StateStore(host.stateDir, host.logDir).paths("ch-bd").liveLog());
+                assertFalse(log.contains("Pattern verification failed"), log);
+                assertTrue(log.contains("read 15728640/15728640 bytes at offset 1048576"), log);
+                CliRun audit = host.run("audit", "ch-bd");
+                assertEquals(0, audit.exit(), audit.out());
+            } finally {
+                assertEquals(0, host.run("destroy", "ch-bd").exit());
+            }
+            assertEquals(List.of(), ProofSupport.leftovers(host, "ch-bd", null));
+        } finally {
+            new ProcessBuilder("losetup", "-d", loop).start().waitFor();
+        }
+        assertTrue(java.util.Arrays.equals(pattern, Files.readAllBytes(backingFile)), "the block device base changed");
+    }
+
     /** The format of a backing file must be recorded in the image: a probed one is the format-confusion attack. */
     @Test
     void aBackingFileWithoutARecordedFormatIsRefused() throws Exception {
