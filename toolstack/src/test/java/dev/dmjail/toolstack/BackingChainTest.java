@@ -132,7 +132,7 @@ class BackingChainTest {
                         "dm_restrict = 1", "disk = [ \"format=raw, vdev=hda, access=rw, target=" + boot + "\", "
                                 + "\"format=qcow2, vdev=xvde, access=rw, target=" + top + "\" ]");
                 CliRun r = host.run("create", cfg.toString());
-                assertEquals(0, r.exit(), n + ": " + r.err());
+                assertEquals(0, r.exit(), () -> n + ": " + r.err() + logOf(host, n));
             }
             Path writer = host.domain("ch-sbw.cfg", "name = \"ch-sbw\"", "type = \"hvm\"", "dm_restrict = 1",
                     "disk = [ \"format=qcow2, vdev=xvde, access=rw, target=" + base + "\" ]");
@@ -429,6 +429,15 @@ class BackingChainTest {
      */
     private static void hideBackingFormat(Path image) throws IOException {
         patch(image, extensionAt(image), ByteBuffer.allocate(4).putInt(0x0BADF00D).array());
+    }
+
+    /** The domain's kept QEMU log, for a failure message. */
+    private static String logOf(TestHost host, String name) {
+        try {
+            return Files.readString(host.logDir.resolve(name + ".log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     private static long beLong(Path p, long offset) throws IOException {
