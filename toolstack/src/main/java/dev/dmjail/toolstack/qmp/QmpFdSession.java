@@ -39,6 +39,12 @@ public final class QmpFdSession implements AutoCloseable {
 
         long read(int fd, byte[] buf, long count);
 
+        long pread(int fd, byte[] buf, long count, long offset);
+
+        int pipe2(int[] fds, int flags);
+
+        int fsync(int fd);
+
         int poll(byte[] fds, long nfds, int timeout);
 
         int close(int fd);
