@@ -74,6 +74,11 @@ public record LaunchSpec(
             DEV_NULL,
             /** socket(AF_UNIX), bind(path), listen(); path created root-owned, mode 0600. */
             UNIX_LISTEN,
+            /**
+             * A saved device-model state QEMU reads once ({@code -incoming fd:N}): opened read-only like
+             * FILE, must be a regular file and, with {@code identity}, the one the plan checked.
+             */
+            INCOMING,
             /** /dev/net/tun attached (TUNSETIFF, IFF_TAP|IFF_NO_PI) to the existing tap interface named by path. */
             TAP
         }

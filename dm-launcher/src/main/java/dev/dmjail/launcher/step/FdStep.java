@@ -67,7 +67,7 @@ public final class FdStep extends Step {
         }
         for (FdSpec f : ctx.spec.fds()) {
             int fd = switch (f.kind()) {
-                case FILE, DISK -> openFile(c, f);
+                case FILE, DISK, INCOMING -> openFile(c, f);
                 case DEV_NULL -> openChecked(c, "/dev/null", Sys.O_RDONLY | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0, f);
                 case UNIX_LISTEN -> listen(c, f);
                 case TAP -> tap(c, f);
@@ -106,7 +106,7 @@ public final class FdStep extends Step {
             err = Sys.errno();
         } else if (f.kind() == FdSpec.Kind.DISK && !st.regular() && !st.block()) {
             bad = "is " + st.typeName() + ", not a regular file or block device";
-        } else if (f.kind() == FdSpec.Kind.FILE && !st.regular()) {
+        } else if ((f.kind() == FdSpec.Kind.FILE || f.kind() == FdSpec.Kind.INCOMING) && !st.regular()) {
             bad = "is " + st.typeName() + ", not a regular file";
         } else if (f.identity() != null && !f.identity().equals(st.identity())) {
             bad = "is not the file the plan checked (dev:ino " + st.identity() + ", planned " + f.identity()

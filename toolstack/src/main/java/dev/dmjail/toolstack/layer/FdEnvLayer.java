@@ -88,7 +88,7 @@ public final class FdEnvLayer implements ConfinementLayer {
         Map<Integer, String> fds = view.fds();
         Map<Integer, String> ids = view.fdIdentities();
         Set<String> plannedDisks = new TreeSet<>();
-        s.fds().stream().filter(f -> f.kind() == FdSpec.Kind.DISK && f.identity() != null)
+        s.fds().stream().filter(f -> (f.kind() == FdSpec.Kind.DISK || f.kind() == FdSpec.Kind.INCOMING) && f.identity() != null)
                 .forEach(f -> plannedDisks.add(f.identity()));
         for (FdSpec f : s.fds()) {
             // stdio keeps its number; QEMU moves -add-fd fds into its fdsets (F_DUPFD_CLOEXEC, then
@@ -105,6 +105,11 @@ public final class FdEnvLayer implements ConfinementLayer {
                 // by identity: the planned file itself, whatever its path reads as now
                 ok = ids.containsValue(f.identity());
                 got = ok ? "open (" + f.identity() + ")" : "not open";
+            } else if (f.kind() == FdSpec.Kind.INCOMING) {
+                // QEMU reads the saved state once and closes it (migration's incoming channel): open
+                // or closed both hold; what it may not be is another file (the stray check below)
+                ok = true;
+                got = ids.containsValue(f.identity()) ? "open (" + f.identity() + ")" : "read and closed";
             } else if (f.kind() == FdSpec.Kind.TAP) {
                 ok = fds.containsValue("/dev/net/tun");
                 got = ok ? "/dev/net/tun open" : "no tap fd";

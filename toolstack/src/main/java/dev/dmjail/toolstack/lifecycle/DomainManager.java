@@ -15,6 +15,7 @@ import dev.dmjail.toolstack.layer.LayerException;
 import dev.dmjail.toolstack.layer.LayerPlan;
 import dev.dmjail.toolstack.layer.Prepared;
 import dev.dmjail.toolstack.plan.ConfinementPlan;
+import dev.dmjail.toolstack.plan.Incoming;
 import dev.dmjail.toolstack.plan.Effective;
 import dev.dmjail.toolstack.plan.PlanFailure;
 import dev.dmjail.toolstack.plan.Planner;
@@ -62,6 +63,11 @@ public final class DomainManager {
     public record Created(DomainRecord record, ConfinementPlan plan, AuditReport audit) {}
 
     public Created create(ParsedDomain parsed) throws DmjailException, IOException {
+        return create(parsed, null);
+    }
+
+    /** A create that restores {@code incoming} (null: a fresh boot). */
+    public Created create(ParsedDomain parsed, Incoming incoming) throws DmjailException, IOException {
         String name = parsed.domain().name();
         StepTimer timer = new StepTimer("create " + name);
         if (policy.backend().equals("xen") && !Files.exists(Path.of("/proc/xen/capabilities"))) {
@@ -71,18 +77,18 @@ public final class DomainManager {
         // The launcher JVM starts now and waits for its spec: its start-up overlaps with planning.
         LauncherClient.Started launcher = LauncherClient.start();
         try {
-            return create(parsed, launcher, timer);
+            return create(parsed, incoming, launcher, timer);
         } finally {
             launcher.abandon();  // no-op once it has answered
         }
     }
 
-    private Created create(ParsedDomain parsed, LauncherClient.Started launcher, StepTimer timer)
+    private Created create(ParsedDomain parsed, Incoming incoming, LauncherClient.Started launcher, StepTimer timer)
             throws DmjailException, IOException {
         String name = parsed.domain().name();
         VncHandover[] vnc = {null};
         try {
-            return create(parsed, launcher, timer, vnc);
+            return create(parsed, incoming, launcher, timer, vnc);
         } finally {
             if (vnc[0] != null) {
                 vnc[0].close(); // QEMU holds its own copy once handed over; on a failure nobody does
@@ -90,8 +96,8 @@ public final class DomainManager {
         }
     }
 
-    private Created create(ParsedDomain parsed, LauncherClient.Started launcher, StepTimer timer, VncHandover[] vnc)
-            throws DmjailException, IOException {
+    private Created create(ParsedDomain parsed, Incoming incoming, LauncherClient.Started launcher, StepTimer timer,
+                           VncHandover[] vnc) throws DmjailException, IOException {
         String name = parsed.domain().name();
         // 1. Under the host lock: the name is free, the lowest domid, the plan, the state file.
         DomainRecord rec = store.<DomainRecord, DmjailException>locked(() -> {
@@ -106,7 +112,7 @@ public final class DomainManager {
                 throw new CreateFailure("state directory " + store.paths(name).dir() + " already exists without a "
                         + "domain's state in it; remove it (dmjail does not delete what it did not make)");
             }
-            ConfinementPlan plan = planWithFreeUid(parsed);
+            ConfinementPlan plan = planWithFreeUid(parsed, incoming);
             if (plan.vnc() != null) {
                 // before the state file: a port in use fails create with nothing on the host
                 vnc[0] = VncHandover.bind(plan.vnc());
@@ -217,11 +223,11 @@ public final class DomainManager {
      * killed toolstack (or started from another state dir) must never share its uid with a new
      * guest, so such a domid is skipped, as if in use. Call under the host lock.
      */
-    private ConfinementPlan planWithFreeUid(ParsedDomain parsed) throws DmjailException, IOException {
+    private ConfinementPlan planWithFreeUid(ParsedDomain parsed, Incoming incoming) throws DmjailException, IOException {
         java.util.Set<Integer> busy = new java.util.HashSet<>();
         for (int tries = 0; tries < 256; tries++) {
             int domid = store.lowestFreeDomid(busy);
-            ConfinementPlan plan = planner.plan(parsed, domid, true);
+            ConfinementPlan plan = planner.plan(parsed, domid, true, incoming);
             Integer uid = plan.user().uid();
             if (plan.user().source() != dev.dmjail.uidrange.ResolvedUser.Source.RANGE || uid == null
                     || ProcessScan.liveProcessesOfUid(uid).isEmpty()) {

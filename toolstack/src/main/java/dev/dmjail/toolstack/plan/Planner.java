@@ -52,6 +52,11 @@ public final class Planner {
      * @param strict create: disks must exist; dry run: problems become warnings
      */
     public ConfinementPlan plan(ParsedDomain parsed, Integer domid, boolean strict) throws PlanFailure {
+        return plan(parsed, domid, strict, null);
+    }
+
+    /** As {@link #plan(ParsedDomain, Integer, boolean)}, for a restore of {@code incoming} (or null). */
+    public ConfinementPlan plan(ParsedDomain parsed, Integer domid, boolean strict, Incoming incoming) throws PlanFailure {
         DomainConfig d = parsed.domain();
         Path file = d.source();
         if (!StateStore.isSafeName(d.name())) {
@@ -117,7 +122,7 @@ public final class Planner {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
             KernelBoot kernelBoot = KernelBoot.resolve(d, policy, user.source() == ResolvedUser.Source.ROOT, strict, warnings);
-            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks, kernelBoot,
+            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks, kernelBoot, incoming,
                     SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
         } catch (PlanException e) {
             throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());

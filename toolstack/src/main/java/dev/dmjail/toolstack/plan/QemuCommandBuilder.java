@@ -37,9 +37,11 @@ public final class QemuCommandBuilder {
      * @param qemuSandbox add QEMU's own {@code -sandbox} deny set (the seccomp layer decides)
      * @param disks       the disks as resolved by {@link DiskResolver}
      * @param kernelBoot  direct kernel boot as resolved by {@link KernelBoot}, or null
+     * @param incoming    a restore's saved state, or null
      */
     public DeviceModelPlan build(DomainConfig d, Integer domid, DomainPaths paths, List<ResolvedDisk> disks,
-                                 KernelBoot kernelBoot, boolean qemuSandbox, ResolvedUser user) throws PlanException {
+                                 KernelBoot kernelBoot, Incoming incoming, boolean qemuSandbox, ResolvedUser user)
+            throws PlanException {
         String binary = d.deviceModelOverride() != null ? d.deviceModelOverride() : policy.qemuBinary().toString();
         if (binary.indexOf('\0') >= 0 || binary.indexOf('\n') >= 0) {
             // a quoted xl string may hold a raw NUL byte; Path.of would throw (found by the proof tests)
@@ -145,6 +147,14 @@ public final class QemuCommandBuilder {
             a.add("tap,id=net" + nic.devid() + ",fd=" + fd + ",vhost=off");
             a.add("-device");
             a.add(QemuOpts.escape(nic.model()) + ",netdev=net" + nic.devid() + ",mac=" + nic.mac());
+        }
+        if (incoming != null) {
+            int fd = q.fd(FdSpec.Kind.INCOMING, incoming.path(), false, false, incoming.identity());
+            a.add("-incoming");
+            a.add("fd:" + fd);
+            if (incoming.paused()) {
+                a.add("-S");
+            }
         }
         String sandbox = null;
         if (qemuSandbox) {

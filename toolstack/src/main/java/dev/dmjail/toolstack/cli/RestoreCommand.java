@@ -1,0 +1,120 @@
+package dev.dmjail.toolstack.cli;
+
+import dev.dmjail.config.ConfigException;
+import dev.dmjail.config.ParsedDomain;
+import dev.dmjail.config.XlConfigLoader;
+import dev.dmjail.toolstack.DmjailException;
+import dev.dmjail.toolstack.ExitCodes;
+import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.lifecycle.DomainManager;
+import dev.dmjail.toolstack.lifecycle.GoneDomains;
+import dev.dmjail.toolstack.lifecycle.RunState;
+import dev.dmjail.toolstack.lifecycle.SaveImage;
+import dev.dmjail.toolstack.plan.Incoming;
+import dev.dmjail.toolstack.text.Printable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code dmjail restore [-p] [CONFIG] FILE}: xl restore; a new confined device model loads the saved state. */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Restore a domain saved by dmjail save: a new device model is created as create does (its own "
+                + "domid and uid, every layer in force, audited) and reads the saved state from FILE only once it is confined "
+                + "(QEMU -incoming on the file the launcher opened).",
+                "With CONFIG, that xl config is used instead of the one stored in FILE; its disks must hold what they held "
+                + "at save."})
+public final class RestoreCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreCommand.class);
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(arity = "1..2", paramLabel = "[CONFIG] FILE")
+    List<Path> args;
+
+    @Option(names = "-p", description = "leave the guest paused once its state is loaded")
+    boolean paused;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "how long loading the state may take (default: ${DEFAULT-VALUE})")
+    long timeoutSeconds;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws DmjailException, InterruptedException {
+        if (timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, "restore: --timeout must be 1..86400 seconds, got " + timeoutSeconds);
+        }
+        Privileges.requireRoot("restore");
+        Path config = args.size() == 2 ? args.get(0) : null;
+        Path file = args.get(args.size() - 1);
+        Toolstack ts = main.toolstack();
+        PrintWriter out = spec.commandLine().getOut();
+        Path real;
+        try {
+            real = file.toAbsolutePath().toRealPath(); // the admin's symlinks, once; then no symlink on the way
+        } catch (IOException e) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, "restore: cannot open " + Printable.line(file.toString()));
+        }
+        try (SaveImage.Opened img = SaveImage.open(real.toString())) {
+            ParsedDomain parsed;
+            try {
+                parsed = config != null ? DomainConfigFile.load(config, List.of())
+                        : XlConfigLoader.parse(real, img.trailer().config(), List.of());
+            } catch (ConfigException e) {
+                throw new DmjailException(ExitCodes.BAD_CONFIG, e.getMessage());
+            }
+            parsed.warnings().forEach(LOG::warn);
+            DomainManager manager = ts.manager();
+            GoneDomains.reap(manager);
+            DomainManager.Created c = manager.create(parsed, new Incoming(real.toString(), img.identity(), paused));
+            String name = c.record().name();
+            String state = awaitLoaded(ts, c, timeoutSeconds * 1000L);
+            if (state.equals("paused") && !paused) {
+                // save stopped the guest, and QEMU restores the run state it was saved in
+                // (migration.c process_incoming_migration_bh): resume it, as libvirt does after a restore
+                try {
+                    dev.dmjail.toolstack.lifecycle.DomainControl.qmp(ts.store().paths(name), "cont", null);
+                    state = RunState.of(c.record(), ts.store().paths(name));
+                } catch (IOException e) {
+                    state = "paused (cont failed: " + e.getMessage() + ")";
+                }
+            }
+            boolean ok = paused ? state.equals("paused") || state.equals("prelaunch") : state.equals("running");
+            if (!ok) {
+                manager.destroy(c.record());
+                throw new DmjailException(ExitCodes.FAILED, "restore: the saved state did not load (device model state "
+                        + state + "; its log: " + ts.store().paths(name).log() + "); the domain was destroyed");
+            }
+            out.println("Restored domain " + name + ": domid " + c.record().domid() + ", device model pid "
+                    + c.record().pid() + " as " + c.record().uid() + ":" + c.record().gid() + " (" + state + ")");
+        } catch (IOException e) {
+            throw new DmjailException(ExitCodes.FAILED, "restore: " + Printable.line(String.valueOf(e.getMessage())));
+        }
+        return ExitCodes.OK;
+    }
+
+    /** The run state once QEMU has left "inmigrate" (or what it is when the time is up). */
+    private static String awaitLoaded(Toolstack ts, DomainManager.Created c, long timeoutMillis) throws InterruptedException {
+        long end = System.nanoTime() + timeoutMillis * 1_000_000L;
+        String s;
+        do {
+            s = RunState.of(c.record(), ts.store().paths(c.record().name()));
+            if (!s.equals("inmigrate") && !s.equals("unresponsive")) {
+                return s;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < end);
+        return s;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.dmjail.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmjail.toolstack.proof.ProofSupport;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * save / restore of a real Debian guest (TCG) whose /init counts in a shell variable (guest memory)
+ * and prints the count each second on its serial line: after save the domain is gone and nothing of
+ * it is left; restore starts a new confined device model (audit PASS) in which the count goes on from
+ * where it was, with no second boot. A save file cut short is refused before anything is created.
+ */
+class SaveRestoreTest {
+
+    private static final String INIT = String.join("\n",
+            "#!/bin/sh",
+            "export PATH=/bin",
+            "echo sr-boot",
+            "i=0; while true; do i=$((i+1)); echo \"sr-tick $i\"; busybox sleep 1; done", "");
+    private static final Pattern TICK = Pattern.compile("sr-tick (\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void rangeProvisioned() {
+        RangeUsers.ensureInstalled();
+    }
+
+    @Test
+    void aSavedGuestGoesOnCountingAfterRestore() throws Exception {
+        TestHost host = new TestHost(tmp, "accel = tcg");
+        Path kernel = Files.copy(GuestKernel.kernel(), tmp.resolve("vmlinuz"));
+        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
+        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT);
+        Path cfg = host.domain("sr.cfg", "name = \"sr-guest\"", "type = \"hvm\"", "memory = 128", "dm_restrict = 1",
+                "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"", "extra = \"console=ttyS0 quiet\"",
+                "serial = \"pty\"");
+        Path save = tmp.resolve("sr.save");
+        assertEquals(0, host.run("create", cfg.toString()).exit());
+        int before;
+        try {
+            assertTrue(KernelBootTest.waitForConsole(host, "sr-guest", "sr-tick 3", 240).contains("sr-tick 3"));
+            CliRun s = host.run("save", "sr-guest", save.toString());
+            assertEquals(0, s.exit(), s.err());
+            assertTrue(s.out().contains("Saved domain") && s.out().contains("Destroyed domain sr-guest"), s.out());
+        } finally {
+            host.run("destroy", "sr-guest");
+        }
+        before = lastTick(Files.readString(host.logDir.resolve("sr-guest.console")));
+        assertEquals(List.of(), ProofSupport.leftovers(host, "sr-guest", null));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(save)));
+        CliRun again = host.run("save", "sr-guest", save.toString());
+        assertEquals(ExitCodes.NOT_FOUND, again.exit(), again.err());
+
+        CliRun r = host.run("restore", save.toString());
+        assertEquals(0, r.exit(), r.err());
+        try {
+            assertTrue(r.out().contains("Restored domain sr-guest") && r.out().contains("(running)"), r.out());
+            String console = KernelBootTest.waitForConsole(host, "sr-guest", "sr-tick " + (before + 2), 120);
+            assertTrue(lastTick(console) > before, "the count goes on after restore: before " + before + ", " + console);
+            assertFalse(console.contains("sr-boot"), "no second boot: " + console);
+            CliRun audit = host.run("audit", "-a", "sr-guest");
+            assertEquals(0, audit.exit(), audit.out());
+            JsonNode d = ProofSupport.listed(host, "sr-guest");
+            assertNotNull(d);
+            assertEquals("running", d.get("state").asText());
+        } finally {
+            assertEquals(0, host.run("destroy", "sr-guest").exit());
+        }
+        assertEquals(List.of(), ProofSupport.leftovers(host, "sr-guest", null));
+
+        // a save file cut short: refused before anything is created
+        try (RandomAccessFile f = new RandomAccessFile(save.toFile(), "rw")) {
+            f.setLength(f.length() - 1);
+        }
+        CliRun bad = host.run("restore", save.toString());
+        assertEquals(ExitCodes.FAILED, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("is not a dmjail save file"), bad.err());
+        assertEquals("[ ]", host.run("list", "--json").out().trim());
+    }
+
+    private static int lastTick(String console) {
+        Matcher m = TICK.matcher(console);
+        int last = -1;
+        while (m.find()) {
+            last = Integer.parseInt(m.group(1));
+        }
+        return last;
+    }
+}
