@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real Linux guest under dm_restrict=1, as an admin would run one: Debian's kernel booted with
  * kernel=/ramdisk=/extra= and a busybox initramfs ({@link GuestKernel}) whose /init, in the guest,
- * writes to a raw disk, grows a qcow2 disk by 50 MiB, writes to a phy: loop device, reads a file
+ * writes to a raw disk, grows a qcow2 overlay over a read-only base by 50 MiB (and reads the base
+ * through it), writes to a phy: loop device, reads a file
  * from a cdrom ISO, and pings the host over a vif on a bridge the test makes; the host pings it back.
  * After destroy the images are checked from the host ({@code qemu-img check}, the bytes the guest
  * wrote) and nothing of the domain is left. TCG: real kernels need it on this machine kind.
@@ -44,7 +45,8 @@ class RealGuestTest {
             "busybox sleep 1",
             "for d in /sys/block/vd*; do n=${d##*/}; s=$(busybox cat $d/size); echo \"rg-disk $n $s\"",
             "  case $s in",
-            "    262144) busybox dd if=/dev/urandom of=/dev/$n bs=1M count=50 conv=fsync 2>/dev/null && echo rg-qcow2-wrote-50M;;",
+            "    262144) busybox dd if=/dev/urandom of=/dev/$n bs=1M count=50 conv=fsync 2>/dev/null && echo rg-qcow2-wrote-50M",
+            "      echo \"rg-overlay-reads: $(busybox dd if=/dev/$n bs=1M skip=100 count=1 2>/dev/null | busybox head -c 12)\";;",
             "    65536) echo rg-loop-data | busybox dd of=/dev/$n conv=fsync 2>/dev/null && echo rg-loop-wrote;;",
             "    131072) echo rg-raw-data | busybox dd of=/dev/$n conv=fsync 2>/dev/null && echo rg-raw-wrote;;",
             "  esac",
@@ -66,8 +68,17 @@ class RealGuestTest {
         try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(64L << 20);
         }
+        // the qcow2 disk is an overlay over a read-only raw base, as hosts store guests on a shared image
+        Path base = tmp.resolve("rg-base.raw");
+        try (var f = new java.io.RandomAccessFile(base.toFile(), "rw")) {
+            f.setLength(128L << 20);
+            f.seek(100L << 20);
+            f.write("rg-base-data".getBytes(StandardCharsets.US_ASCII));
+        }
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("r--r--r--"));
+        String baseSum = run("sha256sum", base.toString());
         Path qcow2 = tmp.resolve("rg-data.qcow2");
-        run("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "128M");
+        run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", base.toString(), qcow2.toString(), "128M");
         long qcowBefore = Files.size(qcow2);
         Path loopFile = tmp.resolve("rg-loop.img");
         try (var f = new java.io.RandomAccessFile(loopFile.toFile(), "rw")) {
@@ -96,6 +107,7 @@ class RealGuestTest {
                 String console = KernelBootTest.waitForConsole(host, "rg-guest", "rg-init-done", 400);
                 assertTrue(console.contains("rg-raw-wrote"), console);
                 assertTrue(console.contains("rg-qcow2-wrote-50M"), console);
+                assertTrue(console.contains("rg-overlay-reads: rg-base-data"), "reads through the overlay see the base: " + console);
                 assertTrue(console.contains("rg-loop-wrote"), console);
                 assertTrue(console.contains("rg-cdrom: hello from the iso"), console);
                 assertTrue(console.contains("rg-ping-host-ok"), "guest -> host: " + console);
@@ -108,6 +120,7 @@ class RealGuestTest {
             }
             assertEquals(List.of(), ProofSupport.leftovers(host, "rg-guest", null));
             run("qemu-img", "check", "-q", qcow2.toString());
+            assertEquals(baseSum, run("sha256sum", base.toString()), "the base is unchanged");
             assertTrue(Files.size(qcow2) > qcowBefore + (50L << 20), "the qcow2 image grew: " + Files.size(qcow2));
             assertTrue(startsWith(raw, "rg-raw-data\n"), "the guest's write reached the raw image");
             assertTrue(startsWith(Path.of(loop), "rg-loop-data\n"), "the guest's write reached the loop device");
