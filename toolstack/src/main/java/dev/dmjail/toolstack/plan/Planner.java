@@ -182,6 +182,20 @@ public final class Planner {
         return out;
     }
 
+    /**
+     * A new cdrom medium for a running domain (cd-insert): {@code target} resolved and admitted exactly as a
+     * disk of a domain config would be (image_dirs, one link, not another domain's read-write disk), read-only.
+     */
+    public ResolvedDisk resolveMedium(String domain, String vdev, String target) throws PlanFailure {
+        try {
+            List<ResolvedDisk> r = new DiskResolver(policy, disksInUse(domain)).resolve(List.of(new dev.dmjail.config.DiskSpec(
+                    target, vdev, "raw", false, true, null, null, null, false, null, null, null)), 0, true, new ArrayList<>());
+            return r.get(0);
+        } catch (PlanException e) {
+            throw new PlanFailure(e.getMessage());
+        }
+    }
+
     /** The device model binary (device_model_override, else the host's qemu_binary) is an executable regular file. */
     private void checkBinary(ParsedDomain parsed) throws PlanFailure {
         String override = parsed.domain().deviceModelOverride();

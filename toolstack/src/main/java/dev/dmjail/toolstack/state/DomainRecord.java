@@ -40,6 +40,11 @@ public record DomainRecord(
                 plan, prepared);
     }
 
+    public DomainRecord withPlan(JsonNode p) {
+        return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
+                p, prepared);
+    }
+
     public DomainRecord withPrepared(Map<String, List<String>> done) {
         return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config,
                 createdEpochMillis, plan, done);
