@@ -31,6 +31,18 @@ public final class XlConfigLoader {
         return parse(file, text, overrides);
     }
 
+    /**
+     * One xl disk spec (xl-disk-configuration(5)) as xl block-attach reads its arguments; the message of
+     * the exception is xl's.
+     */
+    public static DiskSpec parseDiskSpec(String spec) throws IllegalArgumentException {
+        try {
+            return DiskSpecParser.parse(spec);
+        } catch (DiskSpecParser.DiskError e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
     /** Same as {@link #load} for text already in memory; {@code file} is used in messages. */
     public static ParsedDomain parse(Path file, String text, List<String> overrides) throws ConfigException {
         List<String> ovs = overrides == null ? List.of() : overrides;

@@ -95,7 +95,7 @@ public final class FdEnvLayer implements ConfinementLayer {
             // close: softmmu/vl.c parse_add_fd), so the others are checked by what they point to.
             boolean ok;
             String got;
-            if (f.target() <= 2) {
+            if (f.target() >= 0 && f.target() <= 2) { // (a disk attached while running has no fixed number: -1)
                 got = fds.get(f.target());
                 ok = got != null && (f.kind() == FdSpec.Kind.DEV_NULL ? got.equals("/dev/null") : got.equals(f.path()));
             } else if (f.kind() == FdSpec.Kind.UNIX_LISTEN) {

@@ -187,10 +187,14 @@ public final class Planner {
      * disk of a domain config would be (image_dirs, one link, not another domain's read-write disk), read-only.
      */
     public ResolvedDisk resolveMedium(String domain, String vdev, String target) throws PlanFailure {
+        return resolveHotplug(domain, new dev.dmjail.config.DiskSpec(target, vdev, "raw", false, true, null, null, null,
+                false, null, null, null));
+    }
+
+    /** A disk attached to a running domain (block-attach, cd-insert), resolved and admitted as at create. */
+    public ResolvedDisk resolveHotplug(String domain, dev.dmjail.config.DiskSpec spec) throws PlanFailure {
         try {
-            List<ResolvedDisk> r = new DiskResolver(policy, disksInUse(domain)).resolve(List.of(new dev.dmjail.config.DiskSpec(
-                    target, vdev, "raw", false, true, null, null, null, false, null, null, null)), 0, true, new ArrayList<>());
-            return r.get(0);
+            return new DiskResolver(policy, disksInUse(domain)).resolve(List.of(spec), 0, true, new ArrayList<>()).get(0);
         } catch (PlanException e) {
             throw new PlanFailure(e.getMessage());
         }

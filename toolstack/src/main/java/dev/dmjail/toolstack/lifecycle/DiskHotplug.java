@@ -1,0 +1,228 @@
+package dev.dmjail.toolstack.lifecycle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.launcher.sys.Sys;
+import dev.dmjail.toolstack.layer.FdEnvLayer;
+import dev.dmjail.toolstack.layer.RlimitLayer;
+import dev.dmjail.toolstack.plan.ResolvedDisk;
+import dev.dmjail.toolstack.qmp.QmpFdSession;
+import dev.dmjail.toolstack.state.DomainRecord;
+import dev.dmjail.toolstack.state.StateStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Disks attached to and detached from a running domain under restriction (xl block-attach /
+ * block-detach). As for cd-insert, the privileged side admits and opens the image (read-only, and
+ * read-write when writable: QEMU picks the fd of the access mode it opens with, util/osdep.c
+ * qemu_dup_flags), hands the fds over ({@code add-fd}, SCM_RIGHTS), and QEMU builds the node on the
+ * fdset ({@code blockdev-add}) and the guest's device ({@code device_add virtio-blk-pci}, ACPI PCI
+ * hotplug); then {@code remove-fd}, so the image's last fd closes with the node. The fds are planned in
+ * the state file before QEMU gets them and unplanned once detached, so the audit follows.
+ */
+public final class DiskHotplug {
+    static final String ATTACHED = "attached:";
+    private static final long DETACH_WAIT_NANOS = 30_000_000_000L;
+
+    private DiskHotplug() {}
+
+    /** QEMU's id for an attached disk's node and device (ids are [A-Za-z][A-Za-z0-9-_.]*: vdevs fit). */
+    static String id(String vdev) {
+        return "hp-" + vdev;
+    }
+
+    /** The vdevs the domain has: at create (its argv) and attached since (its plan). */
+    public static List<String> vdevs(DomainRecord r) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode a : r.plan().path("argv")) {
+            String s = a.asText();
+            int i = s.indexOf("id=drive-");
+            if (s.contains("if=none") && i >= 0) {
+                int end = s.indexOf(',', i);
+                out.add(s.substring(i + 9, end < 0 ? s.length() : end));
+            }
+        }
+        out.addAll(attached(r));
+        return out;
+    }
+
+    /** The vdevs block-attach added (in the order attached). */
+    public static List<String> attached(DomainRecord r) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode f : fds(r.plan())) {
+            String m = f.path("medium").asText();
+            if (m.startsWith(ATTACHED) && !out.contains(m.substring(ATTACHED.length()))) {
+                out.add(m.substring(ATTACHED.length()));
+            }
+        }
+        return out;
+    }
+
+    /** The RLIMIT_FSIZE the device model runs with (a writable image may not grow past it), or -1 when unlimited. */
+    public static long fileSizeLimit(DomainRecord r) {
+        for (JsonNode l : r.plan().path("layers")) {
+            if (RlimitLayer.NAME.equals(l.path("layer").asText()) && l.path("status").asText().equals("ENFORCED")) {
+                JsonNode v = l.path("settings").path("limits").path("FSIZE");
+                return v.isNumber() ? v.asLong() : -1;
+            }
+        }
+        return -1;
+    }
+
+    public static DomainRecord attach(StateStore store, DomainRecord r, ResolvedDisk disk, long timeoutMillis)
+            throws IOException {
+        String id = id(disk.vdev());
+        List<SafeFile.Opened> opened = new ArrayList<>();
+        try {
+            opened.add(open(disk, Sys.O_RDONLY));
+            if (disk.writable()) {
+                opened.add(open(disk, Sys.O_RDWR));
+            }
+            try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+                    System.nanoTime() + timeoutMillis * 1_000_000L)) {
+                int set = -1;
+                for (SafeFile.Opened o : opened) {
+                    ObjectNode add = QmpFdSession.command("add-fd");
+                    ObjectNode args = add.putObject("arguments").put("opaque", disk.vdev() + "-attached");
+                    if (set >= 0) {
+                        args.put("fdset-id", set);
+                    }
+                    set = q.execute(add, o.fd()).path("fdset-id").asInt(-1);
+                    if (set < 0) {
+                        throw new IOException("QMP add-fd: no fdset in the answer");
+                    }
+                }
+                r = withDisk(r, disk); // planned before QEMU can open it
+                store.write(r);
+                boolean nodeAdded = false;
+                try {
+                    ObjectNode node = QmpFdSession.command("blockdev-add");
+                    ObjectNode a = node.putObject("arguments").put("driver", disk.qemuFormat()).put("node-name", id)
+                            .put("read-only", !disk.writable());
+                    a.putObject("file").put("driver", disk.blockDevice() ? "host_device" : "file")
+                            .put("filename", "/dev/fdset/" + set);
+                    if (disk.qemuFormat().equals("qcow2")) {
+                        a.putNull("backing"); // never the name in its header
+                    }
+                    q.execute(node, -1);
+                    nodeAdded = true;
+                    ObjectNode dev = QmpFdSession.command("device_add");
+                    dev.putObject("arguments").put("driver", "virtio-blk-pci").put("drive", id).put("id", id);
+                    q.execute(dev, -1);
+                } catch (IOException e) {
+                    if (nodeAdded) {
+                        ObjectNode del = QmpFdSession.command("blockdev-del");
+                        del.putObject("arguments").put("node-name", id);
+                        try {
+                            q.execute(del, -1);
+                        } catch (IOException ignored) {
+                            // reported below with the first failure
+                        }
+                    }
+                    r = withoutDisk(r, disk.vdev());
+                    store.write(r);
+                    throw e;
+                } finally {
+                    ObjectNode remove = QmpFdSession.command("remove-fd");
+                    remove.putObject("arguments").put("fdset-id", set);
+                    q.execute(remove, -1);
+                }
+                return r;
+            }
+        } finally {
+            opened.forEach(o -> SafeFile.close(o.fd()));
+        }
+    }
+
+    /** device_del, wait (bounded) until the guest has let the device go, blockdev-del, unplan. */
+    public static DomainRecord detach(StateStore store, DomainRecord r, String vdev, long timeoutMillis) throws IOException {
+        String id = id(vdev);
+        try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+                System.nanoTime() + timeoutMillis * 1_000_000L + DETACH_WAIT_NANOS)) {
+            ObjectNode del = QmpFdSession.command("device_del");
+            del.putObject("arguments").put("id", id);
+            q.execute(del, -1);
+            long end = System.nanoTime() + DETACH_WAIT_NANOS;
+            while (present(q, id)) {
+                if (System.nanoTime() > end) {
+                    throw new IOException("the guest did not release " + vdev + " within 30 s (ACPI hot-unplug needs the "
+                            + "guest's cooperation); it stays attached");
+                }
+                sleep();
+            }
+            ObjectNode node = QmpFdSession.command("blockdev-del");
+            node.putObject("arguments").put("node-name", id);
+            q.execute(node, -1);
+        }
+        r = withoutDisk(r, vdev);
+        store.write(r);
+        return r;
+    }
+
+    private static boolean present(QmpFdSession q, String id) throws IOException {
+        ObjectNode list = QmpFdSession.command("qom-list");
+        list.putObject("arguments").put("path", "/machine/peripheral");
+        for (JsonNode p : q.execute(list, -1)) {
+            if (id.equals(p.path("name").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleep() throws IOException {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    private static SafeFile.Opened open(ResolvedDisk disk, int flags) throws IOException {
+        SafeFile.Opened o = SafeFile.open(disk.hostPath(), flags, 0);
+        if (!o.ok()) {
+            throw new IOException("cannot open " + disk.hostPath() + ": " + Sys.strerror(o.errno()));
+        }
+        SafeFile.Stat st = SafeFile.fstat(o.fd());
+        if (st == null || !st.identity().equals(disk.identity()) || !SafeFile.clearNonBlock(o.fd())) {
+            SafeFile.close(o.fd());
+            throw new IOException(disk.hostPath() + " changed while it was being checked");
+        }
+        return o;
+    }
+
+    static ArrayNode fds(JsonNode plan) {
+        for (JsonNode l : plan.path("layers")) {
+            if (FdEnvLayer.NAME.equals(l.path("layer").asText())) {
+                return (ArrayNode) l.path("settings").path("fds");
+            }
+        }
+        throw new IllegalStateException("the stored plan has no " + FdEnvLayer.NAME + " layer");
+    }
+
+    private static DomainRecord withDisk(DomainRecord r, ResolvedDisk disk) {
+        ObjectNode plan = r.plan().deepCopy();
+        ArrayNode fds = fds(plan);
+        for (boolean write : disk.writable() ? new boolean[] {false, true} : new boolean[] {false}) {
+            fds.addObject().put("target", -1).put("kind", "DISK").put("path", disk.hostPath()).put("write", write)
+                    .put("append", false).put("identity", disk.identity()).put("medium", ATTACHED + disk.vdev());
+        }
+        return r.withPlan(plan);
+    }
+
+    private static DomainRecord withoutDisk(DomainRecord r, String vdev) {
+        ObjectNode plan = r.plan().deepCopy();
+        ArrayNode fds = fds(plan);
+        for (int i = fds.size() - 1; i >= 0; i--) {
+            if ((ATTACHED + vdev).equals(fds.get(i).path("medium").asText())) {
+                fds.remove(i);
+            }
+        }
+        return r.withPlan(plan);
+    }
+}
