@@ -46,7 +46,8 @@ public final class RlimitLayer implements ConfinementLayer {
         }
         // the log and the console are bounded by their own tmpfs (FdEnvLayer), not by this limit; it
         // must only not cut them shorter than the host config allows them to be
-        long outputs = Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes());
+        // (each tmpfs holds its size rounded up to pages: FSIZE must not stop a write the tmpfs takes)
+        long outputs = BoundedOutput.capacity(Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes()));
         if (outputs > fsize) {
             fsize = outputs;
             why = "raised to the largest of log_max_kib and console_max_kib (" + outputs + " bytes)";
