@@ -1225,7 +1225,7 @@ int main(int argc, char **argv) {
     device_attacks();
     net_attacks();
     if (selected("cgroup-escape")) in_child("cgroup-escape", cgroup_escape_child);
-    write_big("write-past-fsize", 1L << 20);
+    write_big("write-past-fsize", 4L << 20); /* past RLIMIT_FSIZE (2 MiB + 4 KiB: above the console bound), within /tmp */
     write_big("fill-tmp-64m", 64L << 20);
     fork_bomb();
     balloon();
