@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  *     keeps the first 2 MiB exactly, in order, and both `console -r` and destroy's kept copy say
  *     where it was truncated; QEMU is unharmed (the audit passes after the flood).</li>
  * </ul>
- * Both: audit PASS (its fds-env check finds the serial socket listening on its planned path), and
+ * On a real pty the session is raw, filtered, ends on Ctrl-] or SIGTERM and restores the terminal.
+ * All: audit PASS (its fds-env check finds the serial socket listening on its planned path), and
  * nothing left after destroy.
  */
 class SerialConsoleTest {
@@ -101,6 +102,54 @@ class SerialConsoleTest {
         destroyLeavesNothing(name);
         assertTrue(Files.readString(host.logDir.resolve(name + ".console")).contains("second line, after"),
                 "the kept copy has the session's echo");
+    }
+
+    /**
+     * On a terminal (a real pty from script(1)): raw, so the typed line shows once (the guest's echo,
+     * no local echo); what the guest sends back passes the terminal-safety filter (an OSC title
+     * sequence does not reach the terminal); Ctrl-] ends the session with exit 0 and the terminal's
+     * settings are as before. A session ended by SIGTERM restores them too.
+     */
+    @Test
+    void aTerminalSessionIsRawFilteredEndsOnCtrlBracketAndRestoresTheTerminal() throws Exception {
+        host = new TestHost(ProofSupport.openDir(tmp), "accel = tcg");
+        String name = "co-tty";
+        create(name, "echo-guest.img");
+        waitFor(() -> consoleLog(name).contains("echo-guest: ready"), 60, "the guest's ready line in the log");
+
+        Session t = terminalSession(name, "ctrl");
+        waitFor(() -> t.out().contains("Ctrl-] ends the session"), 30, "the session to attach: " + t);
+        t.send("typed line\r");
+        waitFor(() -> t.out().contains("typed line"), 30, "the echo: " + t);
+        t.send("\033]0;pwned-title\007after the title\r");
+        waitFor(() -> t.out().contains("after the title"), 30, "the second echo: " + t);
+        t.send("\035"); // Ctrl-]
+        assertTrue(t.process.waitFor(30, TimeUnit.SECONDS), t.toString());
+        String out = t.out();
+        assertTrue(out.contains("rc=0"), "Ctrl-] ends it, exit 0: " + out);
+        assertEquals(1, out.split("typed line", -1).length - 1, "no local echo (raw -echo): " + out);
+        assertTrue(!out.contains("\033]") && !out.contains("pwned-title"), "the OSC sequence was dropped: " + out);
+        assertTrue(consoleLog(name).contains("\033]0;pwned-title\007after the title"), "the log keeps the guest's bytes");
+        assertTerminalRestored("ctrl");
+
+        Session k = terminalSession(name, "term");
+        waitFor(() -> k.out().contains("Ctrl-] ends the session"), 30, "the second session to attach: " + k);
+        ProcessHandle jvm = k.process.descendants().filter(h -> h.info().command().orElse("").endsWith("/java"))
+                .findFirst().orElseThrow();
+        new ProcessBuilder("kill", "-TERM", Long.toString(jvm.pid())).start().waitFor();
+        assertTrue(k.process.waitFor(30, TimeUnit.SECONDS), k.toString());
+        assertTrue(k.out().contains("rc=143"), "ended by SIGTERM: " + k);
+        assertTerminalRestored("term");
+
+        auditPassesWithTheSocket(name, new StateStore(host.stateDir, host.logDir).paths(name));
+        destroyLeavesNothing(name);
+    }
+
+    private void assertTerminalRestored(String tag) throws IOException {
+        String before = Files.readString(tmp.resolve(tag + ".before")).strip();
+        String after = Files.readString(tmp.resolve(tag + ".after")).strip();
+        assertTrue(before.matches("[0-9a-f:]+"), before);
+        assertEquals(before, after, tag + ": the terminal's settings after the session");
     }
 
     @Test
@@ -177,13 +226,29 @@ class SerialConsoleTest {
 
     /** `dmjail console NAME` in a JVM of its own, stdin and stdout pipes. */
     private Session session(String name) throws IOException {
+        Process p = new ProcessBuilder(consoleCommand(name)).start();
+        sessions.add(p);
+        return new Session(p);
+    }
+
+    /**
+     * `dmjail console NAME` on a pty: script(1) runs it in a shell that saves the terminal's
+     * settings before (TAG.before) and after (TAG.after) and prints its exit status.
+     */
+    private Session terminalSession(String name, String tag) throws IOException {
+        String cmd = "stty -g > " + tmp.resolve(tag + ".before") + "; " + String.join(" ", consoleCommand(name))
+                + "; echo rc=$?; stty -g > " + tmp.resolve(tag + ".after");
+        Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").start();
+        sessions.add(p);
+        return new Session(p);
+    }
+
+    private List<String> consoleCommand(String name) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "dev.dmjail.toolstack.Main"));
         cmd.addAll(host.args("console", name));
-        Process p = new ProcessBuilder(cmd).start();
-        sessions.add(p);
-        return new Session(p);
+        return cmd;
     }
 
     static final class Session {
