@@ -19,8 +19,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code -f} follows it.
  */
 @Command(name = "console", mixinStandardHelpOptions = true,
-        description = {"Attach to the domain's serial console: on a terminal everything typed goes to the guest and "
-                + "Ctrl-] ends the session; with stdin not a terminal, stdin is sent to the guest and its output "
+        description = {"Attach to the domain's serial console: on a terminal (stdin and stdout) everything typed goes "
+                + "to the guest and Ctrl-] ends the session; otherwise stdin is sent to the guest and its output "
                 + "copied to stdout until stdin ends and the guest has been quiet for --linger-ms, or the guest goes "
                 + "away. One session at a time.",
                 "-r prints the console log instead (read-only, also after destroy); -f follows it."})
@@ -42,7 +42,7 @@ public final class ConsoleCommand implements Callable<Integer> {
     boolean follow;
 
     @Option(names = "--linger-ms", paramLabel = "MS", defaultValue = "1000",
-            description = "stdin not a terminal: after it ends, keep copying the guest's output until it has been "
+            description = "not on a terminal: after stdin ends, keep copying the guest's output until it has been "
                     + "quiet this long (default: ${DEFAULT-VALUE})")
     long lingerMillis;
 

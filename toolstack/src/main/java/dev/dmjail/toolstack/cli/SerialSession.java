@@ -57,7 +57,15 @@ final class SerialSession {
         this.lingerNanos = lingerMillis * 1_000_000L;
     }
 
-    int run() throws DmjailException, IOException {
+    int run() throws DmjailException {
+        try {
+            return attach();
+        } catch (IOException e) { // the lock file, the socket or stty: one line, no trace
+            throw new DmjailException(ExitCodes.FAILED, "console: " + name + ": " + e.getMessage());
+        }
+    }
+
+    private int attach() throws DmjailException, IOException {
         Path socket = paths.serialSocket();
         String none = "console: " + name + " has no serial console socket (serial = \"none\", or created by an older "
                 + "dmjail); dmjail console -r " + name + " shows its console log";
