@@ -78,6 +78,8 @@ class SerialConsoleTest {
         first.send("first line through dmjail console\n");
         waitFor(() -> first.out().contains("first line through dmjail console"), 30, "the echo of the first line: " + first);
 
+        auditPassesWithTheSocket(name, paths); // QEMU keeps its listener while a client is attached
+
         Session second = session(name);
         assertTrue(second.process.waitFor(30, TimeUnit.SECONDS), "the second session ends at once");
         assertEquals(ExitCodes.FAILED, second.process.exitValue(), second.toString());
