@@ -5,6 +5,7 @@ import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
 import dev.dmjail.toolstack.host.ImageDirs;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.proc.HostTcpSockets;
 import dev.dmjail.toolstack.proc.UnixSockets;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,7 +115,7 @@ public final class FdEnvLayer implements ConfinementLayer {
                 // QEMU keeps a chardev's fd=N at N (QMP, the serial line): it must still be the
                 // socket listening on the planned path, nothing the device model swapped in
                 got = fds.get(f.target());
-                String bound = listening.get(UnixSockets.inode(got));
+                String bound = listening.get(HostTcpSockets.inode(got));
                 ok = f.path().equals(bound);
                 got = got == null ? null : bound == null ? got + " (not a socket listening on a path)"
                         : "listening on " + bound;

@@ -12,11 +12,13 @@ import java.util.Map;
  * (net/unix/af_unix.c unix_seq_show: "Num RefCount Protocol Flags Type St Inode Path", Flags
  * __SO_ACCEPTCON = 0x10000 once listen() was called). The launcher binds the device model's
  * sockets before it unshares the network namespace, so they are listed here, by the inode that
- * /proc/PID/fd/N names as {@code socket:[INODE]}.
+ * /proc/PID/fd/N names as {@code socket:[INODE]} ({@link HostTcpSockets#inode}).
  */
 public final class UnixSockets {
 
     private static final long SO_ACCEPTCON = 0x10000;
+    /** Bounded like {@link HostTcpSockets}: more lines than this are not read. */
+    private static final int MAX_LINES = 1 << 18;
 
     private UnixSockets() {}
 
@@ -24,15 +26,15 @@ public final class UnixSockets {
     public static Map<Long, String> listening() {
         Map<Long, String> out = new HashMap<>();
         List<String> lines;
-        try {
-            lines = Files.readAllLines(Path.of("/proc/net/unix"));
-        } catch (IOException e) {
+        try (var s = Files.lines(Path.of("/proc/net/unix"))) {
+            lines = s.limit(MAX_LINES).toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
             return out;
         }
         for (String l : lines.subList(Math.min(1, lines.size()), lines.size())) {
             String[] f = l.trim().split("\\s+", 8);
             if (f.length < 8) {
-                continue; // unbound or abstract-less lines have no path column
+                continue; // an unbound socket has no path column
             }
             try {
                 if ((Long.parseLong(f[3], 16) & SO_ACCEPTCON) != 0) {
@@ -43,17 +45,5 @@ public final class UnixSockets {
             }
         }
         return out;
-    }
-
-    /** The inode of an fd target {@code socket:[INODE]}, or -1. */
-    public static long inode(String fdTarget) {
-        if (fdTarget == null || !fdTarget.startsWith("socket:[") || !fdTarget.endsWith("]")) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(fdTarget.substring(8, fdTarget.length() - 1));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }
