@@ -61,7 +61,7 @@
 #define UFFD_USER_MODE_ONLY 1
 #endif
 
-static const char *host_hostname, *victim_disk, *victim_qmp, *victim_console, *victim_state, *abstract_name, *only;
+static const char *host_hostname, *victim_disk, *victim_qmp, *victim_serial, *victim_console, *victim_state, *abstract_name, *only;
 static long victim_pid = -1, toolstack_pid = -1, tcp_port = -1, shmid = -1, mem_limit_mib = 512;
 static int fork_max = 500, flood_mib = 0, ignore_xfsz = 1, hang = 0, exit_code = -1, console_fd = -1;
 
@@ -176,17 +176,18 @@ static void read_state(void) {
     report("read-victim-state", 0, "%s", ename(e));
 }
 
-static void victim_qmp_connect(void) {
-    if (!selected("connect-victim-qmp")) return;
-    if (!victim_qmp) { report("connect-victim-qmp", 0, "SKIPPED"); return; }
+/* the victim's root-only sockets in its state dir: QMP, and the serial console `dmjail console` attaches to */
+static void victim_connect(const char *name, const char *path, const char *what) {
+    if (!selected(name)) return;
+    if (!path) { report(name, 0, "SKIPPED"); return; }
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0) { report("connect-victim-qmp", 0, "%s (socket)", ename(errno)); return; }
+    if (s < 0) { report(name, 0, "%s (socket)", ename(errno)); return; }
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    strncpy(a.sun_path, victim_qmp, sizeof a.sun_path - 1);
+    strncpy(a.sun_path, path, sizeof a.sun_path - 1);
     int rc = connect(s, (struct sockaddr *)&a, sizeof a);
     int e = errno;
     close(s);
-    verdict_rc("connect-victim-qmp", rc, e, "connected to the victim's QMP socket");
+    verdict_rc(name, rc, e, what);
 }
 
 /* ---------- processes ---------- */
@@ -1160,6 +1161,7 @@ int main(int argc, char **argv) {
         if (!v || strncmp(o, "--", 2) != 0) continue;
         if (!strcmp(o, "--victim-disk")) victim_disk = v;
         else if (!strcmp(o, "--victim-qmp")) victim_qmp = v;
+        else if (!strcmp(o, "--victim-serial")) victim_serial = v;
         else if (!strcmp(o, "--victim-console")) victim_console = v;
         else if (!strcmp(o, "--victim-state")) victim_state = v;
         else if (!strcmp(o, "--victim-pid")) victim_pid = atol(v);
@@ -1211,7 +1213,8 @@ int main(int argc, char **argv) {
     try_open("open-victim-disk-rw", victim_disk, O_RDWR);
     try_open("open-victim-disk-ro", victim_disk, O_RDONLY);
     try_open("read-victim-console", victim_console, O_RDONLY);
-    victim_qmp_connect();
+    victim_connect("connect-victim-qmp", victim_qmp, "connected to the victim's QMP socket");
+    victim_connect("connect-victim-serial", victim_serial, "connected to the victim's serial console socket");
     signal_probe("kill-victim", victim_pid);
     signal_probe("kill-toolstack", toolstack_pid);
     ptrace_probe("ptrace-victim", victim_pid);
@@ -1225,7 +1228,7 @@ int main(int argc, char **argv) {
     device_attacks();
     net_attacks();
     if (selected("cgroup-escape")) in_child("cgroup-escape", cgroup_escape_child);
-    write_big("write-past-fsize", 1L << 20);
+    write_big("write-past-fsize", 4L << 20); /* past RLIMIT_FSIZE (2 MiB + 4 KiB: above the console bound), within /tmp */
     write_big("fill-tmp-64m", 64L << 20);
     fork_bomb();
     balloon();

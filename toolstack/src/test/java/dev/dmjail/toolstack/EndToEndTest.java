@@ -148,7 +148,7 @@ class EndToEndTest {
         assertEquals(2, domids.size(), "unique domids");
         for (String name : List.of("e2e-a", "e2e-b")) {
             assertTrue(waitForConsole(name, "dmjail-guest: hello from a confined domain"),
-                    "the guest's serial line arrives: " + host.run("console", name).out());
+                    "the guest's serial line arrives: " + host.run("console", "-r", name).out());
         }
 
         List<Integer> uids = new ArrayList<>();
@@ -227,7 +227,7 @@ class EndToEndTest {
 
     private boolean waitForConsole(String name, String line) throws InterruptedException {
         for (int i = 0; i < 300; i++) {
-            if (host.run("console", name).out().contains(line)) {
+            if (host.run("console", "-r", name).out().contains(line)) {
                 return true;
             }
             Thread.sleep(100);

@@ -137,7 +137,7 @@ class KernelBootTest {
     static String waitForConsole(TestHost host, String name, String marker, int seconds) throws InterruptedException {
         String out = "";
         for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; ) {
-            out = host.run("console", name).out();
+            out = host.run("console", "-r", name).out();
             if (out.contains(marker)) {
                 return out;
             }

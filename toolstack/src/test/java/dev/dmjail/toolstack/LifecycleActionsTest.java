@@ -69,15 +69,15 @@ class LifecycleActionsTest {
                 assertTrue(Files.readString(host.logDir.resolve(name + ".console")).contains("lf-" + action),
                         "the console log is kept");
             } else if (outcome.equals("booted twice")) {
-                assertTrue(waitUntil(240, () -> count(host.run("console", name).out(), "lf-boot") >= 2),
-                        host.run("console", name).out());
+                assertTrue(waitUntil(240, () -> count(host.run("console", "-r", name).out(), "lf-boot") >= 2),
+                        host.run("console", "-r", name).out());
                 assertEquals("running", ProofSupport.listed(host, name).get("state").asText());
             } else {
                 String[] want = outcome.split(" ");
                 assertTrue(waitUntil(180, () -> {
                     JsonNode d = ProofSupport.listed(host, name);
                     return d != null && d.get("state").asText().equals(want[0]);
-                }), "state " + want[0] + ": " + host.run("list").out() + host.run("console", name).out());
+                }), "state " + want[0] + ": " + host.run("list").out() + host.run("console", "-r", name).out());
                 JsonNode d = ProofSupport.listed(host, name);
                 assertEquals(want[1], d.get("xl_state").asText());
                 assertTrue(host.run("list").out().contains(want[1] + " " + want[0]), host.run("list").out());

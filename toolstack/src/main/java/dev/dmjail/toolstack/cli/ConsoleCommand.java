@@ -4,14 +4,7 @@ import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.state.DomainRecord;
-import dev.dmjail.toolstack.text.ConsoleFilter;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,12 +13,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code dmjail console NAME}: the guest's serial output. The device model writes it to a file the
- * privileged side opened (it cannot reach the host's filesystem itself); this prints it and, with
- * -f, follows it while the domain exists.
+ * {@code dmjail console NAME}: the guest's first serial line. By default a session on the serial
+ * socket ({@link SerialSession}): interactive on a terminal (raw mode, Ctrl-] ends it), a plain
+ * stdin/stdout copy otherwise. {@code -r} prints the console log instead ({@link ConsoleLogView}),
+ * {@code -f} follows it.
  */
 @Command(name = "console", mixinStandardHelpOptions = true,
-        description = "Show the domain's serial console output (read-only); -f follows it.")
+        description = {"Attach to the domain's serial console: on a terminal (stdin and stdout) everything typed goes "
+                + "to the guest and Ctrl-] ends the session; otherwise stdin is sent to the guest and its output "
+                + "copied to stdout until stdin ends and the guest has been quiet for --linger-ms, or the guest goes "
+                + "away. One session at a time.",
+                "-r prints the console log instead (read-only, also after destroy); -f follows it."})
 public final class ConsoleCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -37,43 +35,35 @@ public final class ConsoleCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-f", "--follow"}, description = "keep printing new output until the domain is destroyed")
+    @Option(names = {"-r", "--read-only"}, description = "print the console log (what the guest wrote, kept after destroy)")
+    boolean readOnly;
+
+    @Option(names = {"-f", "--follow"}, description = "with the log (implies -r): keep printing new output until the domain is destroyed")
     boolean follow;
+
+    @Option(names = "--linger-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "not on a terminal: after stdin ends, keep copying the guest's output until it has been "
+                    + "quiet this long (default: ${DEFAULT-VALUE})")
+    long lingerMillis;
 
     @Override
     public Integer call() throws DmjailException, IOException, InterruptedException {
         Toolstack ts = main.toolstack();
-        Optional<DomainRecord> r = ts.store().find(domain);
-        String name = r.map(DomainRecord::name).orElse(domain);
-        if (r.isEmpty() && !domain.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
-            throw new DmjailException(ExitCodes.NOT_FOUND, "console: no domain " + domain);
-        }
-        Path console = ts.store().paths(name).console();
-        if (!Files.exists(console)) {
-            throw new DmjailException(ExitCodes.NOT_FOUND, "console: no console output for " + domain + " (" + console + ")");
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        // On a terminal the guest's bytes pass a filter (ConsoleFilter: text, colours and cursor moves
-        // only); piped to a file or a program they stay exactly as the guest wrote them.
-        ConsoleFilter filter = System.console() != null ? new ConsoleFilter() : null;
-        try (Reader in = new InputStreamReader(Files.newInputStream(console), StandardCharsets.UTF_8)) {
-            char[] buf = new char[8192];
-            while (true) {
-                int n = in.read(buf);
-                if (n > 0) {
-                    if (filter != null) {
-                        out.write(filter.filter(java.nio.CharBuffer.wrap(buf, 0, n)));
-                    } else {
-                        out.write(buf, 0, n);
-                    }
-                    out.flush();
-                    continue;
-                }
-                if (!follow || ts.store().read(name).isEmpty()) {
-                    return ExitCodes.OK;
-                }
-                Thread.sleep(100);
+        if (readOnly || follow) {
+            Optional<DomainRecord> r = ts.store().find(domain);
+            String name = r.map(DomainRecord::name).orElse(domain);
+            if (r.isEmpty() && !domain.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+                throw new DmjailException(ExitCodes.NOT_FOUND, "console: no domain " + domain);
             }
+            return new ConsoleLogView(ts, name, spec.commandLine().getOut(), spec.commandLine().getErr()).print(follow);
         }
+        if (lingerMillis < 0 || lingerMillis > 3_600_000) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, "console: --linger-ms must be 0 .. 3600000");
+        }
+        Privileges.requireRoot("console");
+        DomainRecord r = DomainTarget.find(ts, "console", domain);
+        DomainTarget.requireRunning(ts, "console", r);
+        return new SerialSession(r.name(), ts.store().paths(r.name()), spec.commandLine().getOut(),
+                spec.commandLine().getErr(), lingerMillis).run();
     }
 }

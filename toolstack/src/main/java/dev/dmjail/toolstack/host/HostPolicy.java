@@ -74,6 +74,6 @@ public record HostPolicy(
                 10_000,
                 DEFAULT_IMAGE_DIRS,
                 256 * 1024,
-                256 * 1024);
+                2048 * 1024); // the console: 2 MiB of a guest's serial output (issue 11)
     }
 }

@@ -30,6 +30,30 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
 
     static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     static final int MNT_DETACH = 2;
+    static final long PAGE = 4096;
+
+    /** What the tmpfs holds: {@code size=} rounds up to whole pages (mm/shmem.c shmem_parse_one). */
+    public static long capacity(long bytes) {
+        return (bytes + PAGE - 1) / PAGE * PAGE;
+    }
+
+    /**
+     * Whether the tmpfs holding {@code file} is full: the device model's next write to it failed
+     * with ENOSPC and was dropped (QEMU's chardev logfile and its stderr just go on without it).
+     */
+    public static boolean full(Path file) {
+        try {
+            return Files.getFileStore(file).getUnallocatedSpace() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The line that ends a kept copy of a file that reached its bound: the truncation is never silent. */
+    public static String truncationNote(long size) {
+        return "[dmjail: truncated at " + size + " bytes: the domain's bound (log_max_kib / console_max_kib in the "
+                + "host config) was reached; later output was not kept]";
+    }
 
     void prepare(Prepared done) throws LayerException {
         Path m = Path.of(mount);
@@ -75,9 +99,14 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
                         && Files.readSymbolicLink(k).equals(l);
                 if (ours && Files.isRegularFile(l, LinkOption.NOFOLLOW_LINKS)) {
                     Path tmp = k.resolveSibling("." + k.getFileName() + ".copy");
+                    boolean truncated = full(l);
+                    long size;
                     try (InputStream in = Files.newInputStream(l, LinkOption.NOFOLLOW_LINKS)) {
                         // bounded by the tmpfs size: the device model cannot make it larger
-                        Files.copy(new BoundedStream(in, bytes), tmp, StandardCopyOption.REPLACE_EXISTING);
+                        size = Files.copy(new BoundedStream(in, capacity(bytes)), tmp, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    if (truncated) {
+                        Files.writeString(tmp, "\n" + truncationNote(size) + "\n", java.nio.file.StandardOpenOption.APPEND);
                     }
                     Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
                     Files.move(tmp, k, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -5,6 +5,8 @@ import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
 import dev.dmjail.toolstack.host.ImageDirs;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.proc.HostTcpSockets;
+import dev.dmjail.toolstack.proc.UnixSockets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +51,12 @@ public final class FdEnvLayer implements ConfinementLayer {
 
     @Override
     public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
-        for (BoundedOutput o : plan.settingsAs(Settings.class).outputs()) {
+        Settings s = plan.settingsAs(Settings.class);
+        for (BoundedOutput o : s.outputs()) {
             o.prepare(rt.prepared());
+        }
+        if (serialSocketPlanned(s, rt)) {
+            ConsoleLock.make(rt);
         }
     }
 
@@ -60,6 +66,12 @@ public final class FdEnvLayer implements ConfinementLayer {
         for (BoundedOutput o : outputs == null ? List.<BoundedOutput>of() : outputs) { // null: a plan from before them
             o.release(rt.prepared());
         }
+        ConsoleLock.release(rt);
+    }
+
+    private static boolean serialSocketPlanned(Settings s, DomainRuntime rt) {
+        String sock = rt.paths().serialSocket().toString();
+        return s.fds().stream().anyMatch(f -> f.kind() == FdSpec.Kind.UNIX_LISTEN && sock.equals(f.path()));
     }
 
     @Override
@@ -90,6 +102,7 @@ public final class FdEnvLayer implements ConfinementLayer {
         Set<String> plannedDisks = new TreeSet<>();
         s.fds().stream().filter(f -> (f.kind() == FdSpec.Kind.DISK || f.kind() == FdSpec.Kind.INCOMING) && f.identity() != null)
                 .forEach(f -> plannedDisks.add(f.identity()));
+        Map<Long, String> listening = UnixSockets.listening();
         for (FdSpec f : s.fds()) {
             // stdio keeps its number; QEMU moves -add-fd fds into its fdsets (F_DUPFD_CLOEXEC, then
             // close: softmmu/vl.c parse_add_fd), so the others are checked by what they point to.
@@ -99,8 +112,13 @@ public final class FdEnvLayer implements ConfinementLayer {
                 got = fds.get(f.target());
                 ok = got != null && (f.kind() == FdSpec.Kind.DEV_NULL ? got.equals("/dev/null") : got.equals(f.path()));
             } else if (f.kind() == FdSpec.Kind.UNIX_LISTEN) {
+                // QEMU keeps a chardev's fd=N at N (QMP, the serial line): it must still be the
+                // socket listening on the planned path, nothing the device model swapped in
                 got = fds.get(f.target());
-                ok = got != null && got.startsWith("socket:");
+                String bound = listening.get(HostTcpSockets.inode(got));
+                ok = f.path().equals(bound);
+                got = got == null ? null : bound == null ? got + " (not a socket listening on a path)"
+                        : "listening on " + bound;
             } else if (f.kind() == FdSpec.Kind.DISK && f.identity() != null) {
                 // by identity: the planned file itself, whatever its path reads as now
                 ok = ids.containsValue(f.identity());

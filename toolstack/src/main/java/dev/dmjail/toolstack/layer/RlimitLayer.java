@@ -44,12 +44,17 @@ public final class RlimitLayer implements ConfinementLayer {
             fsize = disk;
             why = "raised to what the largest writable file-backed disk may grow to (" + disk + " bytes)";
         }
-        // the log and the console are bounded by their own tmpfs (FdEnvLayer), not by this limit; it
-        // must only not cut them shorter than the host config allows them to be
-        long outputs = Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes());
+        // The log and the console are bounded by their own tmpfs (FdEnvLayer), not by this limit; it
+        // must not cut them shorter than the host config allows them to be, and must lie above them:
+        // at a write past FSIZE the kernel sends SIGXFSZ (generic_write_check_limits), whose default
+        // action kills a device model that is not pid 1 of its pid namespace, while a full tmpfs
+        // only answers ENOSPC (QEMU's chardev logfile then drops the rest and the guest runs on). So
+        // one page above the larger tmpfs (whose size= rounds up to whole pages).
+        long outputs = BoundedOutput.capacity(Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes()))
+                + BoundedOutput.PAGE;
         if (outputs > fsize) {
             fsize = outputs;
-            why = "raised to the largest of log_max_kib and console_max_kib (" + outputs + " bytes)";
+            why = "raised to one page above the largest of log_max_kib and console_max_kib (" + outputs + " bytes)";
         }
         Map<String, Long> l = new LinkedHashMap<>();
         l.put("FSIZE", fsize);

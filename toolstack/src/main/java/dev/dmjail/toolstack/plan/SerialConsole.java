@@ -4,7 +4,15 @@ import dev.dmjail.config.DomainConfig;
 import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
 import dev.dmjail.toolstack.state.DomainPaths;
 
-/** The guest's first serial line on QEMU's command line: written to the console file the launcher opened. */
+/**
+ * The guest's first serial line on QEMU's command line: a listening UNIX socket the launcher
+ * created in the root-owned state dir ({@code dmjail console} connects to it), with QEMU's
+ * chardev {@code logfile=} tee to the console file the launcher opened. QEMU opens the logfile with
+ * qemu_create(), which takes {@code /dev/fdset/N} (the fd must be O_WRONLY like the open it
+ * replaces), and logs what the guest writes whether a client is connected or not
+ * (chardev/char.c qemu_chr_write_buffer: a disconnected socket's EIO still logs the buffer).
+ * The fdset keeps {@code opaque=console} so the console fd can be found in the argv.
+ */
 final class SerialConsole {
 
     private SerialConsole() {}
@@ -14,9 +22,11 @@ final class SerialConsole {
             return;
         }
         int set = q.fdset();
-        int fd = q.fd(FdSpec.Kind.FILE, paths.liveConsole().toString(), false, true, null);
-        q.add("-add-fd", "fd=" + fd + ",set=" + set + ",opaque=console");
-        q.add("-chardev", "file,id=serial0,path=/dev/fdset/" + set);
+        int log = q.fd(FdSpec.Kind.FILE, paths.liveConsole().toString(), false, true, null);
+        q.add("-add-fd", "fd=" + log + ",set=" + set + ",opaque=console");
+        int socket = q.fd(FdSpec.Kind.UNIX_LISTEN, paths.serialSocket().toString(), false, false, null);
+        q.add("-chardev", "socket,id=serial0,fd=" + socket + ",server=on,wait=off,logfile=/dev/fdset/" + set
+                + ",logappend=on");
         q.add("-serial", "chardev:serial0");
     }
 }

@@ -25,4 +25,14 @@ public record DomainPaths(Path dir, Path stateFile, Path qmpSocket, Path rootMou
 
     /** The guest's serial output while it runs. */
     public Path liveConsole() { return consoleFs.resolve("console.log"); }
+
+    /** The guest's first serial line: the listening socket {@code dmjail console} connects to (root only, 0600). */
+    public Path serialSocket() { return dir.resolve("serial.sock"); }
+
+    /**
+     * Held (POSIX lock) by the one {@code dmjail console} session attached to the serial socket.
+     * Made at prepare, before the device model runs, so no console ever creates a file in a state
+     * dir that destroy may be removing.
+     */
+    public Path consoleLock() { return dir.resolve("console.lock"); }
 }

@@ -95,8 +95,9 @@ class DeviceModelOutputTest {
             assertTrue(log.contains("FILLER " + what + " fallocate 32 MiB ENOSPC"), log);
             assertTrue(!log.contains("FILLER " + what + " fallocate 512 MiB OK"), log);
         }
-        assertTrue(Files.size(host.logDir.resolve("pf-filler.log")) <= 256 * 1024, "log kept bounded");
-        assertTrue(Files.size(host.logDir.resolve("pf-filler.console")) <= 256 * 1024, "console kept bounded");
+        // (each kept copy of a full tmpfs ends with a one-line truncation note)
+        assertTrue(Files.size(host.logDir.resolve("pf-filler.log")) <= 256 * 1024 + 256, "log kept bounded");
+        assertTrue(Files.size(host.logDir.resolve("pf-filler.console")) <= 2048 * 1024 + 256, "console kept bounded");
         long freeAfter = Files.getFileStore(host.dir).getUsableSpace();
         assertTrue(freeBefore - freeAfter < 16L << 20, "the host filesystem lost " + (freeBefore - freeAfter) + " bytes");
         assertEquals(List.of(), ProofSupport.leftovers(host, "pf-filler", null));

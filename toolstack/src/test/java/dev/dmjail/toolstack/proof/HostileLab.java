@@ -181,6 +181,7 @@ public final class HostileLab implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of(
                 "--victim-disk", victimImage.toString(),
                 "--victim-qmp", victimDir.resolve("qmp.sock").toString(),
+                "--victim-serial", victimDir.resolve("serial.sock").toString(),
                 "--victim-console", host.logDir.resolve(victim + ".console").toString(),
                 "--victim-state", victimDir.toString(),
                 "--victim-pid", Long.toString(victimPid),

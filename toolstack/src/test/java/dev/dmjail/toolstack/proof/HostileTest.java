@@ -28,7 +28,7 @@ class HostileTest {
     /** Every attack hostile.c runs; the fully confined run must report each one, DENIED. */
     static final List<String> ATTACKS = List.of("inherited-fds", "read-etc-shadow", "read-shadow-via-proc1-root",
             "read-victim-state", "write-etc", "write-var-lib", "write-var-tmp", "open-victim-disk-rw",
-            "open-victim-disk-ro", "read-victim-console", "connect-victim-qmp", "kill-victim", "kill-toolstack",
+            "open-victim-disk-ro", "read-victim-console", "connect-victim-qmp", "connect-victim-serial", "kill-victim", "kill-toolstack",
             "ptrace-victim", "ptrace-toolstack", "process-vm-readv-victim", "list-proc", "setuid-0", "setgid-0",
             "capset", "mount", "unshare-user", "unshare-mount", "clone-newuser", "setns-host-mnt", "pivot-root",
             "chroot", "sethostname-host", "sysv-shm-host", "init-module", "finit-module", "kexec-load", "bpf",

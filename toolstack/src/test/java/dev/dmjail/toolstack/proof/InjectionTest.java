@@ -117,6 +117,7 @@ class InjectionTest {
         allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("log-fs/qemu.log").toString());
         allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("console-fs/console.log").toString());
         allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("qmp.sock").toString());
+        allowed.add(host.stateDir.resolve("domains").resolve(name).resolve("serial.sock").toString()); // root-only, 0600
         for (String p : fdPaths(plan)) {
             assertTrue(allowed.contains(p), "an unplanned path would be opened: " + p + " (planned: " + allowed + ")");
         }
