@@ -43,6 +43,15 @@ public final class XlConfigLoader {
         }
     }
 
+    /** One xl vif spec (xl-network-configuration(5)) as xl network-attach reads it, as vif {@code devid}. */
+    public static VifSpec parseVifSpec(String spec, int devid, List<String> warnings) throws IllegalArgumentException {
+        try {
+            return VifSpecParser.parse(spec, devid, warnings);
+        } catch (VifSpecParser.VifError e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
     /** Same as {@link #load} for text already in memory; {@code file} is used in messages. */
     public static ParsedDomain parse(Path file, String text, List<String> overrides) throws ConfigException {
         List<String> ovs = overrides == null ? List.of() : overrides;

@@ -43,22 +43,27 @@ public final class NetworkLayer implements ConfinementLayer {
     @Override
     public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
         for (Nic n : plan.settingsAs(Settings.class).nics()) {
-            if (!bridgeExists(n.bridge())) {
-                throw new LayerException(NAME, "bridge", "vif " + n.devid() + ": bridge " + n.bridge()
-                        + " does not exist on this host (create it, or set bridge= in the vif spec)");
-            }
-            if (Files.exists(Path.of("/sys/class/net", n.ifname()))) {
-                throw new LayerException(NAME, "tap", "interface " + n.ifname() + " already exists");
-            }
-            ip("tuntap", "add", "dev", n.ifname(), "mode", "tap");
-            rt.prepared().done(NAME, "tap " + n.ifname());
-            if (!n.ips().isEmpty()) { // before the tap joins the bridge: no window for a spoofed frame
-                ANTI_SPOOF.install(n.ifname(), n.ips());
-                rt.prepared().done(NAME, "antispoof " + n.ifname());
-            }
-            ip("link", "set", "dev", n.ifname(), "master", n.bridge());
-            ip("link", "set", "dev", n.ifname(), "up");
+            prepareNic(n, rt.prepared());
         }
+    }
+
+    /** One NIC's tap on its bridge (and its source rules), each item recorded as made (create, network-attach). */
+    public static void prepareNic(Nic n, Prepared prepared) throws LayerException {
+        if (!bridgeExists(n.bridge())) {
+            throw new LayerException(NAME, "bridge", "vif " + n.devid() + ": bridge " + n.bridge()
+                    + " does not exist on this host (create it, or set bridge= in the vif spec)");
+        }
+        if (Files.exists(Path.of("/sys/class/net", n.ifname()))) {
+            throw new LayerException(NAME, "tap", "interface " + n.ifname() + " already exists");
+        }
+        ip("tuntap", "add", "dev", n.ifname(), "mode", "tap");
+        prepared.done(NAME, "tap " + n.ifname());
+        if (!n.ips().isEmpty()) { // before the tap joins the bridge: no window for a spoofed frame
+            ANTI_SPOOF.install(n.ifname(), n.ips());
+            prepared.done(NAME, "antispoof " + n.ifname());
+        }
+        ip("link", "set", "dev", n.ifname(), "master", n.bridge());
+        ip("link", "set", "dev", n.ifname(), "up");
     }
 
     @Override
@@ -134,27 +139,34 @@ public final class NetworkLayer implements ConfinementLayer {
     public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
         List<String> failures = new ArrayList<>();
         for (Nic n : plan.settingsAs(Settings.class).nics()) {
-            if (rt.prepared().has(NAME, "antispoof " + n.ifname())) {
-                try {
-                    ANTI_SPOOF.remove(n.ifname());
-                } catch (LayerException e) {
-                    if (ANTI_SPOOF.listed(n.ifname()) != null) { // already gone is what release wants
-                        failures.add(e.getMessage());
-                    }
-                }
-            }
-            // only a tap this domain's prepare made: a refused "already exists" is somebody else's
-            if (rt.prepared().has(NAME, "tap " + n.ifname()) && Files.exists(Path.of("/sys/class/net", n.ifname()))) {
-                try {
-                    ip("link", "del", "dev", n.ifname());
-                } catch (LayerException e) {
-                    failures.add(e.getMessage());
-                }
-            }
+            failures.addAll(releaseNic(n, rt.prepared()));
         }
         if (!failures.isEmpty()) {
             throw new LayerException(NAME, "release", String.join("; ", failures));
         }
+    }
+
+    /** Undoes what {@link #prepareNic} recorded for {@code n}; the failures, in words. */
+    public static List<String> releaseNic(Nic n, Prepared prepared) {
+        List<String> failures = new ArrayList<>();
+        if (prepared.has(NAME, "antispoof " + n.ifname())) {
+            try {
+                ANTI_SPOOF.remove(n.ifname());
+            } catch (LayerException e) {
+                if (ANTI_SPOOF.listed(n.ifname()) != null) { // already gone is what release wants
+                    failures.add(e.getMessage());
+                }
+            }
+        }
+        // only a tap this domain's prepare made: a refused "already exists" is somebody else's
+        if (prepared.has(NAME, "tap " + n.ifname()) && Files.exists(Path.of("/sys/class/net", n.ifname()))) {
+            try {
+                ip("link", "del", "dev", n.ifname());
+            } catch (LayerException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        return failures;
     }
 
     private static void ip(String... args) throws LayerException {

@@ -54,6 +54,18 @@ public final class Prepared {
         }
     }
 
+    /** Records that {@code layer}'s {@code item} is undone (released while the domain runs: a detached NIC). */
+    public synchronized void undone(String layer, String item) throws LayerException {
+        List<String> items = done.get(layer);
+        if (items != null && items.remove(item)) {
+            try {
+                store.write(snapshot());
+            } catch (IOException e) {
+                throw new LayerException(layer, "state", "recording the release of " + item + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     public synchronized boolean has(String layer, String item) {
         return legacy || done.getOrDefault(layer, List.of()).contains(item);
     }

@@ -163,7 +163,8 @@ public final class DiskHotplug {
         return r;
     }
 
-    private static boolean present(QmpFdSession q, String id) throws IOException {
+    /** Whether the device {@code id} is still there (a device_del completes when the guest lets it go). */
+    static boolean present(QmpFdSession q, String id) throws IOException {
         ObjectNode list = QmpFdSession.command("qom-list");
         list.putObject("arguments").put("path", "/machine/peripheral");
         for (JsonNode p : q.execute(list, -1)) {

@@ -33,26 +33,31 @@ public record Nic(int devid, String ifname, String bridge, String mac, String mo
     public static List<Nic> of(DomainConfig d, Integer domid) throws PlanException {
         List<Nic> out = new ArrayList<>();
         for (VifSpec v : d.nics()) {
-            String ifname = v.vifname() != null ? v.vifname() : "vif" + (domid == null ? "N" : domid) + "." + v.devid();
-            if (!IFNAME.matcher(ifname).matches()) {
-                throw new PlanException("vif", "interface name '" + ifname + "' is not a valid Linux interface name "
-                        + "(letters, digits, '_', '.', '-', at most 15)");
-            }
-            String bridge = v.bridge() != null ? v.bridge() : DEFAULT_BRIDGE;
-            if (!IFNAME.matcher(bridge).matches()) {
-                throw new PlanException("vif", "bridge '" + bridge + "' is not a valid interface name");
-            }
-            String mac = v.mac() != null ? v.mac() : xenMac(d.name(), v.devid());
-            if (!MAC.matcher(mac).matches()) {
-                throw new PlanException("vif", "mac '" + mac + "' is not a MAC address");
-            }
-            String model = v.model() != null ? v.model() : DEFAULT_MODEL;
-            if (!model.matches("[A-Za-z0-9_-]{1,32}")) {
-                throw new PlanException("vif", "model '" + model + "' is not a QEMU device name");
-            }
-            out.add(new Nic(v.devid(), ifname, bridge, mac.toLowerCase(), model, v.rate(), ips(v)));
+            out.add(one(d.name(), v, domid));
         }
         return out;
+    }
+
+    /** One vif of domain {@code name} (create, network-attach). */
+    public static Nic one(String name, VifSpec v, Integer domid) throws PlanException {
+        String ifname = v.vifname() != null ? v.vifname() : "vif" + (domid == null ? "N" : domid) + "." + v.devid();
+        if (!IFNAME.matcher(ifname).matches()) {
+            throw new PlanException("vif", "interface name '" + ifname + "' is not a valid Linux interface name "
+                    + "(letters, digits, '_', '.', '-', at most 15)");
+        }
+        String bridge = v.bridge() != null ? v.bridge() : DEFAULT_BRIDGE;
+        if (!IFNAME.matcher(bridge).matches()) {
+            throw new PlanException("vif", "bridge '" + bridge + "' is not a valid interface name");
+        }
+        String mac = v.mac() != null ? v.mac() : xenMac(name, v.devid());
+        if (!MAC.matcher(mac).matches()) {
+            throw new PlanException("vif", "mac '" + mac + "' is not a MAC address");
+        }
+        String model = v.model() != null ? v.model() : DEFAULT_MODEL;
+        if (!model.matches("[A-Za-z0-9_-]{1,32}")) {
+            throw new PlanException("vif", "model '" + model + "' is not a QEMU device name");
+        }
+        return new Nic(v.devid(), ifname, bridge, mac.toLowerCase(), model, v.rate(), ips(v));
     }
 
     /**

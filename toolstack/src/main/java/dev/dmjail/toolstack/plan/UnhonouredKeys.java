@@ -14,7 +14,7 @@ import java.util.Set;
  * {@code create} refuses the domain, naming the key and why; {@code create -n} (xl's dry run, which
  * parses as xl does) lists each as a warning saying create would refuse it.
  */
-final class UnhonouredKeys {
+public final class UnhonouredKeys {
 
     /** One key with its line and the reason it is not honoured. */
     record Problem(String key, int line, String reason) {}
@@ -80,24 +80,33 @@ final class UnhonouredKeys {
             out.add(problem(parsed, actions.key(), actions.reason()));
         }
         for (VifSpec v : d.nics()) {
-            if (v.script() != null && !NATIVE_SCRIPTS.contains(v.script())) {
-                out.add(problem(parsed, "vif", "vif " + v.devid() + ": script=" + v.script() + " is not run: Xen's "
-                        + "hotplug scripts read their settings from xenstore, which this host does not have; dmjail "
-                        + "does what vif-bridge does itself (tap on bridge=, ip= as source rules), so only "
-                        + "script=vif-bridge is accepted"));
-            }
-            if (v.ip() != null && !dev.dmjail.toolstack.layer.VifAntiSpoof.available()) {
-                out.add(problem(parsed, "vif", "vif " + v.devid() + ": ip= limits the guest's source addresses "
-                        + "with nftables, and nft (Debian package nftables) is not installed on this host"));
-            }
-            if (v.rate() != null) {
-                out.add(problem(parsed, "vif", "vif " + v.devid() + ": rate= is not enforced by the qemu backend"));
+            for (String why : vifRefusals(v)) {
+                out.add(problem(parsed, "vif", why));
             }
         }
         for (String k : parsed.raw().keys()) {
             if (XL_KEYS_NOT_SUPPORTED.contains(k)) {
                 out.add(problem(parsed, k, "an xl setting dmjail does not support; the guest would run without it"));
             }
+        }
+        return out;
+    }
+
+    /** Why the qemu backend cannot honour vif {@code v} as given (create, network-attach); empty when it can. */
+    public static List<String> vifRefusals(VifSpec v) {
+        List<String> out = new ArrayList<>();
+        if (v.script() != null && !NATIVE_SCRIPTS.contains(v.script())) {
+            out.add("vif " + v.devid() + ": script=" + v.script() + " is not run: Xen's "
+                    + "hotplug scripts read their settings from xenstore, which this host does not have; dmjail "
+                    + "does what vif-bridge does itself (tap on bridge=, ip= as source rules), so only "
+                    + "script=vif-bridge is accepted");
+        }
+        if (v.ip() != null && !dev.dmjail.toolstack.layer.VifAntiSpoof.available()) {
+            out.add("vif " + v.devid() + ": ip= limits the guest's source addresses "
+                    + "with nftables, and nft (Debian package nftables) is not installed on this host");
+        }
+        if (v.rate() != null) {
+            out.add("vif " + v.devid() + ": rate= is not enforced by the qemu backend");
         }
         return out;
     }

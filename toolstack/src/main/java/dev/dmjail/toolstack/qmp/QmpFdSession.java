@@ -43,6 +43,10 @@ public final class QmpFdSession implements AutoCloseable {
 
         int pipe2(int[] fds, int flags);
 
+        int open(String path, int flags, int mode);
+
+        int ioctl(int fd, long request, byte[] arg);
+
         int fsync(int fd);
 
         int poll(byte[] fds, long nfds, int timeout);
