@@ -21,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * writes to a raw disk, grows a qcow2 overlay over a read-only base by 50 MiB (and reads the base
  * through it), writes to a phy: loop device, reads a file
  * from a cdrom ISO, and pings the host over a vif on a bridge the test makes; the host pings it back.
+ * Then a VNC client gets a framebuffer update, a command typed into `dmjail console` is answered by
+ * the guest's shell, and a flood past the console log's bound leaves its first 2 MiB with a note.
  * After destroy the images are checked from the host ({@code qemu-img check}, the bytes the guest
  * wrote) and nothing of the domain is left. TCG: real kernels need it on this machine kind.
  */
@@ -55,7 +57,7 @@ class RealGuestTest {
             "busybox ip link set lo up; busybox ip addr add " + GUEST_IP + "/24 dev eth0; busybox ip link set eth0 up",
             "busybox ping -c 3 -W 5 " + HOST_IP + " >/dev/null && echo rg-ping-host-ok",
             "echo rg-init-done",
-            "while true; do busybox sleep 1000; done", "");
+            "exec busybox sh", ""); // an interactive shell on the serial console for the rest
 
     @Test
     void aDebianGuestUsesItsDisksCdromAndNetworkUnderRestriction() throws Exception {
@@ -100,7 +102,7 @@ class RealGuestTest {
                             + "\"format=qcow2, vdev=xvdf, access=rw, target=" + qcow2 + "\", "
                             + "\"phy:" + loop + ",xvdg,w\", "
                             + "\"format=raw, vdev=hdc, devtype=cdrom, access=ro, target=" + iso + "\" ]",
-                    "vif = [ \"bridge=" + bridge + ",model=e1000\" ]", "serial = \"pty\"");
+                    "vif = [ \"bridge=" + bridge + ",model=e1000\" ]", "serial = \"pty\"", "vnc = 1", "vncunused = 1");
             CliRun r = host.run("create", cfg.toString());
             assertEquals(0, r.exit(), r.err());
             try {
@@ -113,8 +115,36 @@ class RealGuestTest {
                 assertTrue(console.contains("rg-ping-host-ok"), "guest -> host: " + console);
                 assertEquals(0, new ProcessBuilder("ping", "-c", "2", "-W", "5", GUEST_IP).start().waitFor(),
                         "host -> guest");
+                // VNC: the address create bound on the host, a real RFB handshake and a framebuffer update
+                String vnc = ProofSupport.listed(host, "rg-guest").get("vnc").asText();
+                try (VncTest.Rfb c = VncTest.Rfb.connect(Integer.parseInt(vnc.substring(vnc.lastIndexOf(':') + 1)))) {
+                    assertEquals(List.of(1), c.securityTypes());
+                    c.out.writeByte(1);
+                    assertEquals(0, c.in.readInt(), "SecurityResult OK");
+                    c.serverInitAndUpdate("rg-guest");
+                }
                 CliRun audit = host.run("audit", "rg-guest");
                 assertEquals(0, audit.exit(), audit.out());
+                // the serial console used interactively: a command typed into `dmjail console`, its output back
+                Process session = new ProcessBuilder(consoleCommand(host, "rg-guest")).start();
+                StringBuffer seen = drain(session);
+                try {
+                    var in = session.getOutputStream();
+                    in.write("echo rg-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
+                    in.flush();
+                    assertTrue(waitFor(() -> seen.toString().contains("rg-42"), 60), "the shell's answer: " + seen);
+                    // then more than the console log keeps: 2 MiB of it stay, and the log says where it stopped
+                    in.write("busybox seq 1 400000; echo rg-flood-$((1+1))\n".getBytes(StandardCharsets.US_ASCII));
+                    in.flush();
+                    assertTrue(waitFor(() -> seen.toString().contains("rg-flood-2"), 300), "the flood's end, live");
+                } finally {
+                    session.destroy();
+                    session.waitFor(10, TimeUnit.SECONDS);
+                }
+                CliRun log = host.run("console", "-r", "rg-guest");
+                assertTrue(log.out().contains("rg-init-done") && log.out().length() == 2097152,
+                        "the first 2 MiB kept: " + log.out().length());
+                assertTrue(log.err().contains("truncated at 2097152 bytes"), "the truncation is said: " + log.err());
             } finally {
                 assertEquals(0, host.run("destroy", "rg-guest").exit());
             }
@@ -128,6 +158,47 @@ class RealGuestTest {
             new ProcessBuilder("ip", "link", "del", bridge).start().waitFor();
             new ProcessBuilder("losetup", "-d", loop).start().waitFor();
         }
+    }
+
+    private static List<String> consoleCommand(TestHost host, String name) {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> cmd = new java.util.ArrayList<>(List.of(java.toString(), "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.dmjail.toolstack.Main"));
+        cmd.addAll(host.args("console", name));
+        return cmd;
+    }
+
+    private static StringBuffer drain(Process p) {
+        StringBuffer out = new StringBuffer();
+        Thread t = new Thread(() -> {
+            byte[] b = new byte[8192];
+            try (var in = p.getInputStream()) {
+                for (int n; (n = in.read(b)) > 0; ) {
+                    out.append(new String(b, 0, n, StandardCharsets.UTF_8));
+                    if (out.length() > (8 << 20)) {
+                        out.delete(0, out.length() - (1 << 20)); // keep the tail: the test looks for the end
+                    }
+                }
+            } catch (IOException e) {
+                // the session ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return out;
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static boolean waitFor(Check c, int seconds) throws Exception {
+        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; Thread.sleep(200)) {
+            if (c.holds()) {
+                return true;
+            }
+        }
+        return c.holds();
     }
 
     private static boolean startsWith(Path p, String text) throws IOException {
