@@ -1,6 +1,7 @@
 package dev.dmjail.toolstack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,6 +67,9 @@ class RunStateTest {
             Path sock = host.stateDir.resolve("domains/rs/qmp.sock");
             qmp(sock, "stop");
             assertEquals("paused", listed(host));
+            CliRun audit = host.run("audit", "rs");
+            assertTrue(audit.out().contains("guest: paused (the device model is not running the guest"), audit.out());
+            assertTrue(host.run("audit", "--json", "rs").out().contains("\"guest_state\" : \"paused\""));
             qmp(sock, "cont");
             assertEquals("running", listed(host));
         } finally {

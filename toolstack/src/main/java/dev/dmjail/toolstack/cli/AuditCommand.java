@@ -41,10 +41,17 @@ public final class AuditCommand implements Callable<Integer> {
             DomainRecord r = ts.store().find(domain)
                     .orElseThrow(() -> new DmjailException(ExitCodes.NOT_FOUND, "audit: no domain " + domain));
             AuditReport a = ts.manager().audit(r);
+            // what the device model does with the guest (a confined QEMU may hold a paused, panicked or
+            // stopped guest): QMP query-status, as list shows it
+            String guest = ListCommand.state(ts, r);
             if (json) {
-                spec.commandLine().getOut().println(CreateCommand.PRETTY.writeValueAsString(a));
+                com.fasterxml.jackson.databind.node.ObjectNode o = CreateCommand.PRETTY.valueToTree(a);
+                o.put("guest_state", guest);
+                spec.commandLine().getOut().println(CreateCommand.PRETTY.writeValueAsString(o));
             } else {
                 AuditPrinter.print(spec.commandLine().getOut(), a, all);
+                spec.commandLine().getOut().println("  guest: " + guest + (guest.equals("running") ? ""
+                        : " (the device model is not running the guest; QMP query-status)"));
             }
             return a.passed() ? ExitCodes.OK : ExitCodes.AUDIT_FAILED;
         } catch (IOException e) {
