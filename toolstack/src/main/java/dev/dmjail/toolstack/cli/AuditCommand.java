@@ -44,14 +44,21 @@ public final class AuditCommand implements Callable<Integer> {
             // what the device model does with the guest (a confined QEMU may hold a paused, panicked or
             // stopped guest): QMP query-status, as list shows it
             String guest = ListCommand.state(ts, r);
+            java.util.List<String> taints = QemuMonitorCommand.taints(r);
             if (json) {
                 com.fasterxml.jackson.databind.node.ObjectNode o = CreateCommand.PRETTY.valueToTree(a);
                 o.put("guest_state", guest);
+                taints.forEach(o.withArray("tainted")::add);
                 spec.commandLine().getOut().println(CreateCommand.PRETTY.writeValueAsString(o));
             } else {
                 AuditPrinter.print(spec.commandLine().getOut(), a, all);
                 spec.commandLine().getOut().println("  guest: " + guest + (guest.equals("running") ? ""
                         : " (the device model is not running the guest; QMP query-status)"));
+                if (!taints.isEmpty()) {
+                    spec.commandLine().getOut().println("  TAINTED: qemu-monitor-command changed the device model outside "
+                            + "the plan " + taints.size() + " time(s):");
+                    taints.forEach(t -> spec.commandLine().getOut().println("    " + dev.dmjail.toolstack.text.Printable.line(t)));
+                }
             }
             return a.passed() ? ExitCodes.OK : ExitCodes.AUDIT_FAILED;
         } catch (IOException e) {
