@@ -104,6 +104,9 @@ public final class QemuCommandBuilder {
             a.add(ShutdownActions.qemuAction(d));
             a.add("-device");
             a.add("pvpanic");
+            // mem-set: the guest gives memory back through virtio-balloon (libvirt's default memballoon)
+            a.add("-device");
+            a.add("virtio-balloon-pci,id=balloon0");
         }
         a.add("-m");
         a.add(Long.toString(Effective.memoryMiB(d)));

@@ -40,6 +40,11 @@ public record DomainRecord(
                 plan, prepared);
     }
 
+    public DomainRecord withMemory(long mib) {
+        return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, mib, vcpus, config, createdEpochMillis,
+                plan, prepared);
+    }
+
     public DomainRecord withPlan(JsonNode p) {
         return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
                 p, prepared);
