@@ -45,6 +45,11 @@ public record DomainRecord(
                 plan, prepared);
     }
 
+    public DomainRecord withVcpus(int n) {
+        return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, n, config, createdEpochMillis,
+                plan, prepared);
+    }
+
     public DomainRecord withPlan(JsonNode p) {
         return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
                 p, prepared);
