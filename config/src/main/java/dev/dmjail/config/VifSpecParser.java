@@ -36,7 +36,11 @@ final class VifSpecParser {
             int eq = token.indexOf('=');
             String key = eq < 0 ? token : token.substring(0, eq);
             String val = eq < 0 ? null : token.substring(eq + 1);
-            if (val == null) throw new VifError("unrecognized argument `" + token + "'");
+            if (val == null) {
+                // xl parse_nic_config: "unrecognized argument" on stderr, and the vif is kept
+                warnings.add("unrecognized argument `" + token + "', ignored (as xl does)");
+                continue;
+            }
             switch (key) {
                 case "type" -> {
                     if (!val.equals("vif") && !val.equals("ioemu")) throw new VifError("Invalid parameter `type'.");
@@ -63,7 +67,7 @@ final class VifSpecParser {
                 case "accel" -> warnings.add("the accel parameter for vifs is currently not supported");
                 case "devid" -> devid = (int) parseUlong(val);
                 case "mtu" -> mtu = (int) parseUlong(val);
-                default -> throw new VifError("unrecognized argument `" + token + "'");
+                default -> warnings.add("unrecognized argument `" + token + "', ignored (as xl does)");
             }
         }
         return new VifSpec(devid, mac, bridge, ip, model, type, vifname, script, rate, bytesPerInterval,

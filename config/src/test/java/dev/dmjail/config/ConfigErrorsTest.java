@@ -226,8 +226,6 @@ class ConfigErrorsTest {
         "mac=00:16:3e:01          | Invalid parameter `mac'.",
         "mac=00:16:3e:01:02:300   | Invalid parameter `mac'.",
         "type=netfront            | Invalid parameter `type'.",
-        "colour=blue              | unrecognized argument `colour=blue'",
-        "bridge                   | unrecognized argument `bridge'",
         "rate=                    | config parsing error in vif: no rate specified in `'",
         "rate=10Mbit              | config parsing error in vif: invalid rate in `10Mbit'",
         "rate=0MB/s               | config parsing error in vif: rate overflow in `0MB/s'",
