@@ -7,7 +7,12 @@ public final class Json {
     private Json() {}
 
     public static String ok(int pid) {
-        return "{\"ok\":true,\"pid\":" + pid + "}";
+        return ok(pid, null);
+    }
+
+    /** With what the landlock step proved (ASCII the launcher wrote itself), when it ran. */
+    public static String ok(int pid, String landlock) {
+        return "{\"ok\":true,\"pid\":" + pid + (landlock == null ? "" : ",\"landlock\":\"" + landlock + "\"") + "}";
     }
 
     public static String dryRun() {

@@ -4,6 +4,7 @@ import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.launcher.step.CgroupStep;
 import dev.dmjail.launcher.step.FdStep;
 import dev.dmjail.launcher.step.IdentityStep;
+import dev.dmjail.launcher.step.LandlockStep;
 import dev.dmjail.launcher.step.LaunchContext;
 import dev.dmjail.launcher.step.NamespaceStep;
 import dev.dmjail.launcher.step.PropagationStep;
@@ -35,8 +36,9 @@ public final class Launcher {
                 new RlimitStep(),      // 6  setrlimit
                 new IdentityStep(),    // 7  groups, gid, caps, uid, no_new_privs (verified)
                 new SelinuxStep(),     // 8  exec label
-                new SeccompStep(),     // 9  load the filter built at prepare
-                new SpawnStep());      // 10 posix_spawn the device model
+                new LandlockStep(),    // 9  Landlock ruleset (needs no_new_privs), proven by a probe
+                new SeccompStep(),     // 10 load the filter built at prepare
+                new SpawnStep());      // 11 posix_spawn the device model
     }
 
     /**
@@ -55,6 +57,11 @@ public final class Launcher {
      *               changed on the host or in this process
      */
     public static int run(LaunchSpec spec, boolean dryRun) throws LaunchException {
+        return launch(spec, dryRun).pid;
+    }
+
+    /** As {@link #run(LaunchSpec, boolean)}, with what the steps report back (the landlock probe). */
+    public static LaunchContext launch(LaunchSpec spec, boolean dryRun) throws LaunchException {
         LaunchContext ctx = new LaunchContext(spec);
         List<Step> steps = steps();
         Step current = null;
@@ -65,7 +72,8 @@ public final class Launcher {
             }
             if (dryRun) {
                 abort(steps, ctx);
-                return 0;
+                ctx.pid = 0;
+                return ctx;
             }
             for (Step s : steps) {
                 current = s;
@@ -75,7 +83,7 @@ public final class Launcher {
                 }
                 s.apply(ctx);
             }
-            return ctx.pid;
+            return ctx;
         } catch (LaunchException e) {
             abort(steps, ctx);
             throw e;

@@ -59,8 +59,11 @@ public final class LauncherMain {
         }
         long t2 = System.nanoTime();
         int pid;
+        String landlock;
         try {
-            pid = Launcher.run(spec, dryRun);
+            var launched = Launcher.launch(spec, dryRun);
+            pid = launched.pid;
+            landlock = launched.landlock;
         } catch (LaunchException e) {
             exit(e);
             return;
@@ -69,7 +72,7 @@ public final class LauncherMain {
         if ("reply".equals(Launcher.FAULT)) {
             Runtime.getRuntime().halt(137);
         }
-        out.println(dryRun ? Json.dryRun() : Json.ok(pid));
+        out.println(dryRun ? Json.dryRun() : Json.ok(pid, landlock));
         out.flush();
         if (timing) {
             System.err.println("dm-launcher: timing: main() entered at " + mainAt

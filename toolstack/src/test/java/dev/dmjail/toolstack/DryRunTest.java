@@ -69,7 +69,7 @@ class DryRunTest {
         assertTrue(plan.at("/user/killByUid").asBoolean());
         List<String> layers = new ArrayList<>();
         plan.get("layers").forEach(l -> layers.add(l.get("layer").asText()));
-        assertEquals(List.of("fds-env", "network", "cgroup", "namespaces", "filesystem", "rlimits", "dac", "selinux", "seccomp"), layers);
+        assertEquals(List.of("fds-env", "network", "cgroup", "namespaces", "filesystem", "rlimits", "dac", "selinux", "landlock", "seccomp"), layers);
         assertEquals("UNAVAILABLE", layer(plan, "selinux").get("status").asText(), "this kernel has no SELinux");
         JsonNode cg = layer(plan, "cgroup").get("settings");
         assertEquals((96 + 384) * 1024L * 1024, cg.get("memoryBytes").asLong());

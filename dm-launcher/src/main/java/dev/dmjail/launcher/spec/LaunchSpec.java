@@ -23,6 +23,7 @@ import java.util.Map;
  * @param selinuxExecLabel SELinux label for the exec, or null when SELinux is not in force
  * @param seccomp       launcher-installed filter, or null
  * @param exec          what to start, with which argv and environment
+ * @param landlock      Landlock ruleset the launcher restricts itself with before the spawn, or null
  */
 public record LaunchSpec(
         String domainName,
@@ -34,7 +35,14 @@ public record LaunchSpec(
         IdentitySpec identity,
         String selinuxExecLabel,
         SeccompSpec seccomp,
-        ExecSpec exec) {
+        ExecSpec exec,
+        LandlockSpec landlock) {
+
+    public LaunchSpec(String domainName, List<FdSpec> fds, List<String> cgroupProcs, NamespaceSpec namespaces,
+                      RootSpec root, List<RlimitSpec> rlimits, IdentitySpec identity, String selinuxExecLabel,
+                      SeccompSpec seccomp, ExecSpec exec) {
+        this(domainName, fds, cgroupProcs, namespaces, root, rlimits, identity, selinuxExecLabel, seccomp, exec, null);
+    }
 
     public LaunchSpec {
         fds = fds == null ? List.of() : List.copyOf(fds);
@@ -164,6 +172,25 @@ public record LaunchSpec(
 
         public SeccompSpec(List<String> denyEperm, List<String> denyEnosys, boolean denyCloneNamespaceFlags) {
             this(denyEperm, denyEnosys, denyCloneNamespaceFlags, List.of());
+        }
+    }
+
+    /**
+     * Landlock (landlock(7)): file-system access only beneath the listed paths (as the device model sees
+     * them, inside its root), with the rights each list names; with {@code denyTcp} (ABI 4+) no TCP bind
+     * or connect at all; with {@code scoped} (ABI 6+) no abstract unix socket and no signal outside the
+     * domain. Rights the kernel's ABI does not know are left out, as landlock(7) recommends.
+     *
+     * @param readOnly  read files, list directories, execute
+     * @param readWrite also write, create, remove, rename within (a writable tmpfs)
+     * @param devices   read-write device nodes, with ioctl (ABI 5+: LANDLOCK_ACCESS_FS_IOCTL_DEV)
+     */
+    public record LandlockSpec(List<String> readOnly, List<String> readWrite, List<String> devices, boolean denyTcp,
+                               boolean scoped) {
+        public LandlockSpec {
+            readOnly = readOnly == null ? List.of() : List.copyOf(readOnly);
+            readWrite = readWrite == null ? List.of() : List.copyOf(readWrite);
+            devices = devices == null ? List.of() : List.copyOf(devices);
         }
     }
 

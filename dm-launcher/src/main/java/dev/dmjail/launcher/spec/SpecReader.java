@@ -86,6 +86,7 @@ public final class SpecReader {
         Map<?, ?> id = object(m, "identity");
         Map<?, ?> sc = object(m, "seccomp");
         Map<?, ?> ex = object(m, "exec");
+        Map<?, ?> ll = object(m, "landlock");
         List<LaunchSpec.RlimitSpec> rl = new ArrayList<>();
         for (Map<?, ?> r : objects(m, "rlimits")) {
             rl.add(new LaunchSpec.RlimitSpec(str(r, "resource"), lng(r, "soft"), lng(r, "hard")));
@@ -100,7 +101,9 @@ public final class SpecReader {
                 sc == null ? null : new LaunchSpec.SeccompSpec(strings(sc, "denyEperm"), strings(sc, "denyEnosys"),
                         bool(sc, "denyCloneNamespaceFlags"), integers(sc, "denySocketFamilies")),
                 ex == null ? null : new LaunchSpec.ExecSpec(str(ex, "path"), strings(ex, "argv"), stringMap(ex, "env"),
-                        str(ex, "cwd")));
+                        str(ex, "cwd")),
+                ll == null ? null : new LaunchSpec.LandlockSpec(strings(ll, "readOnly"), strings(ll, "readWrite"),
+                        strings(ll, "devices"), bool(ll, "denyTcp"), bool(ll, "scoped")));
     }
 
     private static LaunchSpec.RootSpec root(Map<?, ?> r) throws IOException {

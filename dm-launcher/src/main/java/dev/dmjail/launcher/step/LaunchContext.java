@@ -18,6 +18,8 @@ public final class LaunchContext {
     public boolean pivoted;
     /** Host pid of the spawned device model, once spawned. */
     public int pid = -1;
+    /** What the landlock step proved in force (ABI, probe), or null when it did not run. */
+    public String landlock;
 
     public LaunchContext(LaunchSpec spec) {
         this.spec = spec;

@@ -20,6 +20,17 @@ public interface LibC {
     int socket(int domain, int type, int protocol);
     int bind(int fd, byte[] addr, int addrlen);
     int listen(int fd, int backlog);
+
+    int connect(int fd, byte[] addr, int addrlen);
+
+    /** landlock_create_ruleset(attr, size, flags): syscall(444, …). */
+    long syscall(long number, byte[] attr, long size, long flags);
+
+    /** landlock_add_rule(ruleset_fd, rule_type, attr, flags): syscall(445, …). */
+    long syscall(long number, long fd, long type, byte[] attr, long flags);
+
+    /** landlock_restrict_self(ruleset_fd, flags): syscall(446, …). */
+    long syscall(long number, long fd, long flags);
     int unlink(String path);
     int chmod(String path, int mode);
     int chown(String path, int uid, int gid);

@@ -116,6 +116,23 @@ class LauncherFailureTest {
         }
     }
 
+    /** Landlock on top of the good spec: the launcher proves it in force (its TCP probe refused with EACCES). */
+    @Test
+    void landlockIsProvenAtSpawn() throws Exception {
+        LaunchSpec g = good();
+        LaunchSpec spec = new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
+                g.identity(), null, g.seccomp(), g.exec(),
+                new LaunchSpec.LandlockSpec(List.of("/"), List.of("/tmp"), List.of(), true, true));
+        Harness.Result r = Harness.launch(spec);
+        assertEquals(0, r.exit(), r.stderr());
+        int pid = r.json().get("pid").asInt();
+        try {
+            assertTrue(r.json().path("landlock").asText().endsWith("probe connect(127.0.0.1:1) = EACCES"), r.stdout());
+        } finally {
+            Harness.killAndReap(pid);
+        }
+    }
+
     @Test
     void badSpecJson() throws Exception {
         expectFailure("{not json".getBytes(StandardCharsets.UTF_8), "spec", 22, true);

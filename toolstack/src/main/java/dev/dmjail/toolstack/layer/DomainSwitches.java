@@ -18,7 +18,7 @@ public record DomainSwitches(Map<String, Boolean> values, Map<String, Integer> l
 
     /** Switch names, in xl as dmjail_NAME. */
     public static final List<String> NAMES = List.of("dac", "selinux", "ns_mount", "ns_ipc", "ns_uts", "ns_net",
-            "ns_pid", "root", "cgroup", "seccomp", "rlimits");
+            "ns_pid", "root", "cgroup", "seccomp", "rlimits", "landlock");
 
     public static DomainSwitches none() {
         return new DomainSwitches(Map.of(), Map.of());

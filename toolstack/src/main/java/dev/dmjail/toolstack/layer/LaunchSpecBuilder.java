@@ -22,6 +22,7 @@ public final class LaunchSpecBuilder {
     private IdentitySpec identity;
     private String selinuxExecLabel;
     private SeccompSpec seccomp;
+    private dev.dmjail.launcher.spec.LaunchSpec.LandlockSpec landlock;
     private ExecSpec exec;
 
     public LaunchSpecBuilder(String domainName) { this.domainName = domainName; }
@@ -35,12 +36,13 @@ public final class LaunchSpecBuilder {
     public LaunchSpecBuilder selinuxExecLabel(String l) { selinuxExecLabel = l; return this; }
     public LaunchSpecBuilder seccomp(SeccompSpec s) { seccomp = s; return this; }
     public LaunchSpecBuilder exec(ExecSpec e) { exec = e; return this; }
+    public LaunchSpecBuilder landlock(dev.dmjail.launcher.spec.LaunchSpec.LandlockSpec l) { landlock = l; return this; }
 
     public LaunchSpec build() {
         if (exec == null) {
             throw new IllegalStateException("no exec section: the device-model layer did not contribute");
         }
         return new LaunchSpec(domainName, fds, cgroupProcs, namespaces, root, rlimits, identity,
-                selinuxExecLabel, seccomp, exec);
+                selinuxExecLabel, seccomp, exec, landlock);
     }
 }

@@ -22,6 +22,7 @@ public final class LayerStack {
                 new RlimitLayer(),
                 new DacLayer(reaper),
                 new SelinuxLayer(mcs, XattrFileLabeler::new),
+                new LandlockLayer(),
                 new SeccompLayer());
     }
 }

@@ -159,7 +159,10 @@ public final class DomainManager {
             }
             timer.step("launched (pid " + res.pid() + ")");
             long start = new ProcessView(res.pid()).startTime().orElse(0L);
-            rec = rec.withPid(res.pid(), start);
+            // what the launcher proved in force that /proc cannot show (Landlock), kept with the plan
+            plan = plan.withLayer(dev.dmjail.toolstack.layer.LandlockLayer.withProbe(
+                    plan.layer(dev.dmjail.toolstack.layer.LandlockLayer.NAME), res.landlock()));
+            rec = rec.withPid(res.pid(), start).withPlan(JSON.valueToTree(plan));
             store.write(rec);
             FaultPoint.hit("create.launched");
             // 5. Wait until QMP answers (bounded), watching that the device model is still alive.

@@ -25,7 +25,12 @@ public final class LauncherClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The launcher's verdict: the device model's host pid, or the failed step. */
-    public record Result(boolean ok, int pid, String step, String message, String stderr) {}
+    /** @param landlock what the launcher's landlock step proved at spawn, or null */
+    public record Result(boolean ok, int pid, String step, String message, String stderr, String landlock) {
+        public Result(boolean ok, int pid, String step, String message, String stderr) {
+            this(ok, pid, step, message, stderr, null);
+        }
+    }
 
     /**
      * The launcher's command line (dm-launcher's {@link LauncherCommand}: its measured JVM options,
@@ -122,7 +127,8 @@ public final class LauncherClient {
             return new Result(false, 0, "protocol", "unreadable launcher output: " + stdout, stderr);
         }
         if (v.path("ok").asBoolean(false)) {
-            return new Result(true, v.path("pid").asInt(), null, null, stderr);
+            return new Result(true, v.path("pid").asInt(), null, null, stderr,
+                    v.path("landlock").isTextual() ? v.get("landlock").asText() : null);
         }
         return new Result(false, 0, v.path("step").asText("launcher"),
                 v.has("message") ? v.path("message").asText() : "exit " + p.exitValue() + (stderr.isEmpty() ? "" : ": " + stderr),
