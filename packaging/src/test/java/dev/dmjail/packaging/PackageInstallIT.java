@@ -85,6 +85,7 @@ class PackageInstallIT {
         assertTrue(files.contains(Path.of("/usr/bin/dmjail")), files.toString());
         assertTrue(files.contains(Path.of("/etc/dmjail/dmjail.conf")), files.toString());
         assertTrue(files.contains(Path.of("/usr/share/bash-completion/completions/dmjail")), files.toString());
+        assertTrue(files.contains(Path.of("/usr/lib/systemd/system/dmjail-watch.service")), files.toString());
         assertTrue(files.contains(Path.of("/usr/share/man/man1/dmjail-create.1.gz")), files.toString());
         assertTrue(files.contains(Path.of("/usr/share/man/man5/dmjail.conf.5.gz")), files.toString());
         for (Path f : files) {

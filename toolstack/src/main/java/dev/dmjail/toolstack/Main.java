@@ -7,6 +7,7 @@ import dev.dmjail.toolstack.cli.BlockAttachCommand;
 import dev.dmjail.toolstack.cli.BlockDetachCommand;
 import dev.dmjail.toolstack.cli.BlockListCommand;
 import dev.dmjail.toolstack.cli.CdEjectCommand;
+import dev.dmjail.toolstack.cli.WatchCommand;
 import dev.dmjail.toolstack.cli.VcpuSetCommand;
 import dev.dmjail.toolstack.cli.MemSetCommand;
 import dev.dmjail.toolstack.cli.QemuMonitorCommand;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Option;
                 + "its own uid, namespaces, a private read-only root, a cgroup, seccomp and rlimits.",
         subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
                 ConsoleCommand.class, PauseCommand.class, UnpauseCommand.class, ResetCommand.class, ShutdownCommand.class,
-                RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, HostCommand.class,
+                RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, HostCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean), or a life-cycle command could not be carried out",

@@ -90,11 +90,12 @@ class LifecycleActionsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "on_poweroff = \"restart\"|on_poweroff: on_poweroff = \"restart\" is not honoured: it needs the toolstack",
-        "on_crash = \"coredump-destroy\"|on_crash: on_crash = \"coredump-destroy\" is not honoured",
+        "on_poweroff = \"restart\"|on_poweroff: on_poweroff = \"restart\" is carried out by the host's watcher (dmjail watch",
+        "on_crash = \"coredump-destroy\"|on_crash: on_crash = \"coredump-destroy\" is carried out by the host's watcher",
+        "on_poweroff = \"soft-reset\"|on_poweroff: on_poweroff = \"soft-reset\" is not honoured: soft-reset is Xen's kexec",
         "on_reboot = \"rename-restart\"|on_reboot: on_reboot = \"rename-restart\" is not honoured",
         "on_reboot = \"destroy\";on_poweroff = \"preserve\";on_crash = \"preserve\"|on_reboot: on_reboot = \"destroy\" with on_poweroff = \"preserve\" cannot be honoured",
-        "on_poweroff = \"preserve\"|:3: on_poweroff: on_poweroff = \"preserve\" with on_crash = \"destroy\" cannot be honoured",
+        "on_poweroff = \"preserve\"|:3: on_poweroff: on_crash = \"destroy\" with on_poweroff = \"preserve\" is carried out by the host's watcher",
     })
     void whatQemuCannotCarryOutIsRefused(String keys, String expected) throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");

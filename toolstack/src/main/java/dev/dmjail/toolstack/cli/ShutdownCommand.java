@@ -82,8 +82,8 @@ public final class ShutdownCommand implements Callable<Integer> {
 
     private static int cleanUp(Toolstack ts, DomainRecord r, PrintWriter out) throws DmjailException {
         if (DomainControl.preservedOnPoweroff(r) && DomainControl.deviceModelAlive(r)) {
-            out.println("Domain " + r.name() + " is preserved (on_poweroff=preserve): dmjail destroy " + r.name()
-                    + " removes it");
+            out.println("Domain " + r.name() + " is kept by its on_poweroff action (preserve, or the watcher's restart or "
+                    + "coredump): dmjail destroy " + r.name() + " removes it");
             return ExitCodes.OK;
         }
         try {

@@ -122,7 +122,7 @@ public final class DomainManager {
             int domid = plan.domid();
             DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
-                    parsed.domain().source().toString(), System.currentTimeMillis(), JSON.valueToTree(plan), Map.of());
+                    parsed.domain().source().toString(), System.currentTimeMillis(), withWatcherActions(plan, parsed), Map.of());
             store.write(r);
             return r;
         });
@@ -162,7 +162,9 @@ public final class DomainManager {
             // what the launcher proved in force that /proc cannot show (Landlock), kept with the plan
             plan = plan.withLayer(dev.dmjail.toolstack.layer.LandlockLayer.withProbe(
                     plan.layer(dev.dmjail.toolstack.layer.LandlockLayer.NAME), res.landlock()));
-            rec = rec.withPid(res.pid(), start).withPlan(JSON.valueToTree(plan));
+            com.fasterxml.jackson.databind.node.ObjectNode stored = rec.plan().deepCopy(); // keeps what is not layers
+            stored.set("layers", JSON.valueToTree(plan.layers()));
+            rec = rec.withPid(res.pid(), start).withPlan(stored);
             store.write(rec);
             FaultPoint.hit("create.launched");
             // 5. Wait until QMP answers (bounded), watching that the device model is still alive.
@@ -204,6 +206,16 @@ public final class DomainManager {
             }
             throw new CreateFailure("create " + name + ": " + msg);
         }
+    }
+
+    /** The plan as stored, with what the host's watcher must carry out for it (dmjail watch reads it). */
+    private static com.fasterxml.jackson.databind.JsonNode withWatcherActions(ConfinementPlan plan, ParsedDomain parsed) {
+        com.fasterxml.jackson.databind.node.ObjectNode pj = JSON.valueToTree(plan);
+        var wa = dev.dmjail.toolstack.plan.ShutdownActions.watcherActions(parsed.domain());
+        if (wa.any()) {
+            pj.set("watcherActions", JSON.valueToTree(wa));
+        }
+        return pj;
     }
 
     private static String failedLayers(AuditReport a) {

@@ -37,7 +37,7 @@ public final class DomainSaver {
     public static long save(DomainRecord r, DomainPaths paths, Path file, String configFile, String config,
                             boolean resume, long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        long bound = (r.memoryMiB() << 20) + SLACK_BYTES;
+        long bound = (startedMiB(r) << 20) + SLACK_BYTES;
         SafeFile.Opened out = SafeFile.open(file.toString(), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL, 0600);
         if (!out.ok()) {
             throw new IOException("cannot create " + file + ": " + Sys.strerror(out.errno())
@@ -95,7 +95,7 @@ public final class DomainSaver {
     }
 
     /** Copies the pipe into the file until QEMU closes its end; at most {@code bound} bytes, by the deadline. */
-    private static long copy(QmpFdSession.LibC c, int from, int to, long bound, long deadline, Path file)
+    static long copy(QmpFdSession.LibC c, int from, int to, long bound, long deadline, Path file)
             throws IOException {
         byte[] buf = new byte[1 << 20];
         long total = 0;
@@ -148,6 +148,17 @@ public final class DomainSaver {
             }
         }
         throw new IOException("QEMU's migration did not end in time");
+    }
+
+    /** The memory the device model was started with (its -m; mem-set lowers only the balloon target). */
+    static long startedMiB(DomainRecord r) {
+        JsonNode argv = r.plan().path("argv");
+        for (int i = 0; i + 1 < argv.size(); i++) {
+            if (argv.get(i).asText().equals("-m")) {
+                return Long.parseLong(argv.get(i + 1).asText());
+            }
+        }
+        return r.memoryMiB();
     }
 
     /** The xl config to store: the file the domain was created from, or a restored domain's saved config. */

@@ -113,6 +113,20 @@ public final class Planner {
             warnings.remove(file + ":" + p.line() + ": " + p.key() + ": unknown key, ignored (not supported by dmjail)");
             warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
         }
+        if (ShutdownActions.needsWatcher(d) && !dev.dmjail.toolstack.lifecycle.DomainWatcher.running(store.stateDir())) {
+            ShutdownActions.WatcherActions wa = ShutdownActions.watcherActions(d);
+            String key = wa.onShutdown() != null ? "on_poweroff" : parsed.raw().get("on_crash").isPresent() ? "on_crash"
+                    : "on_poweroff";
+            String why = key + ": " + (wa.onShutdown() != null ? "on_poweroff = \"" + wa.onShutdown().xl() + "\""
+                    : "on_crash = \"" + wa.onPanic().xl() + "\"" + (wa.onPanic() == dev.dmjail.config.ShutdownAction.DESTROY
+                    ? " with on_poweroff = \"" + d.onPoweroff().xl() + "\"" : ""))
+                    + " is carried out by the host's watcher (dmjail watch; systemctl enable --now dmjail-watch), "
+                    + "which is not running for " + store.stateDir();
+            if (strict) {
+                throw new PlanFailure(where(parsed, key) + why);
+            }
+            warnings.add(where(parsed, key) + why + "; create would refuse it");
+        }
         DomainPaths paths = store.paths(d.name());
         DeviceModelPlan dm;
         try {

@@ -2,24 +2,26 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.ShutdownAction;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
- * xl's {@code on_poweroff}, {@code on_reboot} and {@code on_crash} as QEMU's own {@code -action}
- * (QEMU 6.0+, qapi/run-state.json set-action), so that nothing resident per domain has to watch the
- * guest: QEMU itself exits (the domain is then cleaned up by the next dmjail command, see
- * lifecycle/GoneDomains), resets, or keeps the stopped guest.
+ * xl's {@code on_poweroff}, {@code on_reboot} and {@code on_crash}, carried out by QEMU's own
+ * {@code -action} (QEMU 6.0+, qapi/run-state.json set-action) wherever QEMU can, and by the host's
+ * one watcher ({@code dmjail watch}, lifecycle/DomainWatcher) where it cannot — nothing per domain.
  *
  * <ul>
- * <li>{@code shutdown=poweroff}: the device model exits when the guest powers off (destroy);
- *     {@code shutdown=pause}: it stays, run state "shutdown" (preserve, xl list "s").</li>
- * <li>{@code reboot=reset} (restart); {@code reboot=shutdown}: a reboot becomes a shutdown, which
- *     then follows the shutdown action — so on_reboot=destroy needs on_poweroff=destroy and
- *     on_reboot=preserve needs on_poweroff=preserve; other pairs are refused.</li>
- * <li>{@code panic=shutdown} (destroy; the same coupling) or {@code panic=pause} (preserve: run state
- *     "guest-panicked", xl list "c"). The guest sees its panics through the pvpanic device.</li>
+ * <li>{@code shutdown=poweroff}: the device model exits when the guest powers off (destroy; the next
+ *     dmjail command or the watcher cleans up, lifecycle/GoneDomains); {@code shutdown=pause}: it stays,
+ *     run state "shutdown" (preserve: xl list "s"; restart / coredump-*: the watcher acts on it).</li>
+ * <li>{@code reboot=reset} (restart); {@code reboot=shutdown}: a reboot becomes a shutdown, which then
+ *     follows the shutdown action — so on_reboot=destroy needs on_poweroff=destroy and on_reboot=preserve
+ *     needs on_poweroff=preserve (the run state does not say which of the two stopped the guest).</li>
+ * <li>{@code panic=shutdown} (destroy, when on_poweroff is destroy too) or {@code panic=pause}: run state
+ *     "guest-panicked" (preserve: xl list "c"; restart / coredump-* / destroy with a pausing on_poweroff:
+ *     the watcher acts on it). The guest reports its panics through the pvpanic device.</li>
  * </ul>
- * restart after a poweroff or a crash, rename-restart, coredump-* and soft-reset need the toolstack to
- * act when the guest stops (a new device model, a guest memory dump), which nothing does yet: refused.
+ * rename-restart (the old domain kept under a new name) and soft-reset (Xen's kexec handover) are refused.
  */
 public final class ShutdownActions {
 
@@ -27,6 +29,17 @@ public final class ShutdownActions {
 
     /** A refused key and why. */
     public record Refusal(String key, String reason) {}
+
+    /** What the watcher must do when QEMU stops the guest (null: nothing, QEMU did it or it is kept). */
+    public record WatcherActions(ShutdownAction onShutdown, ShutdownAction onPanic) {
+        public boolean any() {
+            return onShutdown != null || onPanic != null;
+        }
+    }
+
+    /** The actions the watcher carries out (QEMU keeps the stopped guest for it). */
+    static final Set<ShutdownAction> BY_WATCHER = EnumSet.of(ShutdownAction.RESTART, ShutdownAction.COREDUMP_DESTROY,
+            ShutdownAction.COREDUMP_RESTART);
 
     /** xl's defaults when a key is absent (xl.cfg(5)). */
     static ShutdownAction poweroff(DomainConfig d) {
@@ -43,41 +56,57 @@ public final class ShutdownActions {
 
     /** Whether the device model stays (run state "shutdown") when the guest powers off. */
     public static boolean preservesPoweroff(DomainConfig d) {
-        return poweroff(d) == ShutdownAction.PRESERVE;
+        return poweroff(d) != ShutdownAction.DESTROY;
     }
 
-    /** The first combination QEMU cannot carry out, or null. */
+    private static boolean pausesOnShutdown(DomainConfig d) {
+        return poweroff(d) != ShutdownAction.DESTROY;
+    }
+
+    /** What the watcher must carry out for this domain. */
+    public static WatcherActions watcherActions(DomainConfig d) {
+        ShutdownAction p = poweroff(d), c = crash(d);
+        ShutdownAction onShutdown = BY_WATCHER.contains(p) ? p : null;
+        ShutdownAction onPanic = BY_WATCHER.contains(c) ? c
+                : c == ShutdownAction.DESTROY && pausesOnShutdown(d) ? ShutdownAction.DESTROY : null;
+        return new WatcherActions(onShutdown, onPanic);
+    }
+
+    /** The first combination that cannot be carried out, or null. */
     static Refusal refusal(DomainConfig d) {
         ShutdownAction p = poweroff(d), r = reboot(d), c = crash(d);
-        for (Object[] k : new Object[][] {{"on_poweroff", p}, {"on_crash", c}}) {
+        for (Object[] k : new Object[][] {{"on_poweroff", p}, {"on_reboot", r}, {"on_crash", c}}) {
             ShutdownAction a = (ShutdownAction) k[1];
-            if (a != ShutdownAction.DESTROY && a != ShutdownAction.PRESERVE) {
-                return new Refusal((String) k[0], k[0] + " = \"" + a.xl() + "\" is not honoured: it needs the toolstack "
-                        + "to act when the guest stops (start a new device model, or dump the guest's memory), and dmjail "
-                        + "keeps no process per domain; destroy and preserve are (QEMU's own -action)");
+            if (a == ShutdownAction.RESTART_RENAME || a == ShutdownAction.SOFT_RESET) {
+                return new Refusal((String) k[0], k[0] + " = \"" + a.xl() + "\" is not honoured: "
+                        + (a == ShutdownAction.SOFT_RESET ? "soft-reset is Xen's kexec handover of a domain, which a "
+                        + "QEMU-run guest does not have" : "it keeps the stopped domain under another name, and dmjail "
+                        + "cannot rename a domain") + "; destroy, restart, preserve, coredump-destroy and "
+                        + "coredump-restart are honoured");
             }
         }
         if (r != ShutdownAction.RESTART && r != ShutdownAction.DESTROY && r != ShutdownAction.PRESERVE) {
-            return new Refusal("on_reboot", "on_reboot = \"" + r.xl() + "\" is not honoured: it needs the toolstack to "
-                    + "act when the guest reboots, and dmjail keeps no process per domain; restart, destroy and preserve are");
+            return new Refusal("on_reboot", "on_reboot = \"" + r.xl() + "\" is not honoured: QEMU reports a refused "
+                    + "reboot as a plain shutdown, so only restart, destroy and preserve can be carried out");
         }
         if (r != ShutdownAction.RESTART && r != p) {
             return new Refusal("on_reboot", "on_reboot = \"" + r.xl() + "\" with on_poweroff = \"" + p.xl() + "\" cannot "
                     + "be honoured: QEMU turns a reboot it must not do into a shutdown, which then follows on_poweroff "
                     + "(set both to the same action)");
         }
-        if (c == ShutdownAction.DESTROY && p != ShutdownAction.DESTROY) {
-            return new Refusal("on_poweroff", "on_poweroff = \"" + p.xl() + "\" with on_crash = \"destroy\" cannot be "
-                    + "honoured: QEMU turns a guest panic it must end into a shutdown, which then follows on_poweroff "
-                    + "(use on_crash = \"preserve\", or on_poweroff = \"destroy\")");
-        }
         return null;
+    }
+
+    /** Whether carrying out this domain's actions needs the host's watcher (dmjail watch). */
+    public static boolean needsWatcher(DomainConfig d) {
+        return watcherActions(d).any();
     }
 
     /** The value of QEMU's {@code -action} for an accepted combination. */
     static String qemuAction(DomainConfig d) {
-        return "shutdown=" + (poweroff(d) == ShutdownAction.DESTROY ? "poweroff" : "pause")
+        boolean panicByQemu = crash(d) == ShutdownAction.DESTROY && !pausesOnShutdown(d);
+        return "shutdown=" + (pausesOnShutdown(d) ? "pause" : "poweroff")
                 + ",reboot=" + (reboot(d) == ShutdownAction.RESTART ? "reset" : "shutdown")
-                + ",panic=" + (crash(d) == ShutdownAction.DESTROY ? "shutdown" : "pause");
+                + ",panic=" + (panicByQemu ? "shutdown" : "pause");
     }
 }

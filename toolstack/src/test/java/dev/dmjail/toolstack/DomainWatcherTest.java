@@ -1,0 +1,163 @@
+package dev.dmjail.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dmjail.toolstack.lifecycle.DomainWatcher;
+import dev.dmjail.toolstack.proof.ProofSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The host's watcher ({@code dmjail watch}, its own JVM as the systemd unit runs it) carrying out what
+ * QEMU's -action cannot, with a real Debian guest (TCG) that powers off or panics as its command line
+ * says: on_poweroff = restart boots it again in the same confined device model; on_crash = restart
+ * likewise after a panic; on_crash = coredump-destroy writes the guest's memory (an ELF core, 0600) and
+ * leaves nothing else. Without a watcher, create refuses such a domain and the dry run says so.
+ */
+class DomainWatcherTest {
+
+    private static final String INIT = String.join("\n",
+            "#!/bin/sh",
+            "export PATH=/bin",
+            "busybox mount -t proc proc /proc; busybox mount -t sysfs sys /sys",
+            GuestKernel.LOAD_MODULES,
+            "echo lw-boot; busybox sleep 2",
+            "case \"$(busybox cat /proc/cmdline)\" in",
+            "  *lw.do=poweroff*) busybox poweroff -f;;",
+            "  *lw.do=panic*) echo c > /proc/sysrq-trigger;;",
+            "esac",
+            "while true; do busybox sleep 1000; done", "");
+
+    @TempDir
+    Path tmp;
+    TestHost host;
+    Process watcher;
+
+    @BeforeAll
+    static void rangeProvisioned() {
+        RangeUsers.ensureInstalled();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        host = new TestHost(tmp, "accel = tcg");
+    }
+
+    @AfterEach
+    void stopWatcher() throws Exception {
+        if (watcher != null) {
+            watcher.destroy();
+            watcher.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void withoutAWatcherCreateRefusesAndTheDryRunSaysSo() throws Exception {
+        Path cfg = guest("lw-none", "poweroff", "on_poweroff = \"restart\"");
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains("is carried out by the host's watcher (dmjail watch"), r.err());
+        assertEquals(List.of(), ProofSupport.leftovers(host, "lw-none", null));
+        CliRun dry = host.run("create", "-n", cfg.toString());
+        assertEquals(0, dry.exit(), dry.err());
+        assertTrue(dry.out().contains("create would refuse it"), dry.out());
+    }
+
+    @Test
+    void restartAfterPoweroffAndAfterPanic() throws Exception {
+        startWatcher();
+        for (String[] c : new String[][] {{"lw-off", "poweroff", "on_poweroff = \"restart\""},
+                {"lw-pan", "panic", "on_crash = \"restart\""}}) {
+            Path cfg = guest(c[0], c[1], c[2]);
+            CliRun r = host.run("create", cfg.toString());
+            assertEquals(0, r.exit(), r.err());
+            try {
+                int pid = ProofSupport.listed(host, c[0]).get("pid").asInt();
+                assertTrue(waitFor(() -> count(host.run("console", "-r", c[0]).out(), "lw-boot") >= 2, 240),
+                        c[0] + ": booted again: " + host.run("console", "-r", c[0]).out());
+                assertEquals(pid, ProofSupport.listed(host, c[0]).get("pid").asInt(), "in the same confined device model");
+                CliRun audit = host.run("audit", c[0]);
+                assertEquals(0, audit.exit(), audit.out());
+            } finally {
+                assertEquals(0, host.run("destroy", c[0]).exit());
+            }
+            assertEquals(List.of(), ProofSupport.leftovers(host, c[0], null));
+        }
+    }
+
+    @Test
+    void coredumpDestroyWritesTheGuestsMemoryAndLeavesNothingElse() throws Exception {
+        startWatcher();
+        Path cfg = guest("lw-core", "panic", "on_crash = \"coredump-destroy\"");
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        try {
+            assertTrue(waitFor(() -> ProofSupport.listed(host, "lw-core") == null, 300), "the domain is destroyed after the dump");
+        } finally {
+            host.run("destroy", "lw-core");
+        }
+        assertEquals(List.of(), ProofSupport.leftovers(host, "lw-core", null));
+        List<Path> cores;
+        try (Stream<Path> s = Files.list(host.logDir)) {
+            cores = s.filter(p -> p.getFileName().toString().startsWith("lw-core.core.")).toList();
+        }
+        assertEquals(1, cores.size(), "one core: " + cores);
+        byte[] head = Files.readAllBytes(cores.get(0)).length > 4 ? java.util.Arrays.copyOf(Files.readAllBytes(cores.get(0)), 4) : new byte[0];
+        assertEquals("\u007fELF", new String(head, java.nio.charset.StandardCharsets.ISO_8859_1), "an ELF core");
+        assertTrue(Files.size(cores.get(0)) > 100L << 20, "the guest's memory: " + Files.size(cores.get(0)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cores.get(0))));
+    }
+
+    private void startWatcher() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), "dev.dmjail.toolstack.Main"));
+        cmd.addAll(host.args("watch", "--interval", "200"));
+        watcher = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("watch.log").toFile()).start();
+        assertTrue(waitFor(() -> DomainWatcher.running(host.stateDir), 30), "the watcher holds its lock");
+    }
+
+    private Path guest(String name, String action, String keys) throws Exception {
+        Path kernel = tmp.resolve("vmlinuz");
+        if (!Files.exists(kernel)) {
+            Files.copy(GuestKernel.kernel(), kernel);
+            Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT, "pvpanic_mmio");
+        return host.domain(name + ".cfg", "name = \"" + name + "\"", "type = \"hvm\"", "memory = 160", "dm_restrict = 1",
+                keys, "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"",
+                "extra = \"console=ttyS0 lw.do=" + action + "\"", "serial = \"pty\"");
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static boolean waitFor(Check c, int seconds) throws Exception {
+        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; Thread.sleep(300)) {
+            if (c.holds()) {
+                return true;
+            }
+        }
+        return c.holds();
+    }
+}
