@@ -66,6 +66,7 @@ public final class CdromMedia {
                 // planned first: an audit (or a crash) from here on knows the medium
                 r = withMedium(r, vdev, fd, medium);
                 store.write(r);
+                FaultPoint.hit("cd-insert.planned");
                 try {
                     ObjectNode change = QmpFdSession.command("blockdev-change-medium");
                     change.putObject("arguments").put("device", "drive-" + vdev).put("filename", "/dev/fdset/" + set)

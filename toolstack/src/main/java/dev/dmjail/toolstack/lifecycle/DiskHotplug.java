@@ -98,6 +98,7 @@ public final class DiskHotplug {
                 }
                 r = withDisk(r, disk); // planned before QEMU can open it
                 store.write(r);
+                FaultPoint.hit("block-attach.planned");
                 boolean nodeAdded = false;
                 try {
                     ObjectNode node = QmpFdSession.command("blockdev-add");
@@ -110,6 +111,7 @@ public final class DiskHotplug {
                     }
                     q.execute(node, -1);
                     nodeAdded = true;
+                    FaultPoint.hit("block-attach.node-added");
                     ObjectNode dev = QmpFdSession.command("device_add");
                     dev.putObject("arguments").put("driver", "virtio-blk-pci").put("drive", id).put("id", id);
                     q.execute(dev, -1);

@@ -45,6 +45,7 @@ public final class DomainSaver {
         }
         boolean done = false;
         QmpFdSession.LibC c = QmpFdSession.libc();
+        FaultPoint.hit("save.file-created");
         int[] pipe = {-1, -1};
         try (QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), deadline)) {
             if (!SafeFile.clearNonBlock(out.fd())) {

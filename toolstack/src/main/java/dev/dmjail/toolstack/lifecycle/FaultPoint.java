@@ -13,6 +13,11 @@ public final class FaultPoint {
         "create.state-written", "create.host-prepared", "create.launched", "create.qmp-ready",
         "destroy.marked", "destroy.stopped", "destroy.released"};
 
+    /** The points of the commands that change a running domain (hotplug, cdrom, save), in their order. */
+    public static final String[] CHANGE_POINTS = {
+        "cd-insert.planned", "block-attach.planned", "block-attach.node-added", "network-attach.planned",
+        "network-attach.tap-made", "network-attach.netdev-added", "save.file-created"};
+
     private FaultPoint() {}
 
     public static void hit(String point) {

@@ -59,11 +59,13 @@ public final class NicHotplug {
     public static DomainRecord attach(StateStore store, DomainRecord r, Nic nic, long timeoutMillis) throws IOException {
         DomainRecord[] cur = {withNic(r, nic)};
         store.write(cur[0]); // planned first: destroy releases it from here on
+        FaultPoint.hit("network-attach.planned");
         Prepared prepared = new Prepared(cur[0].prepared(), done -> store.write(cur[0] = cur[0].withPrepared(done)));
         QmpFdSession.LibC c = QmpFdSession.libc();
         int tap = -1;
         try {
             NetworkLayer.prepareNic(nic, prepared);
+            FaultPoint.hit("network-attach.tap-made");
             tap = tap(c, nic.ifname());
             try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
                     System.nanoTime() + timeoutMillis * 1_000_000L)) {
@@ -74,6 +76,7 @@ public final class NicHotplug {
                 ObjectNode netdev = QmpFdSession.command("netdev_add");
                 netdev.putObject("arguments").put("type", "tap").put("id", id).put("fd", id).put("vhost", false);
                 q.execute(netdev, -1);
+                FaultPoint.hit("network-attach.netdev-added");
                 try {
                     ObjectNode dev = QmpFdSession.command("device_add");
                     dev.putObject("arguments").put("driver", nic.model()).put("netdev", id).put("mac", nic.mac()).put("id", id);
