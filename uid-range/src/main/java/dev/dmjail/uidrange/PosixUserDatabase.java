@@ -17,47 +17,56 @@ import jnr.posix.Passwd;
  */
 public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
     private static final Object ENT_LOCK = new Object();
-    private final POSIX posix;
+    private final java.util.function.Supplier<POSIX> source;
+    private POSIX posix;
 
+    /** libc is bound on first use: commands that look no user up (list, console) never load jnr-ffi for it. */
     public PosixUserDatabase() {
-        this(POSIXFactory.getNativePOSIX());
+        this.source = POSIXFactory::getNativePOSIX;
     }
 
     public PosixUserDatabase(POSIX posix) {
-        this.posix = posix;
+        this.source = () -> posix;
+    }
+
+    private synchronized POSIX posix() {
+        if (posix == null) {
+            posix = source.get();
+        }
+        return posix;
     }
 
     @Override
     public Optional<PasswdEntry> byName(String name) {
-        return Optional.ofNullable(posix.getpwnam(name)).map(PosixUserDatabase::toEntry);
+        return Optional.ofNullable(posix().getpwnam(name)).map(PosixUserDatabase::toEntry);
     }
 
     @Override
     public Optional<PasswdEntry> byUid(int uid) {
-        return Optional.ofNullable(posix.getpwuid(uid)).map(PosixUserDatabase::toEntry);
+        return Optional.ofNullable(posix().getpwuid(uid)).map(PosixUserDatabase::toEntry);
     }
 
     @Override
     public Optional<GroupEntry> groupByName(String name) {
-        return Optional.ofNullable(posix.getgrnam(name)).map(PosixUserDatabase::toEntry);
+        return Optional.ofNullable(posix().getgrnam(name)).map(PosixUserDatabase::toEntry);
     }
 
     @Override
     public Optional<GroupEntry> groupByGid(int gid) {
-        return Optional.ofNullable(posix.getgrgid(gid)).map(PosixUserDatabase::toEntry);
+        return Optional.ofNullable(posix().getgrgid(gid)).map(PosixUserDatabase::toEntry);
     }
 
     @Override
     public List<PasswdEntry> allUsers() {
         synchronized (ENT_LOCK) {
             List<PasswdEntry> out = new ArrayList<>();
-            posix.setpwent();
+            posix().setpwent();
             try {
-                for (Passwd p = posix.getpwent(); p != null; p = posix.getpwent()) {
+                for (Passwd p = posix().getpwent(); p != null; p = posix().getpwent()) {
                     out.add(toEntry(p));
                 }
             } finally {
-                posix.endpwent();
+                posix().endpwent();
             }
             return out;
         }
@@ -67,13 +76,13 @@ public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
     public List<GroupEntry> allGroups() {
         synchronized (ENT_LOCK) {
             List<GroupEntry> out = new ArrayList<>();
-            posix.setgrent();
+            posix().setgrent();
             try {
-                for (Group g = posix.getgrent(); g != null; g = posix.getgrent()) {
+                for (Group g = posix().getgrent(); g != null; g = posix().getgrent()) {
                     out.add(toEntry(g));
                 }
             } finally {
-                posix.endgrent();
+                posix().endgrent();
             }
             return out;
         }
