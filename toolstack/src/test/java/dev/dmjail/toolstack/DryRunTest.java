@@ -35,6 +35,25 @@ class DryRunTest {
         return new TestHost(tmp);
     }
 
+    /**
+     * A device_model_user this host does not have is a host fact, not a parse error (xl -N does not look
+     * it up, issue 13): the dry run plans that user with its ids unknown and says create would refuse it;
+     * create refuses it with the key and line.
+     */
+    @Test
+    void anUnknownDeviceModelUserIsAProblemOfThisHostNotOfTheConfig() throws Exception {
+        TestHost h = new TestHost(tmp);
+        Path cfg = h.domain("u.cfg", "name = \"du\"", "type = \"hvm\"", "memory = 32", "device_model_user = \"dmjail-no-such-user\"",
+                "dm_restrict = 1");
+        JsonNode j = dryRun(h, cfg);
+        assertTrue(j.at("/plan/warnings").toString().contains("device_model_user \\\"dmjail-no-such-user\\\" does not exist")
+                && j.at("/plan/warnings").toString().contains("create would refuse it"), j.at("/plan/warnings").toString());
+        assertEquals("dmjail-no-such-user", layer(j.get("plan"), "dac").at("/settings/user").asText());
+        CliRun r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":4: device_model_user: device_model_user \"dmjail-no-such-user\" does not exist"), r.err());
+    }
+
     private JsonNode dryRun(TestHost h, Path cfg, String... overrides) throws IOException {
         List<String> a = new ArrayList<>(List.of("create", "-n", cfg.toString()));
         a.addAll(List.of(overrides));

@@ -84,12 +84,20 @@ public final class Planner {
             }
         }
         ResolvedUser user;
+        List<String> hostProblems = new ArrayList<>();
         try {
             user = new DeviceModelUserResolver(users, policy.allowRootFallback(), policy.rangeBaseUser(), policy.sharedUser())
                     .resolve(domid, dmRestrict, d.deviceModelUser());
         } catch (UserResolutionException e) {
             String key = d.deviceModelUser() != null ? "device_model_user" : "dm_restrict";
-            throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
+            if (strict || d.deviceModelUser() == null || users.byName(d.deviceModelUser()).isPresent()) {
+                throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
+            }
+            // a host fact, not a parse error (xl -N does not look the user up): the dry run plans the
+            // named user with its ids unknown and says create would refuse it
+            hostProblems.add(where(parsed, key) + key + ": " + e.getMessage() + "; create would refuse it");
+            user = new ResolvedUser(null, null, d.deviceModelUser(), ResolvedUser.Source.EXPLICIT, false, true, null, null,
+                    List.of());
         }
         Integer reaper = users.byName(policy.reaperUser()).map(dev.dmjail.uidrange.PasswdEntry::uid).orElse(null);
         if (user.uid() != null && user.uid().equals(reaper)) {
@@ -101,6 +109,7 @@ public final class Planner {
                     + "forbids running the device model as root");
         }
         List<String> warnings = new ArrayList<>(parsed.warnings());
+        warnings.addAll(hostProblems);
         warnings.addAll(user.warnings());
         List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
         if (strict && !unhonoured.isEmpty()) {
