@@ -8,9 +8,7 @@ import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.lifecycle.DiskHotplug;
 import dev.dmjail.toolstack.plan.PlanFailure;
 import dev.dmjail.toolstack.plan.ResolvedDisk;
-import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.text.Printable;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,45 +44,34 @@ public final class BlockAttachCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "block-attach: " + Printable.line(e.getMessage()));
         }
-        try {
-            ts.store().<Void, DmjailException>locked(() -> {
-                DomainRecord r = DomainTarget.find(ts, "block-attach", domain);
-                DomainTarget.requireRunning(ts, "block-attach", r);
-                if (d.cdrom()) {
-                    throw refuse("a cdrom is changed with cd-insert, not attached");
-                }
-                if (DiskHotplug.vdevs(r).contains(d.vdev())) {
-                    throw refuse(r.name() + " already has a disk " + Printable.line(d.vdev()));
-                }
-                ResolvedDisk disk;
-                try {
-                    disk = ts.planner().resolveHotplug(r.name(), d);
-                } catch (PlanFailure e) {
-                    throw refuse(e.getMessage());
-                }
-                if (disk.ideIndex() >= 0) {
-                    throw refuse(disk.vdev() + ": an IDE disk cannot be hot-plugged (QEMU's IDE bus has no hotplug); "
-                            + "use a virtio vdev (xvde and up, vd*)");
-                }
-                if (!disk.backing().isEmpty()) {
-                    throw refuse(disk.vdev() + ": an image with a backing file cannot be attached yet (only at create)");
-                }
-                long fsize = DiskHotplug.fileSizeLimit(r);
-                if (disk.writable() && fsize >= 0 && disk.sizeBytes() > fsize) {
-                    throw refuse(disk.vdev() + ": the image can grow to " + disk.sizeBytes() + " bytes, past the device "
-                            + "model's RLIMIT_FSIZE of " + fsize + " (set at create from its largest disk); attach it "
-                            + "read-only, or give the domain the disk at create");
-                }
-                try {
-                    DiskHotplug.attach(ts.store(), r, disk, ts.policy().qmpTimeoutMillis());
-                } catch (IOException e) {
-                    throw new DmjailException(ExitCodes.FAILED, "block-attach: " + Printable.line(String.valueOf(e.getMessage())));
-                }
-                return null;
-            });
-        } catch (IOException e) {
-            throw new DmjailException(ExitCodes.FAILED, "block-attach: " + e.getMessage());
-        }
+        DomainTarget.change(ts, "block-attach", domain, r -> {
+            if (d.cdrom()) {
+                throw refuse("a cdrom is changed with cd-insert, not attached");
+            }
+            if (DiskHotplug.vdevs(r).contains(d.vdev())) {
+                throw refuse(r.name() + " already has a disk " + Printable.line(d.vdev()));
+            }
+            ResolvedDisk disk;
+            try {
+                disk = ts.planner().resolveHotplug(r.name(), d);
+            } catch (PlanFailure e) {
+                throw refuse(e.getMessage());
+            }
+            if (disk.ideIndex() >= 0) {
+                throw refuse(disk.vdev() + ": an IDE disk cannot be hot-plugged (QEMU's IDE bus has no hotplug); "
+                        + "use a virtio vdev (xvde and up, vd*)");
+            }
+            if (!disk.backing().isEmpty()) {
+                throw refuse(disk.vdev() + ": an image with a backing file cannot be attached yet (only at create)");
+            }
+            long fsize = DiskHotplug.fileSizeLimit(r);
+            if (disk.writable() && fsize >= 0 && disk.sizeBytes() > fsize) {
+                throw refuse(disk.vdev() + ": the image can grow to " + disk.sizeBytes() + " bytes, past the device "
+                        + "model's RLIMIT_FSIZE of " + fsize + " (set at create from its largest disk); attach it "
+                        + "read-only, or give the domain the disk at create");
+            }
+            DiskHotplug.attach(ts.store(), r, disk, ts.policy().qmpTimeoutMillis());
+        });
         return ExitCodes.OK;
     }
 

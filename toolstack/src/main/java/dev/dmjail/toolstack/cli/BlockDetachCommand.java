@@ -4,9 +4,7 @@ import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.lifecycle.DiskHotplug;
-import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.text.Printable;
-import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -32,25 +30,14 @@ public final class BlockDetachCommand implements Callable<Integer> {
     public Integer call() throws DmjailException {
         Privileges.requireRoot("block-detach");
         Toolstack ts = main.toolstack();
-        try {
-            ts.store().<Void, DmjailException>locked(() -> {
-                DomainRecord r = DomainTarget.find(ts, "block-detach", domain);
-                DomainTarget.requireRunning(ts, "block-detach", r);
-                if (!DiskHotplug.attached(r).contains(vdev)) {
-                    throw new DmjailException(ExitCodes.BAD_CONFIG, "block-detach: " + r.name() + " has no disk "
-                            + Printable.line(vdev) + " attached by block-attach"
-                            + (DiskHotplug.vdevs(r).contains(vdev) ? " (it was created with it; it stays until destroy)" : ""));
-                }
-                try {
-                    DiskHotplug.detach(ts.store(), r, vdev, ts.policy().qmpTimeoutMillis());
-                } catch (IOException e) {
-                    throw new DmjailException(ExitCodes.FAILED, "block-detach: " + Printable.line(String.valueOf(e.getMessage())));
-                }
-                return null;
-            });
-        } catch (IOException e) {
-            throw new DmjailException(ExitCodes.FAILED, "block-detach: " + e.getMessage());
-        }
+        DomainTarget.change(ts, "block-detach", domain, r -> {
+            if (!DiskHotplug.attached(r).contains(vdev)) {
+                throw new DmjailException(ExitCodes.BAD_CONFIG, "block-detach: " + r.name() + " has no disk "
+                        + Printable.line(vdev) + " attached by block-attach"
+                        + (DiskHotplug.vdevs(r).contains(vdev) ? " (it was created with it; it stays until destroy)" : ""));
+            }
+            DiskHotplug.detach(ts.store(), r, vdev, ts.policy().qmpTimeoutMillis());
+        });
         return ExitCodes.OK;
     }
 }

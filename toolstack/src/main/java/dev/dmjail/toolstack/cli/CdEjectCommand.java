@@ -4,9 +4,6 @@ import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.lifecycle.CdromMedia;
-import dev.dmjail.toolstack.state.DomainRecord;
-import dev.dmjail.toolstack.text.Printable;
-import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -31,19 +28,10 @@ public final class CdEjectCommand implements Callable<Integer> {
     public Integer call() throws DmjailException {
         Privileges.requireRoot("cd-eject");
         Toolstack ts = main.toolstack();
-        try {
-            ts.store().<Void, DmjailException>locked(() -> {
-                DomainRecord r = CdromChange.cdrom(ts, "cd-eject", domain, vdev);
-                try {
-                    CdromMedia.eject(ts.store(), r, vdev, ts.policy().qmpTimeoutMillis());
-                } catch (IOException e) {
-                    throw new DmjailException(ExitCodes.FAILED, "cd-eject: " + Printable.line(String.valueOf(e.getMessage())));
-                }
-                return null;
-            });
-        } catch (IOException e) {
-            throw new DmjailException(ExitCodes.FAILED, "cd-eject: " + e.getMessage());
-        }
+        DomainTarget.change(ts, "cd-eject", domain, r -> {
+            CdromChange.requireCdrom("cd-eject", r, vdev);
+            CdromMedia.eject(ts.store(), r, vdev, ts.policy().qmpTimeoutMillis());
+        });
         return ExitCodes.OK;
     }
 }

@@ -6,9 +6,6 @@ import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.lifecycle.CdromMedia;
 import dev.dmjail.toolstack.plan.PlanFailure;
 import dev.dmjail.toolstack.plan.ResolvedDisk;
-import dev.dmjail.toolstack.state.DomainRecord;
-import dev.dmjail.toolstack.text.Printable;
-import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -39,25 +36,16 @@ public final class CdInsertCommand implements Callable<Integer> {
     public Integer call() throws DmjailException {
         Privileges.requireRoot("cd-insert");
         Toolstack ts = main.toolstack();
-        try {
-            ts.store().<Void, DmjailException>locked(() -> {
-                DomainRecord r = CdromChange.cdrom(ts, "cd-insert", domain, vdev);
-                ResolvedDisk medium;
-                try {
-                    medium = ts.planner().resolveMedium(r.name(), vdev, target);
-                } catch (PlanFailure e) {
-                    throw new DmjailException(ExitCodes.BAD_CONFIG, "cd-insert: " + e.getMessage());
-                }
-                try {
-                    CdromMedia.insert(ts.store(), r, vdev, medium, ts.policy().qmpTimeoutMillis());
-                } catch (IOException e) {
-                    throw new DmjailException(ExitCodes.FAILED, "cd-insert: " + Printable.line(String.valueOf(e.getMessage())));
-                }
-                return null;
-            });
-        } catch (IOException e) {
-            throw new DmjailException(ExitCodes.FAILED, "cd-insert: " + e.getMessage());
-        }
+        DomainTarget.change(ts, "cd-insert", domain, r -> {
+            CdromChange.requireCdrom("cd-insert", r, vdev);
+            ResolvedDisk medium;
+            try {
+                medium = ts.planner().resolveMedium(r.name(), vdev, target);
+            } catch (PlanFailure e) {
+                throw new DmjailException(ExitCodes.BAD_CONFIG, "cd-insert: " + e.getMessage());
+            }
+            CdromMedia.insert(ts.store(), r, vdev, medium, ts.policy().qmpTimeoutMillis());
+        });
         return ExitCodes.OK;
     }
 }

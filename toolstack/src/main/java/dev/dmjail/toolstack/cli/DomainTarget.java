@@ -34,6 +34,33 @@ final class DomainTarget {
         }
     }
 
+    /** The body of a change to a running domain: an IOException is the command's failure (exit 1, one line). */
+    interface Change {
+        void apply(DomainRecord r) throws DmjailException, IOException;
+    }
+
+    /**
+     * A change to a running domain (cd-insert, block-*, network-*), under the host lock so two changes
+     * and a create never interleave: the domain found and running, then {@code body}.
+     */
+    static void change(Toolstack ts, String command, String domain, Change body) throws DmjailException {
+        try {
+            ts.store().<Void, DmjailException>locked(() -> {
+                DomainRecord r = find(ts, command, domain);
+                requireRunning(ts, command, r);
+                try {
+                    body.apply(r);
+                } catch (IOException e) {
+                    throw new DmjailException(ExitCodes.FAILED, command + ": "
+                            + dev.dmjail.toolstack.text.Printable.line(String.valueOf(e.getMessage())));
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw new DmjailException(ExitCodes.FAILED, command + ": " + e.getMessage());
+        }
+    }
+
     /** Runs one QMP command on a running domain's device model; FAILED, one line, when it does not answer. */
     static JsonNode qmp(Toolstack ts, String command, DomainRecord r, String qmpCommand, JsonNode arguments)
             throws DmjailException {

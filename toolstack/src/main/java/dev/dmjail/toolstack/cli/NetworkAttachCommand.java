@@ -9,9 +9,7 @@ import dev.dmjail.toolstack.layer.PlanException;
 import dev.dmjail.toolstack.lifecycle.NicHotplug;
 import dev.dmjail.toolstack.plan.Nic;
 import dev.dmjail.toolstack.plan.UnhonouredKeys;
-import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.text.Printable;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -41,54 +39,39 @@ public final class NetworkAttachCommand implements Callable<Integer> {
     public Integer call() throws DmjailException {
         Privileges.requireRoot("network-attach");
         Toolstack ts = main.toolstack();
-        try {
-            ts.store().<Void, DmjailException>locked(() -> {
-                DomainRecord r = DomainTarget.find(ts, "network-attach", domain);
-                DomainTarget.requireRunning(ts, "network-attach", r);
-                int devid = NicHotplug.nics(r).stream().mapToInt(Nic::devid).max().orElse(-1) + 1;
-                VifSpec v;
-                try {
-                    v = XlConfigLoader.parseVifSpec(String.join(",", spec), devid, new ArrayList<>());
-                } catch (IllegalArgumentException e) {
-                    throw refuse(Printable.line(e.getMessage()));
-                }
-                List<String> why = UnhonouredKeys.vifRefusals(v);
-                if (!why.isEmpty()) {
-                    throw refuse(why.get(0));
-                }
-                Nic nic;
-                try {
-                    nic = Nic.one(r.name(), v, r.domid());
-                } catch (PlanException e) {
-                    throw refuse(e.getMessage());
-                }
-                if (!dev.dmjail.toolstack.layer.NetworkLayer.bridgeExists(nic.bridge())) {
-                    throw refuse("vif " + devid + ": bridge " + nic.bridge() + " does not exist on this host");
-                }
-                if (java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", nic.ifname()))) {
-                    throw refuse("vif " + devid + ": interface " + nic.ifname() + " already exists");
-                }
-                try {
-                    NicHotplug.attach(ts.store(), r, nic, ts.policy().qmpTimeoutMillis());
-                } catch (IOException e) {
-                    throw new DmjailException(ExitCodes.FAILED, "network-attach: " + Printable.line(String.valueOf(e.getMessage())));
-                }
-                spec().commandLine().getOut().println("Attached vif " + devid + " (" + nic.ifname() + " on " + nic.bridge()
-                        + ", mac " + nic.mac() + ")");
-                return null;
-            });
-        } catch (IOException e) {
-            throw new DmjailException(ExitCodes.FAILED, "network-attach: " + e.getMessage());
-        }
+        DomainTarget.change(ts, "network-attach", domain, r -> {
+            int devid = NicHotplug.nics(r).stream().mapToInt(Nic::devid).max().orElse(-1) + 1;
+            VifSpec v;
+            try {
+                v = XlConfigLoader.parseVifSpec(String.join(",", spec), devid, new ArrayList<>());
+            } catch (IllegalArgumentException e) {
+                throw refuse(Printable.line(e.getMessage()));
+            }
+            List<String> why = UnhonouredKeys.vifRefusals(v);
+            if (!why.isEmpty()) {
+                throw refuse(why.get(0));
+            }
+            Nic nic;
+            try {
+                nic = Nic.one(r.name(), v, r.domid());
+            } catch (PlanException e) {
+                throw refuse(e.getMessage());
+            }
+            if (!dev.dmjail.toolstack.layer.NetworkLayer.bridgeExists(nic.bridge())) {
+                throw refuse("vif " + devid + ": bridge " + nic.bridge() + " does not exist on this host");
+            }
+            if (java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", nic.ifname()))) {
+                throw refuse("vif " + devid + ": interface " + nic.ifname() + " already exists");
+            }
+            NicHotplug.attach(ts.store(), r, nic, ts.policy().qmpTimeoutMillis());
+            commandSpec.commandLine().getOut().println("Attached vif " + devid + " (" + nic.ifname() + " on " + nic.bridge()
+                    + ", mac " + nic.mac() + ")");
+        });
         return ExitCodes.OK;
     }
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
-
-    private picocli.CommandLine.Model.CommandSpec spec() {
-        return commandSpec;
-    }
 
     private static DmjailException refuse(String why) {
         return new DmjailException(ExitCodes.BAD_CONFIG, "network-attach: " + why);

@@ -5,9 +5,7 @@ import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.lifecycle.NicHotplug;
 import dev.dmjail.toolstack.plan.Nic;
-import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.text.Printable;
-import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -33,28 +31,17 @@ public final class NetworkDetachCommand implements Callable<Integer> {
     public Integer call() throws DmjailException {
         Privileges.requireRoot("network-detach");
         Toolstack ts = main.toolstack();
-        try {
-            ts.store().<Void, DmjailException>locked(() -> {
-                DomainRecord r = DomainTarget.find(ts, "network-detach", domain);
-                DomainTarget.requireRunning(ts, "network-detach", r);
-                Nic nic = NicHotplug.nics(r).stream()
-                        .filter(n -> Integer.toString(n.devid()).equals(which) || n.mac().equalsIgnoreCase(which))
-                        .findFirst().orElseThrow(() -> new DmjailException(ExitCodes.BAD_CONFIG, "network-detach: "
-                                + r.name() + " has no vif " + Printable.line(which)));
-                if (!NicHotplug.attached(r).contains(nic.devid())) {
-                    throw new DmjailException(ExitCodes.BAD_CONFIG, "network-detach: vif " + nic.devid() + " of " + r.name()
-                            + " was created with it; it stays until destroy");
-                }
-                try {
-                    NicHotplug.detach(ts.store(), r, nic, ts.policy().qmpTimeoutMillis());
-                } catch (IOException e) {
-                    throw new DmjailException(ExitCodes.FAILED, "network-detach: " + Printable.line(String.valueOf(e.getMessage())));
-                }
-                return null;
-            });
-        } catch (IOException e) {
-            throw new DmjailException(ExitCodes.FAILED, "network-detach: " + e.getMessage());
-        }
+        DomainTarget.change(ts, "network-detach", domain, r -> {
+            Nic nic = NicHotplug.nics(r).stream()
+                    .filter(n -> Integer.toString(n.devid()).equals(which) || n.mac().equalsIgnoreCase(which))
+                    .findFirst().orElseThrow(() -> new DmjailException(ExitCodes.BAD_CONFIG, "network-detach: "
+                            + r.name() + " has no vif " + Printable.line(which)));
+            if (!NicHotplug.attached(r).contains(nic.devid())) {
+                throw new DmjailException(ExitCodes.BAD_CONFIG, "network-detach: vif " + nic.devid() + " of " + r.name()
+                        + " was created with it; it stays until destroy");
+            }
+            NicHotplug.detach(ts.store(), r, nic, ts.policy().qmpTimeoutMillis());
+        });
         return ExitCodes.OK;
     }
 }

@@ -3,8 +3,6 @@ package dev.dmjail.toolstack.lifecycle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.config.ShutdownAction;
-import dev.dmjail.launcher.sys.SafeFile;
-import dev.dmjail.launcher.sys.Sys;
 import dev.dmjail.toolstack.qmp.QmpFdSession;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.toolstack.state.DomainRecord;
@@ -34,7 +32,6 @@ public final class DomainWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(DomainWatcher.class);
     static final String LOCK = "watch.lock";
     private static final String FD_NAME = "dmjail-dump";
-    private static final int O_CLOEXEC = 02000000;
 
     private final DomainManager dm;
     private final StateStore store;
@@ -133,36 +130,15 @@ public final class DomainWatcher {
      */
     private static long dump(DomainRecord r, DomainPaths paths, Path core) throws IOException {
         long deadline = System.nanoTime() + 600_000_000_000L;
-        SafeFile.Opened out = SafeFile.open(core.toString(), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL, 0600);
-        if (!out.ok()) {
-            throw new IOException("cannot create " + core + ": " + Sys.strerror(out.errno()));
-        }
-        QmpFdSession.LibC c = QmpFdSession.libc();
-        int[] pipe = {-1, -1};
-        boolean done = false;
-        try (QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), deadline)) {
-            SafeFile.clearNonBlock(out.fd());
-            if (c.pipe2(pipe, O_CLOEXEC) != 0) {
-                throw new IOException("pipe2 failed");
-            }
-            ObjectNode getfd = QmpFdSession.command("getfd");
-            getfd.putObject("arguments").put("fdname", FD_NAME);
-            q.execute(getfd, pipe[1]);
-            c.close(pipe[1]);
-            pipe[1] = -1;
+        try (PipeToFile out = PipeToFile.create(core);
+             QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), deadline)) {
+            out.handTo(q, FD_NAME);
             ObjectNode d = QmpFdSession.command("dump-guest-memory");
             d.putObject("arguments").put("paging", false).put("protocol", "fd:" + FD_NAME).put("detach", true);
             q.execute(d, -1);
-            long n = DomainSaver.copy(c, pipe[0], out.fd(), (DomainSaver.startedMiB(r) << 20) + DomainSaver.SLACK_BYTES, deadline, core);
-            done = true;
+            long n = out.drain((DomainSaver.startedMiB(r) << 20) + DomainSaver.SLACK_BYTES, deadline);
+            out.keep();
             return n;
-        } finally {
-            if (pipe[0] >= 0) c.close(pipe[0]);
-            if (pipe[1] >= 0) c.close(pipe[1]);
-            SafeFile.close(out.fd());
-            if (!done) {
-                Files.deleteIfExists(core);
-            }
         }
     }
 }
