@@ -7,7 +7,6 @@ import dev.dmjail.toolstack.proof.ProofSupport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,13 +44,9 @@ class CdromChangeTest {
     @Test
     void theGuestReadsEachInsertedMediumAndNoneAfterEject() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        Path kernel = Files.copy(GuestKernel.kernel(), tmp.resolve("vmlinuz"));
-        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
-        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT, "ata_piix", "sr_mod", "isofs");
         Path isoA = iso("cd-a", "first disc"), isoB = iso("cd-b", "second disc");
-        Path cfg = host.domain("cd.cfg", "name = \"cd-guest\"", "type = \"hvm\"", "memory = 192", "dm_restrict = 1",
-                "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"", "extra = \"console=ttyS0 quiet\"",
-                "disk = [ \"vdev=hdc,devtype=cdrom,format=empty,target=\" ]", "serial = \"pty\"");
+        Path cfg = GuestKernel.domain(host, tmp, "cd-guest", INIT, List.of("ata_piix", "sr_mod", "isofs"), "memory = 192",
+                "extra = \"console=ttyS0 quiet\"", "disk = [ \"vdev=hdc,devtype=cdrom,format=empty,target=\" ]");
         CliRun c = host.run("create", cfg.toString());
         assertEquals(0, c.exit(), c.err());
         try {
@@ -71,8 +66,8 @@ class CdromChangeTest {
             assertEquals(0, ej.exit(), ej.err());
             String after = Files.readString(host.logDir.resolve("cd-guest.console"));
             int mark = after.length();
-            assertTrue(waitFor(() -> Files.readString(host.logDir.resolve("cd-guest.console")).substring(mark)
-                    .contains("cd-read: none"), 60), "the guest sees no medium after eject");
+            assertTrue(Wait.until(60, () -> Files.readString(host.logDir.resolve("cd-guest.console")).substring(mark)
+                    .contains("cd-read: none")), "the guest sees no medium after eject");
             audit(host);
 
             Path outside = Files.createDirectories(Path.of("/var/tmp/cd-outside-" + ProcessHandle.current().pid()));
@@ -110,16 +105,5 @@ class CdromChangeTest {
         return iso;
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
 
-    private static boolean waitFor(Check c, int seconds) throws Exception {
-        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; Thread.sleep(500)) {
-            if (c.holds()) {
-                return true;
-            }
-        }
-        return c.holds();
-    }
 }

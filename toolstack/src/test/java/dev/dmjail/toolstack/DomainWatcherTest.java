@@ -84,7 +84,7 @@ class DomainWatcherTest {
             assertEquals(0, r.exit(), r.err());
             try {
                 int pid = ProofSupport.listed(host, c[0]).get("pid").asInt();
-                assertTrue(waitFor(() -> count(host.run("console", "-r", c[0]).out(), "lw-boot") >= 2, 240),
+                assertTrue(Wait.until(240, () -> count(host.run("console", "-r", c[0]).out(), "lw-boot") >= 2),
                         c[0] + ": booted again: " + host.run("console", "-r", c[0]).out());
                 assertEquals(pid, ProofSupport.listed(host, c[0]).get("pid").asInt(), "in the same confined device model");
                 CliRun audit = host.run("audit", c[0]);
@@ -103,7 +103,7 @@ class DomainWatcherTest {
         CliRun r = host.run("create", cfg.toString());
         assertEquals(0, r.exit(), r.err());
         try {
-            assertTrue(waitFor(() -> ProofSupport.listed(host, "lw-core") == null, 300), "the domain is destroyed after the dump");
+            assertTrue(Wait.until(300, () -> ProofSupport.listed(host, "lw-core") == null), "the domain is destroyed after the dump");
         } finally {
             host.run("destroy", "lw-core");
         }
@@ -125,7 +125,7 @@ class DomainWatcherTest {
                 "-cp", System.getProperty("java.class.path"), "dev.dmjail.toolstack.Main"));
         cmd.addAll(host.args("watch", "--interval", "200"));
         watcher = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("watch.log").toFile()).start();
-        assertTrue(waitFor(() -> DomainWatcher.running(host.stateDir), 30), "the watcher holds its lock");
+        assertTrue(Wait.until(30, () -> DomainWatcher.running(host.stateDir)), "the watcher holds its lock");
     }
 
     private Path guest(String name, String action, String keys) throws Exception {
@@ -148,16 +148,5 @@ class DomainWatcherTest {
         return n;
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
 
-    private static boolean waitFor(Check c, int seconds) throws Exception {
-        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; Thread.sleep(300)) {
-            if (c.holds()) {
-                return true;
-            }
-        }
-        return c.holds();
-    }
 }

@@ -84,6 +84,24 @@ public final class GuestKernel {
         return out;
     }
 
+    /**
+     * A domain config in {@code dir} for this guest: Debian's kernel (copied there once, a+r), an initramfs
+     * with {@code init} and {@code modules}, HVM, dm_restrict = 1, the serial console, and {@code lines}.
+     */
+    public static Path domain(TestHost host, Path dir, String name, String init, List<String> modules, String... lines)
+            throws IOException, InterruptedException {
+        Path kernel = dir.resolve("vmlinuz");
+        if (!Files.exists(kernel)) {
+            Files.copy(kernel(), kernel);
+            Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Path initrd = initramfs(dir.resolve(name + "-initrd.cpio"), init, modules.toArray(String[]::new));
+        List<String> cfg = new java.util.ArrayList<>(List.of("name = \"" + name + "\"", "type = \"hvm\"", "dm_restrict = 1",
+                "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"", "serial = \"pty\""));
+        cfg.addAll(List.of(lines));
+        return host.domain(name + ".cfg", cfg.toArray(String[]::new));
+    }
+
     /** The shell lines that load the initramfs's modules in order (for an /init). */
     public static final String LOAD_MODULES =
             "for m in $(/bin/busybox cat /lib/modules/order); do /bin/busybox insmod /lib/modules/$m; done";

@@ -63,18 +63,18 @@ class LifecycleActionsTest {
         assertEquals(0, r.exit(), r.err());
         try {
             if (outcome.equals("gone")) {
-                assertTrue(waitUntil(180, () -> ProofSupport.listed(host, name) == null),
+                assertTrue(Wait.until(180, () -> ProofSupport.listed(host, name) == null),
                         "list cleans up the domain whose device model exited: " + host.run("list").out());
                 assertEquals(List.of(), ProofSupport.leftovers(host, name, null));
                 assertTrue(Files.readString(host.logDir.resolve(name + ".console")).contains("lf-" + action),
                         "the console log is kept");
             } else if (outcome.equals("booted twice")) {
-                assertTrue(waitUntil(240, () -> count(host.run("console", "-r", name).out(), "lf-boot") >= 2),
+                assertTrue(Wait.until(240, () -> count(host.run("console", "-r", name).out(), "lf-boot") >= 2),
                         host.run("console", "-r", name).out());
                 assertEquals("running", ProofSupport.listed(host, name).get("state").asText());
             } else {
                 String[] want = outcome.split(" ");
-                assertTrue(waitUntil(180, () -> {
+                assertTrue(Wait.until(180, () -> {
                     JsonNode d = ProofSupport.listed(host, name);
                     return d != null && d.get("state").asText().equals(want[0]);
                 }), "state " + want[0] + ": " + host.run("list").out() + host.run("console", "-r", name).out());
@@ -150,17 +150,5 @@ class LifecycleActionsTest {
         return n;
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
 
-    private static boolean waitUntil(int seconds, Check c) throws Exception {
-        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; ) {
-            if (c.holds()) {
-                return true;
-            }
-            Thread.sleep(500);
-        }
-        return c.holds();
-    }
 }

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dmjail.toolstack.proof.ProofSupport;
 import dev.dmjail.toolstack.qmp.QmpClient;
 import dev.dmjail.toolstack.state.StateStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,12 +38,8 @@ class MemSetTest {
     @Test
     void theGuestGivesMemoryBackAndTakesItAgain() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        Path kernel = Files.copy(GuestKernel.kernel(), tmp.resolve("vmlinuz"));
-        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
-        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT, "virtio_pci", "virtio_balloon");
-        Path cfg = host.domain("ms.cfg", "name = \"ms-guest\"", "type = \"hvm\"", "memory = 192", "dm_restrict = 1",
-                "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"", "extra = \"console=ttyS0 quiet\"",
-                "serial = \"pty\"");
+        Path cfg = GuestKernel.domain(host, tmp, "ms-guest", INIT, List.of("virtio_pci", "virtio_balloon"), "memory = 192",
+                "extra = \"console=ttyS0 quiet\"");
         assertEquals(0, host.run("create", cfg.toString()).exit());
         try {
             assertTrue(KernelBootTest.waitForConsole(host, "ms-guest", "ms-ready", 240).contains("ms-ready"));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dmjail.toolstack.proof.ProofSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,17 +46,13 @@ class NicHotplugTest {
     @Test
     void aNicAttachedWhileTheGuestRunsCarriesTrafficAndIsDetached() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        Path kernel = Files.copy(GuestKernel.kernel(), tmp.resolve("vmlinuz"));
-        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
-        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT, "e1000");
         String bridge = "brnh" + ProcessHandle.current().pid() % 10000;
         sh("ip link add " + bridge + " type bridge && ip addr add " + HOST_IP + "/24 dev " + bridge
                 + " && ip link set " + bridge + " up");
         String tap = null;
         try {
-            Path cfg = host.domain("nh.cfg", "name = \"nh-guest\"", "type = \"hvm\"", "memory = 192", "dm_restrict = 1",
-                    "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"", "extra = \"console=ttyS0 quiet\"",
-                    "serial = \"pty\"");
+            Path cfg = GuestKernel.domain(host, tmp, "nh-guest", INIT, List.of("e1000"), "memory = 192",
+                    "extra = \"console=ttyS0 quiet\"");
             CliRun c = host.run("create", cfg.toString());
             assertEquals(0, c.exit(), c.err());
             try {

@@ -132,11 +132,11 @@ class RealGuestTest {
                     var in = session.getOutputStream();
                     in.write("echo rg-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
                     in.flush();
-                    assertTrue(waitFor(() -> seen.toString().contains("rg-42"), 60), "the shell's answer: " + seen);
+                    assertTrue(Wait.until(60, () -> seen.toString().contains("rg-42")), "the shell's answer: " + seen);
                     // then more than the console log keeps: 2 MiB of it stay, and the log says where it stopped
                     in.write("busybox seq 1 400000; echo rg-flood-$((1+1))\n".getBytes(StandardCharsets.US_ASCII));
                     in.flush();
-                    assertTrue(waitFor(() -> seen.toString().contains("rg-flood-2"), 300), "the flood's end, live");
+                    assertTrue(Wait.until(300, () -> seen.toString().contains("rg-flood-2")), "the flood's end, live");
                 } finally {
                     session.destroy();
                     session.waitFor(10, TimeUnit.SECONDS);
@@ -188,18 +188,7 @@ class RealGuestTest {
         return out;
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
 
-    private static boolean waitFor(Check c, int seconds) throws Exception {
-        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; Thread.sleep(200)) {
-            if (c.holds()) {
-                return true;
-            }
-        }
-        return c.holds();
-    }
 
     private static boolean startsWith(Path p, String text) throws IOException {
         byte[] want = text.getBytes(StandardCharsets.US_ASCII);

@@ -44,12 +44,8 @@ class SaveRestoreTest {
     @Test
     void aSavedGuestGoesOnCountingAfterRestore() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        Path kernel = Files.copy(GuestKernel.kernel(), tmp.resolve("vmlinuz"));
-        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
-        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT);
-        Path cfg = host.domain("sr.cfg", "name = \"sr-guest\"", "type = \"hvm\"", "memory = 128", "dm_restrict = 1",
-                "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"", "extra = \"console=ttyS0 quiet\"",
-                "serial = \"pty\"");
+        Path cfg = GuestKernel.domain(host, tmp, "sr-guest", INIT, List.of(), "memory = 128",
+                "extra = \"console=ttyS0 quiet\"");
         Path save = tmp.resolve("sr.save");
         assertEquals(0, host.run("create", cfg.toString()).exit());
         int before;

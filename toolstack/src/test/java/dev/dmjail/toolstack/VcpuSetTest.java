@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dmjail.toolstack.proof.ProofSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,12 +40,8 @@ class VcpuSetTest {
     @Test
     void vcpusArriveAndLeave() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        Path kernel = Files.copy(GuestKernel.kernel(), tmp.resolve("vmlinuz"));
-        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-r--r--"));
-        Path initrd = GuestKernel.initramfs(tmp.resolve("initrd.cpio"), INIT);
-        Path cfg = host.domain("vc.cfg", "name = \"vc-guest\"", "type = \"hvm\"", "memory = 192", "vcpus = 1",
-                "maxvcpus = 3", "dm_restrict = 1", "kernel = \"" + kernel + "\"", "ramdisk = \"" + initrd + "\"",
-                "extra = \"console=ttyS0 quiet\"", "serial = \"pty\"");
+        Path cfg = GuestKernel.domain(host, tmp, "vc-guest", INIT, List.of(), "memory = 192", "vcpus = 1", "maxvcpus = 3",
+                "extra = \"console=ttyS0 quiet\"");
         assertEquals(0, host.run("create", cfg.toString()).exit());
         try {
             assertTrue(KernelBootTest.waitForConsole(host, "vc-guest", "vc-online: 0.", 240).contains("vc-online: 0."));

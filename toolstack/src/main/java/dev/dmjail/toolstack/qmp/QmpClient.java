@@ -35,9 +35,8 @@ public final class QmpClient implements AutoCloseable {
 
     /** Connects and completes the qmp_capabilities handshake before {@code deadlineNanos}. */
     public static QmpClient connect(Path socket, long deadlineNanos) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        SocketChannel ch = open(socket, deadlineNanos);
         try {
-            ch.connect(UnixDomainSocketAddress.of(socket));
             QmpClient c = new QmpClient(ch);
             JsonNode greeting = c.readMessage(deadlineNanos);
             if (!greeting.has("QMP")) {
@@ -48,6 +47,48 @@ public final class QmpClient implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * A connected channel, by the deadline. A connect(2) to a UNIX socket blocks, with no timeout, once its
+     * listen backlog is full — what a device model that stopped accepting (hung, or serving another client)
+     * leaves after a few polls — so the connect is non-blocking and retried until the deadline.
+     */
+    private static SocketChannel open(Path socket, long deadlineNanos) throws IOException {
+        while (true) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.configureBlocking(false);
+                if (ch.connect(UnixDomainSocketAddress.of(socket))) {
+                    return ch;
+                }
+                try (Selector s = Selector.open()) {
+                    ch.register(s, SelectionKey.OP_CONNECT);
+                    while (!ch.finishConnect()) {
+                        long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+                        if (left <= 0) {
+                            throw new IOException("QMP: no connection in time");
+                        }
+                        s.select(left);
+                    }
+                }
+                return ch;
+            } catch (IOException e) {
+                ch.close();
+                // EAGAIN: the backlog is full; anything else (no such socket, refused) is final
+                String m = String.valueOf(e.getMessage());
+                if (!m.contains("temporarily unavailable") || System.nanoTime() >= deadlineNanos) {
+                    throw e.getMessage() != null && m.contains("temporarily unavailable")
+                            ? new IOException("QMP: the device model accepts no connection (its backlog is full)") : e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
         }
     }
 
@@ -68,7 +109,17 @@ public final class QmpClient implements AutoCloseable {
         byte[] req = (JSON.writeValueAsString(msg) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.wrap(req);
         while (b.hasRemaining()) {
-            ch.write(b);
+            if (ch.write(b) == 0) { // the device model reads nothing: wait for room, by the deadline
+                if (System.nanoTime() >= deadlineNanos) {
+                    throw new IOException("QMP: the device model reads no command");
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
         }
         while (true) {
             JsonNode m = readMessage(deadlineNanos);
