@@ -58,6 +58,7 @@ public final class QmpFdSession implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final int AF_UNIX = 1, SOCK_STREAM_CLOEXEC = 1 | 02000000;
+    private static final int SOCK_NONBLOCK = 04000, EAGAIN = 11;
     private static final int SOL_SOCKET = 1, SCM_RIGHTS = 1;
     /** QMP answers here are a few hundred bytes; a device model sending more is not read further. */
     private static final int MAX_MESSAGE_BYTES = 64 * 1024;
@@ -88,7 +89,9 @@ public final class QmpFdSession implements AutoCloseable {
     public static QmpFdSession connect(Path qmpSocket, long deadlineNanos) throws IOException {
         LibC c = libc();
         Runtime rt = Runtime.getRuntime(c);
-        int q = c.socket(AF_UNIX, SOCK_STREAM_CLOEXEC, 0);
+        // non-blocking: a connect(2) to a UNIX socket whose backlog is full (a device model that stopped
+        // accepting) would otherwise block with no timeout; reads and writes below poll with the deadline
+        int q = c.socket(AF_UNIX, SOCK_STREAM_CLOEXEC | SOCK_NONBLOCK, 0);
         if (q < 0) {
             throw new IOException("QMP socket(): " + c.strerror(rt.getLastError()));
         }
@@ -101,8 +104,15 @@ public final class QmpFdSession implements AutoCloseable {
             byte[] sa = new byte[110];
             sa[0] = AF_UNIX;
             System.arraycopy(path, 0, sa, 2, path.length);
-            if (c.connect(q, sa, sa.length) != 0) {
-                throw new IOException("QMP connect " + qmpSocket + ": " + c.strerror(rt.getLastError()));
+            while (c.connect(q, sa, sa.length) != 0) {
+                int err = rt.getLastError();
+                if (err != EAGAIN) {
+                    throw new IOException("QMP connect " + qmpSocket + ": " + c.strerror(err));
+                }
+                if (System.nanoTime() >= deadlineNanos) {
+                    throw new IOException("QMP: the device model accepts no connection (its backlog is full)");
+                }
+                s.pause(20);
             }
             if (!s.readMessage().has("QMP")) {
                 throw new IOException("not a QMP greeting");
@@ -135,7 +145,12 @@ public final class QmpFdSession implements AutoCloseable {
                 byte[] rest = java.util.Arrays.copyOfRange(req, off, req.length);
                 long n = c.write(q, rest, rest.length);
                 if (n <= 0) {
-                    throw new IOException("QMP write: " + c.strerror(runtime.getLastError()));
+                    int err = runtime.getLastError();
+                    if (n < 0 && err == EAGAIN && System.nanoTime() < deadlineNanos) {
+                        pause(5); // the device model has not read yet
+                        continue;
+                    }
+                    throw new IOException("QMP write: " + (n < 0 ? c.strerror(err) : "nothing written"));
                 }
                 off += (int) n;
             }
@@ -149,6 +164,15 @@ public final class QmpFdSession implements AutoCloseable {
                 throw new IOException("QMP " + name + ": " + m.get("error").path("desc").asText());
             }
             // an event: skip it
+        }
+    }
+
+    private void pause(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
         }
     }
 
@@ -181,6 +205,10 @@ public final class QmpFdSession implements AutoCloseable {
         msg.putLong(40, 24);              // msg_controllen
         msg.putInt(48, 0);                // msg_flags
         long n = c.sendmsg(q, msg, 0);
+        while (n < 0 && runtime.getLastError() == EAGAIN && System.nanoTime() < deadlineNanos) {
+            pause(5);
+            n = c.sendmsg(q, msg, 0);
+        }
         if (n != data.length) {
             throw new IOException("QMP sendmsg: " + (n < 0 ? c.strerror(runtime.getLastError()) : "short write"));
         }
@@ -211,6 +239,9 @@ public final class QmpFdSession implements AutoCloseable {
                 continue;
             }
             long n = c.read(q, buf, buf.length);
+            if (n < 0 && runtime.getLastError() == EAGAIN) {
+                continue; // woken without data: poll again, by the deadline
+            }
             if (n <= 0) {
                 throw new IOException("QMP: connection closed by the device model");
             }
