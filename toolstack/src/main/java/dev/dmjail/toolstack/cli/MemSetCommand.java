@@ -39,7 +39,7 @@ public final class MemSetCommand implements Callable<Integer> {
         }
         Toolstack ts = main.toolstack();
         DomainRecord r = DomainTarget.find(ts, "mem-set", domain);
-        long maxMib = createdMib(r);
+        long maxMib = dev.dmjail.toolstack.lifecycle.DomainSaver.startedMiB(r);
         if (kib > maxMib * 1024) {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "mem-set: " + (kib / 1024) + " MiB is more than the "
                     + maxMib + " MiB " + r.name() + " was created with (the balloon can only give back what it took)");
@@ -65,17 +65,6 @@ public final class MemSetCommand implements Callable<Integer> {
             throw new DmjailException(ExitCodes.FAILED, "mem-set: the target is set, but recording it failed: " + e.getMessage());
         }
         return ExitCodes.OK;
-    }
-
-    /** The -m of the stored argv: the memory the device model was started with, in MiB. */
-    static long createdMib(DomainRecord r) {
-        JsonNode argv = r.plan().path("argv");
-        for (int i = 0; i + 1 < argv.size(); i++) {
-            if (argv.get(i).asText().equals("-m")) {
-                return Long.parseLong(argv.get(i + 1).asText());
-            }
-        }
-        return r.memoryMiB();
     }
 
     /** xl's parse_mem_size_kb: a number with an optional one-letter suffix; none means MiB. -1 when invalid. */

@@ -32,7 +32,7 @@ public final class DomainSaver {
     public static long save(DomainRecord r, DomainPaths paths, Path file, String configFile, String config,
                             boolean resume, long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        long bound = (startedMiB(r) << 20) + SLACK_BYTES;
+        long bound = stateBound(r);
         boolean done = false;
         try (PipeToFile out = PipeToFile.create(file)) {
             FaultPoint.hit("save.file-created");
@@ -90,8 +90,13 @@ public final class DomainSaver {
         throw new IOException("QEMU's migration did not end in time");
     }
 
+    /** The most a device model may send of its state (save) or its guest's memory (a core): RAM plus slack. */
+    static long stateBound(DomainRecord r) {
+        return (startedMiB(r) << 20) + SLACK_BYTES;
+    }
+
     /** The memory the device model was started with (its -m; mem-set lowers only the balloon target). */
-    static long startedMiB(DomainRecord r) {
+    public static long startedMiB(DomainRecord r) {
         JsonNode argv = r.plan().path("argv");
         for (int i = 0; i + 1 < argv.size(); i++) {
             if (argv.get(i).asText().equals("-m")) {

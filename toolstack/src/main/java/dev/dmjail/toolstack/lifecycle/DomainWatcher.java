@@ -136,7 +136,7 @@ public final class DomainWatcher {
             ObjectNode d = QmpFdSession.command("dump-guest-memory");
             d.putObject("arguments").put("paging", false).put("protocol", "fd:" + FD_NAME).put("detach", true);
             q.execute(d, -1);
-            long n = out.drain((DomainSaver.startedMiB(r) << 20) + DomainSaver.SLACK_BYTES, deadline);
+            long n = out.drain(DomainSaver.stateBound(r), deadline);
             out.keep();
             return n;
         }

@@ -55,10 +55,6 @@ public final class ShutdownActions {
     }
 
     /** Whether the device model stays (run state "shutdown") when the guest powers off. */
-    public static boolean preservesPoweroff(DomainConfig d) {
-        return poweroff(d) != ShutdownAction.DESTROY;
-    }
-
     private static boolean pausesOnShutdown(DomainConfig d) {
         return poweroff(d) != ShutdownAction.DESTROY;
     }
