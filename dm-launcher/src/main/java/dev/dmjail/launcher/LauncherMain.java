@@ -1,5 +1,6 @@
 package dev.dmjail.launcher;
 
+import dev.dmjail.launcher.spec.FilesystemSection;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.launcher.spec.SpecReader;
 import dev.dmjail.launcher.sys.Sys;
@@ -46,15 +47,12 @@ public final class LauncherMain {
         long t1 = System.nanoTime();
         LaunchSpec spec;
         try {
-            spec = SpecReader.read(System.in.readAllBytes());
-            if (spec == null || spec.exec() == null) {
-                throw new IOException("empty spec or no exec section");
-            }
+            spec = SpecReader.read(System.in.readAllBytes(), Launcher.sectionTypes());
         } catch (IOException | RuntimeException e) {
             exit(new LaunchException("spec", Sys.EINVAL, "cannot read the launch spec: " + oneLine(e)));
             return;
         }
-        if (spec.root() != null) {
+        if (spec.section(FilesystemSection.class) != null) {
             forgetPerfData();
         }
         long t2 = System.nanoTime();

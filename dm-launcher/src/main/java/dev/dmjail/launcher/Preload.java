@@ -29,7 +29,7 @@ final class Preload {
                 throw new IllegalStateException("preload " + c, e);
             }
         }
-        for (Step step : Launcher.steps()) { // loads every step's class and what it calls after the pivot
+        for (Step<?> step : Launcher.steps()) { // loads every step's class and what it calls after the pivot
             step.preload();
         }
         Sys.errno();

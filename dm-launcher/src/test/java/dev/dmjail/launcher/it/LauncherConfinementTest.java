@@ -7,15 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dmjail.launcher.elf.ElfDependencies;
+import dev.dmjail.launcher.spec.CgroupSection;
+import dev.dmjail.launcher.spec.DacSection;
+import dev.dmjail.launcher.spec.DeviceNode;
+import dev.dmjail.launcher.spec.ExecSection;
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.FdsEnvSection;
+import dev.dmjail.launcher.spec.FilesystemSection;
+import dev.dmjail.launcher.spec.LandlockSection;
 import dev.dmjail.launcher.spec.LaunchSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
-import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
-import dev.dmjail.launcher.spec.LaunchSpec.NamespaceSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
+import dev.dmjail.launcher.spec.NamespacesSection;
+import dev.dmjail.launcher.spec.RlimitSpec;
+import dev.dmjail.launcher.spec.RlimitsSection;
+import dev.dmjail.launcher.spec.RootFile;
+import dev.dmjail.launcher.spec.SeccompSection;
+import dev.dmjail.launcher.spec.SelinuxSection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,22 +81,20 @@ class LauncherConfinementTest {
         Map<String, String> links = new HashMap<>();
         deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
         return new LaunchSpec("confine-test",
-                List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
+                new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                         new FdSpec(1, FdSpec.Kind.FILE, log.toString(), true, true),
                         new FdSpec(2, FdSpec.Kind.FILE, log.toString(), true, true),
-                        new FdSpec(7, FdSpec.Kind.UNIX_LISTEN, sock.toString(), false, false)),
-                List.of(),
-                new NamespaceSpec(true, true, true, true, true, "dm-probe"),
-                new RootSpec(mountPoint.toString(), binds, links,
+                        new FdSpec(7, FdSpec.Kind.UNIX_LISTEN, sock.toString(), false, false))),
+                new NamespacesSection(true, true, true, true, true, "dm-probe"),
+                new FilesystemSection(mountPoint.toString(), binds, links,
                         List.of(new DeviceNode("null", 1, 3, 0666), new DeviceNode("zero", 1, 5, 0666)),
                         List.of("/tmp"), 1 << 20),
-                List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
+                new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
                         new RlimitSpec("MSGQUEUE", 0, 0), new RlimitSpec("LOCKS", 0, 0),
-                        new RlimitSpec("MEMLOCK", 0, 0), new RlimitSpec("NOFILE", 64, 64)),
-                new IdentitySpec(UID, GID, true, true),
-                null,
-                new SeccompSpec(List.of("unshare", "ptrace", "mount", "setns", "kexec_load"), List.of("clone3"), true),
-                new ExecSpec(probe.toString(), List.of("probe", "/tmp"), ENV, "/"));
+                        new RlimitSpec("MEMLOCK", 0, 0), new RlimitSpec("NOFILE", 64, 64))),
+                new DacSection(UID, GID, true, true),
+                new SeccompSection(List.of("unshare", "ptrace", "mount", "setns", "kexec_load"), List.of("clone3"), true),
+                new ExecSection(probe.toString(), List.of("probe", "/tmp"), ENV, "/"));
     }
 
     @AfterAll

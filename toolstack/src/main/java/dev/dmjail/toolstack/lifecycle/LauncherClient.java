@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.LaunchSpec;
+import dev.dmjail.launcher.spec.SpecWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -77,7 +78,7 @@ public final class LauncherClient {
         /** Gives it the spec and waits for its one-line verdict. */
         public Result send(LaunchSpec spec, long timeoutMillis) throws IOException {
             try (OutputStream in = p.getOutputStream()) {
-                JSON.writeValue(in, spec);
+                in.write(SpecWriter.write(spec)); // the one wire format, read back by the launcher's SpecReader
             } catch (IOException e) {
                 // it died before reading its spec (e.g. "init": its natives would not load): its own
                 // verdict on stdout/stderr says why, better than our broken pipe
