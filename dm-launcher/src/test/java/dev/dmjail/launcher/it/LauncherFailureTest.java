@@ -189,6 +189,17 @@ class LauncherFailureTest {
         expectFailure(good().with(fdsWith(new FdSpec(5, FdSpec.Kind.TAP, "vif1.0;rm", false, false))), "fds-env", 22, true);
     }
 
+    /** x86_64 only, said once at start-up (sys/Arch): another os.arch is refused before anything is done. */
+    @Test
+    void otherArchitectureRefusedAtStartUp() throws Exception {
+        Harness.Result r = Harness.launch(good(), "-Dos.arch=aarch64");
+        assertEquals(1, r.exit(), r.stdout() + r.stderr());
+        assertEquals("init", r.json().get("step").asText(), r.stdout());
+        assertTrue(r.json().get("message").asText().contains("dmjail runs on x86_64 only"), r.stdout());
+        assertEquals(List.of(), Harness.children(), "nothing spawned");
+        assertFalse(Files.exists(sock), "nothing opened");
+    }
+
     @Test
     void badSpecJson() throws Exception {
         expectFailure("{not json".getBytes(StandardCharsets.UTF_8), "spec", 22, true);
