@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.dmjail.launcher.elf.ElfDependencies;
 import dev.dmjail.launcher.spec.CgroupSection;
 import dev.dmjail.launcher.spec.DacSection;
 import dev.dmjail.launcher.spec.DeviceNode;
@@ -48,7 +47,7 @@ class LauncherConfinementTest {
     static final Map<String, String> ENV = Map.of("PATH", "/nonexistent", "HOME", "/tmp", "DMJAIL_PROBE", "1");
 
     static Path dir, mountPoint, log, sock, probe;
-    static ElfDependencies.Result deps;
+    static LddRoot.Result deps;
     static int pid = -1;
     static List<String> probeOutput;
 
@@ -58,7 +57,7 @@ class LauncherConfinementTest {
         Harness.becomeSubreaper();
         assertTrue(Harness.processesOf(UID).isEmpty(), "uid " + UID + " already in use");
         probe = Harness.probe(false);
-        deps = ElfDependencies.resolve(probe);
+        deps = LddRoot.of(probe);
         dir = Files.createTempDirectory(Harness.TARGET, "confine-");
         mountPoint = Files.createDirectory(dir.resolve("root"));
         log = dir.resolve("probe.log");
@@ -77,9 +76,9 @@ class LauncherConfinementTest {
     }
 
     static LaunchSpec spec() {
-        List<String> binds = deps.files().stream().map(Path::toString).toList();
+        List<String> binds = deps.files();
         Map<String, String> links = new HashMap<>();
-        deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+        links.putAll(deps.symlinks());
         return new LaunchSpec("confine-test",
                 new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                         new FdSpec(1, FdSpec.Kind.FILE, log.toString(), true, true),
@@ -150,8 +149,8 @@ class LauncherConfinementTest {
         }
         seen.remove("/");
         Set<String> expected = new TreeSet<>();
-        for (String p : Stream.concat(deps.files().stream().map(Path::toString),
-                deps.symlinks().keySet().stream().map(Path::toString)).toList()) {
+        for (String p : Stream.concat(deps.files().stream(),
+                deps.symlinks().keySet().stream()).toList()) {
             for (Path q = Path.of(p); q != null && !q.toString().equals("/"); q = q.getParent()) {
                 expected.add(q.toString());
             }
@@ -186,7 +185,7 @@ class LauncherConfinementTest {
             }
         }
         Set<String> expected = new TreeSet<>(List.of("/", "/dev", "/tmp"));
-        deps.files().forEach(p -> expected.add(p.toString()));
+        expected.addAll(deps.files());
         assertEquals(expected, points);
         assertTrue(probeOutput.contains("create_in_root=30"), "EROFS: " + probeOutput);
         assertTrue(probeOutput.contains("devnull_write=0"), probeOutput.toString());

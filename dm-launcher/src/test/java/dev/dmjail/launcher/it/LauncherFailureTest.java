@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.dmjail.launcher.elf.ElfDependencies;
 import dev.dmjail.launcher.spec.CgroupSection;
 import dev.dmjail.launcher.spec.DacSection;
 import dev.dmjail.launcher.spec.ExecSection;
@@ -41,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class LauncherFailureTest {
     static final int UID = 231598; // outside the dm uid range (65536..98287) other modules' tests use
     static Path probe;
-    static ElfDependencies.Result deps;
+    static LddRoot.Result deps;
     Path dir, mountPoint, sock;
 
     @BeforeAll
@@ -49,7 +48,7 @@ class LauncherFailureTest {
         assumeTrue(Harness.isRoot(), "needs root");
         Harness.becomeSubreaper();
         probe = Harness.probe(false);
-        deps = ElfDependencies.resolve(probe);
+        deps = LddRoot.of(probe);
     }
 
     @BeforeEach
@@ -67,7 +66,7 @@ class LauncherFailureTest {
     /** A spec that works; each test breaks one section (by name: {@link LaunchSpec#with}). */
     LaunchSpec good() {
         Map<String, String> links = new HashMap<>();
-        deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+        links.putAll(deps.symlinks());
         return new LaunchSpec("fail-test",
                 new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                         new FdSpec(1, FdSpec.Kind.FILE, dir.resolve("log").toString(), true, true),
@@ -82,8 +81,8 @@ class LauncherFailureTest {
 
     FilesystemSection root(List<String> moreBinds, RootFile... files) {
         Map<String, String> links = new HashMap<>();
-        deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
-        List<String> binds = new ArrayList<>(deps.files().stream().map(Path::toString).toList());
+        links.putAll(deps.symlinks());
+        List<String> binds = new ArrayList<>(deps.files());
         binds.addAll(moreBinds);
         return new FilesystemSection(mountPoint.toString(), binds, links, List.of(), List.of("/tmp"), 0, List.of(files));
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dmjail.launcher.LauncherCommand;
-import dev.dmjail.launcher.elf.ElfDependencies;
 import dev.dmjail.launcher.spec.CgroupSection;
 import dev.dmjail.launcher.spec.DacSection;
 import dev.dmjail.launcher.spec.DeviceNode;
@@ -31,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real device model binary, fully confined in a root built from ElfDependencies alone:
+ * The real device model binary, fully confined in a root built from what ldd lists:
  * {@code qemu-system-x86_64 -version} loads its ~60 libraries through the pivoted root and
  * prints its version. Also checks the packaged command line (AppCDS archive, jffi stub) when the
  * module has been packaged.
@@ -43,20 +42,20 @@ class QemuUnderLauncherTest {
     void qemuVersionInsideEveryLayer() throws Exception {
         assumeTrue(Harness.isRoot() && Files.exists(QEMU));
         Harness.becomeSubreaper();
-        ElfDependencies.Result deps = ElfDependencies.resolve(QEMU);
+        LddRoot.Result deps = LddRoot.of(QEMU);
         Path dir = Files.createTempDirectory(Harness.TARGET, "qemu-");
         int pid = -1;
         try {
             Path root = Files.createDirectory(dir.resolve("root"));
             Path out = dir.resolve("qemu.out");
             Map<String, String> links = new HashMap<>();
-            deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+            links.putAll(deps.symlinks());
             LaunchSpec spec = new LaunchSpec("qemu-version",
                     new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                             new FdSpec(1, FdSpec.Kind.FILE, out.toString(), true, true),
                             new FdSpec(2, FdSpec.Kind.FILE, out.toString(), true, true))),
                     new NamespacesSection(true, true, true, true, true, "qemu"),
-                    new FilesystemSection(root.toString(), deps.files().stream().map(Path::toString).toList(), links,
+                    new FilesystemSection(root.toString(), deps.files(), links,
                             List.of(new DeviceNode("null", 1, 3, 0666), new DeviceNode("urandom", 1, 9, 0444)),
                             List.of("/tmp"), 0),
                     new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0))),
@@ -88,8 +87,7 @@ class QemuUnderLauncherTest {
         Harness.becomeSubreaper();
         // TCG is a dlopen()ed module in Debian's QEMU 7.2: without it "could not load module for
         // type 'tcg-accel-ops'"
-        ElfDependencies.Result deps = ElfDependencies.resolveAll(QEMU,
-                List.of(Path.of("/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so")));
+        LddRoot.Result deps = LddRoot.of(QEMU, Path.of("/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so"));
         Path dir = Files.createTempDirectory(Harness.TARGET, "qmp-");
         int pid = -1;
         try {
@@ -97,14 +95,14 @@ class QemuUnderLauncherTest {
             Path log = dir.resolve("qemu.log");
             Path qmp = dir.resolve("qmp.sock");
             Map<String, String> links = new HashMap<>();
-            deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+            links.putAll(deps.symlinks());
             LaunchSpec spec = new LaunchSpec("qemu-qmp",
                     new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                             new FdSpec(1, FdSpec.Kind.FILE, log.toString(), true, true),
                             new FdSpec(2, FdSpec.Kind.FILE, log.toString(), true, true),
                             new FdSpec(3, FdSpec.Kind.UNIX_LISTEN, qmp.toString(), false, false))),
                     new NamespacesSection(true, true, true, true, true, "qemu"),
-                    new FilesystemSection(root.toString(), deps.files().stream().map(Path::toString).toList(), links,
+                    new FilesystemSection(root.toString(), deps.files(), links,
                             List.of(new DeviceNode("null", 1, 3, 0666), new DeviceNode("urandom", 1, 9, 0444)),
                             List.of("/tmp"), 0),
                     new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
