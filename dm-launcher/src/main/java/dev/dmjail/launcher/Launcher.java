@@ -76,7 +76,7 @@ public final class Launcher {
         return launch(spec, dryRun).pid;
     }
 
-    /** As {@link #run(LaunchSpec, boolean)}, with what the steps report back (the landlock probe). */
+    /** As {@link #run(LaunchSpec, boolean)}, with what the steps proved ({@link LaunchContext#proofs}). */
     public static LaunchContext launch(LaunchSpec spec, boolean dryRun) throws LaunchException {
         LaunchContext ctx = new LaunchContext(spec);
         List<Step<?>> steps = steps();

@@ -36,6 +36,6 @@ final class Preload {
         Sys.strerror(Sys.EPERM);
         Json.error(new LaunchException("preload", Sys.EPERM, "x \"y\"\n"));
         Json.stderrLine(new LaunchException("preload", Sys.EPERM, "x"));
-        Json.ok(1);
+        Json.ok(1, java.util.Map.of("x", "y"));
     }
 }

@@ -104,7 +104,7 @@ public final class LandlockStep extends Step<LandlockSection> {
         } finally {
             c.close((int) rs);
         }
-        ctx.landlock = "ABI " + abi + (l.denyTcp() && abi >= 4 ? "; " + probe(c) : "; no TCP rule on this ABI");
+        ctx.proofs.put(name(), "ABI " + abi + (l.denyTcp() && abi >= 4 ? "; " + probe(c) : "; no TCP rule on this ABI"));
     }
 
     private void rule(LibC c, long rs, String path, long rights) throws LaunchException {

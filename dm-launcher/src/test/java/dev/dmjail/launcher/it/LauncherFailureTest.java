@@ -142,7 +142,7 @@ class LauncherFailureTest {
         assertEquals(0, r.exit(), r.stderr());
         int pid = r.json().get("pid").asInt();
         try {
-            assertTrue(r.json().path("landlock").asText().endsWith("probe connect(127.0.0.1:1) = EACCES"), r.stdout());
+            assertTrue(r.json().path("proofs").path("landlock").asText().endsWith("probe connect(127.0.0.1:1) = EACCES"), r.stdout());
         } finally {
             Harness.killAndReap(pid);
         }
