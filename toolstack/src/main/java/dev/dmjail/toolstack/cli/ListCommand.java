@@ -30,7 +30,7 @@ public final class ListCommand implements Callable<Integer> {
 
     /** The run state as the device model reports it (QMP query-status), never "running" for a guest that is not. */
     static String state(Toolstack ts, DomainRecord r) {
-        return RunState.of(r, ts.store().paths(r.name()));
+        return RunState.of(r, ts.store().paths(r));
     }
 
     /** The VNC address the stored plan's network layer bound (host:port), or null; read from JSON, no jnr-ffi on this path. */
@@ -93,7 +93,7 @@ public final class ListCommand implements Callable<Integer> {
                     o.put("xl_state", xlState(st));
                     o.put("memory_mib", r.memoryMiB());
                     o.put("vcpus", r.vcpus());
-                    o.put("log", ts.store().paths(r.name()).log().toString());
+                    o.put("log", ts.store().paths(r).log().toString());
                     o.put("vnc", vncAddress(r));
                 }
                 out.println(CreateCommand.PRETTY.writeValueAsString(arr));

@@ -84,8 +84,8 @@ public final class RestoreCommand implements Callable<Integer> {
                 // save stopped the guest, and QEMU restores the run state it was saved in
                 // (migration.c process_incoming_migration_bh): resume it, as libvirt does after a restore
                 try {
-                    dev.dmjail.toolstack.lifecycle.DomainControl.qmp(ts.store().paths(name), "cont", null);
-                    state = RunState.of(c.record(), ts.store().paths(name));
+                    dev.dmjail.toolstack.lifecycle.DomainControl.qmp(ts.store().paths(c.record()), "cont", null);
+                    state = RunState.of(c.record(), ts.store().paths(c.record()));
                 } catch (IOException e) {
                     state = "paused (cont failed: " + e.getMessage() + ")";
                 }
@@ -94,7 +94,7 @@ public final class RestoreCommand implements Callable<Integer> {
             if (!ok) {
                 manager.destroy(c.record());
                 throw new DmjailException(ExitCodes.FAILED, "restore: the saved state did not load (device model state "
-                        + state + "; its log: " + ts.store().paths(name).log() + "); the domain was destroyed");
+                        + state + "; its log: " + ts.store().paths(c.record()).log() + "); the domain was destroyed");
             }
             out.println("Restored domain " + name + ": domid " + c.record().domid() + ", device model pid "
                     + c.record().pid() + " as " + c.record().uid() + ":" + c.record().gid() + " (" + state + ")");
@@ -109,7 +109,7 @@ public final class RestoreCommand implements Callable<Integer> {
         long end = System.nanoTime() + timeoutMillis * 1_000_000L;
         String s;
         do {
-            s = RunState.of(c.record(), ts.store().paths(c.record().name()));
+            s = RunState.of(c.record(), ts.store().paths(c.record()));
             if (!s.equals("inmigrate") && !s.equals("unresponsive")) {
                 return s;
             }

@@ -73,7 +73,7 @@ public final class SaveCommand implements Callable<Integer> {
                 configFile = r.config();
                 text = DomainSaver.configOf(r);
             }
-            long n = DomainSaver.save(r, ts.store().paths(r.name()), target, configFile, text, checkpoint,
+            long n = DomainSaver.save(r, ts.store().paths(r), target, configFile, text, checkpoint,
                     timeoutSeconds * 1000L);
             out.println("Saved domain " + r.domid() + " (" + r.name() + ") to " + Printable.line(target.toString()) + " ("
                     + (n >> 20) + " MiB of device-model state)");

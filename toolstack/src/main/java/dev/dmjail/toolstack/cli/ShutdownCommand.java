@@ -59,7 +59,7 @@ public final class ShutdownCommand implements Callable<Integer> {
         Toolstack ts = main.toolstack();
         PrintWriter out = spec.commandLine().getOut();
         DomainRecord r = DomainTarget.find(ts, "shutdown", domain);
-        DomainPaths paths = ts.store().paths(r.name());
+        DomainPaths paths = ts.store().paths(r);
         if (wait && r.state() == DomainState.RUNNING && DomainControl.poweredOff(r, paths)) {
             out.println("Domain " + r.domid() + " (" + r.name() + ") has already powered off; cleaning up");
             return cleanUp(ts, r, out);

@@ -59,9 +59,9 @@ public final class Planner {
     public ConfinementPlan plan(ParsedDomain parsed, Integer domid, boolean strict, Incoming incoming) throws PlanFailure {
         DomainConfig d = parsed.domain();
         Path file = d.source();
-        if (!StateStore.isSafeName(d.name())) {
-            throw new PlanFailure(where(parsed, "name") + "name: dmjail needs a name of letters, digits, '_', '.' "
-                    + "and '-' (at most 64, not starting with a symbol): it names the domain's cgroup, state and log files");
+        java.util.Optional<String> badName = dev.dmjail.toolstack.lifecycle.DomainNames.unusable(d.name());
+        if (badName.isPresent()) {
+            throw new PlanFailure(where(parsed, "name") + "name: " + badName.get());
         }
         checkSizes(parsed);
         checkBinary(parsed);
@@ -111,6 +111,13 @@ public final class Planner {
         List<String> warnings = new ArrayList<>(parsed.warnings());
         warnings.addAll(hostProblems);
         warnings.addAll(user.warnings());
+        java.util.Optional<String> tooLong = dev.dmjail.toolstack.lifecycle.DomainNames.uncreatable(d.name());
+        if (tooLong.isPresent()) {
+            if (strict) {
+                throw new PlanFailure(where(parsed, "name") + "name: " + tooLong.get());
+            }
+            warnings.add(where(parsed, "name") + "name: " + tooLong.get() + "; create would refuse it");
+        }
         List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
         if (strict && !unhonoured.isEmpty()) {
             UnhonouredKeys.Problem p = unhonoured.get(0);
@@ -136,7 +143,12 @@ public final class Planner {
             }
             warnings.add(where(parsed, key) + why + "; create would refuse it");
         }
-        DomainPaths paths = store.paths(d.name());
+        DomainPaths paths;
+        try {
+            paths = store.pathsOfKey(store.newKey(d.name(), domid)); // under the host lock in create
+        } catch (java.io.IOException e) {
+            throw new PlanFailure(file + ":0: cannot read the state dir " + store.stateDir() + ": " + e.getMessage());
+        }
         DeviceModelPlan dm;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
@@ -174,7 +186,7 @@ public final class Planner {
             }
         }
         return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),
-                List.copyOf(warnings), new ConfinementPlan.Paths(paths.stateFile().toString(),
+                List.copyOf(warnings), new ConfinementPlan.Paths(paths.key(), paths.stateFile().toString(),
                         paths.qmpSocket().toString(), paths.log().toString(), paths.console().toString()));
     }
 
