@@ -96,7 +96,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 throw new DmjailException(ExitCodes.FAILED, "restore: the saved state did not load (device model state "
                         + state + "; its log: " + ts.store().paths(c.record()).log() + "); the domain was destroyed");
             }
-            out.println("Restored domain " + name + ": domid " + c.record().domid() + ", device model pid "
+            out.println("Restored domain " + Printable.line(name) + ": domid " + c.record().domid() + ", device model pid "
                     + c.record().pid() + " as " + c.record().uid() + ":" + c.record().gid() + " (" + state + ")");
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "restore: " + Printable.line(String.valueOf(e.getMessage())));

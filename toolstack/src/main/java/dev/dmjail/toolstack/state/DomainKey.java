@@ -25,8 +25,8 @@ import java.util.Set;
  *       the rest keeps it readable. {@code ~} is never left as it is by the escape, so the two forms
  *       cannot meet.</li>
  * </ul>
- * Every key is ASCII from {@code [A-Za-z0-9_.%~-]}, never starts with {@code . _ -} or is
- * {@code .}/{@code ..}, and has at most {@link #MAX_LENGTH} characters: a file and cgroup name on
+ * Every key is ASCII from {@code [A-Za-z0-9_.%~-]}, starts with a letter, a digit or {@code %}
+ * (never {@code -}, so no tool takes it for an option, nor {@code .}: never {@code .} or {@code ..}), and has at most {@link #MAX_LENGTH} characters: a file and cgroup name on
  * every filesystem, a host name ({@code dm-KEY} fits HOST_NAME_MAX, 64), no shell glob and no
  * QEMU option syntax.
  */
@@ -87,9 +87,9 @@ public final class DomainKey {
 
     /**
      * Whether {@code s} can name a domain's state dir: a key this class makes, or the name of an
-     * earlier version's state dir (letters, digits, {@code _.-}, not starting with a symbol).
+     * earlier version's state dir (letters, digits, {@code _.-}, not starting with a symbol, at most 64).
      */
     public static boolean isKey(String s) {
-        return s != null && !s.isEmpty() && s.length() <= 64 && s.matches("[A-Za-z0-9][A-Za-z0-9_.%~-]*");
+        return s != null && !s.isEmpty() && s.length() <= 64 && s.matches("[A-Za-z0-9%][A-Za-z0-9_.%~-]*");
     }
 }
