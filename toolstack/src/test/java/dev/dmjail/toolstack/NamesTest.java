@@ -181,6 +181,15 @@ class NamesTest {
         assertEquals(ExitCodes.FAILED, twice.exit());
         assertTrue(twice.err().contains("already exists"), twice.err());
         assertEquals(1, list().size());
+        // the empty name is exempt from uniqueness (libxl): two may live, but never on one read-write disk
+        assertEquals(0, host.run("create", config("", "empty1").toString()).exit());
+        Path sameDisk = host.domain("empty1b.cfg", Files.readString(tmp.resolve("empty1.cfg")));
+        CliRun shared = host.run("create", sameDisk.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, shared.exit(), shared.out());
+        assertTrue(shared.err().contains("is already a disk of domain"), shared.err());
+        CliRun second = host.run("create", config("", "empty2").toString());
+        assertEquals(0, second.exit(), second.err());
+        assertEquals(3, list().size());
     }
 
     @Test
@@ -223,6 +232,25 @@ class NamesTest {
         assertEquals(0, host.run("destroy", old).exit());
         assertGone(keyB, b.get("pid").asLong());
         assertEquals(0, list().size());
+    }
+
+    /** xl's save keeps the domain's current configuration: a renamed domain is restored under its new name. */
+    @Test
+    void aRenamedDomainIsRestoredUnderItsNewName() throws Exception {
+        assertEquals(0, host.run("create", config("na-sv", "sv").toString()).exit());
+        String renamed = "na \"sv\" \\ 2\nline";
+        assertEquals(0, host.run("rename", "na-sv", renamed).exit());
+        Path save = tmp.resolve("sv.save");
+        CliRun s = host.run("save", renamed, save.toString());
+        assertEquals(0, s.exit(), s.err());
+        assertEquals(0, list().size());
+        CliRun r = host.run("restore", save.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode d = listed(renamed);
+        assertEquals(DomainKey.escape(renamed), d.get("key").asText(), "a restore is a new domain, keyed by its name");
+        assertEquals(0, host.run("audit", renamed).exit());
+        assertEquals(0, host.run("destroy", renamed).exit());
+        assertGone(d.get("key").asText(), d.get("pid").asLong());
     }
 
     /** The rename is one atomic write of the record: a toolstack killed right after it leaves the renamed domain whole. */

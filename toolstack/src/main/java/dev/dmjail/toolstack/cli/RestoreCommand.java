@@ -32,6 +32,11 @@ import picocli.CommandLine.ParentCommand;
                 "With CONFIG, that xl config is used instead of the one stored in FILE; its disks must hold what they held "
                 + "at save."})
 public final class RestoreCommand implements Callable<Integer> {
+    /** {@code s} as an xl.cfg quoted string (libxlu's escapes for what one line cannot hold raw). */
+    static String xlString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r") + "\"";
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(RestoreCommand.class);
 
     @ParentCommand
@@ -69,8 +74,10 @@ public final class RestoreCommand implements Callable<Integer> {
         try (SaveImage.Opened img = SaveImage.open(real.toString())) {
             ParsedDomain parsed;
             try {
+                // the image's own config under the name the domain had when saved: a rename since create
+                // is kept, as xl's save stores the domain's current configuration
                 parsed = config != null ? DomainConfigFile.load(config, List.of())
-                        : XlConfigLoader.parse(real, img.trailer().config(), List.of());
+                        : XlConfigLoader.parse(real, img.trailer().config(), List.of("name=" + xlString(img.trailer().name())));
             } catch (ConfigException e) {
                 throw new DmjailException(ExitCodes.BAD_CONFIG, e.getMessage());
             }

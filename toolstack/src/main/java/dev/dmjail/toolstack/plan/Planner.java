@@ -152,7 +152,7 @@ public final class Planner {
         DeviceModelPlan dm;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, strict, warnings);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(null)).resolve(d.disks(), diskLine, strict, warnings);
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
@@ -194,11 +194,12 @@ public final class Planner {
      * The disks every other domain of this host holds, from their stored plans' launch fds (the
      * create path calls this under the host lock, so two creates cannot both take one disk).
      */
-    private List<DiskAdmission.InUse> disksInUse(String self) {
+    /** @param selfKey the key of the domain a disk is added to (null: a new one), whose own disks are no conflict */
+    private List<DiskAdmission.InUse> disksInUse(String selfKey) {
         List<DiskAdmission.InUse> out = new ArrayList<>();
         try {
             for (DomainRecord r : store.list()) {
-                if (r.name().equals(self) || r.plan() == null) {
+                if (r.key().equals(selfKey) || r.plan() == null) { // by key: names may repeat (the empty one)
                     continue;
                 }
                 java.util.Map<String, Boolean> writable = new java.util.LinkedHashMap<>(); // identity → any fd rw
@@ -221,15 +222,15 @@ public final class Planner {
      * A new cdrom medium for a running domain (cd-insert): {@code target} resolved and admitted exactly as a
      * disk of a domain config would be (image_dirs, one link, not another domain's read-write disk), read-only.
      */
-    public ResolvedDisk resolveMedium(String domain, String vdev, String target) throws PlanFailure {
-        return resolveHotplug(domain, new dev.dmjail.config.DiskSpec(target, vdev, "raw", false, true, null, null, null,
+    public ResolvedDisk resolveMedium(String domainKey, String vdev, String target) throws PlanFailure {
+        return resolveHotplug(domainKey, new dev.dmjail.config.DiskSpec(target, vdev, "raw", false, true, null, null, null,
                 false, null, null, null));
     }
 
     /** A disk attached to a running domain (block-attach, cd-insert), resolved and admitted as at create. */
-    public ResolvedDisk resolveHotplug(String domain, dev.dmjail.config.DiskSpec spec) throws PlanFailure {
+    public ResolvedDisk resolveHotplug(String domainKey, dev.dmjail.config.DiskSpec spec) throws PlanFailure {
         try {
-            return new DiskResolver(policy, disksInUse(domain)).resolve(List.of(spec), 0, true, new ArrayList<>()).get(0);
+            return new DiskResolver(policy, disksInUse(domainKey)).resolve(List.of(spec), 0, true, new ArrayList<>()).get(0);
         } catch (PlanException e) {
             throw new PlanFailure(e.getMessage());
         }
