@@ -269,7 +269,7 @@ class NamesTest {
     void toolstackKilledInRenameLeavesOneDomain() throws Exception {
         assertEquals(0, host.run("create", config("na-rf", "rf").toString()).exit());
         JsonNode d = listed("na-rf");
-        SubprocessCli.Result r = SubprocessCli.run(host, Map.of("DMJAIL_FAULT", "rename.written"), "rename", "na-rf", "na-rf2");
+        SubprocessCli.Result r = SubprocessCli.run(host, Map.of("DMJAIL_FAULT", dev.dmjail.toolstack.lifecycle.FaultPoint.RENAME_WRITTEN), "rename", "na-rf", "na-rf2");
         assertEquals(137, r.exit(), r.err());
         assertEquals(1, list().size());
         assertEquals(d.get("key").asText(), listed("na-rf2").get("key").asText());
