@@ -49,9 +49,65 @@ class DryRunTest {
         assertTrue(j.at("/plan/warnings").toString().contains("device_model_user \\\"dmjail-no-such-user\\\" does not exist")
                 && j.at("/plan/warnings").toString().contains("create would refuse it"), j.at("/plan/warnings").toString());
         assertEquals("dmjail-no-such-user", layer(j.get("plan"), "dac").at("/settings/user").asText());
+        assertEquals("device_model_user", j.at("/plan/problems/0/key").asText(), j.at("/plan/problems").toString());
+        assertEquals(4, j.at("/plan/problems/0/line").asInt());
+        assertEquals(ExitCodes.WOULD_REFUSE, h.run("create", "-n", "--check", cfg.toString()).exit());
         CliRun r = h.run("create", cfg.toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
         assertTrue(r.err().contains(cfg + ":4: device_model_user: device_model_user \"dmjail-no-such-user\" does not exist"), r.err());
+    }
+
+    /**
+     * A device_model_override this host lacks is a problem of this host (xl -N does not look for it): listed in
+     * the plan with key and line, a warning line, exit 0; --check exits 6; create refuses it at the key's line.
+     */
+    @Test
+    void aMissingDeviceModelOverrideIsAProblemCheckAndCreateRefuse() throws Exception {
+        TestHost h = host();
+        Path cfg = h.domain("xf-ovr.cfg", "name = \"xf-ovr\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "device_model_override = \"/nonexistent/qemu\"");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode warnings = JSON.readTree(r.out()).at("/plan/warnings");
+        assertTrue(warnings.toString().contains(cfg + ":5: device_model_override: /nonexistent/qemu does not exist")
+                && warnings.toString().contains("create would refuse it"), warnings.toString());
+        JsonNode problems = JSON.readTree(r.out()).at("/plan/problems");
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("device_model_override", problems.get(0).get("key").asText());
+        assertEquals(5, problems.get(0).get("line").asInt());
+        assertTrue(problems.get(0).get("reason").asText().startsWith("/nonexistent/qemu does not exist"), problems.toString());
+        r = h.run("create", "-n", "--check", cfg.toString());
+        assertEquals(ExitCodes.WOULD_REFUSE, r.exit(), r.err());
+        assertEquals(problems, JSON.readTree(r.out()).at("/plan/problems"), "--check prints the same plan");
+        assertUntouched(h);
+        r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":5: device_model_override: /nonexistent/qemu does not exist"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    /** --check answers "would create succeed here": 0 for a plan without problems; only with -n. */
+    @Test
+    void checkExitsZeroWithoutProblemsAndGoesWithDryRunOnly() throws Exception {
+        TestHost h = host();
+        Path cfg = h.domain("xf-ok.cfg", "name = \"xf-ok\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1");
+        CliRun r = h.run("create", "-n", "--check", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, JSON.readTree(r.out()).at("/plan/problems").size(), r.out());
+        r = h.run("create", "--check", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains("--check goes with -n"), r.err());
+        assertUntouched(h);
+    }
+
+    /** backend = xen on a host that is not a Xen host (this one): a problem of the plan, not of the config. */
+    @Test
+    void theXenBackendOnAHostWithoutXenIsAProblem() throws Exception {
+        TestHost xen = new TestHost(tmp, "backend = xen");
+        Path cfg = xen.domain("xf-xb.cfg", "name = \"xf-xb\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1");
+        JsonNode j = dryRun(xen, cfg);
+        assertTrue(j.at("/plan/problems").toString().contains("this is not a Xen host"), j.at("/plan/problems").toString());
+        assertEquals(ExitCodes.WOULD_REFUSE, xen.run("create", "-n", "--check", cfg.toString()).exit());
     }
 
     private JsonNode dryRun(TestHost h, Path cfg, String... overrides) throws IOException {

@@ -33,9 +33,9 @@ public final class DiskResolver {
     }
 
     /**
-     * @param strict create: every target must exist and be usable; dry run: problems become warnings
+     * @param problems create: every target must exist and be usable; dry run: what is not is listed
      */
-    public List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, boolean strict, List<String> warnings)
+    public List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, Problems problems)
             throws PlanException {
         List<ResolvedDisk> out = new ArrayList<>();
         for (DiskSpec d : disks) {
@@ -51,20 +51,14 @@ public final class DiskResolver {
                 // it too ("qemu-xen doesn't support read-only IDE disk drivers", libxl_dm.c)
                 String why = vdev + ": a read-only disk cannot be IDE (QEMU's ide-hd has no read-only mode): "
                         + "use a virtio vdev (xvde and up, vd*) or access=rw";
-                if (strict) {
-                    throw new PlanException("disk", why);
-                }
-                warnings.add("disk: " + why + "; create would refuse it");
+                problems.add("disk", line, why);
             }
             if (cdrom && ide < 0) {
                 // QEMU emulates a CD-ROM on IDE only (ide-cd); libxl skips an emulated cdrom beyond the
                 // first four disks ("Emulated CDROM can be only one of the first 4 disks", libxl_dm.c)
                 String why = vdev + ": a cdrom must be one of the IDE vdevs hda..hdd or xvda..xvdd "
                         + "(QEMU emulates CD-ROMs on IDE only)";
-                if (strict) {
-                    throw new PlanException("disk", why);
-                }
-                warnings.add("disk: " + why + "; create would refuse it");
+                problems.add("disk", line, why);
             }
             String target = d.target();
             boolean empty = "empty".equalsIgnoreCase(d.format());
@@ -86,11 +80,7 @@ public final class DiskResolver {
             try {
                 out.add(open(p.toRealPath(), vdev, target, format, writable, cdrom, ide, line));
             } catch (IOException e) {
-                if (strict) {
-                    throw new PlanException("disk", vdev + ": cannot use target " + target + ": " + describe(e));
-                }
-                warnings.add("disk: " + vdev + ": target " + target + " is not accessible (" + describe(e)
-                        + "); create would refuse it");
+                problems.add("disk", line, vdev + ": cannot use target " + target + ": " + describe(e));
                 out.add(new ResolvedDisk(vdev, p.normalize().toString(), format, writable, cdrom, ide, 0, line, null,
                         List.of()));
             }

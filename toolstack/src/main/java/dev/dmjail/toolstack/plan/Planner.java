@@ -64,7 +64,17 @@ public final class Planner {
                     + "and '-' (at most 64, not starting with a symbol): it names the domain's cgroup, state and log files");
         }
         checkSizes(parsed);
-        checkBinary(parsed);
+        Problems problems = strict ? Problems.refusing() : Problems.listing(key -> line(parsed, key));
+        try {
+            checkBinary(parsed, problems);
+        } catch (PlanException e) {
+            throw failure(parsed, e);
+        }
+        if (policy.backend().equals("xen") && !HostFacts.isXenHost()) {
+            // create refuses this before planning (DomainManager); the dry run lists it
+            problem(parsed, problems, "backend", 0, "the host config selects backend = xen, but this is not a Xen "
+                    + "host (no /proc/xen/capabilities)");
+        }
         DomainSwitches sw;
         try {
             sw = DomainSwitches.from(parsed.raw(), file);
@@ -84,7 +94,6 @@ public final class Planner {
             }
         }
         ResolvedUser user;
-        List<String> hostProblems = new ArrayList<>();
         try {
             user = new DeviceModelUserResolver(users, policy.allowRootFallback(), policy.rangeBaseUser(), policy.sharedUser())
                     .resolve(domid, dmRestrict, d.deviceModelUser());
@@ -94,8 +103,8 @@ public final class Planner {
                 throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
             }
             // a host fact, not a parse error (xl -N does not look the user up): the dry run plans the
-            // named user with its ids unknown and says create would refuse it
-            hostProblems.add(where(parsed, key) + key + ": " + e.getMessage() + "; create would refuse it");
+            // named user with its ids unknown and lists the problem
+            problem(parsed, problems, key, e.getMessage());
             user = new ResolvedUser(null, null, d.deviceModelUser(), ResolvedUser.Source.EXPLICIT, false, true, null, null,
                     List.of());
         }
@@ -109,7 +118,6 @@ public final class Planner {
                     + "forbids running the device model as root");
         }
         List<String> warnings = new ArrayList<>(parsed.warnings());
-        warnings.addAll(hostProblems);
         warnings.addAll(user.warnings());
         List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
         if (strict && !unhonoured.isEmpty()) {
@@ -120,46 +128,39 @@ public final class Planner {
         for (UnhonouredKeys.Problem p : unhonoured) {
             // the parser's "unknown key, ignored" would contradict this: the key is not ignored, it is refused
             warnings.remove(file + ":" + p.line() + ": " + p.key() + ": unknown key, ignored (not supported by dmjail)");
-            warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
+            problem(parsed, problems, p.key(), p.line(), p.reason());
         }
         if (ShutdownActions.needsWatcher(d) && !dev.dmjail.toolstack.lifecycle.DomainWatcher.running(store.stateDir())) {
             ShutdownActions.WatcherActions wa = ShutdownActions.watcherActions(d);
             String key = wa.onShutdown() != null ? "on_poweroff" : parsed.raw().get("on_crash").isPresent() ? "on_crash"
                     : "on_poweroff";
-            String why = key + ": " + (wa.onShutdown() != null ? "on_poweroff = \"" + wa.onShutdown().xl() + "\""
+            String why = (wa.onShutdown() != null ? "on_poweroff = \"" + wa.onShutdown().xl() + "\""
                     : "on_crash = \"" + wa.onPanic().xl() + "\"" + (wa.onPanic() == dev.dmjail.config.ShutdownAction.DESTROY
                     ? " with on_poweroff = \"" + d.onPoweroff().xl() + "\"" : ""))
                     + " is carried out by the host's watcher (dmjail watch; systemctl enable --now dmjail-watch), "
                     + "which is not running for " + store.stateDir();
-            if (strict) {
-                throw new PlanFailure(where(parsed, key) + why);
-            }
-            warnings.add(where(parsed, key) + why + "; create would refuse it");
+            problem(parsed, problems, key, why);
         }
         DomainPaths paths = store.paths(d.name());
         DeviceModelPlan dm;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, strict, warnings);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, problems);
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
-            KernelBoot kernelBoot = KernelBoot.resolve(d, policy, user.source() == ResolvedUser.Source.ROOT, strict, warnings);
+            KernelBoot kernelBoot = KernelBoot.resolve(d, policy, user.source() == ResolvedUser.Source.ROOT, problems);
             dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks, kernelBoot, incoming,
                     SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
         } catch (PlanException e) {
-            throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
+            throw failure(parsed, e);
         }
         warnings.addAll(dm.warnings());
         for (Nic n : dm.nics()) {
             // a host fact, not a parse error: the dry run says create would refuse it (xl -N does not look)
             if (!dev.dmjail.toolstack.layer.NetworkLayer.bridgeExists(n.bridge())) {
-                String why = "vif: vif " + n.devid() + ": bridge " + n.bridge() + " does not exist on this host "
-                        + "(create it, or set bridge= in the vif spec; docs/admin-guide.md, \"Guest networking\")";
-                if (strict) {
-                    throw new PlanFailure(where(parsed, "vif") + why);
-                }
-                warnings.add(where(parsed, "vif") + why + "; create would refuse it");
+                problem(parsed, problems, "vif", "vif " + n.devid() + ": bridge " + n.bridge() + " does not exist on "
+                        + "this host (create it, or set bridge= in the vif spec; docs/admin-guide.md, \"Guest networking\")");
             }
         }
         PlanContext ctx = new PlanContext(d, user, domid, policy, facts, sw, paths, dm);
@@ -173,8 +174,11 @@ public final class Planner {
                 throw new PlanFailure(at + l.name() + ": " + e.getMessage());
             }
         }
+        for (Problems.Problem p : problems.list()) {
+            warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
+        }
         return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),
-                List.copyOf(warnings), new ConfinementPlan.Paths(paths.stateFile().toString(),
+                List.copyOf(warnings), problems.list(), new ConfinementPlan.Paths(paths.stateFile().toString(),
                         paths.qmpSocket().toString(), paths.log().toString(), paths.console().toString()));
     }
 
@@ -217,22 +221,21 @@ public final class Planner {
     /** A disk attached to a running domain (block-attach, cd-insert), resolved and admitted as at create. */
     public ResolvedDisk resolveHotplug(String domain, dev.dmjail.config.DiskSpec spec) throws PlanFailure {
         try {
-            return new DiskResolver(policy, disksInUse(domain)).resolve(List.of(spec), 0, true, new ArrayList<>()).get(0);
+            return new DiskResolver(policy, disksInUse(domain)).resolve(List.of(spec), 0, Problems.refusing()).get(0);
         } catch (PlanException e) {
             throw new PlanFailure(e.getMessage());
         }
     }
 
     /** The device model binary (device_model_override, else the host's qemu_binary) is an executable regular file. */
-    private void checkBinary(ParsedDomain parsed) throws PlanFailure {
+    private void checkBinary(ParsedDomain parsed, Problems problems) throws PlanException, PlanFailure {
         String override = parsed.domain().deviceModelOverride();
-        String what = override != null ? where(parsed, "device_model_override") + "device_model_override: "
-                : "host config qemu_binary: ";
         Path bin;
         try {
             bin = override != null ? Path.of(override) : policy.qemuBinary();
         } catch (java.nio.file.InvalidPathException e) {
-            throw new PlanFailure(what + "\"" + override + "\" is not a path (" + e.getReason() + ")");
+            throw new PlanFailure(where(parsed, "device_model_override") + "device_model_override: \"" + override
+                    + "\" is not a path (" + e.getReason() + ")");
         }
         String why = null;
         if (!bin.isAbsolute()) {
@@ -251,9 +254,15 @@ public final class Planner {
                 why = "cannot be examined (" + e.getMessage() + ")";
             }
         }
-        if (why != null) {
-            throw new PlanFailure(what + bin + " " + why + "; the device model must be an executable file");
+        if (why == null) {
+            return;
         }
+        why = bin + " " + why + "; the device model must be an executable file";
+        if (override == null) {
+            throw new PlanFailure("host config qemu_binary: " + why); // the host config's own error, not the domain's
+        }
+        // a host fact, not a parse error (xl -N does not look for the binary)
+        problems.add("device_model_override", why);
     }
 
     /** QEMU's limits for the qemu backend's machines (pc: 255 vCPUs with x2APIC off; RAM: 16 TiB). */
@@ -288,8 +297,30 @@ public final class Planner {
     }
 
     private static String where(ParsedDomain parsed, String key) {
-        int line = parsed.raw().get(key).map(XlSetting::line).orElse(0);
-        return parsed.domain().source() + ":" + line + ": ";
+        return parsed.domain().source() + ":" + line(parsed, key) + ": ";
+    }
+
+    private static int line(ParsedDomain parsed, String key) {
+        return parsed.raw().get(key).map(XlSetting::line).orElse(0);
+    }
+
+    /** A refusal at the key the exception names, as one line. */
+    private static PlanFailure failure(ParsedDomain parsed, PlanException e) {
+        return new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
+    }
+
+    /** Create refuses it at the key's line; the dry run lists it. */
+    private static void problem(ParsedDomain parsed, Problems problems, String key, String reason) throws PlanFailure {
+        problem(parsed, problems, key, line(parsed, key), reason);
+    }
+
+    private static void problem(ParsedDomain parsed, Problems problems, String key, int line, String reason)
+            throws PlanFailure {
+        try {
+            problems.add(key, line, reason);
+        } catch (PlanException e) {
+            throw new PlanFailure(parsed.domain().source() + ":" + line + ": " + key + ": " + reason);
+        }
     }
 
     public List<ConfinementLayer> layers() { return layers; }
