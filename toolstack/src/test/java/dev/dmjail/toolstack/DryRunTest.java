@@ -245,16 +245,66 @@ class DryRunTest {
         assertTrue(r.err().contains(h2.config + ":3: pids_max: expected a number"), r.err());
     }
 
+    /**
+     * A PV guest that libxl would start no QEMU for (phy disk, no vfb): on the qemu backend the plan says it needs
+     * a Xen host and has no device model; --check exits 6 and create refuses it at the type line.
+     */
     @Test
-    void pvNeedsTheXenBackend() throws IOException {
+    void aPvGuestWithoutQemuDevicesPlansNoDeviceModel() throws Exception {
         TestHost h = host();
-        Path cfg = h.domain("pv.cfg", "name = \"pv\"", "type = \"pv\"", "kernel = \"/boot/vmlinuz\"", "dm_restrict = 1");
-        CliRun r = h.run("create", "-n", cfg.toString());
-        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
-        assertTrue(r.err().contains(cfg + ":2: type: a pv guest needs the xen backend"), r.err());
-        TestHost xen = new TestHost(Files.createDirectory(tmp.resolve("xen")), "backend = xen");
-        JsonNode j = dryRun(xen, cfg);
-        assertTrue(argv(j.get("plan")).contains("-xen-domid"));
+        Path img = tmp.resolve("xf-root.img");
+        Files.write(img, new byte[4096]);
+        Path cfg = h.domain("xf-pv.cfg", "name = \"xf-pv\"", "type = \"pv\"", "kernel = \"/boot/vmlinuz\"", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=xvda, access=rw, target=" + img + "\" ]");
+        JsonNode j = dryRun(h, cfg);
+        JsonNode plan = j.get("plan");
+        assertFalse(plan.at("/deviceModel/needed").asBoolean(), plan.get("deviceModel").toString());
+        assertEquals(0, plan.get("argv").size(), plan.get("argv").toString());
+        assertEquals(0, plan.get("layers").size());
+        String problems = plan.get("problems").toString();
+        assertTrue(problems.contains("a pv guest needs a Xen host") && problems.contains("needs no device model"), problems);
+        assertEquals(2, plan.at("/problems/0/line").asInt(), problems);
+        assertEquals(ExitCodes.WOULD_REFUSE, h.run("create", "-n", "--check", cfg.toString()).exit());
+        CliRun r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":2: type: a pv guest needs a Xen host"), r.err());
+    }
+
+    /**
+     * A PV guest with a qcow2 disk and vnc = 1 needs QEMU (qdisk, vfb): the plan shows libxl's xenpv device model,
+     * its qdisk on an fd QEMU never opens by path (xen-disk), and every layer, with the uid switched (which
+     * libxl does not do for a PV guest's QEMU). A PVH guest's vnc is xl's to ignore: no vfb, only the qdisk.
+     */
+    @Test
+    void aPvGuestWithQdiskAndVfbPlansTheConfinedXenpvDeviceModel() throws Exception {
+        TestHost xen = new TestHost(tmp, "backend = xen");
+        Path img = tmp.resolve("xf-root.qcow2");
+        Process p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "16M").inheritIO().start();
+        assertEquals(0, p.waitFor());
+        for (String type : List.of("pv", "pvh")) {
+            Path cfg = xen.domain("xf-" + type + ".cfg", "name = \"xf-" + type + "\"", "type = \"" + type + "\"",
+                    "kernel = \"/boot/vmlinuz\"", "memory = 128", "maxmem = 256", "dm_restrict = 1", "vnc = 1",
+                    "disk = [ \"format=qcow2, vdev=xvda, access=rw, target=" + img + "\" ]");
+            JsonNode plan = dryRun(xen, cfg).get("plan");
+            assertTrue(plan.at("/deviceModel/needed").asBoolean(), plan.get("deviceModel").toString());
+            String reasons = plan.at("/deviceModel/reasons").toString();
+            assertTrue(reasons.contains("disk xvda: format=qcow2"), reasons);
+            assertEquals(type.equals("pv"), reasons.contains("vfb"), reasons);
+            List<String> argv = argv(plan);
+            for (String want : List.of("-xen-domid", "-xen-attach", "xenpv", "-xen-domid-restrict", "-no-shutdown")) {
+                assertTrue(argv.contains(want), want + " in " + argv);
+            }
+            assertEquals("256", argv.get(argv.indexOf("-m") + 1), "libxl's -m is maxmem");
+            assertTrue(argv.contains("xen-disk,vdev=xvda,drive=drive-xvda"), argv.toString());
+            assertTrue(argv.stream().noneMatch(a -> a.contains(img.toString())), "the image reaches QEMU as an fd only");
+            assertFalse(argv.contains("-smp") || argv.contains("-serial") || argv.contains("-netdev"), argv.toString());
+            // the installed QEMU (7.2) drops privileges with -runas and -chroot
+            assertTrue(argv.contains("-runas") && argv.contains("-chroot"), argv.toString());
+            assertEquals("7.2", plan.at("/deviceModel/qemu/version").asText().substring(0, 3));
+            assertEquals("ENFORCED", layer(plan, "dac").get("status").asText());
+            assertEquals("ENFORCED", layer(plan, "seccomp").get("status").asText());
+            assertTrue(plan.get("problems").toString().contains("not a Xen host"), plan.get("problems").toString());
+        }
     }
 
     @Test

@@ -35,7 +35,15 @@ public final class DiskResolver {
     /**
      * @param problems create: every target must exist and be usable; dry run: what is not is listed
      */
-    public List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, Problems problems)
+    public List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, Problems problems) throws PlanException {
+        return resolve(disks, line, problems, true);
+    }
+
+    /**
+     * @param emulated the guest's disks are QEMU's emulated IDE/virtio devices (HVM); a PV/PVH guest's are Xen
+     *                 PV block devices, whatever their vdev, and QEMU's IDE rules do not apply to them
+     */
+    List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, Problems problems, boolean emulated)
             throws PlanException {
         List<ResolvedDisk> out = new ArrayList<>();
         for (DiskSpec d : disks) {
@@ -45,7 +53,7 @@ public final class DiskResolver {
                 throw new PlanException("disk", "line " + line + ": bad vdev '" + vdev + "'");
             }
             Matcher m = IDE.matcher(vdev);
-            int ide = m.matches() ? m.group(1).charAt(0) - 'a' : -1;
+            int ide = emulated && m.matches() ? m.group(1).charAt(0) - 'a' : -1;
             if (ide >= 0 && !cdrom && !d.readWrite()) {
                 // QEMU's ide-hd cannot be read-only ("Block node is read-only" at start); libxl refuses
                 // it too ("qemu-xen doesn't support read-only IDE disk drivers", libxl_dm.c)
@@ -53,7 +61,7 @@ public final class DiskResolver {
                         + "use a virtio vdev (xvde and up, vd*) or access=rw";
                 problems.add("disk", line, why);
             }
-            if (cdrom && ide < 0) {
+            if (emulated && cdrom && ide < 0) {
                 // QEMU emulates a CD-ROM on IDE only (ide-cd); libxl skips an emulated cdrom beyond the
                 // first four disks ("Emulated CDROM can be only one of the first 4 disks", libxl_dm.c)
                 String why = vdev + ": a cdrom must be one of the IDE vdevs hda..hdd or xvda..xvdd "

@@ -2,11 +2,14 @@ package dev.dmjail.toolstack.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmjail.config.DomainConfig;
+import dev.dmjail.config.DomainType;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.config.XlSetting;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.host.ImageDirs;
+import dev.dmjail.toolstack.host.QemuFacts;
+import dev.dmjail.toolstack.host.QemuProbe;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
 import dev.dmjail.toolstack.layer.DomainSwitches;
 import dev.dmjail.toolstack.layer.LayerPlan;
@@ -74,6 +77,13 @@ public final class Planner {
             // create refuses this before planning (DomainManager); the dry run lists it
             problem(parsed, problems, "backend", 0, "the host config selects backend = xen, but this is not a Xen "
                     + "host (no /proc/xen/capabilities)");
+        }
+        boolean pv = d.type() != DomainType.HVM;
+        if (pv && !policy.backend().equals("xen")) {
+            // QEMU alone runs no PV/PVH guest: Xen builds the domain and QEMU only serves some back-ends. The
+            // plan shows the device model libxl would start on a Xen host, confined as dmjail would confine it.
+            problem(parsed, problems, "type", "a " + d.type().name().toLowerCase() + " guest needs a Xen host "
+                    + "(host config backend = xen on a Xen dom0); this host's backend is qemu");
         }
         DomainSwitches sw;
         try {
@@ -143,15 +153,19 @@ public final class Planner {
         }
         DomainPaths paths = store.paths(d.name());
         DeviceModelPlan dm;
+        XenPvDevices.Need need;
+        QemuFacts qemu;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, problems);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, problems, !pv);
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
             KernelBoot kernelBoot = KernelBoot.resolve(d, policy, user.source() == ResolvedUser.Source.ROOT, problems);
-            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks, kernelBoot, incoming,
-                    SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
+            need = pv ? XenPvDevices.of(d, parsed.raw(), disks) : null;
+            qemu = pv || policy.backend().equals("xen") ? qemuFacts(parsed, problems, warnings) : null;
+            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, pv ? need.qdisks() : disks, kernelBoot,
+                    incoming, SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user, qemu);
         } catch (PlanException e) {
             throw failure(parsed, e);
         }
@@ -163,9 +177,16 @@ public final class Planner {
                         + "this host (create it, or set bridge= in the vif spec; docs/admin-guide.md, \"Guest networking\")");
             }
         }
+        ConfinementPlan.DeviceModel model = new ConfinementPlan.DeviceModel(need == null || need.needed(),
+                need == null ? List.of("an HVM guest's devices are QEMU's") : need.reasons(), qemu);
+        if (!model.needed()) {
+            // libxl starts no QEMU for this guest: nothing to confine, and nothing for dmjail to start
+            problem(parsed, problems, "type", "this " + d.type().name().toLowerCase() + " guest needs no device model "
+                    + "(libxl starts none: no qdisk disk, vfb, vkb, 9pfs, channel or qusb), and dmjail builds no Xen domain");
+        }
         PlanContext ctx = new PlanContext(d, user, domid, policy, facts, sw, paths, dm);
         List<LayerPlan> plans = new ArrayList<>();
-        for (ConfinementLayer l : layers) {
+        for (ConfinementLayer l : model.needed() ? layers : List.<ConfinementLayer>of()) {
             try {
                 plans.add(l.plan(ctx));
             } catch (PlanException e) {
@@ -177,8 +198,8 @@ public final class Planner {
         for (Problems.Problem p : problems.list()) {
             warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
         }
-        return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),
-                List.copyOf(warnings), problems.list(), new ConfinementPlan.Paths(paths.stateFile().toString(),
+        return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, model, List.copyOf(plans),
+                model.needed() ? dm.argv() : List.of(), List.copyOf(warnings), problems.list(), new ConfinementPlan.Paths(paths.stateFile().toString(),
                         paths.qmpSocket().toString(), paths.log().toString(), paths.console().toString()));
     }
 
@@ -263,6 +284,26 @@ public final class Planner {
         }
         // a host fact, not a parse error (xl -N does not look for the binary)
         problems.add("device_model_override", why);
+    }
+
+    /**
+     * What the device model binary accepts (the xen backend's argv follows it). A binary that cannot be
+     * probed is a problem of this host; the plan then shows the argv for QEMU 10.x, the newest modelled.
+     */
+    private QemuFacts qemuFacts(ParsedDomain parsed, Problems problems, List<String> warnings) throws PlanFailure {
+        String override = parsed.domain().deviceModelOverride();
+        Path bin = override != null ? Path.of(override) : policy.qemuBinary();
+        try {
+            return QemuProbe.of(bin);
+        } catch (IOException e) {
+            if (java.nio.file.Files.exists(bin)) { // a missing binary is already a problem (checkBinary)
+                String key = override != null ? "device_model_override" : "backend";
+                problem(parsed, problems, key, override != null ? line(parsed, key) : 0,
+                        "cannot tell which options the device model has: " + e.getMessage());
+            }
+            warnings.add("device model: the argv shown is for QEMU 10.x (" + bin + " could not be probed)");
+            return QemuFacts.forRelease(10, 0);
+        }
     }
 
     /** QEMU's limits for the qemu backend's machines (pc: 255 vCPUs with x2APIC off; RAM: 16 TiB). */
