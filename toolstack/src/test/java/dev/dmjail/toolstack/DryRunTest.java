@@ -86,6 +86,25 @@ class DryRunTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
+    /**
+     * A value xl warns about and ignores (libxlu_cfg.c): the dry run is xl's (exit 0, memory as if unset) and lists
+     * it as a problem; create refuses to run the guest without it, at its line.
+     */
+    @Test
+    void aValueXlIgnoresIsParsedAsXlDoesAndRefusedByCreate() throws Exception {
+        TestHost h = host();
+        Path cfg = h.domain("xf-ign.cfg", "name = \"xf-ign\"", "type = \"hvm\"", "dm_restrict = 1", "memory = \"lots\"");
+        JsonNode j = dryRun(h, cfg);
+        assertTrue(j.at("/domain/b_info/max_memkb").isMissingNode() || j.at("/domain/b_info/max_memkb").asLong() <= 0,
+                j.at("/domain/b_info").toString());
+        assertEquals("memory", j.at("/plan/problems/0/key").asText(), j.at("/plan/problems").toString());
+        assertEquals(4, j.at("/plan/problems/0/line").asInt());
+        CliRun r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":4: memory: xl ignores this setting (parameter `memory' is not a valid number"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
     /** --check answers "would create succeed here": 0 for a plan without problems; only with -n. */
     @Test
     void checkExitsZeroWithoutProblemsAndGoesWithDryRunOnly() throws Exception {

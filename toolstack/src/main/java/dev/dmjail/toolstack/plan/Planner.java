@@ -68,6 +68,12 @@ public final class Planner {
         }
         checkSizes(parsed);
         Problems problems = strict ? Problems.refusing() : Problems.listing(key -> line(parsed, key));
+        for (ParsedDomain.Ignored i : parsed.ignored()) {
+            // xl -N warns and goes on without the value (the JSON is xl's); a guest run without what its config
+            // says is a key accepted and ignored, so create refuses it
+            problem(parsed, problems, i.key(), i.line(), "xl ignores this setting (" + i.reason() + ") and would run the "
+                    + "guest without it; dmjail does not");
+        }
         try {
             checkBinary(parsed, problems);
         } catch (PlanException e) {
