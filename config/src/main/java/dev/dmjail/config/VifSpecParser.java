@@ -31,12 +31,17 @@ final class VifSpecParser {
         String rate = null, gatewaydev = null, backend = null;
         long bytesPerInterval = 0, intervalUsecs = 0;
         int mtu = 0;
+        Boolean trusted = null;
         for (String raw : spec.split(",")) {
             if (raw.isEmpty()) continue;
             String token = raw.replaceFirst("^ +", "");
             int eq = token.indexOf('=');
             String key = eq < 0 ? token : token.substring(0, eq);
             String val = eq < 0 ? null : token.substring(eq + 1);
+            if (val == null && (token.equals("trusted") || token.equals("untrusted"))) {
+                trusted = token.equals("trusted"); // xl 4.17: a flag, advice to the guest's PV frontend
+                continue;
+            }
             if (val == null) {
                 // xl parse_nic_config: "unrecognized argument" on stderr, and the vif is kept
                 warnings.add("unrecognized argument `" + token + "', ignored (as xl does)");
@@ -75,7 +80,7 @@ final class VifSpecParser {
             }
         }
         return new VifSpec(devid, mac, bridge, ip, model, type, vifname, script, rate, bytesPerInterval,
-                intervalUsecs, gatewaydev, backend, mtu);
+                intervalUsecs, gatewaydev, backend, mtu, trusted);
     }
 
     /**
