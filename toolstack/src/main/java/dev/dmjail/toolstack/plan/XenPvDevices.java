@@ -29,6 +29,9 @@ final class XenPvDevices {
         }
     }
 
+    /** libxl's SYSFS_USBBACK_DRIVER: present when the host kernel serves PV USB itself. */
+    static final java.nio.file.Path USBBACK = java.nio.file.Path.of("/sys/bus/usb/drivers/usbback");
+
     private XenPvDevices() {}
 
     static Need of(DomainConfig d, XlConfig raw, List<ResolvedDisk> resolved) {
@@ -57,6 +60,10 @@ final class XenPvDevices {
         }
         if (listMentions(raw, "usbctrl", "type=qusb")) {
             reasons.add("usbctrl: a qusb controller is QEMU's");
+        } else if (nonEmptyList(raw, "usbctrl") && !listMentions(raw, "usbctrl", "type=")
+                && !java.nio.file.Files.exists(USBBACK, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // libxl__device_usbctrl_setdefault: a PV guest's type auto is qusb unless the host kernel has usbback
+            reasons.add("usbctrl: type auto is qusb (QEMU's) on a host without usbback (" + USBBACK + ")");
         }
         return new Need(List.copyOf(qdisks), List.copyOf(reasons));
     }

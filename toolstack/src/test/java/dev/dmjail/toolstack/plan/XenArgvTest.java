@@ -111,6 +111,46 @@ class XenArgvTest {
         assertTrue(e.getMessage().contains("not a QEMU system emulator"), e.getMessage());
     }
 
+    /** libxl__need_xenpv_qemu, disk by disk (libxl's back-end choice) and device by device. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+            "disk = [ 'format=raw, vdev=xvda, target=/srv/a.img' ];",
+            "disk = [ 'format=qcow2, vdev=xvda, target=/srv/a.qcow2' ];disk xvda: format=qcow2",
+            "disk = [ 'format=raw, vdev=xvda, backendtype=qdisk, target=/srv/a.img' ];disk xvda: backendtype=qdisk",
+            "disk = [ 'format=qcow2, vdev=xvda, backendtype=phy, target=/srv/a.qcow2' ];",
+            "disk = [ 'format=raw, vdev=xvda, specification=virtio, target=/srv/a.img' ];",
+            "disk = [ 'format=vhd, vdev=xvda, backend=storagedom, target=/srv/a.vhd' ];",
+            "disk = [ 'vdev=xvdc, devtype=cdrom, format=empty, target=' ];disk xvdc: an empty cdrom drive",
+            "disk = [ 'vdev=xvda, colo, colo-host=h, colo-port=1, colo-export=e, active-disk=/a, hidden-disk=/h, target=/srv/a' ];disk xvda: COLO",
+            "vnc = 1;vnc: a PV guest's vnc = 1 is a vfb",
+            "channel = [ 'name=org.qemu.guest_agent.0,connection=pty' ];channel: served by QEMU",
+            "p9 = [ 'tag=share,path=/srv/share,security_model=none' ];p9: served by QEMU",
+            "vkb = [ 'backend-type=linux' ];",
+            "vkb = [ 'unique-id=k0' ];vkb: a vkb on the QEMU back-end",
+            "usbctrl = [ 'type=qusb,version=2' ];usbctrl: a qusb controller",
+            "usbctrl = [ 'version=2,ports=4' ];usbctrl: type auto is qusb (QEMU's) on a host without usbback",
+            "usbctrl = [ 'type=pv,version=2' ];",
+            "vif = [ 'bridge=xenbr0' ];"})
+    void aPvGuestNeedsQemuOnlyForWhatLibxlStartsItFor(String line, String reason) throws Exception {
+        Path cfg = tmp.resolve("need.cfg");
+        Files.writeString(cfg, "name = \"xf-need\"\ntype = \"pv\"\nkernel = \"/boot/vmlinuz\"\n" + line + "\n");
+        dev.dmjail.config.ParsedDomain p = XlConfigLoader.load(cfg, List.of());
+        List<ResolvedDisk> resolved = p.domain().disks().stream().map(s -> new ResolvedDisk(s.vdev(),
+                s.target() == null || s.target().isEmpty() ? null : s.target(), "raw", true, s.cdrom(), -1, 0, 4, null,
+                List.of())).toList();
+        XenPvDevices.Need need = XenPvDevices.of(p.domain(), p.raw(), resolved);
+        if (line.contains("ports=4") && Files.exists(XenPvDevices.USBBACK)) {
+            reason = null; // this host's kernel serves PV USB: libxl's auto is pv
+        }
+        if (reason == null) {
+            assertFalse(need.needed(), need.reasons().toString());
+        } else {
+            assertEquals(1, need.reasons().size(), need.reasons().toString());
+            assertTrue(need.reasons().get(0).startsWith(reason), need.reasons().toString());
+            assertEquals(reason.startsWith("disk") ? 1 : 0, need.qdisks().size());
+        }
+    }
+
     /** A QEMU that can neither chroot nor switch its user cannot run a restricted Xen device model. */
     @Test
     void aQemuWithoutAWayToDropPrivilegesIsRefused() throws Exception {
