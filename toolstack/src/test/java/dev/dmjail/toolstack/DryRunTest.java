@@ -105,6 +105,20 @@ class DryRunTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
+    /** dm_restrict = 1 on a host without the uid range: the dry run plans the range user and lists the problem. */
+    @Test
+    void aHostWithoutTheUidRangeIsAProblemOfThisHost() throws Exception {
+        TestHost h = new TestHost(tmp, "range_base_user = xf-no-such-range", "shared_user = xf-no-such-shared");
+        Path cfg = h.domain("xf-nr.cfg", "name = \"xf-nr\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1");
+        JsonNode j = dryRun(h, cfg);
+        assertEquals("dm_restrict", j.at("/plan/problems/0/key").asText(), j.at("/plan/problems").toString());
+        assertTrue(j.at("/plan/problems/0/reason").asText().contains("dmjail host install"), j.at("/plan/problems").toString());
+        assertEquals("xf-no-such-range", layer(j.get("plan"), "dac").at("/settings/user").asText());
+        CliRun r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":4: dm_restrict: dm_restrict=1 but neither user"), r.err());
+    }
+
     /** --check answers "would create succeed here": 0 for a plan without problems; only with -n. */
     @Test
     void checkExitsZeroWithoutProblemsAndGoesWithDryRunOnly() throws Exception {
@@ -246,7 +260,10 @@ class DryRunTest {
         assertEquals("WEAKENED", layer(j.get("plan"), "seccomp").get("status").asText());
         assertFalse(argv(j.get("plan")).contains("-sandbox"));
         TestHost strict = new TestHost(Files.createDirectory(tmp.resolve("strict")), "require_confined = 1");
-        CliRun r = strict.run("create", "-n", cfg.toString());
+        JsonNode p = dryRun(strict, cfg).at("/plan/problems/0"); // this host's policy, not xl's: a problem of the plan
+        assertEquals("dmjail_seccomp", p.get("key").asText(), p.toString());
+        assertEquals(4, p.get("line").asInt());
+        CliRun r = strict.run("create", cfg.toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit());
         assertTrue(r.err().contains(cfg + ":4: dmjail_seccomp: host policy require_confined=1"), r.err());
     }

@@ -98,15 +98,14 @@ public final class Planner {
             throw new PlanFailure(e.getMessage());
         }
         boolean dmRestrict = Boolean.TRUE.equals(d.dmRestrict());
-        if (policy.requireConfined()) {
+        if (policy.requireConfined()) { // this host's policy, not xl's: listed by the dry run, refused by create
             var weak = sw.firstWeakening();
             if (weak != null) {
-                throw new PlanFailure(file + ":" + weak.getValue() + ": " + weak.getKey()
-                        + ": host policy require_confined=1 forbids switching a layer off");
+                problem(parsed, problems, weak.getKey(), weak.getValue(),
+                        "host policy require_confined=1 forbids switching a layer off");
             }
             if (!dmRestrict) {
-                throw new PlanFailure(where(parsed, "dm_restrict") + "dm_restrict: host policy require_confined=1 "
-                        + "needs dm_restrict=1");
+                problem(parsed, problems, "dm_restrict", "host policy require_confined=1 needs dm_restrict=1");
             }
         }
         ResolvedUser user;
@@ -115,14 +114,19 @@ public final class Planner {
                     .resolve(domid, dmRestrict, d.deviceModelUser());
         } catch (UserResolutionException e) {
             String key = d.deviceModelUser() != null ? "device_model_user" : "dm_restrict";
-            if (strict || d.deviceModelUser() == null || users.byName(d.deviceModelUser()).isPresent()) {
+            boolean unknownUser = d.deviceModelUser() != null && users.byName(d.deviceModelUser()).isEmpty();
+            boolean noRange = e.reason() == UserResolutionException.Reason.NOT_PROVISIONED;
+            if (strict || !unknownUser && !noRange) {
                 throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
             }
-            // a host fact, not a parse error (xl -N does not look the user up): the dry run plans the
-            // named user with its ids unknown and lists the problem
+            // host facts, not parse errors (xl -N looks no user up): the dry run plans the named user, or the
+            // range this host has not installed yet, with the ids unknown, and lists the problem
             problem(parsed, problems, key, e.getMessage());
-            user = new ResolvedUser(null, null, d.deviceModelUser(), ResolvedUser.Source.EXPLICIT, false, true, null, null,
-                    List.of());
+            user = unknownUser
+                    ? new ResolvedUser(null, null, d.deviceModelUser(), ResolvedUser.Source.EXPLICIT, false, true, null, null,
+                            List.of())
+                    : new ResolvedUser(null, null, policy.rangeBaseUser(), ResolvedUser.Source.RANGE, true, true, null, null,
+                            List.of());
         }
         Integer reaper = users.byName(policy.reaperUser()).map(dev.dmjail.uidrange.PasswdEntry::uid).orElse(null);
         if (user.uid() != null && user.uid().equals(reaper)) {
@@ -130,8 +134,7 @@ public final class Planner {
                     + "\" is the reaper user (host config reaper_user), which kills device models; it cannot run one");
         }
         if (policy.requireConfined() && !user.dacInForce()) {
-            throw new PlanFailure(where(parsed, "dm_restrict") + "dm_restrict: host policy require_confined=1 "
-                    + "forbids running the device model as root");
+            problem(parsed, problems, "dm_restrict", "host policy require_confined=1 forbids running the device model as root");
         }
         List<String> warnings = new ArrayList<>(parsed.warnings());
         warnings.addAll(user.warnings());
