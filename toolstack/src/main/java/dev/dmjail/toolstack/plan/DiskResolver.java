@@ -50,7 +50,9 @@ public final class DiskResolver {
             boolean cdrom = "cdrom".equals(d.devtype());
             String vdev = d.vdev();
             if (vdev == null || !vdev.matches("[a-z]{2,3}[a-z0-9]*")) {
-                throw new PlanException("disk", "line " + line + ": bad vdev '" + vdev + "'");
+                // xl -N takes any vdev; libxl refuses one it cannot number at create (libxl__device_disk_dev_number)
+                problems.add("disk", line, "bad vdev '" + vdev + "'");
+                continue;
             }
             Matcher m = IDE.matcher(vdev);
             int ide = emulated && m.matches() ? m.group(1).charAt(0) - 'a' : -1;
@@ -72,8 +74,10 @@ public final class DiskResolver {
             boolean empty = "empty".equalsIgnoreCase(d.format());
             if (target == null || target.isEmpty() || empty) {
                 if (!cdrom) {
-                    throw new PlanException("disk", "line " + line + ": " + vdev + (empty
-                            ? ": format=empty is only for a cdrom drive (no medium)" : ": no target"));
+                    // xl -N accepts it; libxl refuses it at create ("Disk vdev=%s is empty but not cdrom")
+                    problems.add("disk", line, vdev + (empty ? ": format=empty is only for a cdrom drive (no medium)"
+                            : ": no target"));
+                    continue;
                 }
                 // xl's empty cdrom drive: a drive with no medium (libxl_dm.c passes no file for EMPTY)
                 out.add(new ResolvedDisk(vdev, null, "raw", false, true, ide, 0, line, null, List.of()));

@@ -114,15 +114,10 @@ public final class Planner {
                     .resolve(domid, dmRestrict, d.deviceModelUser());
         } catch (UserResolutionException e) {
             String key = d.deviceModelUser() != null ? "device_model_user" : "dm_restrict";
-            boolean unknownUser = d.deviceModelUser() != null && users.byName(d.deviceModelUser()).isEmpty();
-            boolean noRange = e.reason() == UserResolutionException.Reason.NOT_PROVISIONED;
-            if (strict || !unknownUser && !noRange) {
-                throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
-            }
-            // host facts, not parse errors (xl -N looks no user up): the dry run plans the named user, or the
-            // range this host has not installed yet, with the ids unknown, and lists the problem
+            // host facts, not parse errors (xl -N looks no user up; libxl checks at create): the dry run plans the
+            // named user, or the range this host has not installed, with the ids unknown, and lists the problem
             problem(parsed, problems, key, e.getMessage());
-            user = unknownUser
+            user = d.deviceModelUser() != null
                     ? new ResolvedUser(null, null, d.deviceModelUser(), ResolvedUser.Source.EXPLICIT, false, true, null, null,
                             List.of())
                     : new ResolvedUser(null, null, policy.rangeBaseUser(), ResolvedUser.Source.RANGE, true, true, null, null,
@@ -130,7 +125,7 @@ public final class Planner {
         }
         Integer reaper = users.byName(policy.reaperUser()).map(dev.dmjail.uidrange.PasswdEntry::uid).orElse(null);
         if (user.uid() != null && user.uid().equals(reaper)) {
-            throw new PlanFailure(where(parsed, "device_model_user") + "device_model_user: \"" + user.userName()
+            problem(parsed, problems, "device_model_user", "\"" + user.userName()
                     + "\" is the reaper user (host config reaper_user), which kills device models; it cannot run one");
         }
         if (policy.requireConfined() && !user.dacInForce()) {

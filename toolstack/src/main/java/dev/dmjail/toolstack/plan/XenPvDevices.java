@@ -37,9 +37,8 @@ final class XenPvDevices {
     static Need of(DomainConfig d, XlConfig raw, List<ResolvedDisk> resolved) {
         List<String> reasons = new ArrayList<>();
         List<ResolvedDisk> qdisks = new ArrayList<>();
-        for (int i = 0; i < d.disks().size(); i++) {
-            DiskSpec spec = d.disks().get(i);
-            ResolvedDisk disk = resolved.get(i);
+        for (ResolvedDisk disk : resolved) { // a disk the resolver could not take is a problem already, not here
+            DiskSpec spec = d.disks().stream().filter(s -> disk.vdev().equals(s.vdev())).findFirst().orElseThrow();
             String why = qdisk(spec, disk);
             if (why != null) {
                 qdisks.add(disk);
