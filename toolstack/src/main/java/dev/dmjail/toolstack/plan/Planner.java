@@ -169,7 +169,7 @@ public final class Planner {
             need = pv ? XenPvDevices.of(d, parsed.raw(), disks) : null;
             qemu = pv || policy.backend().equals("xen") ? qemuFacts(parsed, problems, warnings) : null;
             dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, pv ? need.qdisks() : disks, kernelBoot,
-                    incoming, SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user, qemu);
+                    incoming, SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user, qemu, problems);
         } catch (PlanException e) {
             throw failure(parsed, e);
         }

@@ -41,16 +41,17 @@ public final class QemuCommandBuilder {
      * @param incoming    a restore's saved state, or null
      * @param qemu        what this QEMU accepts (the xen backend's argv follows it); null for the qemu backend,
      *                    whose options are the same from 7.2 to 10.x
+     * @param problems    what this host lacks for the device model (create refuses it, the dry run lists it)
      */
     public DeviceModelPlan build(DomainConfig d, Integer domid, DomainPaths paths, List<ResolvedDisk> disks,
                                  KernelBoot kernelBoot, Incoming incoming, boolean qemuSandbox, ResolvedUser user,
-                                 QemuFacts qemu) throws PlanException {
+                                 QemuFacts qemu, Problems problems) throws PlanException {
         String binary = d.deviceModelOverride() != null ? d.deviceModelOverride() : policy.qemuBinary().toString();
         if (binary.indexOf('\0') >= 0 || binary.indexOf('\n') >= 0) {
             // a quoted xl string may hold a raw NUL byte; Path.of would throw (found by the proof tests)
             throw new PlanException("device_model_override", "path contains a NUL or newline");
         }
-        QemuArgs q = new QemuArgs();
+        QemuArgs q = new QemuArgs(problems);
         List<String> a = q.argv;
         q.fixedFd(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false));
         q.fixedFd(new FdSpec(1, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));

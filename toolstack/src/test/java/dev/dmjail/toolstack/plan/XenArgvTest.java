@@ -47,7 +47,7 @@ class XenArgvTest {
     private List<String> argv(DomainConfig d, QemuFacts qemu) throws PlanException {
         DomainPaths paths = DomainPaths.of(tmp.resolve("state"), tmp.resolve("log"), d.name());
         return new QemuCommandBuilder(HostPolicy.defaults(), new HostFacts(false, false, null))
-                .build(d, 7, paths, List.of(), null, null, true, RANGE_USER, qemu).argv();
+                .build(d, 7, paths, List.of(), null, null, true, RANGE_USER, qemu, Problems.refusing()).argv();
     }
 
     /** Per release family: how the Xen device model chroots and switches to its uid (libxl 4.20's choice). */
