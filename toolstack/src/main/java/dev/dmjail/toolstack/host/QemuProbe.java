@@ -40,6 +40,10 @@ public final class QemuProbe {
             return known;
         }
         QemuFacts facts = QemuFacts.fromHelp(run(binary));
+        if (!identity(binary).equals(identity)) {
+            // replaced while it ran (the path may be a tenant's): what answered is not what the identity names
+            throw new IOException(binary + " changed while it was probed");
+        }
         if (facts.version() == null) {
             throw new IOException(binary + " -help did not print \"QEMU emulator version\": not a QEMU system emulator");
         }
