@@ -140,7 +140,7 @@ public final class Planner {
         DeviceModelPlan dm;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, strict, warnings);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name(), incoming == null ? null : incoming.handoverFrom())).resolve(d.disks(), diskLine, strict, warnings);
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
@@ -183,10 +183,15 @@ public final class Planner {
      * create path calls this under the host lock, so two creates cannot both take one disk).
      */
     private List<DiskAdmission.InUse> disksInUse(String self) {
+        return disksInUse(self, null);
+    }
+
+    /** As {@link #disksInUse(String)}, without the disks of {@code handoverFrom} (a local migration's sender), if any. */
+    private List<DiskAdmission.InUse> disksInUse(String self, String handoverFrom) {
         List<DiskAdmission.InUse> out = new ArrayList<>();
         try {
             for (DomainRecord r : store.list()) {
-                if (r.name().equals(self) || r.plan() == null) {
+                if (r.name().equals(self) || r.name().equals(handoverFrom) || r.plan() == null) {
                     continue;
                 }
                 java.util.Map<String, Boolean> writable = new java.util.LinkedHashMap<>(); // identity → any fd rw
