@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmjail.toolstack.proof.ProofSupport;
+import dev.dmjail.toolstack.proof.SubprocessCli;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * save / restore of a real Debian guest (TCG) whose /init counts in a shell variable (guest memory)
  * and prints the count each second on its serial line: after save the domain is gone and nothing of
  * it is left; restore starts a new confined device model (audit PASS) in which the count goes on from
- * where it was, with no second boot. A save file cut short is refused before anything is created.
+ * where it was, with no second boot — and it is stopped, checked from /proc and audited before it has read
+ * a byte of the file (its offset is 0). A save file cut short is refused before anything is created.
  */
 class SaveRestoreTest {
 
@@ -63,7 +66,27 @@ class SaveRestoreTest {
         CliRun again = host.run("save", "sr-guest", save.toString());
         assertEquals(ExitCodes.NOT_FOUND, again.exit(), again.err());
 
-        CliRun r = host.run("restore", save.toString());
+        // the restoring toolstack stopped once its device model is up: confined, audited, not a byte read yet
+        Process p = SubprocessCli.start(host, Map.of("DMJAIL_STOP", "restore.confined"), "restore", save.toString());
+        long t0 = System.nanoTime();
+        long restoring = Toolstacks.awaitStopped(host, "restore", 120);
+        SubprocessCli.Result r;
+        try {
+            JsonNode d = ProofSupport.listed(host, "sr-guest");
+            assertEquals("inmigrate", d.get("state").asText(), d.toString());
+            long dm = d.get("pid").asLong();
+            Toolstacks.assertConfined(dm, d.get("uid").asInt(), d.get("domid").asInt());
+            CliRun audit = host.run("audit", "sr-guest");
+            assertEquals(0, audit.exit(), "audited before the state is read: " + audit.out());
+            assertEquals(List.of("0"), savedFileOffsets(dm, save), "QEMU holds the save file and has read nothing of it");
+        } catch (AssertionError | Exception e) {
+            Toolstacks.resume(restoring);
+            SubprocessCli.finish(p, t0);
+            host.run("destroy", "sr-guest");
+            throw e;
+        }
+        Toolstacks.resume(restoring);
+        r = SubprocessCli.finish(p, t0);
         assertEquals(0, r.exit(), r.err());
         try {
             assertTrue(r.out().contains("Restored domain sr-guest") && r.out().contains("(running)"), r.out());
@@ -88,6 +111,24 @@ class SaveRestoreTest {
         assertEquals(ExitCodes.FAILED, bad.exit(), bad.err());
         assertTrue(bad.err().contains("is not a dmjail save file"), bad.err());
         assertEquals("[ ]", host.run("list", "--json").out().trim());
+    }
+
+    /** The file offsets ("pos" in /proc/PID/fdinfo) of every fd of {@code pid} open on {@code file}. */
+    private static List<String> savedFileOffsets(long pid, Path file) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        try (var fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(file.toRealPath())) {
+                        String info = Files.readString(Path.of("/proc/" + pid + "/fdinfo/" + fd.getFileName()));
+                        out.add(info.lines().filter(l -> l.startsWith("pos:")).findFirst().orElse("pos: ?").substring(4).strip());
+                    }
+                } catch (java.nio.file.NoSuchFileException closedMeanwhile) {
+                    // one of QEMU's own short-lived fds
+                }
+            }
+        }
+        return out;
     }
 
     private static int lastTick(String console) {

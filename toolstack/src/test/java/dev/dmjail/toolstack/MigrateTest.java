@@ -1,0 +1,163 @@
+package dev.dmjail.toolstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmjail.toolstack.proof.ProofSupport;
+import dev.dmjail.toolstack.proof.SubprocessCli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * migrate of a real Debian guest (TCG) whose /init counts in a shell variable (guest memory) and prints
+ * the count each second on its serial line, on one host:
+ * <ol>
+ * <li>a stream broken half-way (a transport that passes a few KiB and closes) leaves the sender running,
+ *     counting, audit PASS, and nothing of the receiver;</li>
+ * <li>{@code migrate NAME localhost} (the receiver a child process): the receiver is stopped where its
+ *     device model is up and has not read a byte of the state, and checked there from /proc and by the audit;
+ *     let go, the count goes on in the received domain with no second boot, its audit passes, the sender is gone;</li>
+ * <li>the same through {@code -s} and a fake ssh that drops the host and runs the remote words here: xl's
+ *     rune and handshake over a real pair of pipes through a shell.</li>
+ * </ol>
+ */
+class MigrateTest {
+
+    private static final String INIT = String.join("\n",
+            "#!/bin/sh",
+            "export PATH=/bin",
+            "echo mg-boot",
+            "i=0; while true; do i=$((i+1)); echo \"mg-tick $i\"; busybox sleep 1; done", "");
+    private static final Pattern TICK = Pattern.compile("mg-tick (\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void rangeProvisioned() {
+        RangeUsers.ensureInstalled();
+    }
+
+    @Test
+    void aMigratedGuestGoesOnCountingAndABrokenStreamLeavesTheSender() throws Exception {
+        TestHost host = new TestHost(ProofSupport.openDir(tmp), "accel = tcg");
+        Path cfg = GuestKernel.domain(host, tmp, "mg-guest", INIT, List.of(), "memory = 128",
+                "extra = \"console=ttyS0 quiet\"");
+        Path fakeSsh = script("fake-ssh", "shift", "[ \"$1\" = dmjail ] || { echo \"fake ssh: not dmjail: $*\" >&2; exit 97; }",
+                "shift", "exec " + dmjail(host) + " \"$@\"");
+        // passes the first few reads of the stream (the header and a little of the state), then closes it
+        Path brokenSsh = script("broken-ssh", "shift", "shift", "dd bs=4096 count=40 2>/dev/null | " + dmjail(host) + " \"$@\"");
+        List<String> names = List.of("mg-guest", "mg-guest--incoming", "mg-guest--incoming--incoming");
+        assertEquals(0, host.run("create", cfg.toString()).exit());
+        try {
+            assertTrue(KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick 3", 240).contains("mg-tick 3"));
+
+            // 1. the stream breaks: the sender resumes and stays the domain; the receiver leaves nothing
+            CliRun broken = host.run("migrate", "-s", brokenSsh.toString(), "mg-guest", "otherhost");
+            assertEquals(ExitCodes.FAILED, broken.exit(), broken.err());
+            assertTrue(broken.err().contains("resumed at sender"), broken.err());
+            assertTrue(broken.err().contains("the received domain was destroyed"), "the receiver cleaned up: " + broken.err());
+            assertEquals(List.of("mg-guest"), listedNames(host));
+            assertEquals("running", ProofSupport.listed(host, "mg-guest").get("state").asText());
+            assertEquals(List.of(), ProofSupport.leftovers(host, "mg-guest--incoming", null), "nothing of the receiver");
+            int atBreak = lastTick(console(host, "mg-guest"));
+            assertTrue(KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick " + (atBreak + 2), 60)
+                    .contains("mg-tick " + (atBreak + 2)), "the sender goes on counting");
+            CliRun audit = host.run("audit", "mg-guest");
+            assertEquals(0, audit.exit(), audit.out());
+
+            // 2. localhost: the receiver stopped with its device model confined and the stream not yet read
+            Process p = SubprocessCli.start(host, Map.of("DMJAIL_STOP", "migrate-receive.confined"),
+                    "migrate", "mg-guest", "localhost");
+            long t0 = System.nanoTime();
+            long receiver = Toolstacks.awaitStopped(host, "migrate-receive", 120);
+            JsonNode incoming = ProofSupport.listed(host, "mg-guest--incoming");
+            assertEquals("inmigrate", incoming.get("state").asText(), "its device model is up and waits for a stream it "
+                    + "does not have yet: " + incoming);
+            Toolstacks.assertConfined(incoming.get("pid").asLong(), incoming.get("uid").asInt(), incoming.get("domid").asInt());
+            CliRun before = host.run("audit", "mg-guest--incoming");
+            assertEquals(0, before.exit(), "audited before a byte of the state is read: " + before.out());
+            int sent = lastTick(console(host, "mg-guest"));
+            Toolstacks.resume(receiver);
+            SubprocessCli.Result m = SubprocessCli.finish(p, t0);
+            assertEquals(0, m.exit(), m.err());
+            assertTrue(m.err().contains("Migration successful."), m.err());
+            assertEquals(List.of("mg-guest--incoming"), listedNames(host));
+            assertEquals(List.of(), ProofSupport.leftovers(host, "mg-guest", null), "the sender is gone");
+            String received = KernelBootTest.waitForConsole(host, "mg-guest--incoming", "mg-tick " + (sent + 3), 120);
+            assertTrue(lastTick(received) > sent, "the count goes on after the migration: sent at " + sent + ", " + received);
+            assertFalse(received.contains("mg-boot"), "no second boot: " + received);
+            assertTrue(firstTick(received) > 3, "the received domain starts counting where the sender was: " + received);
+            CliRun after = host.run("audit", "-a", "mg-guest--incoming");
+            assertEquals(0, after.exit(), after.out());
+
+            // 3. over "ssh": the same handshake through a shell and a transport process
+            int sent2 = lastTick(console(host, "mg-guest--incoming"));
+            CliRun viaSsh = host.run("migrate", "-s", fakeSsh.toString(), "mg-guest--incoming", "otherhost");
+            assertEquals(0, viaSsh.exit(), viaSsh.err());
+            assertEquals(List.of("mg-guest--incoming--incoming"), listedNames(host));
+            String again = KernelBootTest.waitForConsole(host, "mg-guest--incoming--incoming", "mg-tick " + (sent2 + 3), 120);
+            assertTrue(lastTick(again) > sent2 && !again.contains("mg-boot"), again);
+            assertEquals(0, host.run("audit", "mg-guest--incoming--incoming").exit());
+        } finally {
+            for (String n : names) {
+                host.run("destroy", n);
+            }
+        }
+        for (String n : names) {
+            assertEquals(List.of(), ProofSupport.leftovers(host, n, null), n);
+        }
+        assertTrue(Toolstacks.running(host, "migrate-receive").isEmpty(), "no receiver left running");
+        assertNull(ProofSupport.listed(host, "mg-guest"));
+    }
+
+    private static String dmjail(TestHost host) {
+        return SubprocessCli.command(host).stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
+    }
+
+    private Path script(String name, String... lines) throws Exception {
+        List<String> all = new ArrayList<>(List.of("#!/bin/sh"));
+        all.addAll(List.of(lines));
+        Path p = Files.write(tmp.resolve(name), all);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    private static List<String> listedNames(TestHost host) throws Exception {
+        List<String> out = new ArrayList<>();
+        ProofSupport.list(host).forEach(d -> out.add(d.get("name").asText()));
+        return out;
+    }
+
+    private static String console(TestHost host, String name) {
+        return host.run("console", "-r", name).out();
+    }
+
+    private static int lastTick(String console) {
+        Matcher m = TICK.matcher(console);
+        int last = -1;
+        while (m.find()) {
+            last = Integer.parseInt(m.group(1));
+        }
+        return last;
+    }
+
+    private static int firstTick(String console) {
+        Matcher m = TICK.matcher(console);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+}
