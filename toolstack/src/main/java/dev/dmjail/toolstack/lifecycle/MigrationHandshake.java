@@ -32,7 +32,8 @@ public final class MigrationHandshake {
                                String config, MigrationStream.Channel c, long deadline, PrintWriter err) throws IOException {
         String name = r.name();
         DomainPaths paths = store.paths(name);
-        boolean wasRunning = RunState.of(r, paths).equals("running");
+        // the guest resumes after a failure only if it ran before (query-status "running"; xl resumes always)
+        boolean wasRunning = DomainControl.qmp(paths, "query-status", null).path("running").asBoolean(true);
         boolean marked = false;
         try {
             MigrationStream.expect(c, MigrationStream.BANNER, "receiver's banner");
@@ -74,7 +75,11 @@ public final class MigrationHandshake {
                     + "resuming at most one of them; two would share its disks");
         }
         err.println("migration sender: Target reports successful startup.");
-        manager.destroy(store.read(current).orElse(r));
+        try {
+            manager.destroy(store.read(current).orElse(r));
+        } catch (IOException e) {
+            return new Outcome(false, "the domain runs on " + host + ", but destroying this copy failed: " + e.getMessage());
+        }
         return new Outcome(true, null);
     }
 
@@ -99,6 +104,10 @@ public final class MigrationHandshake {
             h = MigrationStream.readHeader(c);
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "migrate-receive: " + e.getMessage());
+        }
+        if (!StateStore.isSafeName(h.name())) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate-receive: the sender's domain name "
+                    + Printable.line(h.name()) + " is not one dmjail can keep (letters, digits, '_', '.', '-')");
         }
         String incoming = MigrationSwap.incoming(h.name());
         ParsedDomain parsed;
