@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  *     counting, audit PASS, and nothing of the receiver;</li>
  * <li>{@code migrate NAME localhost} (the receiver a child process): the receiver is stopped where its
  *     device model is up and has not read a byte of the state, and checked there from /proc and by the audit;
- *     let go, the count goes on in the received domain with no second boot, its audit passes, the sender is gone;</li>
+ *     let go, the count goes on in the received domain with no second boot, its audit passes, the sender is gone,
+ *     and the received domain has taken the name (xl's swap: NAME--migratedaway there, NAME--incoming here);</li>
  * <li>the same through {@code -s} and a fake ssh that drops the host and runs the remote words here: xl's
  *     rune and handshake over a real pair of pipes through a shell.</li>
  * </ol>
@@ -60,7 +61,8 @@ class MigrateTest {
                 "shift", "exec " + dmjail(host) + " \"$@\"");
         // passes the first few reads of the stream (the header and a little of the state), then closes it
         Path brokenSsh = script("broken-ssh", "shift", "shift", "dd bs=4096 count=40 2>/dev/null | " + dmjail(host) + " \"$@\"");
-        List<String> names = List.of("mg-guest", "mg-guest--incoming", "mg-guest--incoming--incoming");
+        // host paths are named by a domain's key, fixed at create: the sender's and each receiver's differ
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>(List.of("mg-guest", "mg-guest--incoming"));
         assertEquals(0, host.run("create", cfg.toString()).exit());
         try {
             assertTrue(KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick 3", 240).contains("mg-tick 3"));
@@ -95,30 +97,43 @@ class MigrateTest {
             SubprocessCli.Result m = SubprocessCli.finish(p, t0);
             assertEquals(0, m.exit(), m.err());
             assertTrue(m.err().contains("Migration successful."), m.err());
-            assertEquals(List.of("mg-guest--incoming"), listedNames(host));
-            assertEquals(List.of(), ProofSupport.leftovers(host, "mg-guest", null), "the sender is gone");
-            String received = KernelBootTest.waitForConsole(host, "mg-guest--incoming", "mg-tick " + (sent + 3), 120);
+            // xl's swap: the sender was NAME--migratedaway, the received domain (key NAME--incoming) is NAME now
+            assertEquals(List.of("mg-guest"), listedNames(host));
+            assertEquals("mg-guest--incoming", ProofSupport.listed(host, "mg-guest").get("key").asText());
+            assertEquals(List.of(), ProofSupport.leftovers(host, "mg-guest", null), "the sender (key mg-guest) is gone");
+            String received = KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick " + (sent + 3), 120);
             assertTrue(lastTick(received) > sent, "the count goes on after the migration: sent at " + sent + ", " + received);
             assertFalse(received.contains("mg-boot"), "no second boot: " + received);
             assertTrue(firstTick(received) > 3, "the received domain starts counting where the sender was: " + received);
-            CliRun after = host.run("audit", "-a", "mg-guest--incoming");
+            CliRun after = host.run("audit", "-a", "mg-guest");
             assertEquals(0, after.exit(), after.out());
 
             // 3. over "ssh": the same handshake through a shell and a transport process
-            int sent2 = lastTick(console(host, "mg-guest--incoming"));
-            CliRun viaSsh = host.run("migrate", "-s", fakeSsh.toString(), "mg-guest--incoming", "otherhost");
+            int sent2 = lastTick(console(host, "mg-guest"));
+            long senderPid = ProofSupport.listed(host, "mg-guest").get("pid").asLong();
+            CliRun viaSsh = host.run("migrate", "-s", fakeSsh.toString(), "mg-guest", "otherhost");
             assertEquals(0, viaSsh.exit(), viaSsh.err());
-            assertEquals(List.of("mg-guest--incoming--incoming"), listedNames(host));
-            String again = KernelBootTest.waitForConsole(host, "mg-guest--incoming--incoming", "mg-tick " + (sent2 + 3), 120);
+            assertEquals(List.of("mg-guest"), listedNames(host));
+            String key = ProofSupport.listed(host, "mg-guest").get("key").asText();
+            keys.add(key);
+            assertFalse(key.equals("mg-guest--incoming"), "a new domain received it: " + key);
+            // the second sender is gone (its key's paths; its -name is the new receiver's too: NAME--incoming)
+            assertFalse(ProcessHandle.of(senderPid).map(ProcessHandle::isAlive).orElse(false), "sender pid " + senderPid);
+            assertFalse(Files.exists(host.stateDir.resolve("domains").resolve("mg-guest--incoming")));
+            for (Path cg : HostExpect.cgroupDirs("mg-guest--incoming")) {
+                assertFalse(Files.exists(cg), cg.toString());
+            }
+            String again = KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick " + (sent2 + 3), 120);
             assertTrue(lastTick(again) > sent2 && !again.contains("mg-boot"), again);
-            assertEquals(0, host.run("audit", "mg-guest--incoming--incoming").exit());
+            assertEquals(0, host.run("audit", "mg-guest").exit());
         } finally {
-            for (String n : names) {
-                host.run("destroy", n);
+            for (JsonNode d : ProofSupport.list(host)) {
+                keys.add(d.get("key").asText());
+                host.run("destroy", d.get("domid").asText());
             }
         }
-        for (String n : names) {
-            assertEquals(List.of(), ProofSupport.leftovers(host, n, null), n);
+        for (String k : keys) {
+            assertEquals(List.of(), ProofSupport.leftovers(host, k, null), k);
         }
         assertTrue(Toolstacks.running(host, "migrate-receive").isEmpty(), "no receiver left running");
         assertNull(ProofSupport.listed(host, "mg-guest"));

@@ -30,8 +30,8 @@ import picocli.CommandLine.ParentCommand;
                 + "holds the guest, this side gives it the go and destroys its own copy. If anything fails before the go, "
                 + "this domain resumes and the receiver destroys its copy.",
                 "HOST localhost without -s runs the receiver here as a child process, without ssh.",
-                "Not yet: the final renames of xl's handshake (NAME--migratedaway here, NAME there): the received domain "
-                + "keeps the name NAME--incoming."})
+                "As with xl, this domain is renamed NAME--migratedaway just before the go (back if the receiver then fails), "
+                + "and the received domain takes NAME."})
 public final class MigrateCommand implements Callable<Integer> {
 
     @ParentCommand

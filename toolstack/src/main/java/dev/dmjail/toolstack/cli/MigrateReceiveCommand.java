@@ -57,7 +57,7 @@ public final class MigrateReceiveCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         // stdout is the stream back to the sender: nothing else is printed on it
         String name = MigrationHandshake.receive(ts.store(), ts.manager(), paused, MigrationStream.ofStdio(deadline), deadline, err);
-        err.println("migration target: domain " + name + " started.");
+        err.println("migration target: domain " + dev.dmjail.toolstack.text.Printable.line(name) + " started.");
         return ExitCodes.OK;
     }
 }

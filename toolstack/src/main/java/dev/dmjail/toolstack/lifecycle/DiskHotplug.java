@@ -82,7 +82,7 @@ public final class DiskHotplug {
             if (disk.writable()) {
                 opened.add(open(disk, Sys.O_RDWR));
             }
-            try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+            try (QmpFdSession q = QmpFdSession.connect(store.paths(r).qmpSocket(),
                     System.nanoTime() + timeoutMillis * 1_000_000L)) {
                 int set = -1;
                 for (SafeFile.Opened o : opened) {
@@ -146,7 +146,7 @@ public final class DiskHotplug {
     /** device_del, wait (bounded) until the guest has let the device go, blockdev-del, unplan. */
     public static DomainRecord detach(StateStore store, DomainRecord r, String vdev, long timeoutMillis) throws IOException {
         String id = id(vdev);
-        try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+        try (QmpFdSession q = QmpFdSession.connect(store.paths(r).qmpSocket(),
                 System.nanoTime() + timeoutMillis * 1_000_000L + DETACH_WAIT_NANOS)) {
             ObjectNode del = QmpFdSession.command("device_del");
             del.putObject("arguments").put("id", id);

@@ -31,13 +31,14 @@ public final class MigrationHandshake {
     public static Outcome send(StateStore store, DomainManager manager, DomainRecord r, String host, String configFile,
                                String config, MigrationStream.Channel c, long deadline, PrintWriter err) throws IOException {
         String name = r.name();
-        DomainPaths paths = store.paths(name);
+        DomainPaths paths = store.paths(r);
         // the guest resumes after a failure only if it ran before (query-status "running"; xl resumes always)
         boolean wasRunning = DomainControl.qmp(paths, "query-status", null).path("running").asBoolean(true);
         boolean marked = false;
+        DomainRecord current = r;
         try {
             MigrationStream.expect(c, MigrationStream.BANNER, "receiver's banner");
-            MigrationSender.mark(store, name, host, MigrationSender.SENDING); // before QEMU's state leaves
+            MigrationSender.mark(store, r, host, MigrationSender.SENDING); // before QEMU's state leaves
             marked = true;
             MigrationStream.writeHeader(c, new MigrationStream.Header(name, configFile, config));
             MigrationStream.expect(c, MigrationStream.CONFINED, "receiver's message that its domain is confined");
@@ -45,16 +46,16 @@ public final class MigrationHandshake {
             FaultPoint.hit("migrate.sent");
             MigrationStream.expect(c, MigrationStream.READY, "receiver's ready message");
             err.println("migration sender: Target has acknowledged transfer (" + (n >> 20) + " MiB of device-model state).");
-        } catch (IOException e) {
+            // the point of no return comes next: once the go is out, the guest may run there, under NAME
+            current = MigrationSwap.giveUp(store, r);
+            MigrationSender.mark(store, current, host, MigrationSender.GO_GIVEN);
+        } catch (IOException | DmjailException e) {
             if (marked) {
-                resume(store, name, wasRunning);
+                resume(store, current, name, wasRunning);
             }
             return new Outcome(false, e.getMessage() + "; migration failed, " + (wasRunning ? "resumed" : "left paused")
                     + " at sender");
         }
-        // the point of no return: once the go is out, the guest may run there
-        String current = MigrationSwap.giveUp(store, name);
-        MigrationSender.mark(store, current, host, MigrationSender.GO_GIVEN);
         err.println("migration sender: Giving target permission to start.");
         try {
             MigrationStream.send(c, MigrationStream.GO);
@@ -64,32 +65,39 @@ public final class MigrationHandshake {
             c.readFully(rc, "success/failure status");
             if (rc[0] != 0) {
                 MigrationStream.expect(c, MigrationStream.GO, "permission for sender to resume");
-                String back = MigrationSwap.takeBack(store, current, name);
-                resume(store, back, wasRunning);
+                resume(store, current, name, wasRunning);
                 return new Outcome(false, "the receiver reports startup failure (status " + rc[0] + ") and destroyed its copy; "
                         + "migration failed, " + (wasRunning ? "resumed" : "left paused") + " at sender");
             }
         } catch (IOException e) {
             return new Outcome(false, "** migration failed during the final handshake: " + e.getMessage() + " ** The domain's "
-                    + "state is now undefined: check both ends for a running instance (here " + current + ", paused) before "
+                    + "state is now undefined: check both ends for a running instance (here " + current.name() + ", paused) before "
                     + "resuming at most one of them; two would share its disks");
         }
         err.println("migration sender: Target reports successful startup.");
         try {
-            manager.destroy(store.read(current).orElse(r));
+            manager.destroy(store.reread(current).orElse(current));
         } catch (IOException e) {
             return new Outcome(false, "the domain runs on " + host + ", but destroying this copy failed: " + e.getMessage());
         }
         return new Outcome(true, null);
     }
 
-    private static void resume(StateStore store, String name, boolean wasRunning) throws IOException {
-        if (wasRunning) {
-            MigrationSender.resume(store.paths(name));
-        } else {
-            MigrationSender.cancel(store.paths(name));
+    /** The sender's domain is its own again: its name back (as xl, whatever the rename answers), resumed, unmarked. */
+    private static void resume(StateStore store, DomainRecord sender, String name, boolean wasRunning) throws IOException {
+        if (!sender.name().equals(name)) {
+            try {
+                sender = MigrationSwap.takeBack(store, sender, name);
+            } catch (DmjailException e) {
+                // keeps NAME--migratedaway: still the domain, and dmjail rename gives it its name back
+            }
         }
-        MigrationSender.unmark(store, name);
+        if (wasRunning) {
+            MigrationSender.resume(store.paths(sender));
+        } else {
+            MigrationSender.cancel(store.paths(sender));
+        }
+        MigrationSender.unmark(store, sender);
     }
 
     /**
@@ -105,23 +113,24 @@ public final class MigrationHandshake {
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "migrate-receive: " + e.getMessage());
         }
-        if (!StateStore.isSafeName(h.name())) {
-            throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate-receive: the sender's domain name "
-                    + Printable.line(h.name()) + " is not one dmjail can keep (letters, digits, '_', '.', '-')");
-        }
         String incoming = MigrationSwap.incoming(h.name());
+        java.util.Optional<String> unfit = DomainNames.uncreatable(h.name()).or(() -> DomainNames.uncreatable(incoming));
+        if (unfit.isPresent()) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate-receive: the sender's domain name "
+                    + Printable.line(h.name()) + ": " + unfit.get());
+        }
         ParsedDomain parsed;
         try {
             // xl names the receiving domain NAME--incoming (create_domain's migration_domname)
             parsed = XlConfigLoader.parse(Path.of(h.configFile().isEmpty() ? "migration-stream" : h.configFile()), h.config(),
-                    List.of("name=\"" + incoming.replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
+                    List.of("name=" + xlString(incoming)));
         } catch (ConfigException e) {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate-receive: the sender's config: " + e.getMessage());
         }
         String handover;
         try {
             // a migration to this very host: the sender's disks are the ones this domain takes over
-            handover = store.read(h.name()).filter(s -> MigrationSender.phase(s) != null).map(DomainRecord::name).orElse(null);
+            handover = store.byName(h.name()).filter(s -> MigrationSender.phase(s) != null).map(DomainRecord::key).orElse(null);
             GoneDomains.reap(manager);
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "migrate-receive: cannot read the domain state: " + e.getMessage());
@@ -132,9 +141,9 @@ public final class MigrationHandshake {
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "migrate-receive: " + e.getMessage());
         }
-        err.println("migration target: domain " + incoming + " created confined (domid " + rec.domid() + ", uid " + rec.uid()
+        err.println("migration target: domain " + Printable.line(incoming) + " created confined (domid " + rec.domid() + ", uid " + rec.uid()
                 + "), audit passed; receiving its state.");
-        DomainPaths paths = store.paths(incoming);
+        DomainPaths paths = store.paths(rec);
         try {
             FaultPoint.hit("migrate-receive.confined");
             MigrationStream.send(c, MigrationStream.CONFINED);
@@ -147,21 +156,21 @@ public final class MigrationHandshake {
             throw new DmjailException(ExitCodes.FAILED, "migrate-receive: " + e.getMessage() + "; " + destroyed);
         }
         FaultPoint.hit("migrate-receive.go");
-        String name = incoming;
         String failure = null;
         try {
-            name = MigrationSwap.take(store, incoming, h.name());
+            rec = MigrationSwap.take(store, rec, h.name());
             if (!paused) {
-                DomainControl.qmp(store.paths(name), "cont", null);
+                DomainControl.qmp(paths, "cont", null);
             }
-        } catch (IOException e) {
+        } catch (IOException | DmjailException e) {
             failure = e.getMessage();
         }
+        String name = rec.name();
         try {
             MigrationStream.send(c, MigrationStream.REPORT);
             MigrationStream.send(c, new byte[] {(byte) (failure == null ? 0 : 1)});
             if (failure != null) {
-                String destroyed = destroy(manager, store.read(name).orElse(rec));
+                String destroyed = destroy(manager, store.reread(rec).orElse(rec));
                 MigrationStream.send(c, MigrationStream.GO); // the sender may have its domain back
                 throw new DmjailException(ExitCodes.FAILED, "migrate-receive: starting the guest failed: " + failure + "; "
                         + destroyed);
@@ -171,6 +180,11 @@ public final class MigrationHandshake {
                     + e.getMessage() + "); " + Printable.line(name) + " is kept: check the sender before destroying either");
         }
         return name;
+    }
+
+    /** {@code s} as an xl string literal (libxlu_cfg.c's escapes; a raw newline may not appear in one). */
+    static String xlString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r") + "\"";
     }
 
     private static String destroy(DomainManager manager, DomainRecord r) {

@@ -33,9 +33,9 @@ public final class MigrationSender {
         return MAX_PASSES * (DomainSaver.startedMiB(r) << 20) + DomainSaver.SLACK_BYTES;
     }
 
-    /** Records (before the change it announces) that {@code name} is migrating to {@code host}, in {@code phase}. */
-    public static DomainRecord mark(StateStore store, String name, String host, String phase) throws IOException {
-        DomainRecord r = store.read(name).orElseThrow(() -> new IOException("domain " + name + " is gone"));
+    /** Records (before the change it announces) that {@code domain} is migrating to {@code host}, in {@code phase}. */
+    public static DomainRecord mark(StateStore store, DomainRecord domain, String host, String phase) throws IOException {
+        DomainRecord r = store.reread(domain).orElseThrow(() -> new IOException("domain " + domain.name() + " is gone"));
         ObjectNode plan = r.plan().deepCopy();
         plan.putObject(KEY).put("to", host).put("phase", phase).put("since", System.currentTimeMillis());
         DomainRecord m = r.withPlan(plan);
@@ -44,8 +44,8 @@ public final class MigrationSender {
     }
 
     /** Removes the mark once the domain is the sender's again (a failed migration resumed). */
-    public static void unmark(StateStore store, String name) throws IOException {
-        DomainRecord r = store.read(name).orElse(null);
+    public static void unmark(StateStore store, DomainRecord domain) throws IOException {
+        DomainRecord r = store.reread(domain).orElse(null);
         if (r != null && r.plan().has(KEY)) {
             ObjectNode plan = r.plan().deepCopy();
             plan.remove(KEY);
