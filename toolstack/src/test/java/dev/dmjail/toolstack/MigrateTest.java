@@ -139,6 +139,24 @@ class MigrateTest {
         assertNull(ProofSupport.listed(host, "mg-guest"));
     }
 
+    @Test
+    void xlOptionsDmjailCannotHonourAreRefusedWithTheReason() throws Exception {
+        TestHost host = new TestHost(tmp);
+        CliRun d = host.run("migrate", "-D", "mg-none", "localhost");
+        assertEquals(ExitCodes.BAD_CONFIG, d.exit());
+        assertTrue(d.err().contains("-D is not supported") && d.err().contains("uid"), d.err());
+        CliRun debug = host.run("migrate", "--debug", "mg-none", "localhost");
+        assertEquals(ExitCodes.BAD_CONFIG, debug.exit());
+        assertTrue(debug.err().contains("--debug is not supported"), debug.err());
+        CliRun rd = host.run("migrate-receive", "-d");
+        assertEquals(ExitCodes.BAD_CONFIG, rd.exit());
+        CliRun t = host.run("migrate", "--timeout", "0", "mg-none", "localhost");
+        assertEquals(ExitCodes.BAD_CONFIG, t.exit(), t.err());
+        CliRun none = host.run("migrate", "-e", "-F", "--live", "mg-none", "localhost");
+        assertEquals(ExitCodes.NOT_FOUND, none.exit(), none.err());
+        assertEquals("[ ]", host.run("list", "--json").out().trim());
+    }
+
     /** Alive and not a zombie (the host's init reaps a device model whose launcher is gone). */
     private static boolean liveNotZombie(long pid) {
         try {

@@ -51,15 +51,8 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "-C", paramLabel = "CONFIG", description = "send this xl config instead of the domain's own")
     Path config;
 
-    @Option(names = "-p", description = "leave the guest paused on HOST once it is there")
-    boolean paused;
-
-    @Option(names = "-e", description = "as xl: the receiver does not stay in the background (dmjail never leaves a process "
-            + "per domain, with or without -e)")
-    boolean noDaemon;
-
-    @Option(names = "-F", description = "as xl: run in the foreground (dmjail always does)")
-    boolean foreground;
+    @picocli.CommandLine.Mixin
+    MigrationOptions options;
 
     @Option(names = "-D", description = "xl's preserve domid: refused (the receiving host allocates the domid, and the "
             + "device model's uid with it)")
@@ -70,10 +63,6 @@ public final class MigrateCommand implements Callable<Integer> {
 
     @Option(names = "--live", description = "as xl, for xm compatibility: migrations are live anyway")
     boolean live;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
-            description = "how long the whole migration may take (default: ${DEFAULT-VALUE})")
-    long timeoutSeconds;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -89,9 +78,7 @@ public final class MigrateCommand implements Callable<Integer> {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate: --debug is not supported: xl's debug stream verifies "
                     + "guest memory in libxc, and QEMU's migration stream has no such mode");
         }
-        if (timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
-            throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate: --timeout must be 1..86400 seconds, got " + timeoutSeconds);
-        }
+        long deadline = options.deadline("migrate");
         Privileges.requireRoot("migrate");
         Toolstack ts = main.toolstack();
         PrintWriter err = spec.commandLine().getErr();
@@ -113,7 +100,6 @@ public final class MigrateCommand implements Callable<Integer> {
             throw new DmjailException(ExitCodes.FAILED, "migrate: " + Printable.line(String.valueOf(e.getMessage()))
                     + "; cannot migrate (give a config with -C)");
         }
-        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         MigrationHandshake.Outcome o;
         try (MigrationTransport t = MigrationTransport.start(transport(), err, deadline)) {
             FaultPoint.hit("migrate.receiver-started");
@@ -130,11 +116,7 @@ public final class MigrateCommand implements Callable<Integer> {
 
     /** The receiver's command: a local child for localhost without -s, else xl's rune through sh -c. */
     private List<String> transport() {
-        List<String> flags = new ArrayList<>();
-        if (noDaemon) flags.add("-e");
-        if (paused) flags.add("-p");
-        flags.add("--timeout");
-        flags.add(Long.toString(timeoutSeconds));
+        List<String> flags = options.forReceiver();
         if (sshCommand == null && host.equals("localhost")) {
             List<String> cmd = new ArrayList<>(thisDmjail());
             cmd.add("--host-config");

@@ -22,21 +22,11 @@ public final class MigrateReceiveCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Option(names = "-p", description = "leave the guest paused once it is here")
-    boolean paused;
-
-    @Option(names = "-e", description = "as xl: do not stay in the background (dmjail never does)")
-    boolean noDaemon;
-
-    @Option(names = "-F", description = "as xl: run in the foreground (dmjail always does)")
-    boolean foreground;
+    @picocli.CommandLine.Mixin
+    MigrationOptions options;
 
     @Option(names = "-d", description = "xl's debug stream: refused (QEMU's stream has none)")
     boolean debug;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
-            description = "how long the whole migration may take (default: ${DEFAULT-VALUE})")
-    long timeoutSeconds;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -47,16 +37,12 @@ public final class MigrateReceiveCommand implements Callable<Integer> {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate-receive: -d is not supported: xl's debug stream verifies "
                     + "guest memory in libxc, and QEMU's migration stream has no such mode");
         }
-        if (timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
-            throw new DmjailException(ExitCodes.BAD_CONFIG, "migrate-receive: --timeout must be 1..86400 seconds, got "
-                    + timeoutSeconds);
-        }
+        long deadline = options.deadline("migrate-receive");
         Privileges.requireRoot("migrate-receive");
         Toolstack ts = main.toolstack();
         PrintWriter err = spec.commandLine().getErr();
-        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         // stdout is the stream back to the sender: nothing else is printed on it
-        String name = MigrationHandshake.receive(ts.store(), ts.manager(), paused, MigrationStream.ofStdio(deadline), deadline, err);
+        String name = MigrationHandshake.receive(ts.store(), ts.manager(), options.paused, MigrationStream.ofStdio(deadline), deadline, err);
         err.println("migration target: domain " + dev.dmjail.toolstack.text.Printable.line(name) + " started.");
         return ExitCodes.OK;
     }
