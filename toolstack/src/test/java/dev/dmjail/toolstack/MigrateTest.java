@@ -14,8 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,12 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MigrateTest {
 
-    private static final String INIT = String.join("\n",
-            "#!/bin/sh",
-            "export PATH=/bin",
-            "echo mg-boot",
-            "i=0; while true; do i=$((i+1)); echo \"mg-tick $i\"; busybox sleep 1; done", "");
-    private static final Pattern TICK = Pattern.compile("mg-tick (\\d+)");
+    private static final CountingGuest GUEST = new CountingGuest("mg");
 
     @TempDir
     Path tmp;
@@ -55,7 +48,7 @@ class MigrateTest {
     @Test
     void aMigratedGuestGoesOnCountingAndABrokenStreamLeavesTheSender() throws Exception {
         TestHost host = new TestHost(ProofSupport.openDir(tmp), "accel = tcg");
-        Path cfg = GuestKernel.domain(host, tmp, "mg-guest", INIT, List.of(), "memory = 128",
+        Path cfg = GuestKernel.domain(host, tmp, "mg-guest", GUEST.init(), List.of(), "memory = 128",
                 "extra = \"console=ttyS0 quiet\"");
         Path fakeSsh = script("fake-ssh", "shift", "[ \"$1\" = dmjail ] || { echo \"fake ssh: not dmjail: $*\" >&2; exit 97; }",
                 "shift", "exec " + dmjail(host) + " \"$@\"");
@@ -65,7 +58,7 @@ class MigrateTest {
         java.util.Set<String> keys = new java.util.LinkedHashSet<>(List.of("mg-guest", "mg-guest--incoming"));
         assertEquals(0, host.run("create", cfg.toString()).exit());
         try {
-            assertTrue(KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick 3", 240).contains("mg-tick 3"));
+            assertTrue(KernelBootTest.waitForConsole(host, "mg-guest", GUEST.tick(3), 240).contains(GUEST.tick(3)));
 
             // 1. the stream breaks: the sender resumes and stays the domain; the receiver leaves nothing
             CliRun broken = host.run("migrate", "-s", brokenSsh.toString(), "mg-guest", "otherhost");
@@ -75,9 +68,9 @@ class MigrateTest {
             assertEquals(List.of("mg-guest"), listedNames(host));
             assertEquals("running", ProofSupport.listed(host, "mg-guest").get("state").asText());
             assertEquals(List.of(), ProofSupport.leftovers(host, "mg-guest--incoming", null), "nothing of the receiver");
-            int atBreak = lastTick(console(host, "mg-guest"));
-            assertTrue(KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick " + (atBreak + 2), 60)
-                    .contains("mg-tick " + (atBreak + 2)), "the sender goes on counting");
+            int atBreak = GUEST.last(console(host, "mg-guest"));
+            assertTrue(KernelBootTest.waitForConsole(host, "mg-guest", GUEST.tick(atBreak + 2), 60)
+                    .contains(GUEST.tick(atBreak + 2)), "the sender goes on counting");
             CliRun audit = host.run("audit", "mg-guest");
             assertEquals(0, audit.exit(), audit.out());
 
@@ -92,7 +85,7 @@ class MigrateTest {
             Toolstacks.assertConfined(incoming.get("pid").asLong(), incoming.get("uid").asInt(), incoming.get("domid").asInt());
             CliRun before = host.run("audit", "mg-guest--incoming");
             assertEquals(0, before.exit(), "audited before a byte of the state is read: " + before.out());
-            int sent = lastTick(console(host, "mg-guest"));
+            int sent = GUEST.last(console(host, "mg-guest"));
             Toolstacks.resume(receiver);
             SubprocessCli.Result m = SubprocessCli.finish(p, t0);
             assertEquals(0, m.exit(), m.err());
@@ -101,15 +94,15 @@ class MigrateTest {
             assertEquals(List.of("mg-guest"), listedNames(host));
             assertEquals("mg-guest--incoming", ProofSupport.listed(host, "mg-guest").get("key").asText());
             assertEquals(List.of(), ProofSupport.leftovers(host, "mg-guest", null), "the sender (key mg-guest) is gone");
-            String received = KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick " + (sent + 3), 120);
-            assertTrue(lastTick(received) > sent, "the count goes on after the migration: sent at " + sent + ", " + received);
-            assertFalse(received.contains("mg-boot"), "no second boot: " + received);
-            assertTrue(firstTick(received) > 3, "the received domain starts counting where the sender was: " + received);
+            String received = KernelBootTest.waitForConsole(host, "mg-guest", GUEST.tick(sent + 3), 120);
+            assertTrue(GUEST.last(received) > sent, "the count goes on after the migration: sent at " + sent + ", " + received);
+            assertFalse(received.contains(GUEST.boot()), "no second boot: " + received);
+            assertTrue(GUEST.first(received) > 3, "the received domain starts counting where the sender was: " + received);
             CliRun after = host.run("audit", "-a", "mg-guest");
             assertEquals(0, after.exit(), after.out());
 
             // 3. over "ssh": the same handshake through a shell and a transport process
-            int sent2 = lastTick(console(host, "mg-guest"));
+            int sent2 = GUEST.last(console(host, "mg-guest"));
             long senderPid = ProofSupport.listed(host, "mg-guest").get("pid").asLong();
             CliRun viaSsh = host.run("migrate", "-s", fakeSsh.toString(), "mg-guest", "otherhost");
             assertEquals(0, viaSsh.exit(), viaSsh.err());
@@ -123,8 +116,8 @@ class MigrateTest {
             for (Path cg : HostExpect.cgroupDirs("mg-guest--incoming")) {
                 assertFalse(Files.exists(cg), cg.toString());
             }
-            String again = KernelBootTest.waitForConsole(host, "mg-guest", "mg-tick " + (sent2 + 3), 120);
-            assertTrue(lastTick(again) > sent2 && !again.contains("mg-boot"), again);
+            String again = KernelBootTest.waitForConsole(host, "mg-guest", GUEST.tick(sent2 + 3), 120);
+            assertTrue(GUEST.last(again) > sent2 && !again.contains(GUEST.boot()), again);
             assertEquals(0, host.run("audit", "mg-guest").exit());
         } finally {
             for (JsonNode d : ProofSupport.list(host)) {
@@ -190,17 +183,5 @@ class MigrateTest {
         return host.run("console", "-r", name).out();
     }
 
-    private static int lastTick(String console) {
-        Matcher m = TICK.matcher(console);
-        int last = -1;
-        while (m.find()) {
-            last = Integer.parseInt(m.group(1));
-        }
-        return last;
-    }
 
-    private static int firstTick(String console) {
-        Matcher m = TICK.matcher(console);
-        return m.find() ? Integer.parseInt(m.group(1)) : -1;
-    }
 }

@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,12 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SaveRestoreTest {
 
-    private static final String INIT = String.join("\n",
-            "#!/bin/sh",
-            "export PATH=/bin",
-            "echo sr-boot",
-            "i=0; while true; do i=$((i+1)); echo \"sr-tick $i\"; busybox sleep 1; done", "");
-    private static final Pattern TICK = Pattern.compile("sr-tick (\\d+)");
+    private static final CountingGuest GUEST = new CountingGuest("sr");
 
     @TempDir
     Path tmp;
@@ -47,20 +40,20 @@ class SaveRestoreTest {
     @Test
     void aSavedGuestGoesOnCountingAfterRestore() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        Path cfg = GuestKernel.domain(host, tmp, "sr-guest", INIT, List.of(), "memory = 128",
+        Path cfg = GuestKernel.domain(host, tmp, "sr-guest", GUEST.init(), List.of(), "memory = 128",
                 "extra = \"console=ttyS0 quiet\"");
         Path save = tmp.resolve("sr.save");
         assertEquals(0, host.run("create", cfg.toString()).exit());
         int before;
         try {
-            assertTrue(KernelBootTest.waitForConsole(host, "sr-guest", "sr-tick 3", 240).contains("sr-tick 3"));
+            assertTrue(KernelBootTest.waitForConsole(host, "sr-guest", GUEST.tick(3), 240).contains(GUEST.tick(3)));
             CliRun s = host.run("save", "sr-guest", save.toString());
             assertEquals(0, s.exit(), s.err());
             assertTrue(s.out().contains("Saved domain") && s.out().contains("Destroyed domain sr-guest"), s.out());
         } finally {
             host.run("destroy", "sr-guest");
         }
-        before = lastTick(Files.readString(host.logDir.resolve("sr-guest.console")));
+        before = GUEST.last(Files.readString(host.logDir.resolve("sr-guest.console")));
         assertEquals(List.of(), ProofSupport.leftovers(host, "sr-guest", null));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(save)));
         CliRun again = host.run("save", "sr-guest", save.toString());
@@ -90,9 +83,9 @@ class SaveRestoreTest {
         assertEquals(0, r.exit(), r.err());
         try {
             assertTrue(r.out().contains("Restored domain sr-guest") && r.out().contains("(running)"), r.out());
-            String console = KernelBootTest.waitForConsole(host, "sr-guest", "sr-tick " + (before + 2), 120);
-            assertTrue(lastTick(console) > before, "the count goes on after restore: before " + before + ", " + console);
-            assertFalse(console.contains("sr-boot"), "no second boot: " + console);
+            String console = KernelBootTest.waitForConsole(host, "sr-guest", GUEST.tick(before + 2), 120);
+            assertTrue(GUEST.last(console) > before, "the count goes on after restore: before " + before + ", " + console);
+            assertFalse(console.contains(GUEST.boot()), "no second boot: " + console);
             CliRun audit = host.run("audit", "-a", "sr-guest");
             assertEquals(0, audit.exit(), audit.out());
             JsonNode d = ProofSupport.listed(host, "sr-guest");
@@ -131,12 +124,4 @@ class SaveRestoreTest {
         return out;
     }
 
-    private static int lastTick(String console) {
-        Matcher m = TICK.matcher(console);
-        int last = -1;
-        while (m.find()) {
-            last = Integer.parseInt(m.group(1));
-        }
-        return last;
-    }
 }
