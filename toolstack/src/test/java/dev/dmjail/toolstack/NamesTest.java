@@ -165,6 +165,17 @@ class NamesTest {
         assertEquals(ExitCodes.FAILED, c.exit(), c.out());
         assertTrue(c.err().contains("Domain-0 already exists"), c.err());
         assertEquals(List.of(), Files.list(host.stateDir.resolve("domains")).toList());
+        // a name xenstore cannot take: xl's dry run prints it, its create fails; dmjail's dry run warns
+        String huge = "na" + "x".repeat(dev.dmjail.toolstack.lifecycle.DomainNames.MAX_BYTES - 1);
+        Path big = config(huge, "huge");
+        CliRun dry = host.run("create", "-n", big.toString());
+        assertEquals(0, dry.exit(), dry.err());
+        String warnings = JSON.readTree(dry.out()).get("plan").get("warnings").toString();
+        assertTrue(warnings.contains(big + ":1: name: a name of 4051 bytes") && warnings.contains("create would refuse it"), warnings);
+        CliRun hugeCreate = host.run("create", big.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, hugeCreate.exit(), hugeCreate.out());
+        assertTrue(hugeCreate.err().contains(big + ":1: name: a name of 4051 bytes"), hugeCreate.err());
+        assertEquals(List.of(), Files.list(host.stateDir.resolve("domains")).toList());
         // an all-digits argument is a domid, as xl's find_domain reads it; domid NAME looks the name up
         Path digits = config("6201302", "digits");
         assertEquals(0, host.run("create", digits.toString()).exit());
@@ -258,7 +269,7 @@ class NamesTest {
     void toolstackKilledInRenameLeavesOneDomain() throws Exception {
         assertEquals(0, host.run("create", config("na-rf", "rf").toString()).exit());
         JsonNode d = listed("na-rf");
-        SubprocessCli.Result r = SubprocessCli.run(host, Map.of("DMJAIL_FAULT", "rename.written"), "rename", "na-rf", "na-rf2");
+        SubprocessCli.Result r = SubprocessCli.run(host, Map.of("DMJAIL_FAULT", dev.dmjail.toolstack.lifecycle.FaultPoint.RENAME_WRITTEN), "rename", "na-rf", "na-rf2");
         assertEquals(137, r.exit(), r.err());
         assertEquals(1, list().size());
         assertEquals(d.get("key").asText(), listed("na-rf2").get("key").asText());

@@ -18,11 +18,12 @@ public final class DomainNames {
     public static final String DOMAIN_0 = "Domain-0";
 
     /**
-     * The most bytes a name may have: xenstore, where libxl keeps it ({@code /local/domain/N/name}),
-     * takes at most XENSTORE_PAYLOAD_MAX (4096) bytes in one message, path included, so xl's create
-     * fails on a longer one.
+     * The most bytes a name may have: libxl writes it to xenstore as {@code /local/domain/N/name} and
+     * {@code /vm/UUID/name}, and one xenstore message carries at most XENSTORE_PAYLOAD_MAX (4096, xs_wire.h)
+     * bytes of path, NUL and value: the longer path (45 characters and its NUL) leaves 4050, so xl's
+     * create fails on a longer name (its dry run, which writes nothing, prints it).
      */
-    public static final int MAX_BYTES = 4000;
+    public static final int MAX_BYTES = 4096 - "/vm/00000000-0000-0000-0000-000000000000/name".length() - 1;
 
     /** Why {@code name} cannot be a domain's name at all (the dry run refuses it too), or empty when it can. */
     public static Optional<String> unusable(String name) {
@@ -42,7 +43,7 @@ public final class DomainNames {
         int n = name.getBytes(StandardCharsets.UTF_8).length;
         if (n > MAX_BYTES) {
             return Optional.of("a name of " + n + " bytes is longer than the " + MAX_BYTES + " xl can create "
-                    + "(libxl writes it to xenstore, whose messages hold 4096 bytes)");
+                    + "(libxl writes it to xenstore, whose messages hold 4096 bytes with the path)");
         }
         return Optional.empty();
     }

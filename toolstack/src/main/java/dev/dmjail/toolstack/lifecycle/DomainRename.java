@@ -42,7 +42,7 @@ public final class DomainRename {
             }
             DomainRecord renamed = r.withName(newName);
             store.write(renamed);
-            FaultPoint.hit("rename.written");
+            FaultPoint.hit(FaultPoint.RENAME_WRITTEN);
             return renamed;
         });
     }

@@ -33,6 +33,9 @@ public final class FaultPoint {
         "migrate.receiver-started", "migrate.streaming", "migrate.sent", "migrate.go-given",
         "migrate-receive.confined", "migrate-receive.loaded", "migrate-receive.go"};
 
+    /** rename's one point, right after its single write of the record (NamesTest). */
+    public static final String RENAME_WRITTEN = "rename.written";
+
     private FaultPoint() {}
 
     public static void hit(String point) {

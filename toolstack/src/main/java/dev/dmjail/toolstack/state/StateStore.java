@@ -217,9 +217,19 @@ public final class StateStore {
         return out;
     }
 
-    /** The key a new domain {@code name} gets with {@code domid} (null: a dry run); call under {@link #locked}. */
+    /**
+     * The key a new domain {@code name} gets with {@code domid} (null: a dry run); call under {@link #locked}.
+     * Only the keys of domains (a state dir with its state file) are taken: a dir left without one
+     * stays in the way, and create refuses it, naming it, as it always did.
+     */
     public String newKey(String name, Integer domid) throws IOException {
-        return DomainKey.choose(name, domid, keys());
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (String k : keys()) {
+            if (Files.exists(pathsOfKey(k).stateFile(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                live.add(k);
+            }
+        }
+        return DomainKey.choose(name, domid, live);
     }
 
     /** Atomic replace: a reader sees the old or the new record, never a torn one. */
