@@ -8,7 +8,7 @@ package dev.dmjail.toolstack.plan;
  *
  * @param path         a save file the launcher opens read-only (FdSpec kind INCOMING, checked to be
  *                     {@code identity}); null for a migration, whose stream is handed over QMP later
- * @param handoverFrom the domain of this host migrating into this one (a local migration): the disks
+ * @param handoverFrom the key of the domain of this host migrating into this one (a local migration): the disks
  *                     it holds are the ones this domain takes over, not another domain's; else null
  * @param configText   the xl config as received (a migration has no config file on this host): kept with
  *                     the plan, so the domain can be saved or migrated again; else null
