@@ -119,7 +119,7 @@ public final class DomainManager {
             int domid = plan.domid();
             DomainRecord r = new DomainRecord(name, key, domid, DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
-                    parsed.domain().source().toString(), System.currentTimeMillis(), withWatcherActions(plan, parsed), Map.of());
+                    parsed.domain().source().toString(), System.currentTimeMillis(), storedPlan(plan, parsed, incoming), Map.of());
             store.write(r);
             return r;
         });
@@ -205,15 +205,25 @@ public final class DomainManager {
         }
     }
 
-    /** The plan as stored, with what the host's watcher must carry out for it (dmjail watch reads it). */
-    private static com.fasterxml.jackson.databind.JsonNode withWatcherActions(ConfinementPlan plan, ParsedDomain parsed) {
+    /**
+     * The plan as stored, with what the host's watcher must carry out for it (dmjail watch reads it) and
+     * a migrated domain's config as received (DomainSaver.configOf reads it: there is no file of it here).
+     */
+    private static com.fasterxml.jackson.databind.JsonNode storedPlan(ConfinementPlan plan, ParsedDomain parsed,
+                                                                      Incoming incoming) {
         com.fasterxml.jackson.databind.node.ObjectNode pj = JSON.valueToTree(plan);
         var wa = dev.dmjail.toolstack.plan.ShutdownActions.watcherActions(parsed.domain());
         if (wa.any()) {
             pj.set("watcherActions", JSON.valueToTree(wa));
         }
+        if (incoming != null && incoming.configText() != null) {
+            pj.put(RECEIVED_CONFIG, incoming.configText());
+        }
         return pj;
     }
+
+    /** The stored plan's key for a migrated domain's config text. */
+    public static final String RECEIVED_CONFIG = "receivedConfig";
 
     private static String failedLayers(AuditReport a) {
         List<String> out = new ArrayList<>();
