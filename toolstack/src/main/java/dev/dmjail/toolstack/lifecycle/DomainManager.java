@@ -207,7 +207,10 @@ public final class DomainManager {
 
     /**
      * The plan as stored, with what the host's watcher must carry out for it (dmjail watch reads it) and
-     * a migrated domain's config as received (DomainSaver.configOf reads it: there is no file of it here).
+     * the config the domain was created with (DomainSaver.configOf reads it): a migrated domain's as
+     * received (there is no file of it here), any other's as read at create with its overrides appended.
+     * xl keeps the config libxl was given, not the file (save, migrate and a restart use it,
+     * xl_vmcontrol.c reload_domain_config): the file may have changed since, and overrides are nowhere else.
      */
     private static com.fasterxml.jackson.databind.JsonNode storedPlan(ConfinementPlan plan, ParsedDomain parsed,
                                                                       Incoming incoming) {
@@ -218,12 +221,16 @@ public final class DomainManager {
         }
         if (incoming != null && incoming.configText() != null) {
             pj.put(RECEIVED_CONFIG, incoming.configText());
+        } else {
+            pj.put(CREATED_CONFIG, parsed.raw().text());
         }
         return pj;
     }
 
     /** The stored plan's key for a migrated domain's config text. */
     public static final String RECEIVED_CONFIG = "receivedConfig";
+    /** The stored plan's key for the config text a domain was created with (overrides appended). */
+    public static final String CREATED_CONFIG = "createdConfig";
 
     private static String failedLayers(AuditReport a) {
         List<String> out = new ArrayList<>();

@@ -125,10 +125,13 @@ public final class DomainSaver {
 
     /** The xl config to store: the file the domain was created from, a restored domain's saved config, or a migrated one's. */
     public static String configOf(DomainRecord r) throws IOException {
-        JsonNode received = r.plan() == null ? null : r.plan().get(DomainManager.RECEIVED_CONFIG);
-        if (received != null && received.isTextual()) {
-            return received.asText(); // migrated here: the config came with the stream
+        for (String key : new String[] {DomainManager.RECEIVED_CONFIG, DomainManager.CREATED_CONFIG}) {
+            JsonNode stored = r.plan() == null ? null : r.plan().get(key);
+            if (stored != null && stored.isTextual()) {
+                return stored.asText(); // as migrated here, or as created (overrides included)
+            }
         }
+        // a domain created by a dmjail that did not store it: the file as it is now
         try (SaveImage.Opened img = SaveImage.open(r.config())) {
             return img.trailer().config();
         } catch (IOException notASaveFile) {
