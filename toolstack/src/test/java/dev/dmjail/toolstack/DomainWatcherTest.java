@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dmjail.toolstack.lifecycle.DomainWatcher;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmjail.toolstack.proof.ProofSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +95,64 @@ class DomainWatcherTest {
             }
             assertEquals(List.of(), ProofSupport.leftovers(host, c[0], null));
         }
+    }
+
+    /**
+     * rename-restart: the powered-off domain stays, stopped, under libxl's preserved name, and the domain is
+     * created again (a new domid and device model) from the config it was created with; both audit PASS.
+     */
+    @Test
+    void renameRestartKeepsTheStoppedDomainAndCreatesItAgain() throws Exception {
+        startWatcher();
+        Path cfg = guest("lw-ren", "poweroff", "on_poweroff = \"rename-restart\"");
+        CliRun r = host.run("create", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        String kept = null;
+        try {
+            int domid = ProofSupport.listed(host, "lw-ren").get("domid").asInt();
+            assertTrue(Wait.until(240, () -> keptName(host, "lw-ren-") != null
+                    && ProofSupport.listed(host, "lw-ren") != null), "kept and created again: " + host.run("list").out());
+            kept = keptName(host, "lw-ren-");
+            assertTrue(kept.matches("lw-ren-\\d{8}T\\d{4}Z(-\\d)?"), kept);
+            JsonNode old = ProofSupport.listed(host, kept);
+            JsonNode again = ProofSupport.listed(host, "lw-ren");
+            assertEquals(domid, old.get("domid").asInt(), "the kept domain is the one that powered off");
+            assertEquals("shutdown", old.get("state").asText(), old.toString());
+            assertTrue(again.get("domid").asInt() != domid && again.get("pid").asInt() != old.get("pid").asInt(),
+                    "a new domain: " + again);
+            assertTrue(Wait.until(240, () -> host.run("console", "-r", "lw-ren").out().contains("lw-boot")),
+                    "the new domain boots");
+            for (String n : List.of(kept, "lw-ren")) {
+                CliRun audit = host.run("audit", n);
+                assertEquals(0, audit.exit(), n + ": " + audit.out());
+            }
+            Thread.sleep(1000); // a further watcher round does not act on the kept domain again
+            assertEquals(2, countNamed(host, "lw-ren"), host.run("list").out());
+        } finally {
+            if (kept != null) {
+                assertEquals(0, host.run("destroy", kept).exit());
+            }
+            host.run("destroy", "lw-ren");
+        }
+        assertEquals(List.of(), ProofSupport.leftovers(host, "lw-ren", null));
+        assertEquals(0, countNamed(host, "lw-ren"));
+    }
+
+    private static String keptName(TestHost host, String prefix) throws Exception {
+        for (JsonNode d : ProofSupport.list(host)) {
+            if (d.get("name").asText().startsWith(prefix)) {
+                return d.get("name").asText();
+            }
+        }
+        return null;
+    }
+
+    private static int countNamed(TestHost host, String prefix) throws Exception {
+        int n = 0;
+        for (JsonNode d : ProofSupport.list(host)) {
+            n += d.get("name").asText().startsWith(prefix) ? 1 : 0;
+        }
+        return n;
     }
 
     @Test

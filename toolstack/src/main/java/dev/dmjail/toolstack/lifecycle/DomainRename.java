@@ -27,6 +27,13 @@ public final class DomainRename {
      */
     public static DomainRecord rename(StateStore store, String oldNameOrId, String newName)
             throws DmjailException, IOException {
+        return rename(store, oldNameOrId, newName, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As {@link #rename(StateStore, String, String)}, with {@code also} applied to the record in the same write. */
+    public static DomainRecord rename(StateStore store, String oldNameOrId, String newName,
+                                      java.util.function.UnaryOperator<DomainRecord> also)
+            throws DmjailException, IOException {
         return store.<DomainRecord, DmjailException>locked(() -> {
             DomainRecord r = store.find(oldNameOrId).orElseThrow(() -> new DmjailException(ExitCodes.NOT_FOUND,
                     "rename: no domain " + oldNameOrId));
@@ -40,7 +47,7 @@ public final class DomainRename {
             if (r.name().equals(newName)) {
                 return r; // libxl: the domain already has this name, fine
             }
-            DomainRecord renamed = r.withName(newName);
+            DomainRecord renamed = also.apply(r.withName(newName));
             store.write(renamed);
             FaultPoint.hit(FaultPoint.RENAME_WRITTEN);
             return renamed;

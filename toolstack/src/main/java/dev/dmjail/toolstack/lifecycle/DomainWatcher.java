@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The host's one watcher ({@code dmjail watch}, the dmjail-watch systemd unit): carries out the on_*
- * actions QEMU's -action cannot (restart after a poweroff or a crash, coredump-destroy,
+ * actions QEMU's -action cannot (restart and rename-restart after a poweroff or a crash, coredump-destroy,
  * coredump-restart, destroy of a panicked guest whose on_poweroff keeps it), and cleans up domains
  * whose device model exited as soon as it notices. xl keeps one process per domain for this; here one
  * process serves every domain, polling each that needs it (QMP query-status, bounded), so its cost does
@@ -117,11 +117,54 @@ public final class DomainWatcher {
             dm.destroy(r);
             return;
         }
+        if (a == ShutdownAction.RESTART_RENAME) {
+            renameRestart(r);
+            return;
+        }
         // restart: the guest boots again in the same confined device model (same uid, layers, fds)
         try (QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), System.nanoTime() + 5_000_000_000L)) {
             q.execute(QmpFdSession.command("system_reset"), -1);
             q.execute(QmpFdSession.command("cont"), -1);
         }
+    }
+
+    /**
+     * xl's rename-restart (xl_vmcontrol.c preserve_domain, libxl_domain_preserve): the stopped domain stays,
+     * device model and all, under its name plus the UTC time ({@code NAME-YYYYmmddTHHMMZ}; {@code -2}... when
+     * that is taken, where libxl would fail), no longer watched; then the domain is created again — a new
+     * domid, uid and confined device model — from the config it was created with.
+     */
+    private void renameRestart(DomainRecord r) throws IOException {
+        String config = DomainSaver.configOf(r);
+        String stamp = r.name() + java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)
+                .format(DateTimeFormatter.ofPattern("'-'yyyyMMdd'T'HHmm'Z'"));
+        DomainRecord kept = null;
+        for (int i = 1; kept == null; i++) {
+            String name = i == 1 ? stamp : stamp + "-" + i;
+            try {
+                // one write: renamed and unwatched together, so a watcher killed here never acts twice
+                kept = DomainRename.rename(store, String.valueOf(r.domid()), name, k -> k.withPlan(unwatched(k.plan())));
+            } catch (dev.dmjail.toolstack.DmjailException e) {
+                if (i == 9 || e.exitCode() != dev.dmjail.toolstack.ExitCodes.FAILED) {
+                    throw new IOException(e.getMessage());
+                }
+            }
+        }
+        LOG.warn("domain {} kept stopped as {}; creating it again", r.name(), kept.name());
+        try {
+            dev.dmjail.config.ParsedDomain parsed = dev.dmjail.config.XlConfigLoader.parse(Path.of(r.config()), config,
+                    java.util.List.of());
+            DomainManager.Created c = dm.create(parsed);
+            LOG.warn("domain {} created again: domid {}", r.name(), c.record().domid());
+        } catch (dev.dmjail.config.ConfigException | dev.dmjail.toolstack.DmjailException e) {
+            throw new IOException("creating " + r.name() + " again failed: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode unwatched(JsonNode plan) {
+        ObjectNode p = plan.deepCopy();
+        p.remove("watcherActions");
+        return p;
     }
 
     /**

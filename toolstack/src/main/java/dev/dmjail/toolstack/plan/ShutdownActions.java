@@ -21,7 +21,9 @@ import java.util.Set;
  *     "guest-panicked" (preserve: xl list "c"; restart / coredump-* / destroy with a pausing on_poweroff:
  *     the watcher acts on it). The guest reports its panics through the pvpanic device.</li>
  * </ul>
- * rename-restart (the old domain kept under a new name) and soft-reset (Xen's kexec handover) are refused.
+ * rename-restart after a poweroff or a crash: the watcher keeps the stopped domain under libxl's new name
+ * ({@code NAME-YYYYmmddTHHMMZ}) and creates the domain again from the config it was created with.
+ * soft-reset (Xen's kexec handover) is refused.
  */
 public final class ShutdownActions {
 
@@ -38,8 +40,8 @@ public final class ShutdownActions {
     }
 
     /** The actions the watcher carries out (QEMU keeps the stopped guest for it). */
-    static final Set<ShutdownAction> BY_WATCHER = EnumSet.of(ShutdownAction.RESTART, ShutdownAction.COREDUMP_DESTROY,
-            ShutdownAction.COREDUMP_RESTART);
+    static final Set<ShutdownAction> BY_WATCHER = EnumSet.of(ShutdownAction.RESTART, ShutdownAction.RESTART_RENAME,
+            ShutdownAction.COREDUMP_DESTROY, ShutdownAction.COREDUMP_RESTART);
 
     /** xl's defaults when a key is absent (xl.cfg(5)). */
     static ShutdownAction poweroff(DomainConfig d) {
@@ -73,12 +75,10 @@ public final class ShutdownActions {
         ShutdownAction p = poweroff(d), r = reboot(d), c = crash(d);
         for (Object[] k : new Object[][] {{"on_poweroff", p}, {"on_reboot", r}, {"on_crash", c}}) {
             ShutdownAction a = (ShutdownAction) k[1];
-            if (a == ShutdownAction.RESTART_RENAME || a == ShutdownAction.SOFT_RESET) {
-                return new Refusal((String) k[0], k[0] + " = \"" + a.xl() + "\" is not honoured: "
-                        + (a == ShutdownAction.SOFT_RESET ? "soft-reset is Xen's kexec handover of a domain, which a "
-                        + "QEMU-run guest does not have" : "it keeps the stopped domain under another name, and dmjail "
-                        + "cannot rename a domain") + "; destroy, restart, preserve, coredump-destroy and "
-                        + "coredump-restart are honoured");
+            if (a == ShutdownAction.SOFT_RESET) {
+                return new Refusal((String) k[0], k[0] + " = \"" + a.xl() + "\" is not honoured: soft-reset is Xen's "
+                        + "kexec handover of a domain, which a QEMU-run guest does not have; destroy, restart, "
+                        + "rename-restart, preserve, coredump-destroy and coredump-restart are honoured");
             }
         }
         if (r != ShutdownAction.RESTART && r != ShutdownAction.DESTROY && r != ShutdownAction.PRESERVE) {
