@@ -76,7 +76,7 @@ public final class ListCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             if (Privileges.isRoot()) {
-                GoneDomains.reap(ts.manager()); // as xl's per-domain process would have done (on_* = destroy)
+                GoneDomains.reap(ts.store(), ts::manager); // as xl's per-domain process would have done (on_* = destroy)
             }
             var records = ts.store().list();
             if (json) {
