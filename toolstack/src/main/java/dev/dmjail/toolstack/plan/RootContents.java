@@ -1,6 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.launcher.elf.ElfDependencies;
+import dev.dmjail.launcher.elf.LdSoCache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,22 +14,49 @@ import java.util.TreeSet;
  * What a device model's private root must hold, resolved from its ELF headers like ld.so would
  * (dm-launcher's {@link ElfDependencies}): the binary, its interpreter and libraries at their
  * canonical paths, every symlink on the way (Debian is merged-/usr: /lib64 → usr/lib64 …), the
- * firmware directories, and the accelerator modules QEMU dlopen()s with their own libraries.
+ * firmware directories, and the accelerator modules QEMU dlopen()s with their own libraries. The ELF
+ * part is kept between creates in the state directory ({@link ElfClosureCache}) while nothing it was
+ * resolved from changes.
  */
 public record RootContents(List<String> binds, Map<String, String> symlinks) {
 
+    /** Resolved afresh, no cache. */
     public static RootContents compute(Path binary, List<String> firmwareDirs) throws IOException {
-        TreeSet<String> binds = new TreeSet<>();
+        return compute(binary, firmwareDirs, null);
+    }
+
+    /** @param stateDir where the ELF cache lives (root's state directory), or null for none */
+    public static RootContents compute(Path binary, List<String> firmwareDirs, Path stateDir) throws IOException {
+        List<Path> modules = FirmwareDirs.modules(binary.toString());
+        Path moduleDir = FirmwareDirs.moduleDir(binary.toString());
+        ElfClosureCache cache = stateDir == null ? null : new ElfClosureCache(stateDir);
+        ElfClosureCache.Closure c = cache == null ? null : cache.lookup(binary, modules);
+        if (c == null) {
+            Map<String, String> before = cache == null ? null : ElfClosureCache.before(binary, moduleDir);
+            c = resolve(binary, modules);
+            if (cache != null) {
+                cache.store(binary, modules, moduleDir, c, before);
+            }
+        }
+        TreeSet<String> binds = new TreeSet<>(c.files());
+        binds.addAll(firmwareDirs);
+        return new RootContents(List.copyOf(binds), Map.copyOf(c.symlinks()));
+    }
+
+    private static ElfClosureCache.Closure resolve(Path binary, List<Path> modules) throws IOException {
+        TreeSet<String> files = new TreeSet<>();
         TreeMap<String, String> links = new TreeMap<>();
+        TreeSet<String> searched = new TreeSet<>();
         List<Path> elves = new ArrayList<>();
         elves.add(binary);
-        elves.addAll(FirmwareDirs.modules(binary.toString()));
+        elves.addAll(modules);
+        LdSoCache ldCache = LdSoCache.load();
         for (Path elf : elves) {
-            ElfDependencies.Result r = ElfDependencies.resolve(elf);
-            r.files().forEach(f -> binds.add(f.toString()));
+            ElfDependencies.Result r = ElfDependencies.resolve(elf, ldCache);
+            r.files().forEach(f -> files.add(f.toString()));
             r.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+            r.searchedDirs().forEach(d -> searched.add(d.toString()));
         }
-        binds.addAll(firmwareDirs);
-        return new RootContents(List.copyOf(binds), Map.copyOf(links));
+        return new ElfClosureCache.Closure(List.copyOf(files), Map.copyOf(links), List.copyOf(searched));
     }
 }
