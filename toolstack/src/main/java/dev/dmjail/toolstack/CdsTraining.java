@@ -25,16 +25,20 @@ import picocli.CommandLine;
  * <p>A static archive, not a dynamic one ({@code -XX:ArchiveClassesAtExit}): JDK 17's dynamic archive
  * skips classes of class-file version 49, and picocli's 170-odd classes are version 49.
  *
- * <p>Usage: {@code CdsTraining SCRATCH_DIR TRAINING_CONFIG}; always exits 0 (a training run that could
- * not do everything still makes a useful archive).
+ * <p>Usage: {@code CdsTraining SCRATCH_DIR} (the training domain config is cds-train.cfg beside this
+ * class); always exits 0 (a training run that could not do everything still makes a useful archive).
  */
 public final class CdsTraining {
     private CdsTraining() {}
 
     public static void main(String[] args) throws IOException {
         Path scratch = Path.of(args[0]).toAbsolutePath();
-        String cfg = Path.of(args[1]).toAbsolutePath().toString();
         Files.createDirectories(scratch);
+        Path cfgFile = scratch.resolve("cds-train.cfg");
+        try (var in = CdsTraining.class.getResourceAsStream("cds-train.cfg")) {
+            Files.write(cfgFile, in.readAllBytes());
+        }
+        String cfg = cfgFile.toString();
         Path host = scratch.resolve("dmjail.conf");
         Files.writeString(host, "state_dir = " + scratch.resolve("run") + "\nlog_dir = " + scratch.resolve("log")
                 + "\nimage_dirs = " + scratch + "\naccel = tcg\n");
