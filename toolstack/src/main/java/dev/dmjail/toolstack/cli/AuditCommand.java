@@ -48,12 +48,12 @@ public final class AuditCommand implements Callable<Integer> {
             if (!everyDomain) {
                 DomainRecord r = ts.store().find(domain)
                         .orElseThrow(() -> new DmjailException(ExitCodes.NOT_FOUND, "audit: no domain " + domain));
-                return audit(ts, r, null) ? ExitCodes.OK : ExitCodes.AUDIT_FAILED;
+                return print(audit(ts, r), null) ? ExitCodes.OK : ExitCodes.AUDIT_FAILED;
             }
             boolean passed = true;
             com.fasterxml.jackson.databind.node.ArrayNode arr = json ? CreateCommand.PRETTY.createArrayNode() : null;
-            for (DomainRecord r : ts.store().list()) {
-                passed &= audit(ts, r, arr);
+            for (Audited a : EachDomain.ask(ts.store().list(), r -> audit(ts, r))) { // all at once, printed in order
+                passed &= print(a, arr);
             }
             if (json) {
                 spec.commandLine().getOut().println(CreateCommand.PRETTY.writeValueAsString(arr));
@@ -64,13 +64,20 @@ public final class AuditCommand implements Callable<Integer> {
         }
     }
 
-    /** Prints one domain's audit (or adds it to {@code arr} for --all --json); whether it passed. */
-    private boolean audit(Toolstack ts, DomainRecord r, com.fasterxml.jackson.databind.node.ArrayNode arr) throws IOException {
-        AuditReport a = ts.manager().audit(r);
+    /** One domain's audit, what its device model does with the guest, and its taints. */
+    private record Audited(AuditReport report, String guest, java.util.List<String> taints) {}
+
+    private static Audited audit(Toolstack ts, DomainRecord r) throws IOException {
         // what the device model does with the guest (a confined QEMU may hold a paused, panicked or
         // stopped guest): QMP query-status, as list shows it
-        String guest = ListCommand.state(ts, r);
-        java.util.List<String> taints = QemuMonitorCommand.taints(r);
+        return new Audited(ts.manager().audit(r), ListCommand.state(ts, r), QemuMonitorCommand.taints(r));
+    }
+
+    /** Prints one domain's audit (or adds it to {@code arr} for --all --json); whether it passed. */
+    private boolean print(Audited d, com.fasterxml.jackson.databind.node.ArrayNode arr) throws IOException {
+        AuditReport a = d.report();
+        String guest = d.guest();
+        java.util.List<String> taints = d.taints();
         if (json) {
             com.fasterxml.jackson.databind.node.ObjectNode o = CreateCommand.PRETTY.valueToTree(a);
             o.put("guest_state", guest);

@@ -10,13 +10,8 @@ import dev.dmjail.toolstack.lifecycle.RunState;
 import dev.dmjail.toolstack.state.DomainRecord;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -38,38 +33,6 @@ public final class ListCommand implements Callable<Integer> {
     static String state(Toolstack ts, DomainRecord r) {
         return RunState.of(r, ts.store().paths(r.name()));
     }
-
-    /**
-     * The run states of {@code records}, in their order, asked of all device models at once: each is a
-     * QMP round trip bounded by its own timeout (RunState), so one after the other they add up with
-     * the number of domains (issue 14: list of 200 domains within a second).
-     */
-    static List<String> states(Toolstack ts, List<DomainRecord> records) {
-        if (records.size() <= 1) {
-            return records.stream().map(r -> state(ts, r)).toList();
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(QUERIES_AT_ONCE, records.size()));
-        try {
-            List<Future<String>> asked = new ArrayList<>();
-            for (DomainRecord r : records) {
-                asked.add(pool.submit(() -> state(ts, r)));
-            }
-            List<String> out = new ArrayList<>();
-            for (Future<String> f : asked) {
-                out.add(f.get());
-            }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("list interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static final int QUERIES_AT_ONCE = 16;
 
     /** The VNC address the stored plan's network layer bound (host:port), or null; read from JSON, no jnr-ffi on this path. */
     static String vncAddress(DomainRecord r) {
@@ -117,7 +80,7 @@ public final class ListCommand implements Callable<Integer> {
                 GoneDomains.reap(ts.store(), ts::manager); // as xl's per-domain process would have done (on_* = destroy)
             }
             var records = ts.store().list();
-            List<String> states = states(ts, records);
+            List<String> states = EachDomain.ask(records, r -> state(ts, r));
             if (json) {
                 ArrayNode arr = CreateCommand.PRETTY.createArrayNode();
                 for (int i = 0; i < records.size(); i++) {
