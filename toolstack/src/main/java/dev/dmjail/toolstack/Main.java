@@ -2,6 +2,7 @@ package dev.dmjail.toolstack;
 
 import ch.qos.logback.classic.Level;
 import dev.dmjail.toolstack.cli.AuditCommand;
+import dev.dmjail.toolstack.cli.RenameCommand;
 import dev.dmjail.toolstack.cli.ConsoleCommand;
 import dev.dmjail.toolstack.cli.BlockAttachCommand;
 import dev.dmjail.toolstack.cli.BlockDetachCommand;
@@ -56,7 +57,8 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean), or a life-cycle command could not be carried out",
                 "2:bad input (domain config, host config, command line); nothing was changed",
                 "3:no such domain", "4:the audit found a planned layer not in force",
-                "5:host not ready (dmjail host check)", "70:internal error (one line; -vv for the stack trace)", "77:must run as root"})
+                "5:host not ready (dmjail host check)",
+                "6:create -n --check: the plan lists problems that would stop create on this host", "70:internal error (one line; -vv for the stack trace)", "77:must run as root"})
 public class Main implements Runnable {
 
     @Option(names = "--host-config", paramLabel = "FILE",
@@ -94,7 +96,7 @@ public class Main implements Runnable {
     /** Every subcommand: what man pages, completion and {@code dmjail --help} show. */
     @Command(subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
             ConsoleCommand.class, PauseCommand.class, UnpauseCommand.class, ResetCommand.class, ShutdownCommand.class,
-            RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, HostCommand.class,
+            RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, RenameCommand.class, HostCommand.class,
             CommandLine.HelpCommand.class})
     public static final class All extends Main {}
 
@@ -110,7 +112,7 @@ public class Main implements Runnable {
      * root alone.
      */
     public static CommandLine commandLine(String... args) {
-        CommandLine probe = new CommandLine(new Main()).setStopAtUnmatched(true);
+        CommandLine probe = new CommandLine(new Main()).setStopAtUnmatched(true).setExpandAtFiles(false);
         try {
             CommandLine.ParseResult root = probe.parseArgs(args);
             List<String> rest = root.unmatched();
@@ -146,6 +148,8 @@ public class Main implements Runnable {
 
     private static CommandLine configure(CommandLine cl) {
         Main main = cl.getCommand();
+        // an argument is what it says: "@x" is a domain named @x (xl takes it so), never a file of arguments
+        cl.setExpandAtFiles(false);
         cl.setExecutionStrategy(parse -> {
             main.configureLogging();
             return new CommandLine.RunLast().execute(parse);
@@ -179,6 +183,11 @@ public class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        String arch = dev.dmjail.launcher.sys.Arch.unsupported();
+        if (arch != null) { // before anything is read or changed: one line, exit 5 (host not ready)
+            System.err.println("dmjail: " + arch);
+            System.exit(ExitCodes.HOST_NOT_READY);
+        }
         System.exit(commandLine(args).execute(args));
     }
 

@@ -62,6 +62,14 @@ public final class HostFacts {
         return cgroups;
     }
 
+    /**
+     * This host runs on Xen with a control domain's interface (xenfs: {@code /proc/xen/capabilities},
+     * which is how Xen's own scripts tell dom0): the xen backend's device models can attach here.
+     */
+    public static boolean isXenHost() {
+        return Files.exists(Path.of("/proc/xen/capabilities"));
+    }
+
     /** Same test as libselinux: selinuxfs mounted (it has an "enforce" node). */
     static boolean detectSelinux() {
         return Files.exists(Path.of("/sys/fs/selinux/enforce"));

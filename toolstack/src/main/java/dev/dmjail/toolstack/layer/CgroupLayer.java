@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.spec.CgroupSection;
 import dev.dmjail.toolstack.bpf.DeviceProgram;
 import dev.dmjail.toolstack.host.CgroupLayout;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
@@ -65,7 +66,7 @@ public final class CgroupLayer implements ConfinementLayer {
             return LayerPlan.unavailable(NAME, "no cgroup hierarchy is mounted on this host");
         }
         List<String> ctrls = ctx.policy().cgroupControllers();
-        String rel = PARENT + "/" + ctx.domain().name();
+        String rel = PARENT + "/" + ctx.paths().key();
         List<Group> groups = new ArrayList<>();
         Set<Path> seen = new LinkedHashSet<>();
         List<String> missing = new ArrayList<>();
@@ -171,9 +172,11 @@ public final class CgroupLayer implements ConfinementLayer {
         if (!plan.active()) {
             return;
         }
+        List<String> procs = new ArrayList<>();
         for (Group g : plan.settingsAs(Settings.class).groups()) {
-            spec.cgroupProcs(Path.of(g.dir(), "cgroup.procs").toString());
+            procs.add(Path.of(g.dir(), "cgroup.procs").toString());
         }
+        spec.section(new CgroupSection(procs));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
+import dev.dmjail.launcher.spec.DacSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessScan;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -62,7 +62,7 @@ public final class DacLayer implements ConfinementLayer {
         if (s.byQemuRunas()) {
             return;  // xen backend: QEMU must open /dev/xen/* as root first and drops with -runas
         }
-        spec.identity(new IdentitySpec(s.uid(), s.gid(), s.clearCapabilities(), s.noNewPrivs()));
+        spec.section(new DacSection(s.uid(), s.gid(), s.clearCapabilities(), s.noNewPrivs()));
     }
 
     @Override
@@ -111,7 +111,7 @@ public final class DacLayer implements ConfinementLayer {
             return;
         }
         Integer r = reaper.apply(s);
-        List<Long> foreign = ProcessScan.inOtherDomains(s.uid(), rt.name());
+        List<Long> foreign = ProcessScan.inOtherDomains(s.uid(), rt.paths().key());
         if (!foreign.isEmpty()) {
             LOG.warn("destroy {}: uid {} also runs {} in another domain's cgroup; not killing by uid", rt.name(), s.uid(), foreign);
         } else if (r == null) {

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.NamespaceSpec;
+import dev.dmjail.launcher.spec.NamespacesSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ public final class NamespaceLayer implements ConfinementLayer {
                 off.add(n + " (dmjail_ns_" + n + "=0)");
             }
         }
-        Settings s = new Settings(ns, "dm-" + ctx.domain().name(), ns.get("mount") ? "slave,recursive" : null);
+        Settings s = new Settings(ns, "dm-" + ctx.paths().key(), ns.get("mount") ? "slave,recursive" : null);
         return off.isEmpty() ? LayerPlan.enforced(NAME, s)
                 : LayerPlan.weakened(NAME, "not unshared: " + String.join(", ", off), s);
     }
@@ -51,7 +51,7 @@ public final class NamespaceLayer implements ConfinementLayer {
         Settings s = plan.settingsAs(Settings.class);
         Map<String, Boolean> n = s.namespaces();
         if (n.containsValue(true)) {
-            spec.namespaces(new NamespaceSpec(n.get("mount"), n.get("ipc"), n.get("uts"), n.get("net"), n.get("pid"),
+            spec.section(new NamespacesSection(n.get("mount"), n.get("ipc"), n.get("uts"), n.get("net"), n.get("pid"),
                     n.get("uts") ? s.hostname() : null));
         }
     }

@@ -1,5 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.SelinuxSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.util.ArrayList;
@@ -47,11 +49,11 @@ public final class SelinuxLayer implements ConfinementLayer {
             return LayerPlan.unavailable(NAME, "SELinux is not enabled on this host (no selinuxfs at "
                     + "/sys/fs/selinux): no MCS label can be applied");
         }
-        int[] pair = mcs.reserve(ctx.domain().name());
+        int[] pair = mcs.reserve(ctx.paths().key());
         List<String> images = new ArrayList<>();
         for (var f : ctx.dm().fds()) {
             // the disks: DISK fds (logs and the console are FILE fds)
-            if (f.kind() == dev.dmjail.launcher.spec.LaunchSpec.FdSpec.Kind.DISK && !images.contains(f.path())) {
+            if (f.kind() == FdSpec.Kind.DISK && !images.contains(f.path())) {
                 images.add(f.path());
             }
         }
@@ -105,7 +107,7 @@ public final class SelinuxLayer implements ConfinementLayer {
     @Override
     public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
         if (plan.active()) {
-            spec.selinuxExecLabel(plan.settingsAs(Settings.class).processLabel());
+            spec.section(new SelinuxSection(plan.settingsAs(Settings.class).processLabel()));
         }
     }
 
@@ -147,6 +149,6 @@ public final class SelinuxLayer implements ConfinementLayer {
                 throw new LayerException(NAME, "restore labels", e.getMessage(), e);
             }
         }
-        mcs.release(rt.name());
+        mcs.release(rt.paths().key());
     }
 }

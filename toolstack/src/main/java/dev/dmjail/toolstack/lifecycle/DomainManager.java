@@ -70,7 +70,7 @@ public final class DomainManager {
     public Created create(ParsedDomain parsed, Incoming incoming) throws DmjailException, IOException {
         String name = parsed.domain().name();
         StepTimer timer = new StepTimer("create " + name);
-        if (policy.backend().equals("xen") && !Files.exists(Path.of("/proc/xen/capabilities"))) {
+        if (policy.backend().equals("xen") && !dev.dmjail.toolstack.host.HostFacts.isXenHost()) {
             throw new CreateFailure("create " + name + ": the host config selects the xen backend, but this is not a "
                     + "Xen host (no /proc/xen/capabilities); use backend = qemu, or create -n to see the plan");
         }
@@ -101,18 +101,15 @@ public final class DomainManager {
         String name = parsed.domain().name();
         // 1. Under the host lock: the name is free, the lowest domid, the plan, the state file.
         DomainRecord rec = store.<DomainRecord, DmjailException>locked(() -> {
-            Optional<DomainRecord> existing = store.read(name);
-            if (existing.isPresent()) {
-                throw new CreateFailure("domain " + name + " already exists (domid " + existing.get().domid()
-                        + ", state " + existing.get().state() + "); destroy it first");
-            }
+            DomainNames.requireFree(store, name);
+            ConfinementPlan plan = planWithFreeUid(parsed, incoming);
+            String key = plan.paths().key();
             // destroy removes the domain's state dir whole, so it must be one this create makes:
             // a directory already there (not dmjail's, or a crash's before its state file) is refused
-            if (Files.exists(store.paths(name).dir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new CreateFailure("state directory " + store.paths(name).dir() + " already exists without a "
+            if (Files.exists(store.pathsOfKey(key).dir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new CreateFailure("state directory " + store.pathsOfKey(key).dir() + " already exists without a "
                         + "domain's state in it; remove it (dmjail does not delete what it did not make)");
             }
-            ConfinementPlan plan = planWithFreeUid(parsed, incoming);
             if (plan.vnc() != null) {
                 // before the state file: a port in use fails create with nothing on the host
                 vnc[0] = VncHandover.bind(plan.vnc());
@@ -120,7 +117,7 @@ public final class DomainManager {
                         plan.layer(dev.dmjail.toolstack.layer.NetworkLayer.NAME), vnc[0].port()));
             }
             int domid = plan.domid();
-            DomainRecord r = new DomainRecord(name, domid, DomainState.CREATING, null, null, plan.user().uid(),
+            DomainRecord r = new DomainRecord(name, key, domid, DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
                     parsed.domain().source().toString(), System.currentTimeMillis(), withWatcherActions(plan, parsed), Map.of());
             store.write(r);
@@ -129,7 +126,7 @@ public final class DomainManager {
         timer.step("planned");
         FaultPoint.hit("create.state-written");
         ConfinementPlan plan = planOf(rec);
-        DomainPaths paths = store.paths(name);
+        DomainPaths paths = store.paths(rec);
         // What preparation does is written to the state file item by item, so release (here on a
         // failure, or a later destroy after a crash) undoes exactly that and nothing else.
         DomainRecord[] current = {rec};
@@ -148,7 +145,7 @@ public final class DomainManager {
             timer.step("host prepared");
             FaultPoint.hit("create.host-prepared");
             // 4. Launch.
-            LaunchSpecBuilder spec = new LaunchSpecBuilder(name);
+            LaunchSpecBuilder spec = new LaunchSpecBuilder(rec.key());
             for (ConfinementLayer l : layers) {
                 l.contribute(plan.layer(l.name()), rt, spec);
             }
@@ -304,14 +301,14 @@ public final class DomainManager {
      * cgroup, releases every layer in reverse and removes the state. Safe at any state.
      */
     public void destroy(DomainRecord rec) throws IOException {
-        rec = store.read(rec.name()).orElse(rec); // the newest record: what preparation has done so far
+        rec = store.reread(rec).orElse(rec); // the newest record: what preparation has done so far
         if (rec.state() != DomainState.DESTROYING) {
             rec = rec.withState(DomainState.DESTROYING);
             store.write(rec);
         }
         FaultPoint.hit("destroy.marked");
         ConfinementPlan plan = planOf(rec);
-        DomainPaths paths = store.paths(rec.name());
+        DomainPaths paths = store.paths(rec);
         DeviceModelStopper.stop(rec, paths);
         FaultPoint.hit("destroy.stopped");
         // then every layer in reverse; the DAC layer's release kills what the uid still runs (libxl's
@@ -335,7 +332,7 @@ public final class DomainManager {
             throw new IOException("destroy " + rec.name() + ": " + String.join("; ", failures)
                     + " (state kept; run destroy again)");
         }
-        store.remove(rec.name());
+        store.remove(rec);
     }
 
 

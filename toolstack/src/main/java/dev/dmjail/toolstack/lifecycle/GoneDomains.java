@@ -30,30 +30,31 @@ public final class GoneDomains {
 
     /** As {@link #reap(DomainManager)}, building the manager (every layer) only when a domain is gone. */
     public static List<String> reap(StateStore store, Supplier<DomainManager> manager) throws IOException {
-        List<String> gone = new ArrayList<>();
+        List<DomainRecord> gone = new ArrayList<>();
         for (DomainRecord r : store.list()) {
             if (isGone(r)) {
-                gone.add(r.name());
+                gone.add(r);
             }
         }
         if (gone.isEmpty()) {
-            return gone; // the common case: no lock, no layer touched
+            return List.of(); // the common case: no lock, no layer touched
         }
         DomainManager dm = manager.get();
         return dm.store().locked(() -> {
             List<String> done = new ArrayList<>();
-            for (String name : gone) {
-                DomainRecord r = dm.store().read(name).orElse(null);
+            for (DomainRecord was : gone) {
+                DomainRecord r = dm.store().reread(was).orElse(null);
                 if (r == null || !isGone(r)) {
                     continue; // cleaned (or recreated) meanwhile
                 }
                 try {
+                    String name = r.name();
                     dm.destroy(r);
                     done.add(name);
                     LOG.info("domain {} (domid {}) is gone: its device model exited; cleaned up as destroy does",
                             name, r.domid());
                 } catch (IOException | RuntimeException e) {
-                    LOG.warn("domain {} is gone but could not be cleaned up: {}", name, e.getMessage());
+                    LOG.warn("domain {} is gone but could not be cleaned up: {}", r.name(), e.getMessage());
                 }
             }
             return done;

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.layer.PlanException;
 import java.util.List;
 
@@ -13,10 +13,10 @@ import java.util.List;
  * The top stays a {@code -drive} (QEMU runs the -blockdev queue first, whatever the argv order): its
  * BlockBackend keeps the name {@code drive-VDEV} that query-block and HMP qemu-io address.
  */
-final class DiskDevices {
+public final class DiskDevices {
 
     /** QEMU's node names are at most 31 characters (block.c bdrv_assign_node_name, id_wellformed). */
-    private static final int NODE_NAME_MAX = 31;
+    public static final int NODE_NAME_MAX = 31;
     /** QEMU's formats with a backing file (their drivers' supports_backing); raw and vpc have none. */
     private static final java.util.Set<String> COPY_ON_WRITE = java.util.Set.of("qcow2", "qcow", "qed");
 
@@ -32,6 +32,20 @@ final class DiskDevices {
             } else {
                 q.add("-device", "virtio-blk-pci,drive=" + id);
             }
+        }
+    }
+
+    /**
+     * A PV/PVH guest's qdisk disks: the same fdset-backed drives, each on a Xen PV block back-end of QEMU's
+     * xen-bus ({@code xen-disk}, {@code xen-cdrom}; QEMU's hw/block/xen-block.c), which libxl 4.17 sets up
+     * through xenstore with the image's path instead: here QEMU opens no path at all.
+     */
+    static void addXenPv(QemuArgs q, List<ResolvedDisk> disks) throws PlanException {
+        for (ResolvedDisk disk : disks) {
+            String id = "drive-" + QemuOpts.escape(disk.vdev());
+            q.add("-drive", drive(q, disk, id, backingChain(q, disk, id)));
+            q.add("-device", (disk.cdrom() ? "xen-cdrom" : "xen-disk") + ",vdev=" + QemuOpts.escape(disk.vdev())
+                    + ",drive=" + id);
         }
     }
 

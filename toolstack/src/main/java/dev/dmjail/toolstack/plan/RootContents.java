@@ -1,7 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.elf.ElfDependencies;
-import dev.dmjail.launcher.elf.LdSoCache;
+import dev.dmjail.toolstack.elf.ElfDependencies;
+import dev.dmjail.toolstack.elf.LdSoCache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import java.util.TreeSet;
 
 /**
  * What a device model's private root must hold, resolved from its ELF headers like ld.so would
- * (dm-launcher's {@link ElfDependencies}): the binary, its interpreter and libraries at their
+ * ({@link ElfDependencies}): the binary, its interpreter and libraries at their
  * canonical paths, every symlink on the way (Debian is merged-/usr: /lib64 → usr/lib64 …), the
  * firmware directories, and the accelerator modules QEMU dlopen()s with their own libraries. The ELF
  * part is kept between creates in the state directory ({@link ElfClosureCache}) while nothing it was
@@ -27,6 +27,13 @@ public record RootContents(List<String> binds, Map<String, String> symlinks) {
 
     /** @param stateDir where the ELF cache lives (root's state directory), or null for none */
     public static RootContents compute(Path binary, List<String> firmwareDirs, Path stateDir) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(binary) || !java.nio.file.Files.isExecutable(binary)) {
+            // only in a dry run: a binary this host lacks is a problem the planner lists ({@link Problems}),
+            // and create refuses it before any layer plans; what it would need cannot be known
+            TreeSet<String> binds = new TreeSet<>(firmwareDirs);
+            binds.add(binary.toString());
+            return new RootContents(List.copyOf(binds), Map.of());
+        }
         List<Path> modules = FirmwareDirs.modules(binary.toString());
         Path moduleDir = FirmwareDirs.moduleDir(binary.toString());
         ElfClosureCache cache = stateDir == null ? null : new ElfClosureCache(stateDir);

@@ -39,7 +39,7 @@ class CgroupLayerFakeHostTest {
     }
 
     private DomainRuntime rt() {
-        return new DomainRuntime("fake", 3, new StateStore(tmp.resolve("run"), tmp.resolve("log")).paths("fake"));
+        return new DomainRuntime("fake", 3, new StateStore(tmp.resolve("run"), tmp.resolve("log")).pathsOfKey("fake"));
     }
 
     @Test
@@ -70,7 +70,7 @@ class CgroupLayerFakeHostTest {
         LaunchSpecBuilder spec = new LaunchSpecBuilder("fake");
         new CgroupLayer(layout).contribute(lp, rt(), spec);
         new FdEnvLayer().contribute(p.layer(FdEnvLayer.NAME), rt(), spec);
-        assertEquals(List.of(dir.resolve("cgroup.procs").toString()), spec.build().cgroupProcs());
+        assertEquals(List.of(dir.resolve("cgroup.procs").toString()), spec.build().section(dev.dmjail.launcher.spec.CgroupSection.class).procs());
     }
 
     @Test

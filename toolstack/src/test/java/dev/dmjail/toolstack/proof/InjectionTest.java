@@ -148,21 +148,36 @@ class InjectionTest {
         return null;
     }
 
-    private void refused(String name, String body, String key) throws Exception {
-        Path c = cfg(name, body);
-        CliRun r = host.run("create", "-n", c.toString());
-        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), "accepted: name=" + name + " " + body + "\n" + r.out());
-        String err = r.err().strip();
-        assertEquals(1, err.lines().filter(l -> !l.startsWith("dmjail: WARN")).count(), err);
-        assertTrue(err.contains(c + ":") && err.contains(key), "expected FILE:LINE: " + key + ": " + err);
-    }
-
+    /**
+     * Names xl accepts are accepted (issue 13), and none reaches a host path or QEMU's option syntax:
+     * every path is named by the key (state.DomainKey), one component under its parent; -name's value
+     * has its commas doubled; the device model's hostname is dm-KEY.
+     */
     @Test
-    void hostileNamesAreRefused() throws Exception {
+    void hostileNamesAreMadeSafe() throws Exception {
         host = new TestHost(tmp);
         for (String n : List.of("a,b", "a=b", "a\\nb", "../../etc", "a/b", "..", ".x", "-help", "x..y",
-                "a b", "a,,b", "x" + "y".repeat(64), "", "guest=x,debug-threads=on")) {
-            refused(n, "", "name");
+                "a b", "a,,b", "x" + "y".repeat(64), "", "guest=x,debug-threads=on", "$(reboot)", "*", "%2e%2e")) {
+            Path c = cfg(n, "");
+            CliRun r = host.run("create", "-n", c.toString());
+            assertEquals(0, r.exit(), n + ": " + r.err());
+            JsonNode out = ProofSupport.JSON.readTree(r.out());
+            String name = out.at("/domain/c_info/name").asText();
+            JsonNode plan = out.get("plan");
+            String key = plan.at("/paths/key").asText();
+            assertTrue(dev.dmjail.toolstack.state.DomainKey.isKey(key) && key.matches("[A-Za-z0-9%][A-Za-z0-9_.%~-]*"), n + ": " + key);
+            assertEquals(host.stateDir.resolve("domains").resolve(key).resolve("state.json").toString(), plan.at("/paths/state").asText());
+            assertEquals(host.logDir.resolve(key + ".log").toString(), plan.at("/paths/log").asText());
+            List<String> a = argv(plan);
+            assertEquals("guest=" + name.replace(",", ",,") + ",debug-threads=on", a.get(a.indexOf("-name") + 1), n);
+            for (JsonNode l : plan.get("layers")) {
+                if (l.get("layer").asText().equals("cgroup")) {
+                    l.at("/settings/groups").forEach(g -> assertEquals("dmjail/" + key, g.get("relPath").asText(), n));
+                }
+                if (l.get("layer").asText().equals("namespaces")) {
+                    assertEquals("dm-" + key, l.at("/settings/hostname").asText(), n);
+                }
+            }
         }
         // An octal escape such as \\000 produces no character at all (libxlutil's lexer, see XlLexer):
         // no NUL can reach a name. A raw NUL byte in the file is a lexical error.
@@ -300,18 +315,24 @@ class InjectionTest {
         host = new TestHost(tmp, "require_confined = 1");
         for (String s : DomainSwitches.NAMES) {
             Path c = cfg("rc", "dmjail_" + s + " = 0");
-            CliRun r = host.run("create", "-n", c.toString());
-            assertEquals(ExitCodes.BAD_CONFIG, r.exit(), "dmjail_" + s + "=0 accepted under require_confined: " + r.out());
-            assertTrue(r.err().contains(c + ":5: dmjail_" + s + ": host policy require_confined=1"), r.err());
+            // this host's policy: the dry run lists it (--check: 6), create refuses it at the switch's line
+            CliRun r = host.run("create", "-n", "--check", c.toString());
+            assertEquals(ExitCodes.WOULD_REFUSE, r.exit(), "dmjail_" + s + "=0 accepted under require_confined: " + r.out());
+            assertTrue(r.out().contains(c + ":5: dmjail_" + s + ": host policy require_confined=1"), r.out());
             Path on = cfg("rc", "dmjail_" + s + " = 1");
-            CliRun ok = host.run("create", "-n", on.toString());
+            CliRun ok = host.run("create", "-n", "--check", on.toString());
             assertEquals(0, ok.exit(), "dmjail_" + s + "=1 must stay allowed: " + ok.err());
         }
         // every switch off at once: refused too, naming the first
         StringBuilder all = new StringBuilder();
         DomainSwitches.NAMES.forEach(s -> all.append("dmjail_").append(s).append(" = 0\n"));
-        CliRun r = host.run("create", "-n", cfg("rc", all.toString()).toString());
-        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
-        assertFalse(Files.exists(host.stateDir), "a refused dry run touched the host");
+        Path every = cfg("rc", all.toString());
+        CliRun r = host.run("create", "-n", "--check", every.toString());
+        assertEquals(ExitCodes.WOULD_REFUSE, r.exit());
+        assertFalse(Files.exists(host.stateDir), "a dry run touched the host");
+        r = host.run("create", every.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.out());
+        assertTrue(r.err().contains(every + ":5: dmjail_" + DomainSwitches.NAMES.get(0) + ": host policy require_confined=1"),
+                r.err());
     }
 }
