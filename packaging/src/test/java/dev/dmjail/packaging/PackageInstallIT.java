@@ -98,6 +98,10 @@ class PackageInstallIT {
         Result version = run(List.of("/usr/bin/dmjail", "--version"), Map.of(), 60);
         assertEquals(0, version.rc, version.out);
         assertEquals("dmjail " + VERSION, version.out.trim());
+        // the CLI starts from the archive postinst built: -Xshare:on refuses to start without a usable one
+        assertTrue(Files.isRegularFile(Path.of("/var/cache/dmjail/dmjail.jsa")), "CLI CDS archive built by postinst");
+        Result shared = run(List.of("/usr/bin/dmjail", "--version"), Map.of("DMJAIL_JAVA_OPTS", "-Xshare:on"), 60);
+        assertEquals(0, shared.rc, "the installed CLI maps its archive: " + shared.out);
 
         // the installed CLI reads the installed /etc/dmjail/dmjail.conf: an unknown key would exit 2 here
         Result check = run(List.of("/usr/bin/dmjail", "host", "check"), Map.of(), 60);

@@ -37,26 +37,31 @@ import dev.dmjail.toolstack.host.HostConfigException;
 import dev.dmjail.toolstack.host.HostConfigLoader;
 import dev.dmjail.toolstack.text.Printable;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code dmjail}: start QEMU device models deprivileged, prove it, tear them down. */
+/**
+ * {@code dmjail}: start QEMU device models deprivileged, prove it, tear them down. The root command
+ * and its options; {@link All} adds every subcommand (the model man pages, completion and
+ * {@code --help} are made from). A run builds only the subcommand it names ({@link #commandLine(String...)}):
+ * picocli reflects over each subcommand class it is given and instantiates it, which for all of
+ * them costs more than most commands' own work (docs/benchmark.md, issue 14).
+ */
 @Command(name = "dmjail", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Starts QEMU device models deprivileged (Xen's dm_restrict, and more): "
                 + "its own uid, namespaces, a private read-only root, a cgroup, seccomp and rlimits.",
-        subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
-                ConsoleCommand.class, PauseCommand.class, UnpauseCommand.class, ResetCommand.class, ShutdownCommand.class,
-                RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, MigrateCommand.class, MigrateReceiveCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, RenameCommand.class, HostCommand.class,
-                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean), or a life-cycle command could not be carried out",
                 "2:bad input (domain config, host config, command line); nothing was changed",
                 "3:no such domain", "4:the audit found a planned layer not in force",
                 "5:host not ready (dmjail host check)",
                 "6:create -n --check: the plan lists problems that would stop create on this host", "70:internal error (one line; -vv for the stack trace)", "77:must run as root"})
-public final class Main implements Runnable {
+public class Main implements Runnable {
 
     @Option(names = "--host-config", paramLabel = "FILE",
             description = "host config (default: ${DEFAULT-VALUE})", defaultValue = "/etc/dmjail/dmjail.conf")
@@ -95,9 +100,61 @@ public final class Main implements Runnable {
         root.setLevel(quiet ? Level.ERROR : verbose.length >= 2 ? Level.DEBUG : verbose.length == 1 ? Level.INFO : Level.WARN);
     }
 
+    /** Every subcommand: what man pages, completion and {@code dmjail --help} show. */
+    @Command(subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
+            ConsoleCommand.class, PauseCommand.class, UnpauseCommand.class, ResetCommand.class, ShutdownCommand.class,
+            RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, MigrateCommand.class, MigrateReceiveCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, RenameCommand.class, HostCommand.class,
+            CommandLine.HelpCommand.class})
+    public static final class All extends Main {}
+
+    /** The whole CLI: every subcommand in the model. */
     public static CommandLine commandLine() {
-        Main main = new Main();
-        CommandLine cl = new CommandLine(main);
+        return configure(new CommandLine(new All()));
+    }
+
+    /**
+     * The CLI for one run: the root with only the subcommand {@code args} name, or the whole CLI when
+     * the run needs it (the root's usage help, {@code help}, a name no subcommand has: picocli's
+     * "did you mean" looks at all of them). The global options are found by picocli itself, on the
+     * root alone.
+     */
+    public static CommandLine commandLine(String... args) {
+        CommandLine probe = new CommandLine(new Main()).setStopAtUnmatched(true).setExpandAtFiles(false);
+        try {
+            CommandLine.ParseResult root = probe.parseArgs(args);
+            List<String> rest = root.unmatched();
+            if (rest.isEmpty()) {
+                return root.isUsageHelpRequested() ? commandLine() : configure(new CommandLine(new Main()));
+            }
+            Class<?> sub = SUBCOMMANDS.get(rest.get(0));
+            if (sub == null || sub == CommandLine.HelpCommand.class) {
+                return commandLine();
+            }
+            CommandLine cl = new CommandLine(new Main());
+            cl.addSubcommand(rest.get(0), new CommandLine(sub));
+            return configure(cl);
+        } catch (CommandLine.ParameterException e) {
+            return commandLine(); // the real parse reports it
+        }
+    }
+
+    /** Subcommand name (and alias) to class, from {@link All}'s annotation: loads the classes, initialises none. */
+    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> out = new HashMap<>();
+        for (Class<?> c : All.class.getAnnotation(Command.class).subcommands()) {
+            Command cmd = c.getAnnotation(Command.class);
+            out.put(cmd.name(), c);
+            for (String alias : cmd.aliases()) {
+                out.put(alias, c);
+            }
+        }
+        return out;
+    }
+
+    private static CommandLine configure(CommandLine cl) {
+        Main main = cl.getCommand();
         // an argument is what it says: "@x" is a domain named @x (xl takes it so), never a file of arguments
         cl.setExpandAtFiles(false);
         cl.setExecutionStrategy(parse -> {
@@ -138,7 +195,7 @@ public final class Main implements Runnable {
             System.err.println("dmjail: " + arch);
             System.exit(ExitCodes.HOST_NOT_READY);
         }
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
     /** Version from the jar manifest (set by the build). */

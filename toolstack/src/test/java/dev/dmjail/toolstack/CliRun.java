@@ -6,16 +6,20 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 
-/** Runs the real CLI in-process and captures exit code, stdout and stderr. */
+/**
+ * Runs the real CLI in-process, as {@link Main#main} builds it for these arguments (the root and the one
+ * subcommand named), and captures exit code, stdout and stderr.
+ */
 public record CliRun(int exit, String out, String err) {
 
     public static CliRun run(List<String> args) {
-        CommandLine cl = Main.commandLine();
+        String[] a = args.toArray(String[]::new);
+        CommandLine cl = Main.commandLine(a);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        int rc = cl.execute(args.toArray(String[]::new));
+        int rc = cl.execute(a);
         return new CliRun(rc, out.toString(), err.toString());
     }
 

@@ -11,6 +11,7 @@ import dev.dmjail.toolstack.lifecycle.RunState;
 import dev.dmjail.toolstack.state.DomainRecord;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -77,12 +78,14 @@ public final class ListCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             if (Privileges.isRoot()) {
-                GoneDomains.reap(ts.manager()); // as xl's per-domain process would have done (on_* = destroy)
+                GoneDomains.reap(ts.store(), ts::manager); // as xl's per-domain process would have done (on_* = destroy)
             }
             var records = ts.store().list();
+            List<String> states = EachDomain.ask(records, r -> state(ts, r));
             if (json) {
                 ArrayNode arr = CreateCommand.PRETTY.createArrayNode();
-                for (DomainRecord r : records) {
+                for (int i = 0; i < records.size(); i++) {
+                    DomainRecord r = records.get(i);
                     ObjectNode o = arr.addObject();
                     o.put("name", r.name());
                     o.put("key", r.key());
@@ -90,7 +93,7 @@ public final class ListCommand implements Callable<Integer> {
                     o.put("uid", r.uid());
                     o.put("gid", r.gid());
                     o.put("pid", r.pid());
-                    String st = state(ts, r);
+                    String st = states.get(i);
                     o.put("state", st);
                     o.put("xl_state", xlState(st));
                     o.put("memory_mib", r.memoryMiB());
@@ -101,8 +104,9 @@ public final class ListCommand implements Callable<Integer> {
                 out.println(CreateCommand.PRETTY.writeValueAsString(arr));
             } else {
                 out.printf("%-32s %5s %5s %5s %-6s %-14s %7s %7s %s%n", "Name", "ID", "Mem", "VCPUs", "State", "QEMU", "UID", "PID", "VNC");
-                for (DomainRecord r : records) {
-                    String st = state(ts, r);
+                for (int i = 0; i < records.size(); i++) {
+                    DomainRecord r = records.get(i);
+                    String st = states.get(i);
                     String vnc = vncAddress(r);
                     out.printf("%-32s %5d %5d %5d %-6s %-14s %7s %7s %s%n", Printable.line(r.name()), r.domid(), r.memoryMiB(), r.vcpus(),
                             xlState(st), st, r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString(),

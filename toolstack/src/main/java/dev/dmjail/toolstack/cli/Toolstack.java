@@ -28,16 +28,14 @@ public final class Toolstack {
     private final HostFacts facts;
     private final StateStore store;
     private final UserDatabase users;
-    private final List<ConfinementLayer> layers;
-    private final Planner planner;
+    private List<ConfinementLayer> layers;
+    private Planner planner;
 
     public Toolstack(HostPolicy policy, HostFacts facts, UserDatabase users) {
         this.policy = policy;
         this.facts = facts;
         this.users = users;
         this.store = new StateStore(policy.stateDir(), policy.logDir());
-        this.layers = LayerStack.standard(facts, new McsAllocator(this::mcsInUse), this::reaperUid);
-        this.planner = new Planner(policy, facts, users, layers, store);
     }
 
     public static Toolstack forHost(Path hostConfig, boolean explicit) throws HostConfigException {
@@ -56,11 +54,27 @@ public final class Toolstack {
     public HostPolicy policy() { return policy; }
     public HostFacts facts() { return facts; }
     public StateStore store() { return store; }
-    public Planner planner() { return planner; }
-    public List<ConfinementLayer> layers() { return layers; }
+    /**
+     * The layers and the planner are built on first use: list, console, domid and the like never
+     * plan, and building every layer (the MCS allocator's SecureRandom, the cgroup layout) is a
+     * good part of their start-up (issue 14).
+     */
+    public synchronized Planner planner() {
+        if (planner == null) {
+            planner = new Planner(policy, facts, users, layers(), store);
+        }
+        return planner;
+    }
+
+    public synchronized List<ConfinementLayer> layers() {
+        if (layers == null) {
+            layers = LayerStack.standard(facts, new McsAllocator(this::mcsInUse), this::reaperUid);
+        }
+        return layers;
+    }
     public UserDatabase users() { return users; }
 
-    public DomainManager manager() { return new DomainManager(policy, planner, store); }
+    public DomainManager manager() { return new DomainManager(policy, planner(), store); }
 
     /** MCS pairs of the domains that exist now, read from their stored plans. */
     private Map<String, int[]> mcsInUse() {

@@ -47,9 +47,11 @@ public final class ElfDependencies {
      * @param libraries    soname/needed name → path where ld.so would find it (before symlinks)
      * @param files        canonical paths of the binary, the interpreter and every library
      * @param symlinks     every symlink on the way (absolute path → link text as stored)
+     * @param searchedDirs every directory a library was looked for in, up to where it was found: a
+     *                     file appearing in one of them can change the result (toolstack's ELF cache)
      */
     public record Result(Path binary, String interpreter, Map<String, String> libraries, List<Path> files,
-                         Map<Path, String> symlinks) {
+                         Map<Path, String> symlinks, List<Path> searchedDirs) {
         public boolean staticallyLinked() {
             return interpreter == null && libraries.isEmpty();
         }
@@ -78,13 +80,15 @@ public final class ElfDependencies {
         Set<Path> files = new LinkedHashSet<>(main.files());
         Map<Path, String> links = new LinkedHashMap<>(main.symlinks());
         Map<String, String> libs = new LinkedHashMap<>(main.libraries());
+        Set<Path> searched = new LinkedHashSet<>(main.searchedDirs());
         for (Path m : dlopened) {
             Result r = resolve(m, cache);
             files.addAll(r.files());
             links.putAll(r.symlinks());
             r.libraries().forEach(libs::putIfAbsent);
+            searched.addAll(r.searchedDirs());
         }
-        return new Result(main.binary(), main.interpreter(), libs, List.copyOf(files), Map.copyOf(links));
+        return new Result(main.binary(), main.interpreter(), libs, List.copyOf(files), Map.copyOf(links), List.copyOf(searched));
     }
 
     public static Result resolve(Path binary, LdSoCache cache) throws IOException {
@@ -111,6 +115,7 @@ public final class ElfDependencies {
         Deque<Node> queue = new ArrayDeque<>();
         queue.add(new Node(exe, realBinary.getParent().toString(), List.of()));
         Map<String, ElfFile> parsed = new HashMap<>();
+        Set<Path> searched = new LinkedHashSet<>();
         while (!queue.isEmpty()) {
             Node n = queue.poll();
             List<String> ownRpath = split(n.elf().rpath(), n.origin(), lib, platform);
@@ -133,6 +138,7 @@ public final class ElfDependencies {
                 String found = null;
                 for (String c : candidates) {
                     Path cp = Path.of(c);
+                    if (cp.getParent() != null) searched.add(cp.getParent());
                     if (Files.isRegularFile(cp) && ElfFile.isElf64(cp, exe.machine())) {
                         found = c;
                         break;
@@ -154,7 +160,8 @@ public final class ElfDependencies {
                 queue.add(new Node(dep, Path.of(found).toAbsolutePath().getParent().toString(), inherit));
             }
         }
-        return new Result(abs, exe.interpreter(), libraries, List.copyOf(col.files), Map.copyOf(col.symlinks));
+        return new Result(abs, exe.interpreter(), libraries, List.copyOf(col.files), Map.copyOf(col.symlinks),
+                List.copyOf(searched));
     }
 
     private static List<String> split(String path, String origin, String lib, String platform) {

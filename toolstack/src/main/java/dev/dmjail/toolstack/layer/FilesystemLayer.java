@@ -57,7 +57,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         }
         RootContents rc;
         try {
-            rc = RootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs());
+            rc = RootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs(), ctx.policy().stateDir());
         } catch (IOException e) {
             throw new PlanException(ctx.domain().deviceModelOverride() != null ? "device_model_override" : null,
                     "cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());

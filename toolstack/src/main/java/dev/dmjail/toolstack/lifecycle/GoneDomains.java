@@ -2,9 +2,11 @@ package dev.dmjail.toolstack.lifecycle;
 
 import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.state.DomainState;
+import dev.dmjail.toolstack.state.StateStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +25,13 @@ public final class GoneDomains {
 
     /** The names of the domains cleaned up. A domain that cannot be cleaned stays listed (as "crashed"). */
     public static List<String> reap(DomainManager dm) throws IOException {
+        return reap(dm.store(), () -> dm);
+    }
+
+    /** As {@link #reap(DomainManager)}, building the manager (every layer) only when a domain is gone. */
+    public static List<String> reap(StateStore store, Supplier<DomainManager> manager) throws IOException {
         List<DomainRecord> gone = new ArrayList<>();
-        for (DomainRecord r : dm.store().list()) {
+        for (DomainRecord r : store.list()) {
             if (isGone(r)) {
                 gone.add(r);
             }
@@ -32,6 +39,7 @@ public final class GoneDomains {
         if (gone.isEmpty()) {
             return List.of(); // the common case: no lock, no layer touched
         }
+        DomainManager dm = manager.get();
         return dm.store().locked(() -> {
             List<String> done = new ArrayList<>();
             for (DomainRecord was : gone) {

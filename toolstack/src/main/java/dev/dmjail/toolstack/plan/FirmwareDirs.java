@@ -53,10 +53,14 @@ final class FirmwareDirs {
         return out;
     }
 
+    /** Where QEMU looks for its modules: BINDIR/../lib/x86_64-linux-gnu/qemu. */
+    static Path moduleDir(String binary) {
+        return Path.of(binary).toAbsolutePath().normalize().getParent().getParent().resolve("lib/x86_64-linux-gnu/qemu");
+    }
+
     /** Accelerator modules (accel-*.so) QEMU may dlopen; each needs its libraries in the root too. */
     static List<Path> modules(String binary) {
-        Path bin = Path.of(binary).toAbsolutePath().normalize();
-        Path dir = bin.getParent().getParent().resolve("lib/x86_64-linux-gnu/qemu");
+        Path dir = moduleDir(binary);
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "accel-*.so")) {
             ds.forEach(out::add);

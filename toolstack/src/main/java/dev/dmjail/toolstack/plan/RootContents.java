@@ -1,6 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.toolstack.elf.ElfDependencies;
+import dev.dmjail.toolstack.elf.LdSoCache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,11 +14,19 @@ import java.util.TreeSet;
  * What a device model's private root must hold, resolved from its ELF headers like ld.so would
  * ({@link ElfDependencies}): the binary, its interpreter and libraries at their
  * canonical paths, every symlink on the way (Debian is merged-/usr: /lib64 → usr/lib64 …), the
- * firmware directories, and the accelerator modules QEMU dlopen()s with their own libraries.
+ * firmware directories, and the accelerator modules QEMU dlopen()s with their own libraries. The ELF
+ * part is kept between creates in the state directory ({@link ElfClosureCache}) while nothing it was
+ * resolved from changes.
  */
 public record RootContents(List<String> binds, Map<String, String> symlinks) {
 
+    /** Resolved afresh, no cache. */
     public static RootContents compute(Path binary, List<String> firmwareDirs) throws IOException {
+        return compute(binary, firmwareDirs, null);
+    }
+
+    /** @param stateDir where the ELF cache lives (root's state directory), or null for none */
+    public static RootContents compute(Path binary, List<String> firmwareDirs, Path stateDir) throws IOException {
         if (!java.nio.file.Files.isRegularFile(binary) || !java.nio.file.Files.isExecutable(binary)) {
             // only in a dry run: a binary this host lacks is a problem the planner lists ({@link Problems}),
             // and create refuses it before any layer plans; what it would need cannot be known
@@ -25,17 +34,36 @@ public record RootContents(List<String> binds, Map<String, String> symlinks) {
             binds.add(binary.toString());
             return new RootContents(List.copyOf(binds), Map.of());
         }
-        TreeSet<String> binds = new TreeSet<>();
+        List<Path> modules = FirmwareDirs.modules(binary.toString());
+        Path moduleDir = FirmwareDirs.moduleDir(binary.toString());
+        ElfClosureCache cache = stateDir == null ? null : new ElfClosureCache(stateDir);
+        ElfClosureCache.Closure c = cache == null ? null : cache.lookup(binary, modules);
+        if (c == null) {
+            Map<String, String> before = cache == null ? null : ElfClosureCache.before(binary, moduleDir);
+            c = resolve(binary, modules);
+            if (cache != null) {
+                cache.store(binary, modules, moduleDir, c, before);
+            }
+        }
+        TreeSet<String> binds = new TreeSet<>(c.files());
+        binds.addAll(firmwareDirs);
+        return new RootContents(List.copyOf(binds), Map.copyOf(c.symlinks()));
+    }
+
+    private static ElfClosureCache.Closure resolve(Path binary, List<Path> modules) throws IOException {
+        TreeSet<String> files = new TreeSet<>();
         TreeMap<String, String> links = new TreeMap<>();
+        TreeSet<String> searched = new TreeSet<>();
         List<Path> elves = new ArrayList<>();
         elves.add(binary);
-        elves.addAll(FirmwareDirs.modules(binary.toString()));
+        elves.addAll(modules);
+        LdSoCache ldCache = LdSoCache.load();
         for (Path elf : elves) {
-            ElfDependencies.Result r = ElfDependencies.resolve(elf);
-            r.files().forEach(f -> binds.add(f.toString()));
+            ElfDependencies.Result r = ElfDependencies.resolve(elf, ldCache);
+            r.files().forEach(f -> files.add(f.toString()));
             r.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+            r.searchedDirs().forEach(d -> searched.add(d.toString()));
         }
-        binds.addAll(firmwareDirs);
-        return new RootContents(List.copyOf(binds), Map.copyOf(links));
+        return new ElfClosureCache.Closure(List.copyOf(files), Map.copyOf(links), List.copyOf(searched));
     }
 }
