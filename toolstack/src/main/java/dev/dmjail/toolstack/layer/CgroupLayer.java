@@ -29,6 +29,10 @@ import java.util.Set;
 public final class CgroupLayer implements ConfinementLayer {
 
     public static final String NAME = "cgroup";
+    /** cgroup_pids_max also caps RLIMIT_NPROC ({@link RlimitLayer}), a second bound on the same thing. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched()
+            .host("cgroup_controllers", "cgroup_device_acl", "cgroup_memory_overhead_mib", "cgroup_pids_max")
+            .hostAlias("memory_overhead_mib", "cgroup_memory_overhead_mib").hostAlias("pids_max", "cgroup_pids_max");
     static final String PARENT = "dmjail";
 
     /**
@@ -58,8 +62,8 @@ public final class CgroupLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) throws PlanException {
-        if (!ctx.switches().on("cgroup")) {
-            return LayerPlan.weakened(NAME, "dmjail_cgroup=0 in the domain config", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
         if (layout.mode() == CgroupLayout.Mode.NONE) {
             return LayerPlan.unavailable(NAME, "no cgroup hierarchy is mounted on this host");

@@ -22,6 +22,8 @@ import java.util.TreeSet;
 public final class FdEnvLayer implements ConfinementLayer {
 
     public static final String NAME = "fds-env";
+    /** No switch: the device model cannot run without its fds. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME);
 
     /**
      * @param outputs the log and the console, each on its bounded tmpfs ({@link BoundedOutput})

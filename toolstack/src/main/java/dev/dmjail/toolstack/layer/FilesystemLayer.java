@@ -28,6 +28,8 @@ import java.util.TreeSet;
 public final class FilesystemLayer implements ConfinementLayer {
 
     public static final String NAME = "filesystem";
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("filesystem", "filesystem_tmpfs_kib")
+            .switchAlias("root", "filesystem").hostAlias("private_root", "filesystem").hostAlias("tmpfs_kib", "filesystem_tmpfs_kib");
 
     public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                            List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes, List<RootFile> files) {}
@@ -46,13 +48,13 @@ public final class FilesystemLayer implements ConfinementLayer {
     }
 
     private LayerPlan planRoot(PlanContext ctx) throws PlanException {
-        if (!ctx.switches().on("root")) {
-            return LayerPlan.weakened(NAME, "dmjail_root=0 in the domain config: the device model sees the host's filesystem", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME) + ": the device model sees the host's filesystem", null);
         }
         if (!ctx.policy().privateRoot()) {
-            return LayerPlan.weakened(NAME, "host config private_root=0", null);
+            return LayerPlan.weakened(NAME, "host config filesystem=0", null);
         }
-        if (!ctx.switches().on("ns_mount") || !ctx.policy().namespaces().contains("mount")) {
+        if (!ctx.switches().on(NamespaceLayer.KEYS.part("mount")) || !ctx.policy().namespaces().contains("mount")) {
             return LayerPlan.weakened(NAME, "needs the mount namespace, which is switched off", null);
         }
         RootContents rc;

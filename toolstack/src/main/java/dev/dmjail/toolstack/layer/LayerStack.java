@@ -10,6 +10,11 @@ import java.util.List;
 public final class LayerStack {
     private LayerStack() {}
 
+    /** What each layer answers to in the configs, in {@link #standard}'s order (LayerStackTest checks it). */
+    public static final List<LayerKeys> KEYS = List.of(FdEnvLayer.KEYS, NetworkLayer.KEYS, CgroupLayer.KEYS,
+            NamespaceLayer.KEYS, FilesystemLayer.KEYS, RlimitLayer.KEYS, DacLayer.KEYS, SelinuxLayer.KEYS,
+            LandlockLayer.KEYS, SeccompLayer.KEYS);
+
     /** @param reaper the reaper uid for a domain's DAC settings (null: none), see {@link DacLayer#release} */
     public static List<ConfinementLayer> standard(HostFacts facts, McsAllocator mcs,
                                                   java.util.function.Function<DacLayer.Settings, Integer> reaper) {

@@ -22,6 +22,8 @@ import java.util.List;
 public final class NetworkLayer implements ConfinementLayer {
 
     public static final String NAME = "network";
+    /** No switch: the taps are how the guest's NICs exist at all; a domain without vif has none. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME);
 
     /**
      * @param vnc the VNC listener create binds in the host's namespace and hands to QEMU (null: none);

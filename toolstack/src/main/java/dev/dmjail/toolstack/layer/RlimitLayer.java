@@ -20,6 +20,8 @@ import java.util.Map;
 public final class RlimitLayer implements ConfinementLayer {
 
     public static final String NAME = "rlimits";
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("rlimits_fsize_kib", "rlimits_nofile")
+            .hostAlias("rlimit_fsize_kib", "rlimits_fsize_kib").hostAlias("rlimit_nofile", "rlimits_nofile");
 
     /** RLIMIT name → label in /proc/PID/limits. */
     static final Map<String, String> LABELS = Map.of(
@@ -34,11 +36,11 @@ public final class RlimitLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) {
-        if (!ctx.switches().on("rlimits")) {
-            return LayerPlan.weakened(NAME, "dmjail_rlimits=0 in the domain config", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
         long fsize = ctx.policy().rlimitFsizeBytes();
-        String why = "host config rlimit_fsize_kib";
+        String why = "host config rlimits_fsize_kib";
         long disk = ctx.dm().largestWritableImageBytes();
         if (disk > fsize) {
             fsize = disk;

@@ -18,6 +18,9 @@ import java.util.List;
 public final class SelinuxLayer implements ConfinementLayer {
 
     public static final String NAME = "selinux";
+    /** security_driver is libvirt's qemu.conf name for it. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("selinux")
+            .hostAlias("security_driver", "selinux", java.util.Map.of("selinux", "1", "none", "0"));
     static final String PROCESS_TYPE = "system_u:system_r:svirt_t:s0";
     static final String IMAGE_TYPE = "system_u:object_r:svirt_image_t:s0";
 
@@ -37,11 +40,11 @@ public final class SelinuxLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) {
-        if (!ctx.switches().on("selinux")) {
-            return LayerPlan.weakened(NAME, "dmjail_selinux=0 in the domain config", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
-        if (ctx.policy().securityDriver().equals("none")) {
-            return LayerPlan.weakened(NAME, "host config security_driver=none", null);
+        if (!ctx.policy().selinux()) {
+            return LayerPlan.weakened(NAME, "host config selinux=0", null);
         }
         if (!ctx.facts().selinuxEnabled()) {
             return LayerPlan.unavailable(NAME, "SELinux is not enabled on this host (no selinuxfs at "

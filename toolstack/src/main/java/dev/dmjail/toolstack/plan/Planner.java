@@ -111,6 +111,7 @@ public final class Planner {
         List<String> warnings = new ArrayList<>(parsed.warnings());
         warnings.addAll(hostProblems);
         warnings.addAll(user.warnings());
+        warnings.addAll(sw.warnings());
         List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
         if (strict && !unhonoured.isEmpty()) {
             UnhonouredKeys.Problem p = unhonoured.get(0);

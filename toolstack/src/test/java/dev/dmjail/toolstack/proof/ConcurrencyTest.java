@@ -178,7 +178,7 @@ class ConcurrencyTest {
         long console = 2048 * 1024, log = 256 * 1024;
         for (String xfsz : List.of("ignore", "default", "default-nopidns")) {
             String name = "pf-flood-" + xfsz;
-            List<String> extra = xfsz.endsWith("nopidns") ? List.of("dmjail_ns_pid = 0") : List.of();
+            List<String> extra = xfsz.endsWith("nopidns") ? List.of("dmjail_namespaces_pid = 0") : List.of();
             CliRun r = host.run("create", config(host, name, extra, "--flood-mib", "8", "--xfsz",
                     xfsz.replace("-nopidns", "")).toString());
             try {
