@@ -135,23 +135,28 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
 
     /** Whether a filesystem is mounted exactly on {@code p} (the host's /proc/self/mountinfo). */
     static boolean mounted(Path p) {
-        String want = p.toAbsolutePath().normalize().toString().replace(" ", "\\040");
         try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = l.split(" ", 6);
-                if (f.length > 4 && f[4].equals(want)) {
-                    return true;
-                }
-            }
+            return mounted(p, Files.readAllLines(Path.of("/proc/self/mountinfo")));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** Whether {@code mountinfo} (a /proc/PID/mountinfo) lists a mount at {@code p}. */
+    static boolean mounted(Path p, List<String> mountinfo) {
+        String want = p.toAbsolutePath().normalize().toString().replace(" ", "\\040");
+        for (String l : mountinfo) {
+            String[] f = l.split(" ", 6);
+            if (f.length > 4 && f[4].equals(want)) {
+                return true;
+            }
         }
         return false;
     }
 
     /** Which of the planned outputs are not mounted as bounded tmpfs right now (for verify). */
-    static List<String> unbounded(List<BoundedOutput> outputs) {
-        return outputs.stream().filter(o -> !mounted(Path.of(o.mount()))).map(BoundedOutput::mount).toList();
+    static List<String> unbounded(List<BoundedOutput> outputs, List<String> hostMountinfo) {
+        return outputs.stream().filter(o -> !mounted(Path.of(o.mount()), hostMountinfo)).map(BoundedOutput::mount).toList();
     }
 
     /** Reads at most {@code limit} bytes. */

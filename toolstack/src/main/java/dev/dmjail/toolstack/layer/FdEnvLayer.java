@@ -6,7 +6,6 @@ import dev.dmjail.toolstack.host.ImageDirs;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.toolstack.proc.HostTcpSockets;
-import dev.dmjail.toolstack.proc.UnixSockets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +103,7 @@ public final class FdEnvLayer implements ConfinementLayer {
         Set<String> plannedDisks = new TreeSet<>();
         s.fds().stream().filter(f -> (f.kind() == FdSpec.Kind.DISK || f.kind() == FdSpec.Kind.INCOMING) && f.identity() != null)
                 .forEach(f -> plannedDisks.add(f.identity()));
-        Map<Long, String> listening = UnixSockets.listening();
+        Map<Long, String> listening = view.hostUnixListeners();
         for (FdSpec f : s.fds()) {
             // stdio keeps its number; QEMU moves -add-fd fds into its fdsets (F_DUPFD_CLOEXEC, then
             // close: softmmu/vl.c parse_add_fd), so the others are checked by what they point to.
@@ -152,7 +151,7 @@ public final class FdEnvLayer implements ConfinementLayer {
         checks.add(new Check("no fd to an unplanned host path", "none", stray.isEmpty() ? "none" : String.join(", ", stray),
                 stray.isEmpty()));
         List<BoundedOutput> outputs = s.outputs() == null ? List.of() : s.outputs();
-        List<String> unbounded = BoundedOutput.unbounded(outputs);
+        List<String> unbounded = BoundedOutput.unbounded(outputs, view.self().mountinfo());
         checks.add(new Check("log and console on their bounded tmpfs", outputs.stream()
                 .map(o -> o.mount() + " (" + o.bytes() / 1024 + " KiB)").toList().toString(),
                 unbounded.isEmpty() ? "mounted" : "not mounted: " + unbounded, unbounded.isEmpty()));

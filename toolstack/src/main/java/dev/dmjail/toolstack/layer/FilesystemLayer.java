@@ -114,8 +114,11 @@ public final class FilesystemLayer implements ConfinementLayer {
             return LayerVerdict.of(plan, checks);
         }
         Settings s = plan.settingsAs(Settings.class);
-        boolean hostRoot = sameInode(Path.of("/proc", Integer.toString(view.pid()), "root"), Path.of("/"));
-        checks.add(new Check("root is not the host's", "private root", hostRoot ? "host root" : "private root", !hostRoot));
+        // the host's root is init's (/proc/1/root): the toolstack could itself be chrooted
+        String rootId = view.rootIdentity().orElse("gone");
+        boolean hostRoot = rootId.equals(view.init().rootIdentity().orElse(""));
+        checks.add(new Check("root is not the host's", "private root", rootId.equals("gone") ? "unreadable"
+                : hostRoot ? "host root" : "private root", !hostRoot && !rootId.equals("gone")));
         String[] f = rootMount.isEmpty() ? new String[0] : rootMount.split(" - ", 2)[0].split(" ");
         boolean ro = f.length > 5 && List.of(f[5].split(",")).contains("ro");
         checks.add(new Check("/ mounted read-only", "ro", f.length > 5 ? f[5] : "?", ro));
@@ -132,7 +135,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         }
         for (RootFile rf : s.files()) {
             wantTop.add(Path.of(rf.at()).getName(0).toString());
-            String seen = identityIn(view.pid(), rf.at());
+            String seen = view.identityInRoot(rf.at()).orElse("not there");
             checks.add(new Check(rf.at() + " is the planned file", rf.identity(), seen, rf.identity().equals(seen)));
         }
         TreeSet<String> top = new TreeSet<>(view.listRoot("/"));
@@ -151,26 +154,6 @@ public final class FilesystemLayer implements ConfinementLayer {
         checks.add(new Check("writable mounts", String.join(" ", s.writableDirs()), writable.isEmpty() ? "none besides them"
                 : String.join(" ", writable), writable.isEmpty()));
         return LayerVerdict.of(plan, checks);
-    }
-
-    /** dev:ino of {@code at} as the process sees it in its root (a bound file keeps its own inode). */
-    private static String identityIn(int pid, String at) {
-        try {
-            Path p = Path.of("/proc", Integer.toString(pid), "root", at.substring(1));
-            return Files.getAttribute(p, "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS) + ":"
-                    + Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | RuntimeException e) {
-            return "not there";
-        }
-    }
-
-    private static boolean sameInode(Path a, Path b) {
-        try {
-            return Files.getAttribute(a, "unix:ino").equals(Files.getAttribute(b, "unix:ino"))
-                    && Files.getAttribute(a, "unix:dev").equals(Files.getAttribute(b, "unix:dev"));
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     @Override

@@ -65,8 +65,8 @@ public final class NamespaceLayer implements ConfinementLayer {
     @Override
     public LayerVerdict verify(LayerPlan plan, ProcessView view) {
         Settings s = plan.settingsAs(Settings.class);
-        ProcessView self = new ProcessView(ProcessHandle.current().pid() > 0 ? (int) ProcessHandle.current().pid() : 0);
-        ProcessView init = new ProcessView(1);
+        ProcessView self = view.self();
+        ProcessView init = view.init();
         List<Check> checks = new ArrayList<>();
         for (var e : s.namespaces().entrySet()) {
             String procName = PROC_NAMES.get(e.getKey());

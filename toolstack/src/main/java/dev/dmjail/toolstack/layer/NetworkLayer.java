@@ -101,7 +101,7 @@ public final class NetworkLayer implements ConfinementLayer {
      * namespace is empty and the seccomp layer denies new AF_INET sockets.
      */
     private static void checkHostSockets(Display.Vnc vnc, ProcessView view, List<Check> checks) {
-        var host = HostTcpSockets.byInode();
+        var host = view.hostTcpSockets();
         List<HostTcpSockets.Tcp> held = new ArrayList<>();
         for (String link : view.fds().values()) {
             HostTcpSockets.Tcp t = host.get(HostTcpSockets.inode(link));
