@@ -7,7 +7,7 @@ import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
 import dev.dmjail.toolstack.layer.DacLayer;
 import dev.dmjail.toolstack.layer.LayerStack;
-import dev.dmjail.toolstack.layer.McsAllocator;
+import dev.dmjail.toolstack.layer.SelinuxMcsAllocator;
 import dev.dmjail.toolstack.layer.SelinuxLayer;
 import dev.dmjail.toolstack.lifecycle.DomainManager;
 import dev.dmjail.toolstack.plan.Planner;
@@ -36,7 +36,7 @@ public final class Toolstack {
         this.facts = facts;
         this.users = users;
         this.store = new StateStore(policy.stateDir(), policy.logDir());
-        this.layers = LayerStack.standard(facts, new McsAllocator(this::mcsInUse), this::reaperUid);
+        this.layers = LayerStack.standard(facts, new SelinuxMcsAllocator(this::mcsInUse), this::reaperUid);
         this.planner = new Planner(policy, facts, users, layers, store);
     }
 

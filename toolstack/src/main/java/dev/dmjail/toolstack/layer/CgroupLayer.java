@@ -93,7 +93,7 @@ public final class CgroupLayer implements ConfinementLayer {
         long mem = Math.multiplyExact(Math.addExact(Effective.memoryMiB(ctx.domain()), ctx.policy().memoryOverheadMiB()), 1024L * 1024);
         List<String> allow = new ArrayList<>();
         List<DeviceProgram.CharDevice> devices = new ArrayList<>();
-        for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
+        for (FilesystemDeviceNodes.Node n : FilesystemDeviceNodes.forDomain(ctx)) {
             allow.add("c " + n.major() + ":" + n.minor() + " rwm");
             devices.add(new DeviceProgram.CharDevice(n.major(), n.minor()));
         }

@@ -97,7 +97,7 @@ public final class DacLayer implements ConfinementLayer {
     }
 
     /**
-     * Kills every process of the domain's uid the libxl way ({@link UidReaper}): what the device model
+     * Kills every process of the domain's uid the libxl way ({@link DacUidReaper}): what the device model
      * forked or left behind, wherever it runs. Only for a uid exclusively this domain's (killByUid:
      * a range uid, or an explicit user inside the range), never the reaper's own, and not while
      * another domain's cgroup holds a process of that uid (two state dirs on one host share uids).
@@ -120,7 +120,7 @@ public final class DacLayer implements ConfinementLayer {
                     rt.name(), s.uid());
         } else if (!s.uid().equals(r)) {
             try {
-                UidReaper.killAll(s.uid(), r);
+                DacUidReaper.killAll(s.uid(), r);
             } catch (java.io.IOException e) {
                 throw new LayerException(NAME, "kill by uid", "uid " + s.uid() + ": " + e.getMessage(), e);
             }

@@ -25,10 +25,10 @@ public final class FdEnvLayer implements ConfinementLayer {
     public static final LayerKeys KEYS = LayerKeys.of(NAME);
 
     /**
-     * @param outputs the log and the console, each on its bounded tmpfs ({@link BoundedOutput})
+     * @param outputs the log and the console, each on its bounded tmpfs ({@link FdEnvBoundedOutput})
      */
     public record Settings(List<FdSpec> fds, Map<String, String> env, String binary, List<String> argv,
-                           List<BoundedOutput> outputs) {}
+                           List<FdEnvBoundedOutput> outputs) {}
 
     @Override
     public String name() { return NAME; }
@@ -36,10 +36,10 @@ public final class FdEnvLayer implements ConfinementLayer {
     @Override
     public LayerPlan plan(PlanContext ctx) {
         var p = ctx.paths();
-        List<BoundedOutput> outputs = new ArrayList<>(List.of(new BoundedOutput(p.logFs().toString(),
+        List<FdEnvBoundedOutput> outputs = new ArrayList<>(List.of(new FdEnvBoundedOutput(p.logFs().toString(),
                 p.liveLog().toString(), p.log().toString(), ctx.policy().logMaxBytes())));
         if (ctx.dm().fds().stream().anyMatch(f -> p.liveConsole().toString().equals(f.path()))) {
-            outputs.add(new BoundedOutput(p.consoleFs().toString(), p.liveConsole().toString(), p.console().toString(),
+            outputs.add(new FdEnvBoundedOutput(p.consoleFs().toString(), p.liveConsole().toString(), p.console().toString(),
                     ctx.policy().consoleMaxBytes()));
         }
         Settings s = new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv(), List.copyOf(outputs));
@@ -53,21 +53,21 @@ public final class FdEnvLayer implements ConfinementLayer {
     @Override
     public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
         Settings s = plan.settingsAs(Settings.class);
-        for (BoundedOutput o : s.outputs()) {
+        for (FdEnvBoundedOutput o : s.outputs()) {
             o.prepare(rt.prepared());
         }
         if (serialSocketPlanned(s, rt)) {
-            ConsoleLock.make(rt);
+            FdEnvConsoleLock.make(rt);
         }
     }
 
     @Override
     public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
-        List<BoundedOutput> outputs = plan.settings() == null ? null : plan.settingsAs(Settings.class).outputs();
-        for (BoundedOutput o : outputs == null ? List.<BoundedOutput>of() : outputs) { // null: a plan from before them
+        List<FdEnvBoundedOutput> outputs = plan.settings() == null ? null : plan.settingsAs(Settings.class).outputs();
+        for (FdEnvBoundedOutput o : outputs == null ? List.<FdEnvBoundedOutput>of() : outputs) { // null: a plan from before them
             o.release(rt.prepared());
         }
-        ConsoleLock.release(rt);
+        FdEnvConsoleLock.release(rt);
     }
 
     private static boolean serialSocketPlanned(Settings s, DomainRuntime rt) {
@@ -150,8 +150,8 @@ public final class FdEnvLayer implements ConfinementLayer {
         }
         checks.add(new Check("no fd to an unplanned host path", "none", stray.isEmpty() ? "none" : String.join(", ", stray),
                 stray.isEmpty()));
-        List<BoundedOutput> outputs = s.outputs() == null ? List.of() : s.outputs();
-        List<String> unbounded = BoundedOutput.unbounded(outputs, view.self().mountinfo());
+        List<FdEnvBoundedOutput> outputs = s.outputs() == null ? List.of() : s.outputs();
+        List<String> unbounded = FdEnvBoundedOutput.unbounded(outputs, view.self().mountinfo());
         checks.add(new Check("log and console on their bounded tmpfs", outputs.stream()
                 .map(o -> o.mount() + " (" + o.bytes() / 1024 + " KiB)").toList().toString(),
                 unbounded.isEmpty() ? "mounted" : "not mounted: " + unbounded, unbounded.isEmpty()));

@@ -4,7 +4,6 @@ import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
 import dev.dmjail.launcher.spec.LaunchSpec.RootFile;
 import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
-import dev.dmjail.toolstack.plan.RootContents;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,9 +56,9 @@ public final class FilesystemLayer implements ConfinementLayer {
         if (!ctx.switches().on(NamespaceLayer.KEYS.part("mount")) || !ctx.policy().namespaces().contains("mount")) {
             return LayerPlan.weakened(NAME, "needs the mount namespace, which is switched off", null);
         }
-        RootContents rc;
+        FilesystemRootContents rc;
         try {
-            rc = RootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs());
+            rc = FilesystemRootContents.compute(Path.of(ctx.dm().binary()));
         } catch (IOException e) {
             throw new PlanException(ctx.domain().deviceModelOverride() != null ? "device_model_override" : null,
                     "cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());
@@ -67,7 +66,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         // the launcher mounts these before the binds, so a device model under /tmp stays visible
         List<String> writable = List.of("/tmp");
         List<DeviceNode> devs = new ArrayList<>();
-        for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
+        for (FilesystemDeviceNodes.Node n : FilesystemDeviceNodes.forDomain(ctx)) {
             devs.add(new DeviceNode(n.name(), n.major(), n.minor(), n.mode()));
         }
         List<RootFile> files = ctx.dm().kernelBoot() == null ? List.of() : ctx.dm().kernelBoot().files();

@@ -16,7 +16,7 @@ public final class LayerStack {
             LandlockLayer.KEYS, SeccompLayer.KEYS);
 
     /** @param reaper the reaper uid for a domain's DAC settings (null: none), see {@link DacLayer#release} */
-    public static List<ConfinementLayer> standard(HostFacts facts, McsAllocator mcs,
+    public static List<ConfinementLayer> standard(HostFacts facts, SelinuxMcsAllocator mcs,
                                                   java.util.function.Function<DacLayer.Settings, Integer> reaper) {
         return List.of(
                 new FdEnvLayer(),
@@ -26,7 +26,7 @@ public final class LayerStack {
                 new FilesystemLayer(),
                 new RlimitLayer(),
                 new DacLayer(reaper),
-                new SelinuxLayer(mcs, XattrFileLabeler::new),
+                new SelinuxLayer(mcs, SelinuxXattrLabeler::new),
                 new LandlockLayer(),
                 new SeccompLayer());
     }

@@ -31,7 +31,7 @@ public final class NetworkLayer implements ConfinementLayer {
      */
     public record Settings(List<Nic> nics, Display.Vnc vnc) {}
 
-    private static final VifAntiSpoof ANTI_SPOOF = new VifAntiSpoof();
+    private static final NetworkAntiSpoof ANTI_SPOOF = new NetworkAntiSpoof();
 
     @Override
     public String name() { return NAME; }
@@ -84,7 +84,7 @@ public final class NetworkLayer implements ConfinementLayer {
                 String t = ANTI_SPOOF.listed(n.ifname());
                 boolean ok = t != null && n.ips().stream().allMatch(t::contains) && t.contains("\"" + n.ifname() + "\"");
                 checks.add(new Check(n.ifname() + " sources limited (ip=)", String.join(" ", n.ips()),
-                        t == null ? "no nft table " + VifAntiSpoof.table(n.ifname()) : ok ? String.join(" ", n.ips())
+                        t == null ? "no nft table " + NetworkAntiSpoof.table(n.ifname()) : ok ? String.join(" ", n.ips())
                                 : "table differs", ok));
             }
         }

@@ -52,8 +52,8 @@ public final class RlimitLayer implements ConfinementLayer {
         // action kills a device model that is not pid 1 of its pid namespace, while a full tmpfs
         // only answers ENOSPC (QEMU's chardev logfile then drops the rest and the guest runs on). So
         // one page above the larger tmpfs (whose size= rounds up to whole pages).
-        long outputs = BoundedOutput.capacity(Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes()))
-                + BoundedOutput.PAGE;
+        long outputs = FdEnvBoundedOutput.capacity(Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes()))
+                + FdEnvBoundedOutput.PAGE;
         if (outputs > fsize) {
             fsize = outputs;
             why = "raised to one page above the largest of log_max_kib and console_max_kib (" + outputs + " bytes)";

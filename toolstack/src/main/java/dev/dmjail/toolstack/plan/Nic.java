@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * @param ifname host interface name (IFNAMSIZ: at most 15 characters)
  * @param bridge host bridge to attach to (xl's default: xenbr0)
  * @param ips    xl's {@code ip=}: the IPv4 addresses (or a.b.c.d/n networks) the guest may send from on
- *               this vif; empty = any (see {@link dev.dmjail.toolstack.layer.VifAntiSpoof})
+ *               this vif; empty = any (see {@link dev.dmjail.toolstack.layer.NetworkAntiSpoof})
  */
 public record Nic(int devid, String ifname, String bridge, String mac, String model, String rate, List<String> ips) {
 

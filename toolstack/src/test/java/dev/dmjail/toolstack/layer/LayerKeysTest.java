@@ -25,7 +25,7 @@ class LayerKeysTest {
     @Test
     void keysFollowTheStackOrder() {
         List<ConfinementLayer> stack = LayerStack.standard(new HostFacts(false, false,
-                new CgroupLayout(Map.of(), null, java.util.Set.of())), new McsAllocator(Map::of), s -> null);
+                new CgroupLayout(Map.of(), null, java.util.Set.of())), new SelinuxMcsAllocator(Map::of), s -> null);
         assertEquals(stack.stream().map(ConfinementLayer::name).toList(),
                 LayerStack.KEYS.stream().map(LayerKeys::layer).toList());
     }

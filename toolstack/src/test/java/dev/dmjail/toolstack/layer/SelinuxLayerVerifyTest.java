@@ -19,7 +19,7 @@ class SelinuxLayerVerifyTest {
 
     private LayerVerdict verify(String label) {
         FakeProc p = new FakeProc(tmp).file(FakeProc.PID + "/attr/current", label + "\0");
-        return new SelinuxLayer(new McsAllocator(Map::of), () -> null).verify(PLAN, p.view());
+        return new SelinuxLayer(new SelinuxMcsAllocator(Map::of), () -> null).verify(PLAN, p.view());
     }
 
     @Test

@@ -26,7 +26,7 @@ import java.util.List;
  * @param kept   where the file is kept after destroy (log_dir)
  * @param bytes  the tmpfs size
  */
-public record BoundedOutput(String mount, String live, String kept, long bytes) {
+public record FdEnvBoundedOutput(String mount, String live, String kept, long bytes) {
 
     static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     static final int MNT_DETACH = 2;
@@ -155,8 +155,8 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
     }
 
     /** Which of the planned outputs are not mounted as bounded tmpfs right now (for verify). */
-    static List<String> unbounded(List<BoundedOutput> outputs, List<String> hostMountinfo) {
-        return outputs.stream().filter(o -> !mounted(Path.of(o.mount()), hostMountinfo)).map(BoundedOutput::mount).toList();
+    static List<String> unbounded(List<FdEnvBoundedOutput> outputs, List<String> hostMountinfo) {
+        return outputs.stream().filter(o -> !mounted(Path.of(o.mount()), hostMountinfo)).map(FdEnvBoundedOutput::mount).toList();
     }
 
     /** Reads at most {@code limit} bytes. */
