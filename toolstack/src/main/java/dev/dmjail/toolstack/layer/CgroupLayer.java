@@ -30,6 +30,8 @@ public final class CgroupLayer implements ConfinementLayer {
 
     public static final String NAME = "cgroup";
     /** cgroup_pids_max also caps RLIMIT_NPROC ({@link RlimitLayer}), a second bound on the same thing. */
+    /** The controllers dmjail sets (cgroup_controllers is a subset; all by default). */
+    public static final List<String> CONTROLLERS = List.of("memory", "pids", "devices", "cpu");
     public static final LayerKeys KEYS = LayerKeys.of(NAME).switched()
             .host("cgroup_controllers", "cgroup_device_acl", "cgroup_memory_overhead_mib", "cgroup_pids_max")
             .hostAlias("memory_overhead_mib", "cgroup_memory_overhead_mib").hostAlias("pids_max", "cgroup_pids_max");

@@ -18,7 +18,7 @@ public final class NamespaceLayer implements ConfinementLayer {
 
     public static final String NAME = "namespaces";
     /** The parts, in the order the plan lists them. */
-    static final List<String> PARTS = List.of("mount", "ipc", "uts", "net", "pid");
+    public static final List<String> PARTS = List.of("mount", "ipc", "uts", "net", "pid");
     public static final LayerKeys KEYS = LayerKeys.of(NAME).parts(PARTS).host("namespaces")
             .switchAlias("ns_mount", "namespaces_mount").switchAlias("ns_ipc", "namespaces_ipc")
             .switchAlias("ns_uts", "namespaces_uts").switchAlias("ns_net", "namespaces_net")

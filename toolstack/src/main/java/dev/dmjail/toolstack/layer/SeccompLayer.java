@@ -53,7 +53,7 @@ public final class SeccompLayer implements ConfinementLayer {
     @Override
     public LayerPlan plan(PlanContext ctx) {
         boolean dom = ctx.switches().on(NAME);
-        boolean qemu = dom && ctx.policy().seccompSandbox();
+        boolean qemu = wantsQemuSandbox(ctx.switches(), ctx.policy().seccompSandbox());
         boolean launcher = dom && ctx.policy().launcherSeccomp();
         String sandbox = qemu ? ctx.dm().qemuSandbox() : null; // as data, not read back from the argv
         Settings s = new Settings(sandbox, launcher, launcher ? DENY_EPERM : List.of(),
