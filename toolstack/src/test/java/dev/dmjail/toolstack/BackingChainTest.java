@@ -2,7 +2,6 @@ package dev.dmjail.toolstack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,9 +52,9 @@ class BackingChainTest {
         Path boot = tmp.resolve("ch-ov-boot.img");
         Files.copy(ProofSupport.GUEST, boot);
         Path base = tmp.resolve("ch-ov-base.qcow2");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "128M");
-        run(tmp, "qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 64M", base.toString());
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "-b", base.getFileName().toString(), "-F", "qcow2",
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "128M");
+        ProofSupport.run(tmp, "qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 64M", base.toString());
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "-b", base.getFileName().toString(), "-F", "qcow2",
                 "ch-ov-top.qcow2");
         Path top = tmp.resolve("ch-ov-top.qcow2");
         chownTenant(base);
@@ -107,8 +106,8 @@ class BackingChainTest {
             assertEquals(0, host.run("destroy", "ch-ov").exit());
         }
         assertEquals(List.of(), ProofSupport.leftovers(host, "ch-ov", null));
-        run(tmp, "qemu-img", "check", "-q", top.toString());
-        run(tmp, "qemu-img", "check", "-q", base.toString());
+        ProofSupport.run(tmp, "qemu-img", "check", "-q", top.toString());
+        ProofSupport.run(tmp, "qemu-img", "check", "-q", base.toString());
         assertEquals(baseSum, sha256(base), "the base changed");
         assertTrue(Files.size(top) > (50L << 20), "the writes went to the overlay: " + Files.size(top));
     }
@@ -121,7 +120,7 @@ class BackingChainTest {
     void twoDomainsShareABaseReadOnlyAndNoneMayWriteIt() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
         Path base = tmp.resolve("ch-sb-base.qcow2");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "16M");
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "16M");
         List<String> names = List.of("ch-sb1", "ch-sb2");
         try {
             for (String n : names) {
@@ -152,7 +151,7 @@ class BackingChainTest {
         for (String n : names) {
             assertEquals(List.of(), ProofSupport.leftovers(host, n, null));
         }
-        run(tmp, "qemu-img", "check", "-q", base.toString());
+        ProofSupport.run(tmp, "qemu-img", "check", "-q", base.toString());
     }
 
     /**
@@ -211,9 +210,9 @@ class BackingChainTest {
     @Test
     void aBackingLoopIsRefused() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-lp-a.qcow2", "16M");
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-lp-a.qcow2", "16M");
         Path b = overlay("ch-lp-b.qcow2", "ch-lp-a.qcow2", "qcow2");
-        run(tmp, "qemu-img", "rebase", "-u", "-b", "./ch-lp-b.qcow2", "-F", "qcow2", "ch-lp-a.qcow2");
+        ProofSupport.run(tmp, "qemu-img", "rebase", "-u", "-b", "./ch-lp-b.qcow2", "-F", "qcow2", "ch-lp-a.qcow2");
         assertRefused(host, "ch-lp", b, "a backing loop");
     }
 
@@ -221,7 +220,7 @@ class BackingChainTest {
     @Test
     void aChainDeeperThanSixteenIsRefused() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-dp-0.qcow2", "16M");
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-dp-0.qcow2", "16M");
         for (int i = 1; i <= 17; i++) {
             overlay("ch-dp-" + i + ".qcow2", "ch-dp-" + (i - 1) + ".qcow2", "qcow2");
         }
@@ -278,9 +277,9 @@ class BackingChainTest {
         Path ext = overlay("ch-mh-ext.qcow2", "ch-mh-base.img", "raw");
         patch(ext, extensionAt(ext) + 4, ByteBuffer.allocate(4).putInt(0x7fffffff).array());
         assertRefused(host, "ch-mh", ext, "has a header extension that runs past its end");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=ch-mh-data.raw", "ch-mh-df.qcow2", "16M");
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=ch-mh-data.raw", "ch-mh-df.qcow2", "16M");
         assertRefused(host, "ch-mh", tmp.resolve("ch-mh-df.qcow2"), "keeps its data in an external data file");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qed", "-b", "ch-mh-base.img", "-F", "raw", "ch-mh.qed");
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qed", "-b", "ch-mh-base.img", "-F", "raw", "ch-mh.qed");
         Path cfg = host.domain("ch-mq.cfg", "name = \"ch-mq\"", "type = \"hvm\"", "dm_restrict = 1",
                 "disk = [ \"format=qed, vdev=xvde, access=rw, target=" + tmp.resolve("ch-mh.qed") + "\" ]");
         CliRun r = host.run("create", cfg.toString());
@@ -297,7 +296,7 @@ class BackingChainTest {
     @Test
     void aQcow2DiskWithoutBackingIsGivenBackingNull() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-nb.qcow2", "16M");
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-nb.qcow2", "16M");
         Path cfg = host.domain("ch-nb.cfg", "name = \"ch-nb\"", "type = \"hvm\"", "dm_restrict = 1",
                 "disk = [ \"format=qcow2, vdev=xvde, access=rw, target=" + tmp.resolve("ch-nb.qcow2") + "\" ]");
         CliRun dry = host.run("create", "-n", cfg.toString());
@@ -312,7 +311,7 @@ class BackingChainTest {
     @Test
     void aWritableDiskThatIsAlsoABackingImageIsRefused() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-sh-base.qcow2", "16M");
+        ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "ch-sh-base.qcow2", "16M");
         Path top = overlay("ch-sh-top.qcow2", "ch-sh-base.qcow2", "qcow2");
         Path cfg = host.domain("ch-sh.cfg", "name = \"ch-sh\"", "type = \"hvm\"", "dm_restrict = 1",
                 "disk = [ \"format=qcow2, vdev=xvde, access=rw, target=" + top + "\", "
@@ -335,10 +334,10 @@ class BackingChainTest {
         TestHost host = new TestHost(ProofSupport.openDir(tmp), "accel = tcg", "qmp_timeout_ms = 60000");
         Path dir = Files.createDirectory(tmp.resolve("tenant"));
         Path base = dir.resolve("base.qcow2");
-        run(dir, "qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "16M");
+        ProofSupport.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "16M");
         Path top = overlay(dir, "top.qcow2", "base.qcow2", "qcow2");
         Path other = dir.resolve("other.qcow2");
-        run(dir, "qemu-img", "create", "-q", "-f", "qcow2", other.toString(), "16M");
+        ProofSupport.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", other.toString(), "16M");
         Path link = Files.createSymbolicLink(dir.resolve("evil.qcow2"), Path.of("/etc/shadow"));
         for (Path p : List.of(dir, base, top, other)) {
             chownTenant(p);
@@ -419,7 +418,7 @@ class BackingChainTest {
 
     /** An overlay naming {@code backingName} as qemu-img writes it (-u: the backing file is not opened). */
     private static Path overlay(Path dir, String file, String backingName, String backingFormat) throws Exception {
-        run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", backingName, "-F", backingFormat, file, "16M");
+        ProofSupport.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", backingName, "-F", backingFormat, file, "16M");
         return dir.resolve(file);
     }
 
@@ -492,12 +491,5 @@ class BackingChainTest {
             }
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void run(Path dir, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
-        assertNotNull(out);
     }
 }

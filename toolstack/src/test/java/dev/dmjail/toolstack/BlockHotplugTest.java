@@ -47,9 +47,9 @@ class BlockHotplugTest {
     @Test
     void aDiskAttachedWhileTheGuestRunsIsUsedAndDetached() throws Exception {
         TestHost host = new TestHost(tmp, "accel = tcg");
-        Path boot = sized("hp-boot.img", 64, null);
+        Path boot = sized("hp-boot.img", 160, null); // FSIZE 160 MiB: room for a 32 MiB qcow2 (its bound has 64 MiB of slack)
         Path img = sized("hp-data.img", 32, "hp-host-data");
-        Path big = sized("hp-big.img", 128, null);
+        Path big = sized("hp-big.img", 256, null);
         Path cfg = GuestKernel.domain(host, tmp, "hp-guest", INIT, List.of("virtio_pci", "virtio_blk"), "memory = 192",
                 "extra = \"console=ttyS0 quiet\"", "disk = [ \"format=raw, vdev=xvde, access=rw, target=" + boot + "\" ]");
         CliRun c = host.run("create", cfg.toString());
@@ -63,6 +63,31 @@ class BlockHotplugTest {
             assertTrue(console.contains("hp-read: hp-host-data") && console.contains("hp-wrote"), console);
             CliRun audit = host.run("audit", "hp-guest");
             assertEquals(0, audit.exit(), audit.out());
+
+            // a qcow2 overlay: QEMU gets its raw base as a node dmjail opened, and the guest reads the
+            // base's bytes through the overlay and writes into the overlay only
+            Path base = sized("hp-base.img", 32, "hp-base-data");
+            Path overlay = tmp.resolve("hp-over.qcow2");
+            ProofSupport.run(tmp, "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", base.toString(),
+                    overlay.toString());
+            CliRun o = host.run("block-attach", "hp-guest", "format=qcow2, vdev=xvdg, access=rw, target=" + overlay);
+            assertEquals(0, o.exit(), o.err());
+            console = KernelBootTest.waitForConsole(host, "hp-guest", "blk: vda vdb vdc.", 60);
+            assertTrue(console.contains("hp-read: hp-base-data"), console);
+            audit = host.run("audit", "hp-guest");
+            assertEquals(0, audit.exit(), audit.out());
+            assertTrue(audit.out().contains(base.toString()) || host.run("audit", "--json", "hp-guest").out()
+                    .contains(base.toString()), "the backing image is planned and seen open: " + audit.out());
+            CliRun od = host.run("block-detach", "hp-guest", "xvdg");
+            assertEquals(0, od.exit(), od.err());
+            assertEquals(0, host.run("audit", "hp-guest").exit());
+            try (RandomAccessFile f = new RandomAccessFile(base.toFile(), "r")) {
+                byte[] b = new byte[14];
+                f.seek(1L << 20);
+                f.readFully(b);
+                assertEquals(0, b[0], "the guest's write went to the overlay, not the base");
+            }
+
             assertTrue(host.run("block-list", "hp-guest").out().contains("xvdf     block-attach"),
                     host.run("block-list", "hp-guest").out());
 

@@ -21,8 +21,10 @@ import picocli.CommandLine.ParentCommand;
                 + "(xl-disk-configuration(5); several arguments are joined with commas), admitted as a disk of a domain "
                 + "config is (image_dirs, one hard link, unused block devices), opened by dmjail and handed to the device "
                 + "model as fds; the guest gets a virtio disk (PCI hotplug).",
-                "IDE vdevs and cdroms cannot be attached (use cd-insert for a cdrom), nor an image with a backing file, "
-                + "nor a writable image larger than the device model's RLIMIT_FSIZE."})
+                "A qcow2 image's backing chain is resolved and opened by dmjail as at create (each image admitted, its "
+                        + "format recorded, never probed) and given to QEMU as nodes, never as the names in the images.",
+                "IDE vdevs and cdroms cannot be attached (use cd-insert for a cdrom), nor a writable image larger than "
+                        + "the device model's RLIMIT_FSIZE."})
 public final class BlockAttachCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -61,8 +63,8 @@ public final class BlockAttachCommand implements Callable<Integer> {
                 throw refuse(disk.vdev() + ": an IDE disk cannot be hot-plugged (QEMU's IDE bus has no hotplug); "
                         + "use a virtio vdev (xvde and up, vd*)");
             }
-            if (!disk.backing().isEmpty()) {
-                throw refuse(disk.vdev() + ": an image with a backing file cannot be attached yet (only at create)");
+            if (!DiskHotplug.nodeNamesFit(disk)) {
+                throw refuse(disk.vdev() + ": vdev too long for QEMU's node names of its backing chain");
             }
             long fsize = DiskHotplug.fileSizeLimit(r);
             if (disk.writable() && fsize >= 0 && disk.sizeBytes() > fsize) {

@@ -7,6 +7,8 @@ import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
 import dev.dmjail.toolstack.layer.FdEnvLayer;
 import dev.dmjail.toolstack.layer.RlimitLayer;
+import dev.dmjail.toolstack.plan.BackingImage;
+import dev.dmjail.toolstack.plan.DiskDevices;
 import dev.dmjail.toolstack.plan.ResolvedDisk;
 import dev.dmjail.toolstack.qmp.QmpFdSession;
 import dev.dmjail.toolstack.state.DomainRecord;
@@ -22,7 +24,10 @@ import java.util.List;
  * qemu_dup_flags), hands the fds over ({@code add-fd}, SCM_RIGHTS), and QEMU builds the node on the
  * fdset ({@code blockdev-add}) and the guest's device ({@code device_add virtio-blk-pci}, ACPI PCI
  * hotplug); then {@code remove-fd}, so the image's last fd closes with the node. The fds are planned in
- * the state file before QEMU gets them and unplanned once detached, so the audit follows.
+ * the state file before QEMU gets them and unplanned once detached, so the audit follows. A qcow2 image's
+ * backing chain (resolved and admitted by the planner, plan/BackingChain) comes as one read-only fdset
+ * and two named nodes per image, bottom first, and the top names the nearest: QEMU never opens a name
+ * written in an image, exactly as at create.
  */
 public final class DiskHotplug {
     static final String ATTACHED = "attached:";
@@ -33,6 +38,11 @@ public final class DiskHotplug {
     /** QEMU's id for an attached disk's node and device (ids are [A-Za-z][A-Za-z0-9-_.]*: vdevs fit). */
     static String id(String vdev) {
         return "hp-" + vdev;
+    }
+
+    /** Whether QEMU's node names for the disk and its backing chain ({@code hp-VDEV-bNf}) fit its limit. */
+    public static boolean nodeNamesFit(ResolvedDisk disk) {
+        return (id(disk.vdev()) + "-b" + disk.backing().size() + "f").length() <= DiskDevices.NODE_NAME_MAX;
     }
 
     /** The vdevs the domain has: at create (its argv) and attached since (its plan). */
@@ -76,51 +86,55 @@ public final class DiskHotplug {
     public static DomainRecord attach(StateStore store, DomainRecord r, ResolvedDisk disk, long timeoutMillis)
             throws IOException {
         String id = id(disk.vdev());
-        List<SafeFile.Opened> opened = new ArrayList<>();
+        List<SafeFile.Opened> top = new ArrayList<>();
+        List<SafeFile.Opened> below = new ArrayList<>(); // the backing chain, nearest image first
+        List<Integer> sets = new ArrayList<>();
         try {
-            opened.add(open(disk, Sys.O_RDONLY));
+            top.add(open(disk.hostPath(), disk.identity(), Sys.O_RDONLY));
             if (disk.writable()) {
-                opened.add(open(disk, Sys.O_RDWR));
+                top.add(open(disk.hostPath(), disk.identity(), Sys.O_RDWR));
+            }
+            for (BackingImage b : disk.backing()) {
+                below.add(open(b.hostPath(), b.identity(), Sys.O_RDONLY));
             }
             try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
                     System.nanoTime() + timeoutMillis * 1_000_000L)) {
-                int set = -1;
-                for (SafeFile.Opened o : opened) {
-                    ObjectNode add = QmpFdSession.command("add-fd");
-                    ObjectNode args = add.putObject("arguments").put("opaque", disk.vdev() + "-attached");
-                    if (set >= 0) {
-                        args.put("fdset-id", set);
-                    }
-                    set = q.execute(add, o.fd()).path("fdset-id").asInt(-1);
-                    if (set < 0) {
-                        throw new IOException("QMP add-fd: no fdset in the answer");
-                    }
+                int set = fdset(q, disk.vdev() + "-attached", top);
+                sets.add(set);
+                List<Integer> backingSets = new ArrayList<>();
+                for (int i = 0; i < below.size(); i++) {
+                    int b = fdset(q, disk.vdev() + "-attached-b" + (i + 1), List.of(below.get(i)));
+                    sets.add(b);
+                    backingSets.add(b);
                 }
                 r = withDisk(r, disk); // planned before QEMU can open it
                 store.write(r);
                 FaultPoint.hit("block-attach.planned");
-                boolean nodeAdded = false;
+                List<String> nodes = new ArrayList<>(); // added, in order
                 try {
+                    String backing = addBackingChain(q, id, disk.backing(), backingSets, nodes);
                     ObjectNode node = QmpFdSession.command("blockdev-add");
                     ObjectNode a = node.putObject("arguments").put("driver", disk.qemuFormat()).put("node-name", id)
                             .put("read-only", !disk.writable());
                     a.putObject("file").put("driver", disk.blockDevice() ? "host_device" : "file")
                             .put("filename", "/dev/fdset/" + set);
                     if (disk.qemuFormat().equals("qcow2")) {
-                        a.putNull("backing"); // never the name in its header
+                        if (backing == null) {
+                            a.putNull("backing"); // never the name in its header
+                        } else {
+                            a.put("backing", backing); // the node dmjail opened, never the name in its header
+                        }
                     }
                     q.execute(node, -1);
-                    nodeAdded = true;
+                    nodes.add(id);
                     FaultPoint.hit("block-attach.node-added");
                     ObjectNode dev = QmpFdSession.command("device_add");
                     dev.putObject("arguments").put("driver", "virtio-blk-pci").put("drive", id).put("id", id);
                     q.execute(dev, -1);
                 } catch (IOException e) {
-                    if (nodeAdded) {
-                        ObjectNode del = QmpFdSession.command("blockdev-del");
-                        del.putObject("arguments").put("node-name", id);
+                    for (int i = nodes.size() - 1; i >= 0; i--) {
                         try {
-                            q.execute(del, -1);
+                            deleteNode(q, nodes.get(i));
                         } catch (IOException ignored) {
                             // reported below with the first failure
                         }
@@ -129,15 +143,74 @@ public final class DiskHotplug {
                     store.write(r);
                     throw e;
                 } finally {
-                    ObjectNode remove = QmpFdSession.command("remove-fd");
-                    remove.putObject("arguments").put("fdset-id", set);
-                    q.execute(remove, -1);
+                    for (int s : sets) {
+                        ObjectNode remove = QmpFdSession.command("remove-fd");
+                        remove.putObject("arguments").put("fdset-id", s);
+                        q.execute(remove, -1);
+                    }
                 }
                 return r;
             }
         } finally {
-            opened.forEach(o -> SafeFile.close(o.fd()));
+            top.forEach(o -> SafeFile.close(o.fd()));
+            below.forEach(o -> SafeFile.close(o.fd()));
         }
+    }
+
+    /** One fdset holding {@code fds} ({@code add-fd} with SCM_RIGHTS); returns its id. */
+    private static int fdset(QmpFdSession q, String opaque, List<SafeFile.Opened> fds) throws IOException {
+        int set = -1;
+        for (SafeFile.Opened o : fds) {
+            ObjectNode add = QmpFdSession.command("add-fd");
+            ObjectNode args = add.putObject("arguments").put("opaque", opaque);
+            if (set >= 0) {
+                args.put("fdset-id", set);
+            }
+            set = q.execute(add, o.fd()).path("fdset-id").asInt(-1);
+            if (set < 0) {
+                throw new IOException("QMP add-fd: no fdset in the answer");
+            }
+        }
+        return set;
+    }
+
+    /**
+     * The backing images as read-only nodes, bottom first so each exists before the one that names it
+     * (as create's -blockdev graph, plan/DiskDevices): {@code ID-bN} over its file node {@code ID-bNf}.
+     * Returns the node the top names, or null without a chain; {@code added} collects the node names.
+     */
+    private static String addBackingChain(QmpFdSession q, String id, List<BackingImage> chain, List<Integer> sets,
+                                          List<String> added) throws IOException {
+        String below = null;
+        for (int i = chain.size(); i >= 1; i--) {
+            BackingImage b = chain.get(i - 1);
+            String node = id + "-b" + i;
+            ObjectNode file = QmpFdSession.command("blockdev-add");
+            file.putObject("arguments").put("driver", b.blockDevice() ? "host_device" : "file")
+                    .put("node-name", node + "f").put("filename", "/dev/fdset/" + sets.get(i - 1)).put("read-only", true);
+            q.execute(file, -1);
+            added.add(node + "f");
+            ObjectNode format = QmpFdSession.command("blockdev-add");
+            ObjectNode a = format.putObject("arguments").put("driver", b.qemuFormat()).put("node-name", node)
+                    .put("file", node + "f").put("read-only", true);
+            if (b.qemuFormat().equals("qcow2")) {
+                if (below == null) {
+                    a.putNull("backing");
+                } else {
+                    a.put("backing", below);
+                }
+            }
+            q.execute(format, -1);
+            added.add(node);
+            below = node;
+        }
+        return below;
+    }
+
+    private static void deleteNode(QmpFdSession q, String node) throws IOException {
+        ObjectNode del = QmpFdSession.command("blockdev-del");
+        del.putObject("arguments").put("node-name", node);
+        q.execute(del, -1);
     }
 
     /** device_del, wait (bounded) until the guest has let the device go, blockdev-del, unplan. */
@@ -156,9 +229,13 @@ public final class DiskHotplug {
                 }
                 sleep();
             }
-            ObjectNode node = QmpFdSession.command("blockdev-del");
-            node.putObject("arguments").put("node-name", id);
-            q.execute(node, -1);
+            deleteNode(q, id);
+            // then the backing chain block-attach added below it, top down: a format node, then its file
+            // node, each free once the node above is gone
+            for (int i = 1; i <= backingImages(r, vdev); i++) {
+                deleteNode(q, id + "-b" + i);
+                deleteNode(q, id + "-b" + i + "f");
+            }
         }
         r = withoutDisk(r, vdev);
         store.write(r);
@@ -186,15 +263,26 @@ public final class DiskHotplug {
         }
     }
 
-    private static SafeFile.Opened open(ResolvedDisk disk, int flags) throws IOException {
-        SafeFile.Opened o = SafeFile.open(disk.hostPath(), flags, 0);
+    /** The number of backing images planned with an attached disk: its images but the top (a chain has no loop). */
+    static int backingImages(DomainRecord r, String vdev) {
+        java.util.Set<String> images = new java.util.HashSet<>();
+        for (JsonNode f : fds(r.plan())) {
+            if ((ATTACHED + vdev).equals(f.path("medium").asText())) {
+                images.add(f.path("identity").asText());
+            }
+        }
+        return Math.max(0, images.size() - 1);
+    }
+
+    private static SafeFile.Opened open(String path, String identity, int flags) throws IOException {
+        SafeFile.Opened o = SafeFile.open(path, flags, 0);
         if (!o.ok()) {
-            throw new IOException("cannot open " + disk.hostPath() + ": " + Sys.strerror(o.errno()));
+            throw new IOException("cannot open " + path + ": " + Sys.strerror(o.errno()));
         }
         SafeFile.Stat st = SafeFile.fstat(o.fd());
-        if (st == null || !st.identity().equals(disk.identity()) || !SafeFile.clearNonBlock(o.fd())) {
+        if (st == null || !st.identity().equals(identity) || !SafeFile.clearNonBlock(o.fd())) {
             SafeFile.close(o.fd());
-            throw new IOException(disk.hostPath() + " changed while it was being checked");
+            throw new IOException(path + " changed while it was being checked");
         }
         return o;
     }
@@ -214,6 +302,10 @@ public final class DiskHotplug {
         for (boolean write : disk.writable() ? new boolean[] {false, true} : new boolean[] {false}) {
             fds.addObject().put("target", -1).put("kind", "DISK").put("path", disk.hostPath()).put("write", write)
                     .put("append", false).put("identity", disk.identity()).put("medium", ATTACHED + disk.vdev());
+        }
+        for (BackingImage b : disk.backing()) {
+            fds.addObject().put("target", -1).put("kind", "DISK").put("path", b.hostPath()).put("write", false)
+                    .put("append", false).put("identity", b.identity()).put("medium", ATTACHED + disk.vdev());
         }
         return r.withPlan(plan);
     }

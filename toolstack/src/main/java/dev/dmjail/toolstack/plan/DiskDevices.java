@@ -13,10 +13,10 @@ import java.util.List;
  * The top stays a {@code -drive} (QEMU runs the -blockdev queue first, whatever the argv order): its
  * BlockBackend keeps the name {@code drive-VDEV} that query-block and HMP qemu-io address.
  */
-final class DiskDevices {
+public final class DiskDevices {
 
     /** QEMU's node names are at most 31 characters (block.c bdrv_assign_node_name, id_wellformed). */
-    private static final int NODE_NAME_MAX = 31;
+    public static final int NODE_NAME_MAX = 31;
     /** QEMU's formats with a backing file (their drivers' supports_backing); raw and vpc have none. */
     private static final java.util.Set<String> COPY_ON_WRITE = java.util.Set.of("qcow2", "qcow", "qed");
 

@@ -2,7 +2,6 @@ package dev.dmjail.toolstack.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -24,7 +23,7 @@ public final class QmpClient implements AutoCloseable {
 
     private final SocketChannel ch;
     private final Selector selector;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final QmpLines pending = new QmpLines(MAX_MESSAGE_BYTES);
 
     private QmpClient(SocketChannel ch) throws IOException {
         this.ch = ch;
@@ -135,15 +134,8 @@ public final class QmpClient implements AutoCloseable {
 
     private JsonNode readMessage(long deadlineNanos) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(4096);
-        while (true) {
-            byte[] have = pending.toByteArray();
-            for (int i = 0; i < have.length; i++) {
-                if (have[i] == '\n') {
-                    pending.reset();
-                    pending.write(have, i + 1, have.length - i - 1);
-                    return JSON.readTree(new String(have, 0, i, StandardCharsets.UTF_8));
-                }
-            }
+        JsonNode m;
+        while ((m = pending.take()) == null) {
             long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
                 throw new IOException("QMP: no answer in time");
@@ -155,12 +147,9 @@ public final class QmpClient implements AutoCloseable {
             if (n < 0) {
                 throw new IOException("QMP: connection closed by the device model");
             }
-            pending.write(buf.array(), 0, n);
-            if (pending.size() > MAX_MESSAGE_BYTES) {
-                // the device model writes QMP: a line without end must not cost the toolstack its heap
-                throw new IOException("QMP: the device model sent a message longer than " + MAX_MESSAGE_BYTES + " bytes");
-            }
+            pending.add(buf.array(), 0, n);
         }
+        return m;
     }
 
     /** The answers dmjail reads are a few hundred bytes; QEMU's largest (query-qmp-schema) ~200 KiB. */

@@ -3,7 +3,6 @@ package dev.dmjail.toolstack.qmp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -67,7 +66,7 @@ public final class QmpFdSession implements AutoCloseable {
     private final LibC c;
     private final Runtime runtime;
     private final long deadlineNanos;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final QmpLines pending = new QmpLines(MAX_MESSAGE_BYTES);
     private int q;
 
     /** libc, loaded once per process. */
@@ -216,15 +215,8 @@ public final class QmpFdSession implements AutoCloseable {
 
     private JsonNode readMessage() throws IOException {
         byte[] buf = new byte[4096];
-        while (true) {
-            byte[] have = pending.toByteArray();
-            for (int i = 0; i < have.length; i++) {
-                if (have[i] == '\n') {
-                    pending.reset();
-                    pending.write(have, i + 1, have.length - i - 1);
-                    return JSON.readTree(new String(have, 0, i, StandardCharsets.UTF_8));
-                }
-            }
+        JsonNode m;
+        while ((m = pending.take()) == null) {
             long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
                 throw new IOException("QMP: no answer in time");
@@ -245,10 +237,8 @@ public final class QmpFdSession implements AutoCloseable {
             if (n <= 0) {
                 throw new IOException("QMP: connection closed by the device model");
             }
-            pending.write(buf, 0, (int) n);
-            if (pending.size() > MAX_MESSAGE_BYTES) {
-                throw new IOException("QMP: the device model sent a message longer than " + MAX_MESSAGE_BYTES + " bytes");
-            }
+            pending.add(buf, 0, (int) n);
         }
+        return m;
     }
 }

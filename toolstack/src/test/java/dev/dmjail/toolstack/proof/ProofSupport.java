@@ -122,4 +122,12 @@ public final class ProofSupport {
     public static Map<String, Object> ownerMode(Path p) throws IOException {
         return Files.readAttributes(p, "unix:uid,gid,mode");
     }
+
+    /** Runs a host tool in {@code dir}; fails the test with its output unless it exits 0 within 60 s. */
+    public static void run(Path dir, String... cmd) throws java.io.IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        org.junit.jupiter.api.Assertions.assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)
+                && p.exitValue() == 0, String.join(" ", cmd) + ": " + new String(out));
+    }
 }
