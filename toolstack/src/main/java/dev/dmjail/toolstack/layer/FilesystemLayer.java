@@ -4,6 +4,7 @@ import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
 import dev.dmjail.launcher.spec.LaunchSpec.RootFile;
 import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.plan.RootContents;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,9 +57,9 @@ public final class FilesystemLayer implements ConfinementLayer {
         if (!ctx.switches().on(NamespaceLayer.KEYS.part("mount")) || !ctx.policy().namespaces().contains("mount")) {
             return LayerPlan.weakened(NAME, "needs the mount namespace, which is switched off", null);
         }
-        FilesystemRootContents rc;
+        RootContents rc;
         try {
-            rc = FilesystemRootContents.compute(Path.of(ctx.dm().binary()));
+            rc = RootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs());
         } catch (IOException e) {
             throw new PlanException(ctx.domain().deviceModelOverride() != null ? "device_model_override" : null,
                     "cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param accel          "kvm" or "tcg" (qemu backend), "xen" (xen backend)
  * @param usesKvm        /dev/kvm must be in the /dev allow-list and the cgroup ACL
  * @param nics           the guest NICs behind the TAP fds (the network layer creates their taps)
+ * @param firmwareDirs   directories QEMU reads ROMs/BIOS/keymaps/modules from (read-only in the root)
  * @param largestWritableImageBytes size of the largest writable file-backed disk (RLIMIT_FSIZE floor)
  * @param qemuSandbox    the value of QEMU's {@code -sandbox} in the argv, or null when it is not there
  * @param kernelBoot     direct kernel boot (the files the filesystem layer binds into the root), or null
@@ -27,6 +28,7 @@ public record DeviceModelPlan(
         Map<String, String> env,
         List<FdSpec> fds,
         List<Nic> nics,
+        List<String> firmwareDirs,
         long largestWritableImageBytes,
         String qemuSandbox,
         KernelBoot kernelBoot,

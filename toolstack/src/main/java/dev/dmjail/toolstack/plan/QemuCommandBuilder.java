@@ -113,8 +113,8 @@ public final class QemuCommandBuilder {
         a.add("-smp");
         a.add(Effective.vcpus(d) + ",maxcpus=" + Effective.maxVcpus(d));
         if (!xen && "ovmf".equals(d.bios())) {
-            // QEMU finds OVMF.fd in its data dir (Debian's ovmf links it there; FilesystemFirmwareDirs
-            // binds both into the root); read-only, so UEFI variables do not persist, as for a -bios image
+            // QEMU finds OVMF.fd in its data dir (Debian's ovmf links it there; FirmwareDirs binds both
+            // into the root); read-only, so UEFI variables do not persist, as for a -bios image
             a.add("-bios");
             a.add(OVMF.getFileName().toString());
         }
@@ -184,7 +184,7 @@ public final class QemuCommandBuilder {
         env.put("TMPDIR", "/tmp");
         env.put("LC_ALL", "C");
         return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(q.fds), nics,
-                disks.stream().filter(ResolvedDisk::writable)
+                FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
                         .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc);
     }
 

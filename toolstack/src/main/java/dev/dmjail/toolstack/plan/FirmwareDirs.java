@@ -1,4 +1,4 @@
-package dev.dmjail.toolstack.layer;
+package dev.dmjail.toolstack.plan;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -17,8 +17,8 @@ import java.util.Set;
  * accel-tcg-*.so is loaded on demand in Debian's build). Only directories that exist are listed.
  * A device_model_override outside /usr/bin gets none of these: it gets only itself and its libraries.
  */
-final class FilesystemFirmwareDirs {
-    private FilesystemFirmwareDirs() {}
+final class FirmwareDirs {
+    private FirmwareDirs() {}
 
     static List<String> forBinary(String binary) {
         Path bin = Path.of(binary).toAbsolutePath().normalize();

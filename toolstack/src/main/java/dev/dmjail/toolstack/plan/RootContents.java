@@ -1,4 +1,4 @@
-package dev.dmjail.toolstack.layer;
+package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.launcher.elf.ElfDependencies;
 import java.io.IOException;
@@ -15,20 +15,20 @@ import java.util.TreeSet;
  * canonical paths, every symlink on the way (Debian is merged-/usr: /lib64 → usr/lib64 …), the
  * firmware directories, and the accelerator modules QEMU dlopen()s with their own libraries.
  */
-public record FilesystemRootContents(List<String> binds, Map<String, String> symlinks) {
+public record RootContents(List<String> binds, Map<String, String> symlinks) {
 
-    public static FilesystemRootContents compute(Path binary) throws IOException {
+    public static RootContents compute(Path binary, List<String> firmwareDirs) throws IOException {
         TreeSet<String> binds = new TreeSet<>();
         TreeMap<String, String> links = new TreeMap<>();
         List<Path> elves = new ArrayList<>();
         elves.add(binary);
-        elves.addAll(FilesystemFirmwareDirs.modules(binary.toString()));
+        elves.addAll(FirmwareDirs.modules(binary.toString()));
         for (Path elf : elves) {
             ElfDependencies.Result r = ElfDependencies.resolve(elf);
             r.files().forEach(f -> binds.add(f.toString()));
             r.symlinks().forEach((k, v) -> links.put(k.toString(), v));
         }
-        binds.addAll(FilesystemFirmwareDirs.forBinary(binary.toString()));
-        return new FilesystemRootContents(List.copyOf(binds), Map.copyOf(links));
+        binds.addAll(firmwareDirs);
+        return new RootContents(List.copyOf(binds), Map.copyOf(links));
     }
 }
