@@ -22,18 +22,20 @@ work = tempfile.mkdtemp(prefix="bench-", dir=TARGET)
 probe = os.path.join(work, "probe")
 subprocess.check_call(["gcc", "-O2", "-static", "-o", probe, os.path.join(MOD, "src/test/c/probe.c")])
 os.mkdir(os.path.join(work, "root"))
+# the launch spec keyed by layer name (dev.dmjail.launcher.spec), as SpecWriter writes it
 spec = {
     "domainName": "bench",
-    "fds": [{"target": 0, "kind": "DEV_NULL"},
+    "fds-env": {"fds": [{"target": 0, "kind": "DEV_NULL"},
             {"target": 1, "kind": "FILE", "path": os.path.join(work, "log"), "write": True, "append": True},
             {"target": 2, "kind": "FILE", "path": os.path.join(work, "log"), "write": True, "append": True},
-            {"target": 5, "kind": "UNIX_LISTEN", "path": os.path.join(work, "qmp.sock")}],
+            {"target": 5, "kind": "UNIX_LISTEN", "path": os.path.join(work, "qmp.sock")}]},
     "namespaces": {"mount": True, "ipc": True, "uts": True, "net": True, "pid": True, "hostname": "bench"},
-    "root": {"mountPoint": os.path.join(work, "root"), "readOnlyBinds": [probe],
-             "devices": [{"name": "null", "major": 1, "minor": 3, "mode": 0o666}],
-             "writableDirs": ["/tmp"], "tmpfsBytes": 1 << 20},
-    "rlimits": [{"resource": "FSIZE", "soft": 262144, "hard": 262144}, {"resource": "CORE", "soft": 0, "hard": 0}],
-    "identity": {"uid": 231597, "gid": 231597, "clearCapabilities": True, "noNewPrivs": True},
+    "filesystem": {"mountPoint": os.path.join(work, "root"), "readOnlyBinds": [probe],
+                   "devices": [{"name": "null", "major": 1, "minor": 3, "mode": 0o666}],
+                   "writableDirs": ["/tmp"], "tmpfsBytes": 1 << 20},
+    "rlimits": {"limits": [{"resource": "FSIZE", "soft": 262144, "hard": 262144},
+                           {"resource": "CORE", "soft": 0, "hard": 0}]},
+    "dac": {"uid": 231597, "gid": 231597, "clearCapabilities": True, "noNewPrivs": True},
     "seccomp": {"denyEperm": ["unshare", "ptrace", "mount", "setns", "kexec_load", "bpf", "perf_event_open",
                               "process_vm_readv", "process_vm_writev", "keyctl", "add_key", "request_key",
                               "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",

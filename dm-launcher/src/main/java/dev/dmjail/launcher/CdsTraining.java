@@ -1,34 +1,39 @@
 package dev.dmjail.launcher;
 
 import dev.dmjail.launcher.spec.LaunchSpec;
+import dev.dmjail.launcher.spec.Section;
 import dev.dmjail.launcher.spec.SpecReader;
-import java.nio.charset.StandardCharsets;
+import dev.dmjail.launcher.spec.SpecWriter;
+import dev.dmjail.launcher.step.Step;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code LauncherMain --cds-training}: what the build runs under
  * {@code -XX:ArchiveClassesAtExit=target/dm-launcher.jsa} so the archive holds every class of a
  * real start (streaming Jackson, jnr-ffi with its generated stubs' support classes, libseccomp
- * filter building, every step's prepare). A dry run: nothing is changed on the host.
+ * filter building, every step's prepare). The spec is built by the steps themselves, each giving
+ * its {@link Step#trainingSection} over {@link Launcher#steps()}, so a step added there is trained
+ * too. A dry run: nothing is changed on the host.
  */
 final class CdsTraining {
     private CdsTraining() {}
 
+    static LaunchSpec spec(String tmp) {
+        List<Section> sections = new ArrayList<>();
+        for (Step<?> s : Launcher.steps()) {
+            Section t = s.trainingSection(tmp);
+            if (t != null) {
+                sections.add(t);
+            }
+        }
+        return new LaunchSpec("cds-training", sections);
+    }
+
     static void run() {
-        String tmp = System.getProperty("java.io.tmpdir");
-        String json = "{\"domainName\":\"cds-training\","
-                + "\"fds\":[{\"target\":0,\"kind\":\"DEV_NULL\"},{\"target\":1,\"kind\":\"FILE\",\"path\":\"/dev/null\","
-                + "\"write\":true,\"append\":false},{\"target\":3,\"kind\":\"UNIX_LISTEN\",\"path\":\"" + tmp
-                + "/cds.sock\"}],\"cgroupProcs\":[],"
-                + "\"namespaces\":{\"mount\":true,\"ipc\":true,\"uts\":true,\"net\":true,\"pid\":true,\"hostname\":\"x\"},"
-                + "\"root\":{\"mountPoint\":\"" + tmp + "\",\"readOnlyBinds\":[],\"symlinks\":{\"/lib64\":\"usr/lib64\"},"
-                + "\"devices\":[{\"name\":\"null\",\"major\":1,\"minor\":3,\"mode\":438}],\"writableDirs\":[\"/tmp\"],"
-                + "\"tmpfsBytes\":1048576},"
-                + "\"rlimits\":[{\"resource\":\"CORE\",\"soft\":0,\"hard\":0}],"
-                + "\"identity\":{\"uid\":65534,\"gid\":65534,\"clearCapabilities\":true,\"noNewPrivs\":true},"
-                + "\"seccomp\":{\"denyEperm\":[\"ptrace\"],\"denyEnosys\":[\"clone3\"],\"denyCloneNamespaceFlags\":true},"
-                + "\"exec\":{\"path\":\"/bin/true\",\"argv\":[\"true\"],\"env\":{\"PATH\":\"/\"},\"cwd\":\"/\"}}";
         try {
-            LaunchSpec spec = SpecReader.read(json.getBytes(StandardCharsets.UTF_8));
+            byte[] json = SpecWriter.write(spec(System.getProperty("java.io.tmpdir")));
+            LaunchSpec spec = SpecReader.read(json, Launcher.sectionTypes());
             Preload.run();
             Launcher.run(spec, true);
             Json.error(new LaunchException("x", 1, "y"));

@@ -1,18 +1,29 @@
 package dev.dmjail.launcher;
 
 import dev.dmjail.launcher.sys.Sys;
+import java.util.Map;
 
 /** The launcher's one-line answers (written by hand: nothing to load after the pivot). */
 public final class Json {
     private Json() {}
 
     public static String ok(int pid) {
-        return ok(pid, null);
+        return ok(pid, Map.of());
     }
 
-    /** With what the landlock step proved (ASCII the launcher wrote itself), when it ran. */
-    public static String ok(int pid, String landlock) {
-        return "{\"ok\":true,\"pid\":" + pid + (landlock == null ? "" : ",\"landlock\":\"" + landlock + "\"") + "}";
+    /** With what the steps proved at spawn, by step name ({@code "proofs":{"landlock":"ABI 7; ..."}}). */
+    public static String ok(int pid, Map<String, String> proofs) {
+        StringBuilder b = new StringBuilder("{\"ok\":true,\"pid\":").append(pid);
+        if (!proofs.isEmpty()) {
+            b.append(",\"proofs\":{");
+            String sep = "";
+            for (Map.Entry<String, String> e : proofs.entrySet()) {
+                b.append(sep).append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+                sep = ",";
+            }
+            b.append('}');
+        }
+        return b.append('}').toString();
     }
 
     public static String dryRun() {

@@ -1,44 +1,60 @@
 package dev.dmjail.launcher;
 
 import dev.dmjail.launcher.spec.LaunchSpec;
+import dev.dmjail.launcher.spec.Section;
+import dev.dmjail.launcher.spec.SpecException;
 import dev.dmjail.launcher.step.CgroupStep;
-import dev.dmjail.launcher.step.FdStep;
-import dev.dmjail.launcher.step.IdentityStep;
+import dev.dmjail.launcher.step.DacStep;
+import dev.dmjail.launcher.step.FdsEnvStep;
+import dev.dmjail.launcher.step.FilesystemStep;
 import dev.dmjail.launcher.step.LandlockStep;
 import dev.dmjail.launcher.step.LaunchContext;
-import dev.dmjail.launcher.step.NamespaceStep;
-import dev.dmjail.launcher.step.PropagationStep;
-import dev.dmjail.launcher.step.RlimitStep;
-import dev.dmjail.launcher.step.RootStep;
+import dev.dmjail.launcher.step.NamespacesStep;
+import dev.dmjail.launcher.step.RlimitsStep;
 import dev.dmjail.launcher.step.SeccompStep;
 import dev.dmjail.launcher.step.SelinuxStep;
 import dev.dmjail.launcher.step.SpawnStep;
 import dev.dmjail.launcher.step.Step;
 import dev.dmjail.launcher.sys.Sys;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The launcher's one sequence, read top to bottom (after Firecracker's jailer {@code env.rs run()}).
- * Every step is prepared first (validation, host reads, seccomp filter built: no side effects),
- * then applied in this order on the calling thread. Must be called on one thread, once per process.
+ * The spec is validated first (every section's own rules), then every step whose section is in the
+ * spec is prepared (host reads, seccomp filter built: no side effects), then applied in this order
+ * on the calling thread. Must be called on one thread, once per process.
  */
 public final class Launcher {
     private Launcher() {}
 
-    /** The steps in the order they are applied. */
-    public static List<Step> steps() {
+    /**
+     * The steps in the order they are applied, one per layer (named like it) and the spawn: the one
+     * list of the launcher's layers. The sections the spec may hold, the preload before the pivot
+     * and the class-data-sharing training all follow it.
+     */
+    public static List<Step<?>> steps() {
         return List.of(
-                new FdStep(),          // 1  open fds as root in the host mount namespace
+                new FdsEnvStep(),      // 1  open fds (disks, logs, sockets, taps) as root in the host mount namespace
                 new CgroupStep(),      // 2  join the domain's cgroups
-                new NamespaceStep(),   // 3  unshare mount/ipc/uts/net/pid, sethostname
-                new PropagationStep(), // 4  / rslave
-                new RootStep(),        // 5  tmpfs root, read-only binds, /dev, pivot_root
-                new RlimitStep(),      // 6  setrlimit
-                new IdentityStep(),    // 7  groups, gid, caps, uid, no_new_privs (verified)
-                new SelinuxStep(),     // 8  exec label
-                new LandlockStep(),    // 9  Landlock ruleset (needs no_new_privs), proven by a probe
-                new SeccompStep(),     // 10 load the filter built at prepare
-                new SpawnStep());      // 11 posix_spawn the device model
+                new NamespacesStep(),  // 3  unshare mount/ipc/uts/net/pid, sethostname, / rslave
+                new FilesystemStep(),  // 4  tmpfs root, read-only binds, /dev, pivot_root
+                new RlimitsStep(),     // 5  setrlimit
+                new DacStep(),         // 6  groups, gid, caps, uid, no_new_privs (verified)
+                new SelinuxStep(),     // 7  exec label
+                new LandlockStep(),    // 8  Landlock ruleset (needs no_new_privs), proven by a probe
+                new SeccompStep(),     // 9  load the filter built at prepare
+                new SpawnStep());      // 10 posix_spawn the device model (the exec section)
+    }
+
+    /** Section name → its record, for {@link dev.dmjail.launcher.spec.SpecReader}: what a spec may hold. */
+    public static Map<String, Class<? extends Section>> sectionTypes() {
+        Map<String, Class<? extends Section>> m = new LinkedHashMap<>();
+        for (Step<?> s : steps()) {
+            m.put(s.section(), s.sectionType());
+        }
+        return m;
     }
 
     /**
@@ -60,28 +76,33 @@ public final class Launcher {
         return launch(spec, dryRun).pid;
     }
 
-    /** As {@link #run(LaunchSpec, boolean)}, with what the steps report back (the landlock probe). */
+    /** As {@link #run(LaunchSpec, boolean)}, with what the steps proved ({@link LaunchContext#proofs}). */
     public static LaunchContext launch(LaunchSpec spec, boolean dryRun) throws LaunchException {
         LaunchContext ctx = new LaunchContext(spec);
-        List<Step> steps = steps();
-        Step current = null;
+        List<Step<?>> steps = steps();
         try {
-            for (Step s : steps) {
+            spec.validate();
+        } catch (SpecException e) {
+            throw new LaunchException(e.section(), e.errno(), e.getMessage());
+        }
+        Step<?> current = null;
+        try {
+            for (Step<?> s : steps) {
                 current = s;
-                s.prepare(ctx);
+                s.prepareIn(ctx);
             }
             if (dryRun) {
                 abort(steps, ctx);
                 ctx.pid = 0;
                 return ctx;
             }
-            for (Step s : steps) {
+            for (Step<?> s : steps) {
                 current = s;
                 if (s.name().equals(FAULT)) {
                     // fault tests: die here, every earlier step applied, as abruptly as kill -9
                     Runtime.getRuntime().halt(137);
                 }
-                s.apply(ctx);
+                s.applyIn(ctx);
             }
             return ctx;
         } catch (LaunchException e) {
@@ -93,7 +114,7 @@ public final class Launcher {
         }
     }
 
-    private static void abort(List<Step> steps, LaunchContext ctx) {
+    private static void abort(List<Step<?>> steps, LaunchContext ctx) {
         for (int i = steps.size() - 1; i >= 0; i--) {
             try {
                 steps.get(i).abort(ctx);

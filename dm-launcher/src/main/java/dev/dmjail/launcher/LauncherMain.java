@@ -1,7 +1,9 @@
 package dev.dmjail.launcher;
 
+import dev.dmjail.launcher.spec.FilesystemSection;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.launcher.spec.SpecReader;
+import dev.dmjail.launcher.step.LaunchContext;
 import dev.dmjail.launcher.sys.Sys;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -46,24 +48,20 @@ public final class LauncherMain {
         long t1 = System.nanoTime();
         LaunchSpec spec;
         try {
-            spec = SpecReader.read(System.in.readAllBytes());
-            if (spec == null || spec.exec() == null) {
-                throw new IOException("empty spec or no exec section");
-            }
+            spec = SpecReader.read(System.in.readAllBytes(), Launcher.sectionTypes());
         } catch (IOException | RuntimeException e) {
             exit(new LaunchException("spec", Sys.EINVAL, "cannot read the launch spec: " + oneLine(e)));
             return;
         }
-        if (spec.root() != null) {
+        if (spec.section(FilesystemSection.class) != null) {
             forgetPerfData();
         }
         long t2 = System.nanoTime();
         int pid;
-        String landlock;
+        LaunchContext launched;
         try {
-            var launched = Launcher.launch(spec, dryRun);
+            launched = Launcher.launch(spec, dryRun);
             pid = launched.pid;
-            landlock = launched.landlock;
         } catch (LaunchException e) {
             exit(e);
             return;
@@ -72,7 +70,7 @@ public final class LauncherMain {
         if ("reply".equals(Launcher.FAULT)) {
             Runtime.getRuntime().halt(137);
         }
-        out.println(dryRun ? Json.dryRun() : Json.ok(pid, landlock));
+        out.println(dryRun ? Json.dryRun() : Json.ok(pid, launched.proofs));
         out.flush();
         if (timing) {
             System.err.println("dm-launcher: timing: main() entered at " + mainAt

@@ -29,13 +29,13 @@ final class Preload {
                 throw new IllegalStateException("preload " + c, e);
             }
         }
-        for (Step step : Launcher.steps()) { // loads every step's class and what it calls after the pivot
+        for (Step<?> step : Launcher.steps()) { // loads every step's class and what it calls after the pivot
             step.preload();
         }
         Sys.errno();
         Sys.strerror(Sys.EPERM);
         Json.error(new LaunchException("preload", Sys.EPERM, "x \"y\"\n"));
         Json.stderrLine(new LaunchException("preload", Sys.EPERM, "x"));
-        Json.ok(1);
+        Json.ok(1, java.util.Map.of("x", "y"));
     }
 }

@@ -4,25 +4,33 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a {@link LaunchSpec} with Jackson's streaming parser (jackson-core only). Same JSON as
- * jackson-databind writes for the records (field names = record components, enums by name,
- * absent or null = null/empty/false/0, unknown fields ignored), but about 7x cheaper at start-up
- * than databind's record introspection (~60 ms instead of ~450 ms on a cold JVM), which is what
- * dominates the launcher's own start-up. The toolstack may keep writing the spec with databind;
- * {@code SpecReaderTest} checks that both agree.
+ * Reads a {@link LaunchSpec} with Jackson's streaming parser (jackson-core only: about 7x cheaper
+ * at the launcher's start-up than databind's record introspection, ~60 ms instead of ~450 ms on a
+ * cold JVM) into the section records, generically: a JSON field is the record component of that
+ * name, an enum is its name, absent or null is null/empty/false/0. Strict: an unknown section, an
+ * unknown field of a section, a wrong type or an out-of-range integer is refused with its place
+ * ({@code namespaces.uts: expected a boolean}). The sections' own rules are theirs
+ * ({@link LaunchSpec#validate}). What {@link SpecWriter} writes reads back equal.
  */
 public final class SpecReader {
     private static final JsonFactory FACTORY = new JsonFactory();
+    static final String DOMAIN_NAME = "domainName";
 
     private SpecReader() {}
 
-    public static LaunchSpec read(byte[] json) throws IOException {
+    /** @param types the section record of each section name the reader accepts */
+    public static LaunchSpec read(byte[] json, Map<String, Class<? extends Section>> types) throws IOException {
         Object v;
         try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() == null) {
@@ -36,7 +44,23 @@ public final class SpecReader {
         if (!(v instanceof Map<?, ?> m)) {
             throw new IOException("the spec must be a JSON object");
         }
-        return spec(m);
+        String domainName = null;
+        List<Section> sections = new ArrayList<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String key = (String) e.getKey();
+            if (key.equals(DOMAIN_NAME)) {
+                domainName = (String) convert(String.class, e.getValue(), key);
+                continue;
+            }
+            Class<? extends Section> type = types.get(key);
+            if (type == null) {
+                throw new IOException("unknown section \"" + key + "\" (known: " + String.join(", ", types.keySet()) + ")");
+            }
+            if (e.getValue() != null) {
+                sections.add(type.cast(convert(type, e.getValue(), key)));
+            }
+        }
+        return new LaunchSpec(domainName, sections);
     }
 
     private static Object value(JsonParser p) throws IOException {
@@ -47,7 +71,9 @@ public final class SpecReader {
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String k = p.currentName();
                     p.nextToken();
-                    m.put(k, value(p));
+                    if (m.put(k, value(p)) != null) {
+                        throw new IOException("field \"" + k + "\" given twice");
+                    }
                 }
                 return m;
             }
@@ -68,141 +94,93 @@ public final class SpecReader {
         }
     }
 
-    private static LaunchSpec spec(Map<?, ?> m) throws IOException {
-        List<LaunchSpec.FdSpec> fds = new ArrayList<>();
-        for (Map<?, ?> f : objects(m, "fds")) {
-            String kind = str(f, "kind");
-            LaunchSpec.FdSpec.Kind k;
-            try {
-                k = kind == null ? null : LaunchSpec.FdSpec.Kind.valueOf(kind);
-            } catch (IllegalArgumentException e) {
-                throw new IOException("fds: unknown kind " + kind);
+    /** The JSON value {@code v} at {@code where} as an instance of {@code type}. */
+    private static Object convert(Type type, Object v, String where) throws IOException {
+        if (type instanceof ParameterizedType pt) {
+            Class<?> raw = (Class<?>) pt.getRawType();
+            Type[] args = pt.getActualTypeArguments();
+            if (v == null) {
+                return null; // the record's constructor makes it empty
             }
-            fds.add(new LaunchSpec.FdSpec(integer(f, "target"), k, str(f, "path"), bool(f, "write"), bool(f, "append"),
-                    str(f, "identity")));
+            if (raw == List.class) {
+                if (!(v instanceof List<?> l)) throw new IOException(where + ": expected an array");
+                List<Object> out = new ArrayList<>();
+                for (int i = 0; i < l.size(); i++) {
+                    out.add(convert(args[0], l.get(i), where + "[" + i + "]"));
+                }
+                return out;
+            }
+            if (raw == Map.class && args[0] == String.class) {
+                if (!(v instanceof Map<?, ?> om)) throw new IOException(where + ": expected an object");
+                Map<String, Object> out = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : om.entrySet()) {
+                    out.put((String) e.getKey(), convert(args[1], e.getValue(), where + "." + e.getKey()));
+                }
+                return out;
+            }
+            throw new IOException(where + ": unsupported type " + type);
         }
-        Map<?, ?> ns = object(m, "namespaces");
-        Map<?, ?> root = object(m, "root");
-        Map<?, ?> id = object(m, "identity");
-        Map<?, ?> sc = object(m, "seccomp");
-        Map<?, ?> ex = object(m, "exec");
-        Map<?, ?> ll = object(m, "landlock");
-        List<LaunchSpec.RlimitSpec> rl = new ArrayList<>();
-        for (Map<?, ?> r : objects(m, "rlimits")) {
-            rl.add(new LaunchSpec.RlimitSpec(str(r, "resource"), lng(r, "soft"), lng(r, "hard")));
+        Class<?> c = (Class<?>) type;
+        if (c == boolean.class) {
+            if (v == null) return false;
+            if (v instanceof Boolean b) return b;
+            throw new IOException(where + ": expected a boolean");
         }
-        return new LaunchSpec(str(m, "domainName"), fds, strings(m, "cgroupProcs"),
-                ns == null ? null : new LaunchSpec.NamespaceSpec(bool(ns, "mount"), bool(ns, "ipc"), bool(ns, "uts"),
-                        bool(ns, "net"), bool(ns, "pid"), str(ns, "hostname")),
-                root == null ? null : root(root), rl,
-                id == null ? null : new LaunchSpec.IdentitySpec(integer(id, "uid"), integer(id, "gid"),
-                        bool(id, "clearCapabilities"), bool(id, "noNewPrivs")),
-                str(m, "selinuxExecLabel"),
-                sc == null ? null : new LaunchSpec.SeccompSpec(strings(sc, "denyEperm"), strings(sc, "denyEnosys"),
-                        bool(sc, "denyCloneNamespaceFlags"), integers(sc, "denySocketFamilies")),
-                ex == null ? null : new LaunchSpec.ExecSpec(str(ex, "path"), strings(ex, "argv"), stringMap(ex, "env"),
-                        str(ex, "cwd")),
-                ll == null ? null : new LaunchSpec.LandlockSpec(strings(ll, "readOnly"), strings(ll, "readWrite"),
-                        strings(ll, "devices"), bool(ll, "denyTcp"), bool(ll, "scoped")));
-    }
-
-    private static LaunchSpec.RootSpec root(Map<?, ?> r) throws IOException {
-        List<LaunchSpec.DeviceNode> devs = new ArrayList<>();
-        for (Map<?, ?> d : objects(r, "devices")) {
-            devs.add(new LaunchSpec.DeviceNode(str(d, "name"), integer(d, "major"), integer(d, "minor"), integer(d, "mode")));
+        if (c == long.class || c == int.class) {
+            if (v == null) return c == long.class ? (Object) 0L : (Object) 0;
+            if (!(v instanceof Long l)) throw new IOException(where + ": expected an integer");
+            if (c == long.class) return l;
+            if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) throw new IOException(where + ": out of range: " + l);
+            return (int) (long) l;
         }
-        List<LaunchSpec.RootFile> files = new ArrayList<>();
-        for (Map<?, ?> f : objects(r, "files")) {
-            files.add(new LaunchSpec.RootFile(str(f, "at"), str(f, "hostPath"), str(f, "identity")));
+        if (c == Integer.class) {
+            if (!(v instanceof Long l) || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+                throw new IOException(where + ": expected an integer, got " + v);
+            }
+            return (int) (long) l;
         }
-        return new LaunchSpec.RootSpec(str(r, "mountPoint"), strings(r, "readOnlyBinds"), stringMap(r, "symlinks"), devs,
-                strings(r, "writableDirs"), lng(r, "tmpfsBytes"), files);
-    }
-
-    private static Map<?, ?> object(Map<?, ?> m, String k) throws IOException {
-        Object v = m.get(k);
-        if (v == null || v instanceof Map) return (Map<?, ?>) v;
-        throw new IOException(k + ": expected an object");
-    }
-
-    private static List<Map<?, ?>> objects(Map<?, ?> m, String k) throws IOException {
-        List<Map<?, ?>> out = new ArrayList<>();
-        for (Object o : list(m, k)) {
-            if (!(o instanceof Map<?, ?> om)) throw new IOException(k + ": expected objects");
-            out.add(om);
-        }
-        return out;
-    }
-
-    private static List<?> list(Map<?, ?> m, String k) throws IOException {
-        Object v = m.get(k);
-        if (v == null) return List.of();
-        if (v instanceof List<?> l) return l;
-        throw new IOException(k + ": expected an array");
-    }
-
-    private static List<Integer> integers(Map<?, ?> m, String k) throws IOException {
-        Object v = m.get(k);
         if (v == null) {
-            return List.of();
+            return null;
         }
-        if (!(v instanceof List<?> l)) {
-            throw new IOException(k + ": expected an array of numbers");
+        if (c == String.class) {
+            if (v instanceof String s) return s;
+            throw new IOException(where + ": expected a string");
         }
-        List<Integer> out = new ArrayList<>();
-        for (Object o : l) {
-            if (!(o instanceof Number n)) {
-                throw new IOException(k + ": expected numbers, got " + o);
+        if (c.isEnum()) {
+            if (v instanceof String s) {
+                for (Object k : c.getEnumConstants()) {
+                    if (((Enum<?>) k).name().equals(s)) return k;
+                }
             }
-            out.add(n.intValue());
+            throw new IOException(where + ": unknown " + c.getSimpleName().toLowerCase() + " " + v);
         }
-        return out;
-    }
-
-    private static List<String> strings(Map<?, ?> m, String k) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (Object o : list(m, k)) {
-            if (!(o instanceof String s)) throw new IOException(k + ": expected strings");
-            out.add(s);
+        if (c.isRecord()) {
+            return record(c, v, where);
         }
-        return out;
+        throw new IOException(where + ": unsupported type " + c.getName());
     }
 
-    private static Map<String, String> stringMap(Map<?, ?> m, String k) throws IOException {
-        Object v = m.get(k);
-        if (v == null) return null;
-        if (!(v instanceof Map<?, ?> om)) throw new IOException(k + ": expected an object");
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> e : om.entrySet()) {
-            if (!(e.getValue() instanceof String s)) throw new IOException(k + "." + e.getKey() + ": expected a string");
-            out.put((String) e.getKey(), s);
+    private static Object record(Class<?> c, Object v, String where) throws IOException {
+        if (!(v instanceof Map<?, ?> m)) throw new IOException(where + ": expected an object");
+        RecordComponent[] comps = c.getRecordComponents();
+        Class<?>[] types = new Class<?>[comps.length];
+        Object[] args = new Object[comps.length];
+        for (int i = 0; i < comps.length; i++) {
+            types[i] = comps[i].getType();
+            args[i] = convert(comps[i].getGenericType(), m.get(comps[i].getName()), where + "." + comps[i].getName());
         }
-        return out;
-    }
-
-    private static String str(Map<?, ?> m, String k) throws IOException {
-        Object v = m.get(k);
-        if (v == null || v instanceof String) return (String) v;
-        throw new IOException(k + ": expected a string");
-    }
-
-    private static boolean bool(Map<?, ?> m, String k) throws IOException {
-        Object v = m.get(k);
-        if (v == null) return false;
-        if (v instanceof Boolean b) return b;
-        throw new IOException(k + ": expected a boolean");
-    }
-
-    private static long lng(Map<?, ?> m, String k) throws IOException {
-        Object v = m.get(k);
-        if (v == null) return 0;
-        if (v instanceof Long l) return l;
-        throw new IOException(k + ": expected an integer");
-    }
-
-    private static int integer(Map<?, ?> m, String k) throws IOException {
-        long l = lng(m, k);
-        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) throw new IOException(k + ": out of range: " + l);
-        return (int) l;
+        for (Object k : m.keySet()) {
+            boolean known = false;
+            for (RecordComponent rc : comps) known |= rc.getName().equals(k);
+            if (!known) throw new IOException(where + ": unknown field \"" + k + "\"");
+        }
+        try {
+            Constructor<?> ctor = c.getDeclaredConstructor(types);
+            return ctor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            throw new IOException(where + ": " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IOException(where + ": cannot build " + c.getSimpleName() + ": " + e, e);
+        }
     }
 }

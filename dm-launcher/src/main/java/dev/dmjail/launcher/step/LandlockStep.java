@@ -1,7 +1,7 @@
 package dev.dmjail.launcher.step;
 
 import dev.dmjail.launcher.LaunchException;
-import dev.dmjail.launcher.spec.LaunchSpec.LandlockSpec;
+import dev.dmjail.launcher.spec.LandlockSection;
 import dev.dmjail.launcher.sys.LibC;
 import dev.dmjail.launcher.sys.Sys;
 import java.nio.ByteBuffer;
@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * Step "landlock": restricts the launcher — and so the device model it spawns — with a Landlock
+ * The landlock layer's step (9th): restricts the launcher — and so the device model it spawns — with a Landlock
  * ruleset (landlock(7), include/uapi/linux/landlock.h): file-system access only beneath the planned
  * paths of its root, no TCP bind or connect (ABI 4+), no abstract unix socket or signal outside the
  * domain (ABI 6+). Runs after the identity step (landlock_restrict_self needs no_new_privs) and before
@@ -21,7 +21,7 @@ import java.util.List;
  * with EACCES in the socket_connect hook, before routing (the empty network namespace alone would
  * answer ENETUNREACH); the answer goes back to the toolstack with the pid, for the audit.
  */
-public final class LandlockStep extends Step {
+public final class LandlockStep extends Step<LandlockSection> {
     static final long SYS_create_ruleset = 444, SYS_add_rule = 445, SYS_restrict_self = 446;
     static final long CREATE_RULESET_VERSION = 1;
     static final int RULE_PATH_BENEATH = 1;
@@ -35,7 +35,7 @@ public final class LandlockStep extends Step {
     private static final int AF_INET = 2, SOCK_STREAM_CLOEXEC = 1 | 02000000, EACCES = 13;
 
     public LandlockStep() {
-        super("landlock");
+        super(LandlockSection.NAME, LandlockSection.class);
     }
 
     @Override
@@ -63,29 +63,20 @@ public final class LandlockStep extends Step {
     }
 
     @Override
-    public void prepare(LaunchContext ctx) throws LaunchException {
-        LandlockSpec l = ctx.spec.landlock();
-        if (l == null) {
-            return;
-        }
-        for (List<String> list : List.of(l.readOnly(), l.readWrite(), l.devices())) {
-            for (String p : list) {
-                if (p == null || !p.startsWith("/")) {
-                    throw fail(Sys.EINVAL, "path must be absolute: " + p);
-                }
-            }
-        }
+    public LandlockSection trainingSection(String tmp) {
+        // on a build host without Landlock its prepare refuses, which would end the training run
+        return abi() < 1 ? null : new LandlockSection(List.of("/"), List.of("/tmp"), List.of("/dev"), true, true);
+    }
+
+    @Override
+    public void prepare(LaunchContext ctx, LandlockSection l) throws LaunchException {
         if (abi() < 1) {
             throw fail(Sys.EOPNOTSUPP, "this kernel has no Landlock (or it is disabled); the toolstack plans it UNAVAILABLE");
         }
     }
 
     @Override
-    public void apply(LaunchContext ctx) throws LaunchException {
-        LandlockSpec l = ctx.spec.landlock();
-        if (l == null) {
-            return;
-        }
+    public void apply(LaunchContext ctx, LandlockSection l) throws LaunchException {
         LibC c = Sys.libc();
         int abi = abi();
         long handled = fsRights(abi);
@@ -113,7 +104,7 @@ public final class LandlockStep extends Step {
         } finally {
             c.close((int) rs);
         }
-        ctx.landlock = "ABI " + abi + (l.denyTcp() && abi >= 4 ? "; " + probe(c) : "; no TCP rule on this ABI");
+        ctx.proofs.put(name(), "ABI " + abi + (l.denyTcp() && abi >= 4 ? "; " + probe(c) : "; no TCP rule on this ABI"));
     }
 
     private void rule(LibC c, long rs, String path, long rights) throws LaunchException {

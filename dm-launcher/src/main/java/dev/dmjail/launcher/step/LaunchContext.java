@@ -2,7 +2,9 @@ package dev.dmjail.launcher.step;
 
 import dev.dmjail.launcher.spec.LaunchSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import jnr.ffi.Pointer;
 
 /** State the steps hand to each other; used by the launcher thread only. */
@@ -18,8 +20,11 @@ public final class LaunchContext {
     public boolean pivoted;
     /** Host pid of the spawned device model, once spawned. */
     public int pid = -1;
-    /** What the landlock step proved in force (ABI, probe), or null when it did not run. */
-    public String landlock;
+    /**
+     * What a step proved in force that the kernel shows nowhere in /proc (Landlock's probe), by step
+     * name: sent back to the toolstack with the pid, which keeps it with the layer's plan for the audit.
+     */
+    public final Map<String, String> proofs = new LinkedHashMap<>();
 
     public LaunchContext(LaunchSpec spec) {
         this.spec = spec;

@@ -1,16 +1,14 @@
 package dev.dmjail.launcher.step;
 
 import dev.dmjail.launcher.LaunchException;
-import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
+import dev.dmjail.launcher.spec.SeccompSection;
 import dev.dmjail.launcher.sys.LibSeccomp;
 import dev.dmjail.launcher.sys.Sys;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import jnr.ffi.Pointer;
 
 /**
- * Step 9, "seccomp": a deny-list filter built with libseccomp.so.2 at prepare time (before the
+ * The seccomp layer's step (10th, the last before the spawn): a deny-list filter built with libseccomp.so.2 at prepare time (before the
  * pivot: names resolved, rules added) and loaded on this thread only (no TSYNC) as the very last
  * step before the spawn, so the device model inherits it. Default action ALLOW; {@code denyEperm}
  * answer EPERM, {@code denyEnosys} ENOSYS (clone3: libc then falls back to clone), and with
@@ -18,7 +16,7 @@ import jnr.ffi.Pointer;
  * answers EPERM. libseccomp sets no_new_privs itself at load (SCMP_FLTATR_CTL_NNP defaults to 1),
  * which an unprivileged thread needs anyway.
  */
-public final class SeccompStep extends Step {
+public final class SeccompStep extends Step<SeccompSection> {
     static final int SCMP_ACT_ALLOW = 0x7fff0000;
     static final int SCMP_CMP_MASKED_EQ = 7;
     static final int SCMP_CMP_EQ = 4;
@@ -30,7 +28,7 @@ public final class SeccompStep extends Step {
     private Pointer filter;
 
     public SeccompStep() {
-        super("seccomp");
+        super(SeccompSection.NAME, SeccompSection.class);
     }
 
     static int errnoAction(int errno) {
@@ -43,33 +41,30 @@ public final class SeccompStep extends Step {
     }
 
     @Override
-    public void prepare(LaunchContext ctx) throws LaunchException {
-        SeccompSpec s = ctx.spec.seccomp();
-        if (s == null) {
-            return;
-        }
+    public SeccompSection trainingSection(String tmp) {
+        return new SeccompSection(List.of("ptrace"), List.of("clone3"), true, List.of(2));
+    }
+
+    @Override
+    public void prepare(LaunchContext ctx, SeccompSection s) throws LaunchException {
         LibSeccomp sc = Sys.seccomp();
         filter = sc.seccomp_init(SCMP_ACT_ALLOW);
         if (filter == null || filter.address() == 0) {
             filter = null;
             throw fail(Sys.EINVAL, "seccomp_init failed");
         }
-        Set<String> seen = new HashSet<>();
         for (String name : s.denyEperm()) {
-            add(sc, name, errnoAction(Sys.EPERM), seen);
+            add(sc, name, errnoAction(Sys.EPERM));
         }
         for (String name : s.denyEnosys()) {
-            add(sc, name, errnoAction(Sys.ENOSYS), seen);
+            add(sc, name, errnoAction(Sys.ENOSYS));
         }
         if (s.denyCloneNamespaceFlags()) {
-            if (seen.contains("clone")) {
-                throw fail(Sys.EEXIST, "clone is both denied outright and filtered by namespace flags");
-            }
             int nr = resolve(sc, "clone");
             Pointer cmp = Sys.alloc(24); // struct scmp_arg_cmp { u32 arg; u32 op; u64 datum_a; u64 datum_b; }
             ctx.keepAlive.add(cmp);
             for (int flag : CLONE_NS_FLAGS) {
-                cmp.putInt(0, 0); // arg0: flags (x86_64 / aarch64)
+                cmp.putInt(0, 0); // arg0: flags (x86_64's clone(flags, stack, ptid, ctid, tls))
                 cmp.putInt(4, SCMP_CMP_MASKED_EQ);
                 cmp.putLong(8, flag & 0xffffffffL); // mask
                 cmp.putLong(16, flag & 0xffffffffL); // value
@@ -78,9 +73,6 @@ public final class SeccompStep extends Step {
                     throw fail(-rc, "seccomp_rule_add clone & 0x" + Integer.toHexString(flag));
                 }
             }
-        }
-        if (s.denySocketFamilies().contains(1)) {
-            throw fail(Sys.EINVAL, "AF_UNIX cannot be denied: QEMU needs it");
         }
         denySocketFamilies(ctx, sc, s.denySocketFamilies());
     }
@@ -106,9 +98,6 @@ public final class SeccompStep extends Step {
     }
 
     private int resolve(LibSeccomp sc, String name) throws LaunchException {
-        if (name == null || name.isEmpty()) {
-            throw fail(Sys.EINVAL, "empty syscall name");
-        }
         int nr = sc.seccomp_syscall_resolve_name(name);
         if (nr == -1) { // __NR_SCMP_ERROR
             throw fail(Sys.EINVAL, "unknown syscall \"" + name + "\"");
@@ -116,10 +105,7 @@ public final class SeccompStep extends Step {
         return nr;
     }
 
-    private void add(LibSeccomp sc, String name, int action, Set<String> seen) throws LaunchException {
-        if (!seen.add(name)) {
-            throw fail(Sys.EEXIST, "syscall \"" + name + "\" listed twice");
-        }
+    private void add(LibSeccomp sc, String name, int action) throws LaunchException {
         int nr = resolve(sc, name);
         int rc = sc.seccomp_rule_add(filter, action, nr, 0);
         if (rc < 0) {
@@ -128,10 +114,7 @@ public final class SeccompStep extends Step {
     }
 
     @Override
-    public void apply(LaunchContext ctx) throws LaunchException {
-        if (filter == null) {
-            return;
-        }
+    public void apply(LaunchContext ctx, SeccompSection s) throws LaunchException {
         int rc = Sys.seccomp().seccomp_load(filter);
         if (rc < 0) {
             throw fail(-rc, "seccomp_load");

@@ -1,24 +1,47 @@
 package dev.dmjail.launcher.step;
 
 import dev.dmjail.launcher.LaunchException;
+import dev.dmjail.launcher.spec.Section;
 import dev.dmjail.launcher.sys.Sys;
 
 /**
- * One layer the launcher applies to itself. {@link #prepare} runs for every step before the first
- * {@link #apply}: it validates its section of the spec, reads what it needs from the host and
- * builds what it can, without side effects on the host, so that a bad spec fails before anything
- * was changed. {@link #apply} then runs in order on the launcher's single thread.
+ * The launcher half of one layer: it applies that layer's {@link Section} of the spec to the
+ * launcher itself. A step runs only when its section is in the spec (absent = the layer is switched
+ * off). {@link #prepare} runs for every present step before the first {@link #apply}: it reads what it
+ * needs from the host and builds what it can, without side effects on the host, so that a bad spec
+ * fails before anything was changed (the section's own rules ran before, in its {@code validate()}).
+ * {@link #apply} then runs in order on the launcher's single thread.
+ *
+ * @param <S> the section this step applies
  */
-public abstract class Step {
+public abstract class Step<S extends Section> {
     private final String name;
+    private final String section;
+    private final Class<S> sectionType;
 
-    protected Step(String name) {
-        this.name = name;
+    /** A layer's step: named like its layer and its section. */
+    protected Step(String layer, Class<S> sectionType) {
+        this(layer, layer, sectionType);
     }
 
-    /** The step's name as reported in errors. */
+    protected Step(String name, String section, Class<S> sectionType) {
+        this.name = name;
+        this.section = section;
+        this.sectionType = sectionType;
+    }
+
+    /** The step's name as reported in errors (the layer's name). */
     public final String name() {
         return name;
+    }
+
+    /** The key of the section this step applies. */
+    public final String section() {
+        return section;
+    }
+
+    public final Class<S> sectionType() {
+        return sectionType;
     }
 
     /**
@@ -29,12 +52,36 @@ public abstract class Step {
      */
     public void preload() {}
 
-    public void prepare(LaunchContext ctx) throws LaunchException {}
+    /**
+     * A section that exercises this step's prepare without touching the host, for the class-data-sharing
+     * training run ({@code LauncherMain --cds-training}, a dry run); null to leave the step out of it.
+     *
+     * @param tmp a directory that exists (java.io.tmpdir)
+     */
+    public abstract S trainingSection(String tmp);
 
-    public abstract void apply(LaunchContext ctx) throws LaunchException;
+    public void prepare(LaunchContext ctx, S section) throws LaunchException {}
+
+    public abstract void apply(LaunchContext ctx, S section) throws LaunchException;
 
     /** Best-effort undo after a later step failed (the launcher exits right after). */
     public void abort(LaunchContext ctx) {}
+
+    /** Prepares when the spec holds this step's section. */
+    public final void prepareIn(LaunchContext ctx) throws LaunchException {
+        S s = ctx.spec.section(sectionType);
+        if (s != null) {
+            prepare(ctx, s);
+        }
+    }
+
+    /** Applies when the spec holds this step's section. */
+    public final void applyIn(LaunchContext ctx) throws LaunchException {
+        S s = ctx.spec.section(sectionType);
+        if (s != null) {
+            apply(ctx, s);
+        }
+    }
 
     protected final LaunchException fail(int errno, String message) {
         return new LaunchException(name, errno, message);

@@ -6,8 +6,8 @@ import jnr.ffi.Pointer;
  * The glibc functions the launcher calls, bound with jnr-ffi. Every binding is generated when the
  * library is loaded ({@link Sys#init()}), i.e. before the pivot_root, so nothing has to be loaded
  * from the host file system afterwards. Variadic C functions (open, fcntl, prctl, syscall) are
- * declared with fixed integer arguments, which is ABI-compatible on x86_64 and aarch64 for
- * integer/pointer-only calls.
+ * declared with fixed integer arguments, which is ABI-compatible on x86_64 (the one architecture
+ * dmjail runs on: {@link Arch}) for integer/pointer-only calls.
  */
 public interface LibC {
     int open(String path, int flags, int mode);

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
  * {@code O_NONBLOCK} so that a FIFO swapped in for an image cannot block the opener (fifo(7): open
  * for reading blocks until a writer appears); the caller then decides on the {@link #fstat} of the
  * opened fd — its type and its identity — never on a stat of the name. Linux 5.6+ (openat2);
- * x86_64 (syscall 437 is the same on every architecture; struct stat is x86_64's).
+ * x86_64 only ({@link Arch}: syscall 437 is the same on every architecture, struct stat is x86_64's).
  */
 public final class SafeFile {
     private SafeFile() {}

@@ -10,7 +10,7 @@ import jnr.ffi.Runtime;
 
 /**
  * Loads the native bindings once, at start-up, and offers errno/strerror and C-memory helpers.
- * Linux x86_64 / aarch64 (asm-generic) constants from the kernel and glibc headers.
+ * Linux x86_64 constants from the kernel and glibc headers (x86_64 only: {@link Arch}).
  */
 public final class Sys {
     private Sys() {}
@@ -55,6 +55,10 @@ public final class Sys {
     public static synchronized void init() {
         if (libc != null) {
             return;
+        }
+        String arch = Arch.unsupported();
+        if (arch != null) {
+            throw new UnsupportedOperationException(arch);
         }
         LibC c = LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, true).failImmediately()
                 .load("c");

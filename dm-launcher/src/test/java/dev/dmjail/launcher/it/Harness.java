@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.LaunchSpec;
+import dev.dmjail.launcher.spec.SpecWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ final class Harness {
     }
 
     static Result launch(LaunchSpec spec, String... jvmArgs) throws Exception {
-        return launch(JSON.writeValueAsBytes(spec), jvmArgs);
+        return launch(SpecWriter.write(spec), jvmArgs); // what the toolstack writes
     }
 
     static Result launch(byte[] specJson, String... jvmArgs) throws Exception {

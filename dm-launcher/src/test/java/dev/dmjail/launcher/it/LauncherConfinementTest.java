@@ -6,16 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.dmjail.launcher.elf.ElfDependencies;
+import dev.dmjail.launcher.spec.CgroupSection;
+import dev.dmjail.launcher.spec.DacSection;
+import dev.dmjail.launcher.spec.DeviceNode;
+import dev.dmjail.launcher.spec.ExecSection;
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.FdsEnvSection;
+import dev.dmjail.launcher.spec.FilesystemSection;
+import dev.dmjail.launcher.spec.LandlockSection;
 import dev.dmjail.launcher.spec.LaunchSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
-import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
-import dev.dmjail.launcher.spec.LaunchSpec.NamespaceSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
+import dev.dmjail.launcher.spec.NamespacesSection;
+import dev.dmjail.launcher.spec.RlimitSpec;
+import dev.dmjail.launcher.spec.RlimitsSection;
+import dev.dmjail.launcher.spec.RootFile;
+import dev.dmjail.launcher.spec.SeccompSection;
+import dev.dmjail.launcher.spec.SelinuxSection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +47,7 @@ class LauncherConfinementTest {
     static final Map<String, String> ENV = Map.of("PATH", "/nonexistent", "HOME", "/tmp", "DMJAIL_PROBE", "1");
 
     static Path dir, mountPoint, log, sock, probe;
-    static ElfDependencies.Result deps;
+    static LddRoot.Result deps;
     static int pid = -1;
     static List<String> probeOutput;
 
@@ -52,7 +57,7 @@ class LauncherConfinementTest {
         Harness.becomeSubreaper();
         assertTrue(Harness.processesOf(UID).isEmpty(), "uid " + UID + " already in use");
         probe = Harness.probe(false);
-        deps = ElfDependencies.resolve(probe);
+        deps = LddRoot.of(probe);
         dir = Files.createTempDirectory(Harness.TARGET, "confine-");
         mountPoint = Files.createDirectory(dir.resolve("root"));
         log = dir.resolve("probe.log");
@@ -71,26 +76,24 @@ class LauncherConfinementTest {
     }
 
     static LaunchSpec spec() {
-        List<String> binds = deps.files().stream().map(Path::toString).toList();
+        List<String> binds = deps.files();
         Map<String, String> links = new HashMap<>();
-        deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+        links.putAll(deps.symlinks());
         return new LaunchSpec("confine-test",
-                List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
+                new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                         new FdSpec(1, FdSpec.Kind.FILE, log.toString(), true, true),
                         new FdSpec(2, FdSpec.Kind.FILE, log.toString(), true, true),
-                        new FdSpec(7, FdSpec.Kind.UNIX_LISTEN, sock.toString(), false, false)),
-                List.of(),
-                new NamespaceSpec(true, true, true, true, true, "dm-probe"),
-                new RootSpec(mountPoint.toString(), binds, links,
+                        new FdSpec(7, FdSpec.Kind.UNIX_LISTEN, sock.toString(), false, false))),
+                new NamespacesSection(true, true, true, true, true, "dm-probe"),
+                new FilesystemSection(mountPoint.toString(), binds, links,
                         List.of(new DeviceNode("null", 1, 3, 0666), new DeviceNode("zero", 1, 5, 0666)),
                         List.of("/tmp"), 1 << 20),
-                List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
+                new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
                         new RlimitSpec("MSGQUEUE", 0, 0), new RlimitSpec("LOCKS", 0, 0),
-                        new RlimitSpec("MEMLOCK", 0, 0), new RlimitSpec("NOFILE", 64, 64)),
-                new IdentitySpec(UID, GID, true, true),
-                null,
-                new SeccompSpec(List.of("unshare", "ptrace", "mount", "setns", "kexec_load"), List.of("clone3"), true),
-                new ExecSpec(probe.toString(), List.of("probe", "/tmp"), ENV, "/"));
+                        new RlimitSpec("MEMLOCK", 0, 0), new RlimitSpec("NOFILE", 64, 64))),
+                new DacSection(UID, GID, true, true),
+                new SeccompSection(List.of("unshare", "ptrace", "mount", "setns", "kexec_load"), List.of("clone3"), true),
+                new ExecSection(probe.toString(), List.of("probe", "/tmp"), ENV, "/"));
     }
 
     @AfterAll
@@ -146,8 +149,8 @@ class LauncherConfinementTest {
         }
         seen.remove("/");
         Set<String> expected = new TreeSet<>();
-        for (String p : Stream.concat(deps.files().stream().map(Path::toString),
-                deps.symlinks().keySet().stream().map(Path::toString)).toList()) {
+        for (String p : Stream.concat(deps.files().stream(),
+                deps.symlinks().keySet().stream()).toList()) {
             for (Path q = Path.of(p); q != null && !q.toString().equals("/"); q = q.getParent()) {
                 expected.add(q.toString());
             }
@@ -182,7 +185,7 @@ class LauncherConfinementTest {
             }
         }
         Set<String> expected = new TreeSet<>(List.of("/", "/dev", "/tmp"));
-        deps.files().forEach(p -> expected.add(p.toString()));
+        expected.addAll(deps.files());
         assertEquals(expected, points);
         assertTrue(probeOutput.contains("create_in_root=30"), "EROFS: " + probeOutput);
         assertTrue(probeOutput.contains("devnull_write=0"), probeOutput.toString());

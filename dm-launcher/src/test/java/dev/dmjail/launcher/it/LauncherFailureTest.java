@@ -5,15 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.dmjail.launcher.elf.ElfDependencies;
+import dev.dmjail.launcher.spec.CgroupSection;
+import dev.dmjail.launcher.spec.DacSection;
+import dev.dmjail.launcher.spec.ExecSection;
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.FdsEnvSection;
+import dev.dmjail.launcher.spec.FilesystemSection;
+import dev.dmjail.launcher.spec.LandlockSection;
 import dev.dmjail.launcher.spec.LaunchSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
-import dev.dmjail.launcher.spec.LaunchSpec.NamespaceSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
+import dev.dmjail.launcher.spec.NamespacesSection;
+import dev.dmjail.launcher.spec.RlimitSpec;
+import dev.dmjail.launcher.spec.RlimitsSection;
+import dev.dmjail.launcher.spec.RootFile;
+import dev.dmjail.launcher.spec.SeccompSection;
+import dev.dmjail.launcher.spec.SelinuxSection;
+import dev.dmjail.launcher.spec.SpecWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class LauncherFailureTest {
     static final int UID = 231598; // outside the dm uid range (65536..98287) other modules' tests use
     static Path probe;
-    static ElfDependencies.Result deps;
+    static LddRoot.Result deps;
     Path dir, mountPoint, sock;
 
     @BeforeAll
@@ -42,7 +48,7 @@ class LauncherFailureTest {
         assumeTrue(Harness.isRoot(), "needs root");
         Harness.becomeSubreaper();
         probe = Harness.probe(false);
-        deps = ElfDependencies.resolve(probe);
+        deps = LddRoot.of(probe);
     }
 
     @BeforeEach
@@ -57,27 +63,39 @@ class LauncherFailureTest {
         Harness.deleteTree(dir);
     }
 
-    /** A spec that works; each test breaks one section. */
+    /** A spec that works; each test breaks one section (by name: {@link LaunchSpec#with}). */
     LaunchSpec good() {
         Map<String, String> links = new HashMap<>();
-        deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+        links.putAll(deps.symlinks());
         return new LaunchSpec("fail-test",
-                List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
+                new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                         new FdSpec(1, FdSpec.Kind.FILE, dir.resolve("log").toString(), true, true),
-                        new FdSpec(3, FdSpec.Kind.UNIX_LISTEN, sock.toString(), false, false)),
-                List.of(),
-                new NamespaceSpec(true, true, true, true, true, null),
-                new RootSpec(mountPoint.toString(), deps.files().stream().map(Path::toString).toList(), links,
-                        List.of(), List.of("/tmp"), 0),
-                List.of(new RlimitSpec("CORE", 0, 0)),
-                new IdentitySpec(UID, UID, true, true),
-                null,
-                new SeccompSpec(List.of("ptrace"), List.of("clone3"), true),
-                new ExecSpec(probe.toString(), List.of("probe"), Map.of(), "/"));
+                        new FdSpec(3, FdSpec.Kind.UNIX_LISTEN, sock.toString(), false, false))),
+                new NamespacesSection(true, true, true, true, true, null),
+                root(List.of()),
+                new RlimitsSection(List.of(new RlimitSpec("CORE", 0, 0))),
+                new DacSection(UID, UID, true, true),
+                new SeccompSection(List.of("ptrace"), List.of("clone3"), true),
+                new ExecSection(probe.toString(), List.of("probe"), Map.of(), "/"));
+    }
+
+    FilesystemSection root(List<String> moreBinds, RootFile... files) {
+        Map<String, String> links = new HashMap<>();
+        links.putAll(deps.symlinks());
+        List<String> binds = new ArrayList<>(deps.files());
+        binds.addAll(moreBinds);
+        return new FilesystemSection(mountPoint.toString(), binds, links, List.of(), List.of("/tmp"), 0, List.of(files));
+    }
+
+    /** The good fds and one more. */
+    FdsEnvSection fdsWith(FdSpec extra) {
+        List<FdSpec> fds = new ArrayList<>(good().section(FdsEnvSection.class).fds());
+        fds.add(extra);
+        return new FdsEnvSection(fds);
     }
 
     void expectFailure(LaunchSpec spec, String step, int errno, boolean socketCleaned) throws Exception {
-        expectFailure(Harness.JSON.writeValueAsBytes(spec), step, errno, socketCleaned);
+        expectFailure(SpecWriter.write(spec), step, errno, socketCleaned);
     }
 
     void expectFailure(byte[] spec, String step, int errno, boolean socketCleaned) throws Exception {
@@ -119,18 +137,66 @@ class LauncherFailureTest {
     /** Landlock on top of the good spec: the launcher proves it in force (its TCP probe refused with EACCES). */
     @Test
     void landlockIsProvenAtSpawn() throws Exception {
-        LaunchSpec g = good();
-        LaunchSpec spec = new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                g.identity(), null, g.seccomp(), g.exec(),
-                new LaunchSpec.LandlockSpec(List.of("/"), List.of("/tmp"), List.of(), true, true));
+        LaunchSpec spec = good().with(new LandlockSection(List.of("/"), List.of("/tmp"), List.of(), true, true));
         Harness.Result r = Harness.launch(spec);
         assertEquals(0, r.exit(), r.stderr());
         int pid = r.json().get("pid").asInt();
         try {
-            assertTrue(r.json().path("landlock").asText().endsWith("probe connect(127.0.0.1:1) = EACCES"), r.stdout());
+            assertTrue(r.json().path("proofs").path("landlock").asText().endsWith("probe connect(127.0.0.1:1) = EACCES"), r.stdout());
         } finally {
             Harness.killAndReap(pid);
         }
+    }
+
+    /** An absent section is the layer switched off: the launcher skips its step (here seccomp: no filter). */
+    @Test
+    void absentSectionSkipsItsStep() throws Exception {
+        Harness.Result r = Harness.launch(good().without("seccomp"));
+        assertEquals(0, r.exit(), r.stderr());
+        int pid = r.json().get("pid").asInt();
+        try {
+            String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+            assertTrue(status.contains("\nSeccomp:\t0\n"), status);
+            assertTrue(status.contains("\nNoNewPrivs:\t1\n"), "dac still applied: " + status);
+        } finally {
+            Harness.killAndReap(pid);
+        }
+    }
+
+    @Test
+    void unknownSectionRefused() throws Exception {
+        String json = new String(SpecWriter.write(good()), StandardCharsets.UTF_8);
+        expectFailure(json.replaceFirst("\\{", "{\"sandbox\":{\"on\":true},").getBytes(StandardCharsets.UTF_8), "spec", 22,
+                true);
+    }
+
+    @Test
+    void unknownFieldOfASectionRefused() throws Exception {
+        String json = new String(SpecWriter.write(good()), StandardCharsets.UTF_8);
+        expectFailure(json.replace("\"clearCapabilities\":true", "\"clearCapabilities\":true,\"keepCaps\":true")
+                .getBytes(StandardCharsets.UTF_8), "spec", 22, true);
+    }
+
+    /** A rule across sections, checked in the section that needs it before any step ran. */
+    @Test
+    void privateRootWithoutMountNamespace() throws Exception {
+        expectFailure(good().with(new NamespacesSection(false, true, true, true, true, null)), "filesystem", 22, true);
+    }
+
+    @Test
+    void badTapName() throws Exception {
+        expectFailure(good().with(fdsWith(new FdSpec(5, FdSpec.Kind.TAP, "vif1.0;rm", false, false))), "fds-env", 22, true);
+    }
+
+    /** x86_64 only, said once at start-up (sys/Arch): another os.arch is refused before anything is done. */
+    @Test
+    void otherArchitectureRefusedAtStartUp() throws Exception {
+        Harness.Result r = Harness.launch(good(), "-Dos.arch=aarch64");
+        assertEquals(1, r.exit(), r.stdout() + r.stderr());
+        assertEquals("init", r.json().get("step").asText(), r.stdout());
+        assertTrue(r.json().get("message").asText().contains("dmjail runs on x86_64 only"), r.stdout());
+        assertEquals(List.of(), Harness.children(), "nothing spawned");
+        assertFalse(Files.exists(sock), "nothing opened");
     }
 
     @Test
@@ -140,54 +206,38 @@ class LauncherFailureTest {
 
     @Test
     void missingFile() throws Exception {
-        LaunchSpec g = good();
-        List<FdSpec> fds = new ArrayList<>(g.fds());
-        fds.add(new FdSpec(4, FdSpec.Kind.FILE, dir.resolve("does-not-exist").toString(), false, false));
-        expectFailure(new LaunchSpec(g.domainName(), fds, g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                g.identity(), null, g.seccomp(), g.exec()), "fds", 2, true);
+        expectFailure(good().with(fdsWith(new FdSpec(4, FdSpec.Kind.FILE, dir.resolve("does-not-exist").toString(),
+                false, false))), "fds-env", 2, true);
     }
 
     @Test
     void fileBehindSymlinkRefused() throws Exception {
         Files.createSymbolicLink(dir.resolve("link"), Path.of("/etc/hostname"));
-        LaunchSpec g = good();
-        List<FdSpec> fds = new ArrayList<>(g.fds());
-        fds.add(new FdSpec(4, FdSpec.Kind.FILE, dir.resolve("link").toString(), false, false));
-        expectFailure(new LaunchSpec(g.domainName(), fds, g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                g.identity(), null, g.seccomp(), g.exec()), "fds", 40 /* ELOOP: O_NOFOLLOW */, true);
+        expectFailure(good().with(fdsWith(new FdSpec(4, FdSpec.Kind.FILE, dir.resolve("link").toString(), false, false))),
+                "fds-env", 40 /* ELOOP: O_NOFOLLOW */, true);
     }
 
     @Test
     void socketPathHeldByARegularFile() throws Exception {
         Files.writeString(sock, "not a socket");
-        expectFailure(good(), "fds", 17, false);
+        expectFailure(good(), "fds-env", 17, false);
         assertEquals("not a socket", Files.readString(sock), "left untouched");
     }
 
     @Test
     void missingCgroup() throws Exception {
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), List.of(dir.resolve("nocg/cgroup.procs").toString()),
-                g.namespaces(), g.root(), g.rlimits(), g.identity(), null, g.seccomp(), g.exec()), "cgroup", 2, true);
+        expectFailure(good().with(new CgroupSection(List.of(dir.resolve("nocg/cgroup.procs").toString()))), "cgroup", 2, true);
     }
 
     @Test
     void hostnameWithoutUtsNamespace() throws Exception {
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(),
-                new NamespaceSpec(true, true, false, true, true, "renamed-host"), g.root(), g.rlimits(),
-                g.identity(), null, g.seccomp(), g.exec()), "namespaces", 22, true);
+        expectFailure(good().with(new NamespacesSection(true, true, false, true, true, "renamed-host")), "namespaces", 22,
+                true);
     }
 
     @Test
     void missingBindSource() throws Exception {
-        LaunchSpec g = good();
-        RootSpec r = g.root();
-        List<String> binds = new ArrayList<>(r.readOnlyBinds());
-        binds.add("/no/such/firmware");
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(),
-                new RootSpec(r.mountPoint(), binds, r.symlinks(), r.devices(), r.writableDirs(), 0), g.rlimits(),
-                g.identity(), null, g.seccomp(), g.exec()), "root", 2, true);
+        expectFailure(good().with(root(List.of("/no/such/firmware"))), "filesystem", 2, true);
     }
 
     /** A kernel bound into the root must be the file the plan checked: one swapped in under its name is refused. */
@@ -197,7 +247,7 @@ class LauncherFailureTest {
         String planned = Files.getAttribute(kernel, "unix:dev") + ":" + Files.getAttribute(kernel, "unix:ino");
         Files.writeString(dir.resolve("other"), "swapped in"); // made while the planned one lives: another inode
         Files.move(dir.resolve("other"), kernel, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        expectFailure(withRootFile(kernel, planned), "root", 116 /* ESTALE */, true);
+        expectFailure(withRootFile(kernel, planned), "filesystem", 116 /* ESTALE */, true);
     }
 
     @Test
@@ -205,61 +255,42 @@ class LauncherFailureTest {
         Path kernel = Files.createSymbolicLink(dir.resolve("vmlinuz"), Path.of("/etc/hostname"));
         String id = Files.getAttribute(Path.of("/etc/hostname"), "unix:dev") + ":"
                 + Files.getAttribute(Path.of("/etc/hostname"), "unix:ino");
-        expectFailure(withRootFile(kernel, id), "root", 40 /* ELOOP */, true);
+        expectFailure(withRootFile(kernel, id), "filesystem", 40 /* ELOOP */, true);
     }
 
     private LaunchSpec withRootFile(Path host, String identity) {
-        LaunchSpec g = good();
-        RootSpec r = g.root();
-        return new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(),
-                new RootSpec(r.mountPoint(), r.readOnlyBinds(), r.symlinks(), r.devices(), r.writableDirs(), 0,
-                        List.of(new LaunchSpec.RootFile("/boot/kernel", host.toString(), identity))),
-                g.rlimits(), g.identity(), null, g.seccomp(), g.exec());
+        return good().with(root(List.of(), new RootFile("/boot/kernel", host.toString(), identity)));
     }
 
     @Test
     void unknownRlimit() throws Exception {
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(),
-                List.of(new RlimitSpec("BOGUS", 0, 0)), g.identity(), null, g.seccomp(), g.exec()), "rlimits", 22, true);
+        expectFailure(good().with(new RlimitsSection(List.of(new RlimitSpec("BOGUS", 0, 0)))), "rlimits", 22, true);
     }
 
     @Test
     void badUid() throws Exception {
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                new IdentitySpec(-1, UID, true, true), null, g.seccomp(), g.exec()), "identity", 22, true);
+        expectFailure(good().with(new DacSection(-1, UID, true, true)), "dac", 22, true);
     }
 
     @Test
     void selinuxLabelWithoutSelinux() throws Exception {
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                g.identity(), "system_u:system_r:svirt_t:s0:c1,c2", g.seccomp(), g.exec()), "selinux", 95, true);
+        expectFailure(good().with(new SelinuxSection("system_u:system_r:svirt_t:s0:c1,c2")), "selinux", 95, true);
     }
 
     @Test
     void unknownSyscallName() throws Exception {
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                g.identity(), null, new SeccompSpec(List.of("ptrace", "no_such_syscall"), List.of(), false), g.exec()),
+        expectFailure(good().with(new SeccompSection(List.of("ptrace", "no_such_syscall"), List.of(), false)),
                 "seccomp", 22, true);
     }
 
     @Test
     void execMissingInsideTheRoot() throws Exception {
         // fails after every layer is in force (after the pivot): glibc reaps the failed child
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                g.identity(), null, g.seccomp(), new ExecSpec("/usr/bin/true", List.of("true"), Map.of(), "/")),
-                "spawn", 2, false);
+        expectFailure(good().with(new ExecSection("/usr/bin/true", List.of("true"), Map.of(), "/")), "spawn", 2, false);
     }
 
     @Test
     void cwdNotInTheRoot() throws Exception {
-        LaunchSpec g = good();
-        expectFailure(new LaunchSpec(g.domainName(), g.fds(), g.cgroupProcs(), g.namespaces(), g.root(), g.rlimits(),
-                g.identity(), null, g.seccomp(), new ExecSpec(probe.toString(), List.of("probe"), Map.of(), "/etc")),
-                "spawn", 2, false);
+        expectFailure(good().with(new ExecSection(probe.toString(), List.of("probe"), Map.of(), "/etc")), "spawn", 2, false);
     }
 }

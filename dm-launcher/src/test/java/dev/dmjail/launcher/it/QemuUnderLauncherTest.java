@@ -5,16 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dmjail.launcher.LauncherCommand;
-import dev.dmjail.launcher.elf.ElfDependencies;
+import dev.dmjail.launcher.spec.CgroupSection;
+import dev.dmjail.launcher.spec.DacSection;
+import dev.dmjail.launcher.spec.DeviceNode;
+import dev.dmjail.launcher.spec.ExecSection;
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.FdsEnvSection;
+import dev.dmjail.launcher.spec.FilesystemSection;
+import dev.dmjail.launcher.spec.LandlockSection;
 import dev.dmjail.launcher.spec.LaunchSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
-import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
-import dev.dmjail.launcher.spec.LaunchSpec.NamespaceSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
+import dev.dmjail.launcher.spec.NamespacesSection;
+import dev.dmjail.launcher.spec.RlimitSpec;
+import dev.dmjail.launcher.spec.RlimitsSection;
+import dev.dmjail.launcher.spec.RootFile;
+import dev.dmjail.launcher.spec.SeccompSection;
+import dev.dmjail.launcher.spec.SelinuxSection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real device model binary, fully confined in a root built from ElfDependencies alone:
+ * The real device model binary, fully confined in a root built from what ldd lists:
  * {@code qemu-system-x86_64 -version} loads its ~60 libraries through the pivoted root and
  * prints its version. Also checks the packaged command line (AppCDS archive, jffi stub) when the
  * module has been packaged.
@@ -37,26 +42,26 @@ class QemuUnderLauncherTest {
     void qemuVersionInsideEveryLayer() throws Exception {
         assumeTrue(Harness.isRoot() && Files.exists(QEMU));
         Harness.becomeSubreaper();
-        ElfDependencies.Result deps = ElfDependencies.resolve(QEMU);
+        LddRoot.Result deps = LddRoot.of(QEMU);
         Path dir = Files.createTempDirectory(Harness.TARGET, "qemu-");
         int pid = -1;
         try {
             Path root = Files.createDirectory(dir.resolve("root"));
             Path out = dir.resolve("qemu.out");
             Map<String, String> links = new HashMap<>();
-            deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+            links.putAll(deps.symlinks());
             LaunchSpec spec = new LaunchSpec("qemu-version",
-                    List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
+                    new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                             new FdSpec(1, FdSpec.Kind.FILE, out.toString(), true, true),
-                            new FdSpec(2, FdSpec.Kind.FILE, out.toString(), true, true)),
-                    List.of(), new NamespaceSpec(true, true, true, true, true, "qemu"),
-                    new RootSpec(root.toString(), deps.files().stream().map(Path::toString).toList(), links,
+                            new FdSpec(2, FdSpec.Kind.FILE, out.toString(), true, true))),
+                    new NamespacesSection(true, true, true, true, true, "qemu"),
+                    new FilesystemSection(root.toString(), deps.files(), links,
                             List.of(new DeviceNode("null", 1, 3, 0666), new DeviceNode("urandom", 1, 9, 0444)),
                             List.of("/tmp"), 0),
-                    List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0)),
-                    new IdentitySpec(231596, 231596, true, true), null,
-                    new SeccompSpec(List.of("ptrace", "mount", "unshare"), List.of("clone3"), true),
-                    new ExecSpec(QEMU.toString(), List.of("qemu-system-x86_64", "-version"), Map.of(), "/"));
+                    new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0))),
+                    new DacSection(231596, 231596, true, true),
+                    new SeccompSection(List.of("ptrace", "mount", "unshare"), List.of("clone3"), true),
+                    new ExecSection(QEMU.toString(), List.of("qemu-system-x86_64", "-version"), Map.of(), "/"));
             Harness.Result r = Harness.launch(spec);
             assertEquals(0, r.exit(), r.stdout() + r.stderr());
             pid = r.json().get("pid").asInt();
@@ -82,8 +87,7 @@ class QemuUnderLauncherTest {
         Harness.becomeSubreaper();
         // TCG is a dlopen()ed module in Debian's QEMU 7.2: without it "could not load module for
         // type 'tcg-accel-ops'"
-        ElfDependencies.Result deps = ElfDependencies.resolveAll(QEMU,
-                List.of(Path.of("/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so")));
+        LddRoot.Result deps = LddRoot.of(QEMU, Path.of("/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so"));
         Path dir = Files.createTempDirectory(Harness.TARGET, "qmp-");
         int pid = -1;
         try {
@@ -91,23 +95,23 @@ class QemuUnderLauncherTest {
             Path log = dir.resolve("qemu.log");
             Path qmp = dir.resolve("qmp.sock");
             Map<String, String> links = new HashMap<>();
-            deps.symlinks().forEach((k, v) -> links.put(k.toString(), v));
+            links.putAll(deps.symlinks());
             LaunchSpec spec = new LaunchSpec("qemu-qmp",
-                    List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
+                    new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
                             new FdSpec(1, FdSpec.Kind.FILE, log.toString(), true, true),
                             new FdSpec(2, FdSpec.Kind.FILE, log.toString(), true, true),
-                            new FdSpec(3, FdSpec.Kind.UNIX_LISTEN, qmp.toString(), false, false)),
-                    List.of(), new NamespaceSpec(true, true, true, true, true, "qemu"),
-                    new RootSpec(root.toString(), deps.files().stream().map(Path::toString).toList(), links,
+                            new FdSpec(3, FdSpec.Kind.UNIX_LISTEN, qmp.toString(), false, false))),
+                    new NamespacesSection(true, true, true, true, true, "qemu"),
+                    new FilesystemSection(root.toString(), deps.files(), links,
                             List.of(new DeviceNode("null", 1, 3, 0666), new DeviceNode("urandom", 1, 9, 0444)),
                             List.of("/tmp"), 0),
-                    List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
+                    new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
                             new RlimitSpec("MEMLOCK", 0, 0), new RlimitSpec("MSGQUEUE", 0, 0),
-                            new RlimitSpec("LOCKS", 0, 0)),
-                    new IdentitySpec(231595, 231595, true, true), null,
-                    new SeccompSpec(List.of("ptrace", "mount", "unshare", "setns", "bpf", "userfaultfd",
+                            new RlimitSpec("LOCKS", 0, 0))),
+                    new DacSection(231595, 231595, true, true),
+                    new SeccompSection(List.of("ptrace", "mount", "unshare", "setns", "bpf", "userfaultfd",
                             "io_uring_setup", "perf_event_open", "keyctl", "kexec_load"), List.of("clone3"), true),
-                    new ExecSpec(QEMU.toString(), List.of("qemu-system-x86_64", "-machine", "none", "-nodefaults",
+                    new ExecSection(QEMU.toString(), List.of("qemu-system-x86_64", "-machine", "none", "-nodefaults",
                             "-display", "none", "-S",
                             "-chardev", "socket,id=qmp,fd=3,server=on,wait=off", "-mon", "chardev=qmp,mode=control",
                             "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"),

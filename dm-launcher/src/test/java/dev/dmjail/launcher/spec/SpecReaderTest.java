@@ -1,58 +1,86 @@
 package dev.dmjail.launcher.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.launcher.Launcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The launcher's streaming reader agrees with jackson-databind (what the toolstack writes with). */
+/** The launcher's generic reader reads back what the writer (the toolstack's side) writes, and nothing else. */
 class SpecReaderTest {
-    static final ObjectMapper DATABIND = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    static final Map<String, Class<? extends Section>> TYPES = Launcher.sectionTypes();
 
     static LaunchSpec full() {
         return new LaunchSpec("dom1",
-                List.of(new LaunchSpec.FdSpec(0, LaunchSpec.FdSpec.Kind.DEV_NULL, null, false, false),
-                        new LaunchSpec.FdSpec(1, LaunchSpec.FdSpec.Kind.FILE, "/var/log/x.log", true, true),
-                        new LaunchSpec.FdSpec(3, LaunchSpec.FdSpec.Kind.UNIX_LISTEN, "/run/q.sock", false, false)),
-                List.of("/sys/fs/cgroup/pids/dmjail/1/cgroup.procs"),
-                new LaunchSpec.NamespaceSpec(true, true, true, false, true, "dom1"),
-                new LaunchSpec.RootSpec("/run/dmjail/1/root", List.of("/usr/bin/qemu-system-x86_64"),
-                        Map.of("/lib64", "usr/lib64"), List.of(new LaunchSpec.DeviceNode("null", 1, 3, 0666)),
-                        List.of("/tmp"), 1 << 20),
-                List.of(new LaunchSpec.RlimitSpec("FSIZE", 262144, 262144), new LaunchSpec.RlimitSpec("AS", -1, -1)),
-                new LaunchSpec.IdentitySpec(65537, 65537, true, true),
-                "system_u:system_r:svirt_t:s0:c1,c2",
-                new LaunchSpec.SeccompSpec(List.of("ptrace"), List.of("clone3"), true),
-                new LaunchSpec.ExecSpec("/usr/bin/qemu-system-x86_64", List.of("qemu", "-S"), Map.of("A", "b=c"), "/"));
+                new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
+                        new FdSpec(1, FdSpec.Kind.FILE, "/var/log/x.log", true, true),
+                        new FdSpec(3, FdSpec.Kind.UNIX_LISTEN, "/run/q.sock", false, false),
+                        new FdSpec(4, FdSpec.Kind.DISK, "/img/a.qcow2", true, false, "2049:12"),
+                        new FdSpec(5, FdSpec.Kind.TAP, "vif1.0", false, false))),
+                new CgroupSection(List.of("/sys/fs/cgroup/pids/dmjail/1/cgroup.procs")),
+                new NamespacesSection(true, true, true, false, true, "dom1"),
+                new FilesystemSection("/run/dmjail/1/root", List.of("/usr/bin/qemu-system-x86_64"),
+                        Map.of("/lib64", "usr/lib64"), List.of(new DeviceNode("null", 1, 3, 0666)),
+                        List.of("/tmp"), 1 << 20, List.of(new RootFile("/boot/kernel", "/img/vmlinuz", "2049:13"))),
+                new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("AS", -1, -1))),
+                new DacSection(65537, 65537, true, true),
+                new SelinuxSection("system_u:system_r:svirt_t:s0:c1,c2"),
+                new LandlockSection(List.of("/"), List.of("/tmp"), List.of("/dev"), true, true),
+                new SeccompSection(List.of("ptrace"), List.of("clone3"), true, List.of(2, 10)),
+                new ExecSection("/usr/bin/qemu-system-x86_64", List.of("qemu", "-S"), Map.of("A", "b=c"), "/"));
     }
 
     @Test
-    void roundTripsWhatDatabindWrites() throws Exception {
+    void everySectionOfTheStepsRoundTrips() throws Exception {
         LaunchSpec s = full();
-        byte[] json = DATABIND.writeValueAsBytes(s);
-        assertEquals(s, SpecReader.read(json));
-        assertEquals(DATABIND.readValue(json, LaunchSpec.class), SpecReader.read(json));
+        assertEquals(TYPES.keySet(), s.sections().keySet(), "full() holds one section of every step");
+        assertEquals(s, SpecReader.read(SpecWriter.write(s), TYPES));
     }
 
     @Test
-    void absentSectionsAndUnknownFieldsLikeDatabind() throws Exception {
-        String json = "{\"future\":{\"x\":[1,2]},\"exec\":{\"path\":\"/x\",\"argv\":[\"x\"]},\"identity\":{\"uid\":5}}";
-        byte[] b = json.getBytes(StandardCharsets.UTF_8);
-        assertEquals(DATABIND.readValue(b, LaunchSpec.class), SpecReader.read(b));
+    void keyedByLayerName() throws Exception {
+        String json = new String(SpecWriter.write(full()), StandardCharsets.UTF_8);
+        for (String layer : List.of("fds-env", "cgroup", "namespaces", "filesystem", "rlimits", "dac", "selinux",
+                "landlock", "seccomp", "exec")) {
+            assertTrue(json.contains("\"" + layer + "\":{"), layer + " in " + json);
+        }
+    }
+
+    @Test
+    void absentOrNullSectionsAreOffAndAbsentFieldsDefault() throws Exception {
+        String json = "{\"exec\":{\"path\":\"/x\",\"argv\":[\"x\"]},\"dac\":{\"uid\":5},\"seccomp\":null}";
+        LaunchSpec s = SpecReader.read(json.getBytes(StandardCharsets.UTF_8), TYPES);
+        assertEquals(new DacSection(5, 0, false, false), s.section(DacSection.class));
+        assertNull(s.section(SeccompSection.class));
+        assertNull(s.section(FilesystemSection.class));
+        assertEquals(Map.of(), s.exec().env());
+        assertNull(s.domainName());
     }
 
     @Test
     void rejectsBadInput() {
-        for (String bad : List.of("", "[]", "{\"fds\":{}}", "{\"identity\":{\"uid\":\"0\"}}",
-                "{\"identity\":{\"uid\":4294967296}}", "{\"fds\":[{\"kind\":\"PIPE\"}]}", "{} {}", "{\"identity\":{\"uid\":1.5}}")) {
-            assertThrows(IOException.class, () -> SpecReader.read(bad.getBytes(StandardCharsets.UTF_8)), bad);
+        for (String bad : List.of("", "[]", "{\"fds-env\":[]}", "{\"dac\":{\"uid\":\"0\"}}",
+                "{\"dac\":{\"uid\":4294967296}}", "{\"fds-env\":{\"fds\":[{\"kind\":\"PIPE\"}]}}", "{} {}",
+                "{\"dac\":{\"uid\":1.5}}", "{\"future\":{\"x\":[1,2]}}", "{\"dac\":{\"uid\":1,\"caps\":[]}}",
+                "{\"dac\":{\"uid\":1},\"dac\":{\"uid\":2}}", "{\"seccomp\":{\"denySocketFamilies\":[\"AF_INET\"]}}",
+                "{\"filesystem\":{\"symlinks\":{\"/a\":1}}}")) {
+            assertThrows(IOException.class, () -> SpecReader.read(bad.getBytes(StandardCharsets.UTF_8), TYPES), bad);
         }
+    }
+
+    @Test
+    void saysWhereTheInputIsWrong() {
+        IOException e = assertThrows(IOException.class, () -> SpecReader.read(
+                "{\"namespaces\":{\"uts\":\"yes\"}}".getBytes(StandardCharsets.UTF_8), TYPES));
+        assertEquals("namespaces.uts: expected a boolean", e.getMessage());
+        e = assertThrows(IOException.class, () -> SpecReader.read(
+                "{\"sandbox\":{}}".getBytes(StandardCharsets.UTF_8), TYPES));
+        assertTrue(e.getMessage().startsWith("unknown section \"sandbox\" (known: fds-env, cgroup, "), e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.spec.CgroupSection;
 import dev.dmjail.toolstack.bpf.DeviceProgram;
 import dev.dmjail.toolstack.host.CgroupLayout;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
@@ -177,9 +178,11 @@ public final class CgroupLayer implements ConfinementLayer {
         if (!plan.active()) {
             return;
         }
+        List<String> procs = new ArrayList<>();
         for (Group g : plan.settingsAs(Settings.class).groups()) {
-            spec.cgroupProcs(Path.of(g.dir(), "cgroup.procs").toString());
+            procs.add(Path.of(g.dir(), "cgroup.procs").toString());
         }
+        spec.section(new CgroupSection(procs));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
+import dev.dmjail.launcher.spec.DacSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessScan;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -63,7 +63,7 @@ public final class DacLayer implements ConfinementLayer {
         if (s.byQemuRunas()) {
             return;  // xen backend: QEMU must open /dev/xen/* as root first and drops with -runas
         }
-        spec.identity(new IdentitySpec(s.uid(), s.gid(), s.clearCapabilities(), s.noNewPrivs()));
+        spec.section(new DacSection(s.uid(), s.gid(), s.clearCapabilities(), s.noNewPrivs()));
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.spec.ExecSection;
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.FdsEnvSection;
 import dev.dmjail.toolstack.host.ImageDirs;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -78,8 +79,8 @@ public final class FdEnvLayer implements ConfinementLayer {
     @Override
     public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
         Settings s = plan.settingsAs(Settings.class);
-        s.fds().forEach(spec::fd);
-        spec.exec(new ExecSpec(s.binary(), s.argv(), s.env(), "/"));
+        spec.section(new FdsEnvSection(s.fds()));
+        spec.section(new ExecSection(s.binary(), s.argv(), s.env(), "/"));
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.DeviceNode;
-import dev.dmjail.launcher.spec.LaunchSpec.RootFile;
-import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
+import dev.dmjail.launcher.spec.DeviceNode;
+import dev.dmjail.launcher.spec.FilesystemSection;
+import dev.dmjail.launcher.spec.RootFile;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.plan.RootContents;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -101,7 +101,7 @@ public final class FilesystemLayer implements ConfinementLayer {
             return;
         }
         Settings s = plan.settingsAs(Settings.class);
-        spec.root(new RootSpec(s.mountPoint(), s.readOnlyBinds(), s.symlinks(), s.devices(), s.writableDirs(),
+        spec.section(new FilesystemSection(s.mountPoint(), s.readOnlyBinds(), s.symlinks(), s.devices(), s.writableDirs(),
                 s.tmpfsBytes(), s.files()));
     }
 

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.LandlockSpec;
+import dev.dmjail.launcher.spec.LandlockSection;
 import dev.dmjail.launcher.step.LandlockStep;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -51,7 +51,7 @@ public final class LandlockLayer implements ConfinementLayer {
     public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
         if (plan.active()) {
             Settings s = plan.settingsAs(Settings.class);
-            spec.landlock(new LandlockSpec(s.readOnly(), s.readWrite(), s.devices(), s.denyTcp(), s.scoped()));
+            spec.section(new LandlockSection(s.readOnly(), s.readWrite(), s.devices(), s.denyTcp(), s.scoped()));
         }
     }
 

@@ -1,48 +1,33 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.spec.ExecSection;
 import dev.dmjail.launcher.spec.LaunchSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.ExecSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.IdentitySpec;
-import dev.dmjail.launcher.spec.LaunchSpec.NamespaceSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.RootSpec;
-import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
-import java.util.ArrayList;
-import java.util.List;
+import dev.dmjail.launcher.spec.Section;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Collects the sections each layer contributes into one immutable {@link LaunchSpec}. */
+/**
+ * Collects the section each layer contributes, keyed by the section's (the layer's) name, into one
+ * immutable {@link LaunchSpec}. A layer that contributes nothing is switched off for the launcher.
+ */
 public final class LaunchSpecBuilder {
     private final String domainName;
-    private final List<FdSpec> fds = new ArrayList<>();
-    private final List<String> cgroupProcs = new ArrayList<>();
-    private final List<RlimitSpec> rlimits = new ArrayList<>();
-    private NamespaceSpec namespaces;
-    private RootSpec root;
-    private IdentitySpec identity;
-    private String selinuxExecLabel;
-    private SeccompSpec seccomp;
-    private dev.dmjail.launcher.spec.LaunchSpec.LandlockSpec landlock;
-    private ExecSpec exec;
+    private final Map<String, Section> sections = new LinkedHashMap<>();
 
     public LaunchSpecBuilder(String domainName) { this.domainName = domainName; }
 
-    public LaunchSpecBuilder fd(FdSpec fd) { fds.add(fd); return this; }
-    public LaunchSpecBuilder cgroupProcs(String procsFile) { cgroupProcs.add(procsFile); return this; }
-    public LaunchSpecBuilder rlimit(RlimitSpec r) { rlimits.add(r); return this; }
-    public LaunchSpecBuilder namespaces(NamespaceSpec n) { namespaces = n; return this; }
-    public LaunchSpecBuilder root(RootSpec r) { root = r; return this; }
-    public LaunchSpecBuilder identity(IdentitySpec i) { identity = i; return this; }
-    public LaunchSpecBuilder selinuxExecLabel(String l) { selinuxExecLabel = l; return this; }
-    public LaunchSpecBuilder seccomp(SeccompSpec s) { seccomp = s; return this; }
-    public LaunchSpecBuilder exec(ExecSpec e) { exec = e; return this; }
-    public LaunchSpecBuilder landlock(dev.dmjail.launcher.spec.LaunchSpec.LandlockSpec l) { landlock = l; return this; }
+    /** This layer's section; a second section of the same name is a bug in a layer. */
+    public LaunchSpecBuilder section(Section s) {
+        if (sections.putIfAbsent(s.sectionName(), s) != null) {
+            throw new IllegalStateException("two " + s.sectionName() + " sections contributed");
+        }
+        return this;
+    }
 
     public LaunchSpec build() {
-        if (exec == null) {
-            throw new IllegalStateException("no exec section: the device-model layer did not contribute");
+        if (!sections.containsKey(ExecSection.NAME)) {
+            throw new IllegalStateException("no exec section: the fds-env layer did not contribute");
         }
-        return new LaunchSpec(domainName, fds, cgroupProcs, namespaces, root, rlimits, identity,
-                selinuxExecLabel, seccomp, exec, landlock);
+        return new LaunchSpec(domainName, sections.values());
     }
 }

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.NamespaceSpec;
+import dev.dmjail.launcher.spec.NamespacesSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ public final class NamespaceLayer implements ConfinementLayer {
         Settings s = plan.settingsAs(Settings.class);
         Map<String, Boolean> n = s.namespaces();
         if (n.containsValue(true)) {
-            spec.namespaces(new NamespaceSpec(n.get("mount"), n.get("ipc"), n.get("uts"), n.get("net"), n.get("pid"),
+            spec.section(new NamespacesSection(n.get("mount"), n.get("ipc"), n.get("uts"), n.get("net"), n.get("pid"),
                     n.get("uts") ? s.hostname() : null));
         }
     }

@@ -1,6 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.RlimitSpec;
+import dev.dmjail.launcher.spec.RlimitSpec;
+import dev.dmjail.launcher.spec.RlimitsSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.util.ArrayList;
@@ -79,7 +80,9 @@ public final class RlimitLayer implements ConfinementLayer {
         if (!plan.active()) {
             return;
         }
-        plan.settingsAs(Settings.class).limits().forEach((k, v) -> spec.rlimit(new RlimitSpec(k, v, v)));
+        List<RlimitSpec> limits = new ArrayList<>();
+        plan.settingsAs(Settings.class).limits().forEach((k, v) -> limits.add(new RlimitSpec(k, v, v)));
+        spec.section(new RlimitsSection(limits));
     }
 
     @Override

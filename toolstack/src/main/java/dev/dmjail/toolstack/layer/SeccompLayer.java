@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.LaunchSpec.SeccompSpec;
+import dev.dmjail.launcher.spec.SeccompSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.toolstack.proc.SeccompEval;
@@ -81,7 +81,7 @@ public final class SeccompLayer implements ConfinementLayer {
         }
         Settings s = plan.settingsAs(Settings.class);
         if (s.launcherFilter()) {
-            spec.seccomp(new SeccompSpec(s.denyEperm(), s.denyEnosys(), s.denyCloneNamespaceFlags(),
+            spec.section(new SeccompSection(s.denyEperm(), s.denyEnosys(), s.denyCloneNamespaceFlags(),
                     s.denySocketFamilies()));
         }
     }

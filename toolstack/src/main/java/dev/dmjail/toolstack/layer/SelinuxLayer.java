@@ -1,5 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.SelinuxSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.util.ArrayList;
@@ -54,7 +56,7 @@ public final class SelinuxLayer implements ConfinementLayer {
         List<String> images = new ArrayList<>();
         for (var f : ctx.dm().fds()) {
             // the disks: DISK fds (logs and the console are FILE fds)
-            if (f.kind() == dev.dmjail.launcher.spec.LaunchSpec.FdSpec.Kind.DISK && !images.contains(f.path())) {
+            if (f.kind() == FdSpec.Kind.DISK && !images.contains(f.path())) {
                 images.add(f.path());
             }
         }
@@ -108,7 +110,7 @@ public final class SelinuxLayer implements ConfinementLayer {
     @Override
     public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
         if (plan.active()) {
-            spec.selinuxExecLabel(plan.settingsAs(Settings.class).processLabel());
+            spec.section(new SelinuxSection(plan.settingsAs(Settings.class).processLabel()));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.LaunchSpec;
+import dev.dmjail.launcher.spec.SpecWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,11 +27,23 @@ public final class LauncherClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The launcher's verdict: the device model's host pid, or the failed step. */
-    /** @param landlock what the launcher's landlock step proved at spawn, or null */
-    public record Result(boolean ok, int pid, String step, String message, String stderr, String landlock) {
+    /**
+     * The launcher's verdict: the device model's host pid, or the failed step.
+     *
+     * @param proofs what launcher steps proved at spawn, by layer name (Landlock's probe), never null */
+    public record Result(boolean ok, int pid, String step, String message, String stderr, Map<String, String> proofs) {
+        /** The proof of the layer's launcher step, or null. */
+        public String proof(String layer) {
+            return proofs.get(layer);
+        }
+
+        /** What the landlock step proved, or null. */
+        public String landlock() {
+            return proof("landlock");
+        }
+
         public Result(boolean ok, int pid, String step, String message, String stderr) {
-            this(ok, pid, step, message, stderr, null);
+            this(ok, pid, step, message, stderr, Map.of());
         }
     }
 
@@ -77,7 +92,7 @@ public final class LauncherClient {
         /** Gives it the spec and waits for its one-line verdict. */
         public Result send(LaunchSpec spec, long timeoutMillis) throws IOException {
             try (OutputStream in = p.getOutputStream()) {
-                JSON.writeValue(in, spec);
+                in.write(SpecWriter.write(spec)); // the one wire format, read back by the launcher's SpecReader
             } catch (IOException e) {
                 // it died before reading its spec (e.g. "init": its natives would not load): its own
                 // verdict on stdout/stderr says why, better than our broken pipe
@@ -128,11 +143,22 @@ public final class LauncherClient {
         }
         if (v.path("ok").asBoolean(false)) {
             return new Result(true, v.path("pid").asInt(), null, null, stderr,
-                    v.path("landlock").isTextual() ? v.get("landlock").asText() : null);
+                    proofs(v.path("proofs")));
         }
         return new Result(false, 0, v.path("step").asText("launcher"),
                 v.has("message") ? v.path("message").asText() : "exit " + p.exitValue() + (stderr.isEmpty() ? "" : ": " + stderr),
                 stderr);
+    }
+
+    /** {@code "proofs":{"landlock":"..."}} of the launcher's answer (text it wrote itself), by layer name. */
+    private static Map<String, String> proofs(JsonNode n) {
+        Map<String, String> out = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> {
+            if (e.getValue().isTextual()) {
+                out.put(e.getKey(), e.getValue().asText());
+            }
+        });
+        return out;
     }
 
     private static byte[] readAll(InputStream s) {

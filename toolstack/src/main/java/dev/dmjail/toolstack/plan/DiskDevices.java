@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.layer.PlanException;
 import java.util.List;
 

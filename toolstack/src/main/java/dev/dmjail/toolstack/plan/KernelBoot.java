@@ -2,7 +2,7 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.DomainType;
-import dev.dmjail.launcher.spec.LaunchSpec.RootFile;
+import dev.dmjail.launcher.spec.RootFile;
 import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
 import dev.dmjail.toolstack.host.HostPolicy;

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.spec.FdSpec;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,7 +2,7 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.DomainType;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.PlanException;

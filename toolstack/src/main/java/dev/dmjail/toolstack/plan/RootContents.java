@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.elf.ElfDependencies;
+import dev.dmjail.toolstack.elf.ElfDependencies;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +11,7 @@ import java.util.TreeSet;
 
 /**
  * What a device model's private root must hold, resolved from its ELF headers like ld.so would
- * (dm-launcher's {@link ElfDependencies}): the binary, its interpreter and libraries at their
+ * ({@link ElfDependencies}): the binary, its interpreter and libraries at their
  * canonical paths, every symlink on the way (Debian is merged-/usr: /lib64 → usr/lib64 …), the
  * firmware directories, and the accelerator modules QEMU dlopen()s with their own libraries.
  */

@@ -1,7 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.state.DomainPaths;
 
 /**

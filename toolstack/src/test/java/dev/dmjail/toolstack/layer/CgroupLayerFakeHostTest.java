@@ -70,7 +70,7 @@ class CgroupLayerFakeHostTest {
         LaunchSpecBuilder spec = new LaunchSpecBuilder("fake");
         new CgroupLayer(layout).contribute(lp, rt(), spec);
         new FdEnvLayer().contribute(p.layer(FdEnvLayer.NAME), rt(), spec);
-        assertEquals(List.of(dir.resolve("cgroup.procs").toString()), spec.build().cgroupProcs());
+        assertEquals(List.of(dir.resolve("cgroup.procs").toString()), spec.build().section(dev.dmjail.launcher.spec.CgroupSection.class).procs());
     }
 
     @Test

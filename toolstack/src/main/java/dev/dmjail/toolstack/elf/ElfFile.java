@@ -1,4 +1,4 @@
-package dev.dmjail.launcher.elf;
+package dev.dmjail.toolstack.elf;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.dmjail.launcher.elf;
+package dev.dmjail.toolstack.elf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

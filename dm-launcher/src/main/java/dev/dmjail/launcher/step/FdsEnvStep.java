@@ -1,7 +1,8 @@
 package dev.dmjail.launcher.step;
 
 import dev.dmjail.launcher.LaunchException;
-import dev.dmjail.launcher.spec.LaunchSpec.FdSpec;
+import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.launcher.spec.FdsEnvSection;
 import dev.dmjail.launcher.sys.LibC;
 import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
@@ -12,60 +13,36 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Step 1, "fds": opens every {@link FdSpec} while still root and in the host mount namespace.
+ * The fds-env layer's step (1st): opens every {@link FdSpec} while still root and in the host mount
+ * namespace (the network layer's taps among them: TUNSETIFF on the interface the toolstack made).
  * Every fd is moved (F_DUPFD_CLOEXEC) above the highest target so that each target is a real
  * dup2() in the child, which clears O_CLOEXEC there; everything else is closed at spawn.
  */
-public final class FdStep extends Step {
-    private static final int SUN_PATH_MAX = 108;
+public final class FdsEnvStep extends Step<FdsEnvSection> {
     private final List<String> createdSockets = new ArrayList<>();
 
-    public FdStep() {
-        super("fds");
+    public FdsEnvStep() {
+        super(FdsEnvSection.NAME, FdsEnvSection.class);
     }
 
     @Override
-    public void prepare(LaunchContext ctx) throws LaunchException {
-        Set<Integer> targets = new HashSet<>();
-        for (FdSpec f : ctx.spec.fds()) {
-            if (f.target() < 0) {
-                throw fail(Sys.EBADF, "fd target " + f.target() + " is negative");
-            }
-            if (!targets.add(f.target())) {
-                throw fail(Sys.EINVAL, "fd target " + f.target() + " appears twice");
-            }
-            if (f.kind() == null) {
-                throw fail(Sys.EINVAL, "fd " + f.target() + ": kind missing");
-            }
-            if (f.kind() == FdSpec.Kind.TAP) {
-                if (f.path() == null || !f.path().matches("[A-Za-z0-9_.-]{1,15}")) {
-                    throw fail(Sys.EINVAL, "fd " + f.target() + ": bad tap interface name: " + f.path());
-                }
-                continue;
-            }
-            if (f.kind() != FdSpec.Kind.DEV_NULL && (f.path() == null || !f.path().startsWith("/"))) {
-                throw fail(Sys.EINVAL, "fd " + f.target() + ": path must be absolute: " + f.path());
-            }
-            if (f.kind() == FdSpec.Kind.UNIX_LISTEN
-                    && f.path().getBytes(StandardCharsets.UTF_8).length >= SUN_PATH_MAX) {
-                throw fail(Sys.ENAMETOOLONG, "fd " + f.target() + ": socket path too long: " + f.path());
-            }
-        }
+    public FdsEnvSection trainingSection(String tmp) {
+        return new FdsEnvSection(List.of(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false),
+                new FdSpec(1, FdSpec.Kind.FILE, "/dev/null", true, false),
+                new FdSpec(3, FdSpec.Kind.UNIX_LISTEN, tmp + "/cds.sock", false, false)));
     }
 
     @Override
-    public void apply(LaunchContext ctx) throws LaunchException {
+    public void apply(LaunchContext ctx, FdsEnvSection section) throws LaunchException {
         LibC c = Sys.libc();
         int above = 3;
-        for (FdSpec f : ctx.spec.fds()) {
+        for (FdSpec f : section.fds()) {
             above = Math.max(above, f.target() + 1);
         }
-        for (FdSpec f : ctx.spec.fds()) {
+        for (FdSpec f : section.fds()) {
             int fd = switch (f.kind()) {
                 case FILE, DISK, INCOMING -> openFile(c, f);
                 case DEV_NULL -> openChecked(c, "/dev/null", Sys.O_RDONLY | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0, f);
@@ -174,7 +151,7 @@ public final class FdStep extends Step {
         int fd = c.socket(Sys.AF_UNIX, Sys.SOCK_STREAM | Sys.SOCK_CLOEXEC, 0);
         check(fd, "fd " + f.target() + ": socket(AF_UNIX)");
         byte[] name = path.getBytes(StandardCharsets.UTF_8);
-        byte[] addr = new byte[2 + SUN_PATH_MAX];
+        byte[] addr = new byte[2 + FdsEnvSection.SUN_PATH_MAX];
         addr[0] = (byte) Sys.AF_UNIX; // sa_family_t, little endian
         System.arraycopy(name, 0, addr, 2, name.length);
         int old = c.umask(0177); // the socket file is created 0600
