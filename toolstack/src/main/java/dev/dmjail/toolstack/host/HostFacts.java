@@ -1,7 +1,5 @@
 package dev.dmjail.toolstack.host;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
@@ -34,7 +32,7 @@ public final class HostFacts {
     }
 
     public static HostFacts detect() {
-        return new HostFacts(() -> KvmProbe.probe("/dev/kvm"), detectSelinux(), CgroupLayout.detect());
+        return new HostFacts(() -> KvmProbe.probe("/dev/kvm"), dev.dmjail.launcher.step.SelinuxStep.enabled(), CgroupLayout.detect());
     }
 
     /** /dev/kvm opens read-write and creates a VM (not merely exists: nested hosts have dead nodes). */
@@ -62,8 +60,4 @@ public final class HostFacts {
         return cgroups;
     }
 
-    /** Same test as libselinux: selinuxfs mounted (it has an "enforce" node). */
-    static boolean detectSelinux() {
-        return Files.exists(Path.of("/sys/fs/selinux/enforce"));
-    }
 }

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.spec.Rlimit;
 import dev.dmjail.launcher.spec.RlimitSpec;
 import dev.dmjail.launcher.spec.RlimitsSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
@@ -24,11 +25,6 @@ public final class RlimitLayer implements ConfinementLayer {
     public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("rlimits_fsize_kib", "rlimits_nofile")
             .hostAlias("rlimit_fsize_kib", "rlimits_fsize_kib").hostAlias("rlimit_nofile", "rlimits_nofile");
 
-    /** RLIMIT name → label in /proc/PID/limits. */
-    static final Map<String, String> LABELS = Map.of(
-            "FSIZE", "Max file size", "CORE", "Max core file size", "MSGQUEUE", "Max msgqueue size",
-            "LOCKS", "Max file locks", "MEMLOCK", "Max locked memory", "NOFILE", "Max open files",
-            "NPROC", "Max processes");
 
     public record Settings(Map<String, Long> limits, String fsizeReason) {}
 
@@ -89,12 +85,13 @@ public final class RlimitLayer implements ConfinementLayer {
     public LayerVerdict verify(LayerPlan plan, ProcessView view) {
         List<Check> checks = new ArrayList<>();
         if (!plan.active()) {
-            checks.add(new Check("Max file size", "host default (weakened)",
-                    view.limit("Max file size").map(a -> a[0] + "/" + a[1]).orElse("?"), true));
+            checks.add(new Check(Rlimit.FSIZE.label(), "host default (weakened)",
+                    view.limit(Rlimit.FSIZE.label()).map(a -> a[0] + "/" + a[1]).orElse("?"), true));
             return LayerVerdict.of(plan, checks);
         }
         plan.settingsAs(Settings.class).limits().forEach((k, v) -> {
-            String label = LABELS.get(k);
+            // the one table of rlimit names: the launcher sets by its number, the audit reads by its label
+            String label = Rlimit.byName(k).label();
             String got = view.limit(label).map(a -> a[0] + "/" + a[1]).orElse("?");
             checks.add(new Check(label, v + "/" + v, got, got.equals(v + "/" + v)));
         });
