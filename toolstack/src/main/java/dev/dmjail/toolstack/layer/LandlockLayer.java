@@ -55,8 +55,9 @@ public final class LandlockLayer implements ConfinementLayer {
         }
     }
 
-    /** The plan with what the launcher reported at spawn. */
-    public static LayerPlan withProbe(LayerPlan plan, String probe) {
+    /** The plan with what the launcher's probe answered at spawn. */
+    @Override
+    public LayerPlan withProof(LayerPlan plan, String probe) {
         if (!plan.active()) {
             return plan;
         }

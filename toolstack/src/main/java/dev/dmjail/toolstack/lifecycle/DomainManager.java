@@ -159,9 +159,10 @@ public final class DomainManager {
             }
             timer.step("launched (pid " + res.pid() + ")");
             long start = new ProcessView(res.pid()).startTime().orElse(0L);
-            // what the launcher proved in force that /proc cannot show (Landlock), kept with the plan
-            plan = plan.withLayer(dev.dmjail.toolstack.layer.LandlockLayer.withProbe(
-                    plan.layer(dev.dmjail.toolstack.layer.LandlockLayer.NAME), res.landlock()));
+            // what the launcher proved in force that /proc cannot show (Landlock), kept with each layer's plan
+            for (ConfinementLayer l : layers) {
+                plan = plan.withLayer(l.withProof(plan.layer(l.name()), res.proof(l.name())));
+            }
             com.fasterxml.jackson.databind.node.ObjectNode stored = rec.plan().deepCopy(); // keeps what is not layers
             stored.set("layers", JSON.valueToTree(plan.layers()));
             rec = rec.withPid(res.pid(), start).withPlan(stored);

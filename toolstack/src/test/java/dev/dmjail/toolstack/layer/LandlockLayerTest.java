@@ -20,7 +20,7 @@ class LandlockLayerTest {
     private static LayerPlan plan(String probe) {
         LayerPlan p = LayerPlan.enforced(LandlockLayer.NAME, new LandlockLayer.Settings(List.of("/"), List.of("/tmp"),
                 List.of("/dev"), true, true, 7, null));
-        return LandlockLayer.withProbe(p, probe);
+        return new LandlockLayer().withProof(p, probe);
     }
 
     private static final String PROVEN = "ABI 7; probe connect(127.0.0.1:1) = EACCES";
