@@ -23,10 +23,16 @@ public record DomainSwitches(Map<String, Boolean> values, Map<String, Integer> l
                              List<String> warnings) {
 
     /** Switch names, in xl as dmjail_NAME, in the layers' order. */
-    public static final List<String> NAMES = LayerStack.KEYS.stream().flatMap(k -> k.switches().stream()).toList();
+    public static final List<String> NAMES = names();
 
     /** Old switch name → its name now. */
     public static final Map<String, String> ALIASES = aliases();
+
+    private static List<String> names() {
+        List<String> n = new ArrayList<>();
+        LayerStack.KEYS.forEach(k -> n.addAll(k.switches()));
+        return List.copyOf(n);
+    }
 
     private static Map<String, String> aliases() {
         Map<String, String> m = new LinkedHashMap<>();

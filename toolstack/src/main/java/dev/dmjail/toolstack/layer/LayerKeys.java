@@ -49,7 +49,11 @@ public record LayerKeys(String layer, List<String> switches, Map<String, String>
 
     /** Switchable part by part: {@code dmjail_LAYER_PART} each. */
     public LayerKeys parts(List<String> parts) {
-        return withSwitches(parts.stream().map(p -> keyName(layer) + "_" + p).toList());
+        List<String> s = new ArrayList<>(); // a loop, not a stream: every command loads this (issue 14)
+        for (String p : parts) {
+            s.add(part(p));
+        }
+        return withSwitches(s);
     }
 
     /** The switch name of one part ({@code namespaces_net}). */
