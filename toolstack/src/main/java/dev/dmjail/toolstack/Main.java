@@ -2,6 +2,7 @@ package dev.dmjail.toolstack;
 
 import ch.qos.logback.classic.Level;
 import dev.dmjail.toolstack.cli.AuditCommand;
+import dev.dmjail.toolstack.cli.RenameCommand;
 import dev.dmjail.toolstack.cli.ConsoleCommand;
 import dev.dmjail.toolstack.cli.BlockAttachCommand;
 import dev.dmjail.toolstack.cli.BlockDetachCommand;
@@ -45,7 +46,7 @@ import picocli.CommandLine.Option;
                 + "its own uid, namespaces, a private read-only root, a cgroup, seccomp and rlimits.",
         subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
                 ConsoleCommand.class, PauseCommand.class, UnpauseCommand.class, ResetCommand.class, ShutdownCommand.class,
-                RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, HostCommand.class,
+                RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, RenameCommand.class, HostCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean), or a life-cycle command could not be carried out",
@@ -89,6 +90,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
+        // an argument is what it says: "@x" is a domain named @x (xl takes it so), never a file of arguments
+        cl.setExpandAtFiles(false);
         cl.setExecutionStrategy(parse -> {
             main.configureLogging();
             return new CommandLine.RunLast().execute(parse);

@@ -91,7 +91,7 @@ class BackingChainTest {
             for (String read : List.of("read -P 0xab 0 50M", "read -P 0x11 50M 14M", "read -P 0 64M 64M")) {
                 assertEquals("", StorageTest.qemuIo(host, "ch-ov", "xvde", read, 60), read);
             }
-            String log = Files.readString(new StateStore(host.stateDir, host.logDir).paths("ch-ov").liveLog());
+            String log = Files.readString(new StateStore(host.stateDir, host.logDir).pathsOfKey("ch-ov").liveLog());
             assertFalse(log.contains("Pattern verification failed"), log);
             assertTrue(log.contains("read 14680064/14680064 bytes at offset 52428800"), log);
             JsonNode inserted = block(host, "ch-ov", "drive-xvde").get("inserted");
@@ -180,7 +180,7 @@ class BackingChainTest {
             try {
                 assertEquals("", StorageTest.qemuIo(host, "ch-bd", "xvde", "write -P 0xab 0 1M", 60));
                 assertEquals("", StorageTest.qemuIo(host, "ch-bd", "xvde", "read -P 0x5a 1M 15M", 60));
-                String log = Files.readString(new StateStore(host.stateDir, host.logDir).paths("ch-bd").liveLog());
+                String log = Files.readString(new StateStore(host.stateDir, host.logDir).pathsOfKey("ch-bd").liveLog());
                 assertFalse(log.contains("Pattern verification failed"), log);
                 assertTrue(log.contains("read 15728640/15728640 bytes at offset 1048576"), log);
                 CliRun audit = host.run("audit", "ch-bd");
@@ -466,7 +466,7 @@ class BackingChainTest {
 
     /** query-block's entry for {@code device}. */
     static JsonNode block(TestHost host, String name, String device) throws Exception {
-        DomainPaths paths = new StateStore(host.stateDir, host.logDir).paths(name);
+        DomainPaths paths = new StateStore(host.stateDir, host.logDir).pathsOfKey(name);
         try (QmpClient c = QmpClient.connect(paths.qmpSocket(), System.nanoTime() + 10_000_000_000L)) {
             for (JsonNode b : c.execute("query-block", System.nanoTime() + 10_000_000_000L)) {
                 if (b.path("device").asText().equals(device)) {

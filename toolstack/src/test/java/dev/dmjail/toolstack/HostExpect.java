@@ -76,7 +76,11 @@ public final class HostExpect {
         return "c " + dev.dmjail.launcher.sys.Sys.major(rdev) + ":" + dev.dmjail.launcher.sys.Sys.minor(rdev) + " rwm";
     }
 
-    /** Every directory a domain's cgroups can have on this host (each v1 hierarchy used and the v2 mount). */
+    /**
+     * Every directory a domain's cgroups can have on this host (each v1 hierarchy used and the v2 mount).
+     * These helpers take the domain's key (state.DomainKey: its name for a name of letters, digits and
+     * {@code _.-}; {@code list --json} gives it for any other).
+     */
     public static List<Path> cgroupDirs(String name) {
         CgroupLayout l = FACTS.cgroups();
         List<Path> out = new ArrayList<>();

@@ -68,7 +68,7 @@ class MemSetTest {
     }
 
     private static long actualMib(TestHost host) throws Exception {
-        Path sock = new StateStore(host.stateDir, host.logDir).paths("ms-guest").qmpSocket();
+        Path sock = new StateStore(host.stateDir, host.logDir).pathsOfKey("ms-guest").qmpSocket();
         long deadline = System.nanoTime() + 5_000_000_000L;
         try (QmpClient q = QmpClient.connect(sock, deadline)) {
             return q.execute("query-balloon", deadline).path("actual").asLong() >> 20;

@@ -67,7 +67,7 @@ class SerialConsoleTest {
         host = new TestHost(ProofSupport.openDir(tmp), "accel = tcg");
         String name = "co-echo";
         create(name, "echo-guest.img");
-        DomainPaths paths = new StateStore(host.stateDir, host.logDir).paths(name);
+        DomainPaths paths = new StateStore(host.stateDir, host.logDir).pathsOfKey(name);
         // logged with no client connected
         waitFor(() -> consoleLog(name).contains("echo-guest: ready"), 60, "the guest's ready line in the log");
         Map<String, Object> sock = Files.readAttributes(paths.serialSocket(), "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
@@ -143,7 +143,7 @@ class SerialConsoleTest {
         assertTrue(k.out().contains("rc=143"), "ended by SIGTERM: " + k);
         assertTerminalRestored("term");
 
-        auditPassesWithTheSocket(name, new StateStore(host.stateDir, host.logDir).paths(name));
+        auditPassesWithTheSocket(name, new StateStore(host.stateDir, host.logDir).pathsOfKey(name));
         destroyLeavesNothing(name);
     }
 
@@ -159,7 +159,7 @@ class SerialConsoleTest {
         host = new TestHost(ProofSupport.openDir(tmp), "accel = tcg");
         String name = "co-flood";
         create(name, "flood-guest.img");
-        DomainPaths paths = new StateStore(host.stateDir, host.logDir).paths(name);
+        DomainPaths paths = new StateStore(host.stateDir, host.logDir).pathsOfKey(name);
         waitFor(() -> FdEnvBoundedOutput.full(paths.liveConsole()), 180, "the console tmpfs to fill");
         long bound = 2048 * 1024;
         CliRun r = host.run("console", "-r", name);

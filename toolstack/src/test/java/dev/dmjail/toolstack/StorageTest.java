@@ -156,7 +156,7 @@ class StorageTest {
             assertTrue(empty.path("inserted").isMissingNode(), "no medium in the empty drive: " + empty);
             assertEquals("Block node is read-only", qemuIo(host, "ch-cd", "hdc", "write 0 512", 30).strip());
             assertEquals("", qemuIo(host, "ch-cd", "hdc", "read -P 0x43 32769 1", 30)); // "CD001" at sector 16
-            String log = Files.readString(new StateStore(host.stateDir, host.logDir).paths("ch-cd").liveLog());
+            String log = Files.readString(new StateStore(host.stateDir, host.logDir).pathsOfKey("ch-cd").liveLog());
             assertFalse(log.contains("Pattern verification failed"), log);
             assertTrue(log.contains("read 1/1 bytes at offset 32769"), log);
             assertEquals("0x23", cmos(host, "ch-cd", 0x3d), "CMOS boot order: d then c");
@@ -211,7 +211,7 @@ class StorageTest {
      * ports while it runs, so a read whose index it moved in between is retried.
      */
     private static String cmos(TestHost host, String name, int index) throws Exception {
-        DomainPaths paths = new StateStore(host.stateDir, host.logDir).paths(name);
+        DomainPaths paths = new StateStore(host.stateDir, host.logDir).pathsOfKey(name);
         try (QmpClient c = QmpClient.connect(paths.qmpSocket(), System.nanoTime() + 10_000_000_000L)) {
             java.util.Map<String, Integer> seen = new java.util.HashMap<>();
             for (int i = 0; i < 20; i++) {
@@ -243,7 +243,7 @@ class StorageTest {
      */
     static String qemuIo(TestHost host, String name, String vdev, String command, int timeoutSeconds)
             throws Exception {
-        DomainPaths paths = new StateStore(host.stateDir, host.logDir).paths(name);
+        DomainPaths paths = new StateStore(host.stateDir, host.logDir).pathsOfKey(name);
         try (QmpClient c = QmpClient.connect(paths.qmpSocket(), System.nanoTime() + 10_000_000_000L)) {
             JsonNode args = new ObjectMapper().createObjectNode()
                     .put("command-line", "qemu-io drive-" + vdev + " \"" + command + "\"");

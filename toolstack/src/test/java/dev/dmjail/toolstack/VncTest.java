@@ -117,7 +117,7 @@ class VncTest {
         assertFalse(cmdline.contains(password), "the password is not on the world-readable argv: " + cmdline);
         assertTrue(cmdline.contains("-vnc none,password=on") && cmdline.contains("-device VGA,vgamem_mb=16")
                 && cmdline.contains("-k de"), cmdline);
-        assertFalse(Files.readString(new StateStore(host.stateDir, host.logDir).paths(name).stateFile()).contains(password),
+        assertFalse(Files.readString(new StateStore(host.stateDir, host.logDir).pathsOfKey(name).stateFile()).contains(password),
                 "nor in the state file");
 
         try (Rfb c = Rfb.connect(5981)) {
@@ -164,7 +164,7 @@ class VncTest {
             }
             assertEquals(0, host.run("audit", name).exit());
             // the check can fail: a plan naming another port than the one QEMU holds is a FAIL
-            Path state = new StateStore(host.stateDir, host.logDir).paths(name).stateFile();
+            Path state = new StateStore(host.stateDir, host.logDir).pathsOfKey(name).stateFile();
             String original = Files.readString(state);
             JsonNode rec = JSON.readTree(original);
             for (JsonNode l : rec.at("/plan/layers")) {

@@ -10,7 +10,7 @@ final class AuditPrinter {
     private AuditPrinter() {}
 
     static void print(PrintWriter out, AuditReport a, boolean details) {
-        out.printf("Audit of %s (domid %d, pid %s, uid %s, %d threads): %s%n", a.domain(), a.domid(), a.pid(), a.uid(),
+        out.printf("Audit of %s (domid %d, pid %s, uid %s, %d threads): %s%n", Printable.line(a.domain()), a.domid(), a.pid(), a.uid(),
                 a.threads(), a.verdict());
         out.printf("  %-12s %-12s %-12s %s%n", "LAYER", "PLANNED", "OBSERVED", "NOTE");
         for (AuditReport.Entry e : a.layers()) {

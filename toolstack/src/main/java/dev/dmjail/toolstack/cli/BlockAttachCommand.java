@@ -55,7 +55,7 @@ public final class BlockAttachCommand implements Callable<Integer> {
             }
             ResolvedDisk disk;
             try {
-                disk = ts.planner().resolveHotplug(r.name(), d);
+                disk = ts.planner().resolveHotplug(r.key(), d);
             } catch (PlanFailure e) {
                 throw refuse(e.getMessage());
             }

@@ -40,7 +40,7 @@ public final class CdInsertCommand implements Callable<Integer> {
             CdromChange.requireCdrom("cd-insert", r, vdev);
             ResolvedDisk medium;
             try {
-                medium = ts.planner().resolveMedium(r.name(), vdev, target);
+                medium = ts.planner().resolveMedium(r.key(), vdev, target);
             } catch (PlanFailure e) {
                 throw new DmjailException(ExitCodes.BAD_CONFIG, "cd-insert: " + e.getMessage());
             }

@@ -3,6 +3,7 @@ package dev.dmjail.toolstack.cli;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.state.DomainKey;
 import dev.dmjail.toolstack.state.DomainRecord;
 import java.io.IOException;
 import java.util.Optional;
@@ -50,12 +51,14 @@ public final class ConsoleCommand implements Callable<Integer> {
     public Integer call() throws DmjailException, IOException, InterruptedException {
         Toolstack ts = main.toolstack();
         if (readOnly || follow) {
+            // a destroyed domain's log is kept under its key: the name's own one, unless it was renamed
             Optional<DomainRecord> r = ts.store().find(domain);
-            String name = r.map(DomainRecord::name).orElse(domain);
-            if (r.isEmpty() && !domain.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+            String key = r.map(DomainRecord::key).orElse(DomainKey.escape(domain));
+            if (r.isEmpty() && (domain.matches("\\d*") || !DomainKey.isKey(key))) {
                 throw new DmjailException(ExitCodes.NOT_FOUND, "console: no domain " + domain);
             }
-            return new ConsoleLogView(ts, name, spec.commandLine().getOut(), spec.commandLine().getErr()).print(follow);
+            return new ConsoleLogView(ts, r.map(DomainRecord::name).orElse(domain), key, spec.commandLine().getOut(),
+                    spec.commandLine().getErr()).print(follow);
         }
         if (lingerMillis < 0 || lingerMillis > 3_600_000) {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "console: --linger-ms must be 0 .. 3600000");
@@ -63,7 +66,7 @@ public final class ConsoleCommand implements Callable<Integer> {
         Privileges.requireRoot("console");
         DomainRecord r = DomainTarget.find(ts, "console", domain);
         DomainTarget.requireRunning(ts, "console", r);
-        return new SerialSession(r.name(), ts.store().paths(r.name()), spec.commandLine().getOut(),
+        return new SerialSession(r.name(), ts.store().paths(r), spec.commandLine().getOut(),
                 spec.commandLine().getErr(), lingerMillis).run();
     }
 }

@@ -4,6 +4,7 @@ import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.layer.FdEnvBoundedOutput;
 import dev.dmjail.toolstack.text.ConsoleFilter;
+import dev.dmjail.toolstack.text.Printable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -24,20 +25,22 @@ final class ConsoleLogView {
 
     private final Toolstack ts;
     private final String name;
+    private final String key;
     private final PrintWriter out;
     private final PrintWriter err;
 
-    ConsoleLogView(Toolstack ts, String name, PrintWriter out, PrintWriter err) {
+    ConsoleLogView(Toolstack ts, String name, String key, PrintWriter out, PrintWriter err) {
         this.ts = ts;
         this.name = name;
+        this.key = key;
         this.out = out;
         this.err = err;
     }
 
     int print(boolean follow) throws DmjailException, IOException, InterruptedException {
-        Path console = ts.store().paths(name).console();
+        Path console = ts.store().pathsOfKey(key).console();
         if (!Files.exists(console)) {
-            throw new DmjailException(ExitCodes.NOT_FOUND, "console: no console output for " + name + " (" + console + ")");
+            throw new DmjailException(ExitCodes.NOT_FOUND, "console: no console output for " + Printable.line(name) + " (" + console + ")");
         }
         // On a terminal the guest's bytes pass a filter (ConsoleFilter: text, colours and cursor moves
         // only); piped to a file or a program they stay exactly as the guest wrote them.
@@ -54,10 +57,10 @@ final class ConsoleLogView {
                 }
                 if (live && FdEnvBoundedOutput.full(console)) {
                     err.println("console: " + FdEnvBoundedOutput.truncationNote(Files.size(console))
-                            + " (`dmjail console " + name + "` shows the guest's output live)");
+                            + " (`dmjail console " + Printable.line(name) + "` shows the guest's output live)");
                     return ExitCodes.OK;
                 }
-                if (!follow || ts.store().read(name).isEmpty() || !Files.exists(console, LinkOption.NOFOLLOW_LINKS)) {
+                if (!follow || ts.store().readKey(key).isEmpty() || !Files.exists(console, LinkOption.NOFOLLOW_LINKS)) {
                     return ExitCodes.OK;
                 }
                 Thread.sleep(100);

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
+import dev.dmjail.toolstack.text.Printable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -97,7 +98,7 @@ public final class CreateCommand implements Callable<Integer> {
             out.println(PRETTY.writeValueAsString(root));
         } else {
             boolean dac = c.plan().layer(dev.dmjail.toolstack.layer.DacLayer.NAME).active();
-            out.printf("Created domain %s: domid %d, device model pid %d as %s%n", c.record().name(), c.record().domid(),
+            out.printf("Created domain %s: domid %d, device model pid %d as %s%n", Printable.line(c.record().name()), c.record().domid(),
                     c.record().pid(), dac ? c.plan().user().describe() : "root (DAC weakened: "
                             + c.plan().layer(dev.dmjail.toolstack.layer.DacLayer.NAME).reason() + ")");
             if (c.plan().vnc() != null) {

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
+import dev.dmjail.toolstack.text.Printable;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
@@ -30,7 +31,7 @@ public final class DestroyCommand implements Callable<Integer> {
         Toolstack ts = main.toolstack();
         try {
             boolean found = ts.manager().destroy(domain);
-            spec.commandLine().getOut().println(found ? "Destroyed domain " + domain : "No domain " + domain + ": nothing to destroy");
+            spec.commandLine().getOut().println(found ? "Destroyed domain " + Printable.line(domain) : "No domain " + Printable.line(domain) + ": nothing to destroy");
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, e.getMessage());
         }

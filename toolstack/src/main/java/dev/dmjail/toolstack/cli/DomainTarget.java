@@ -30,7 +30,7 @@ final class DomainTarget {
     static void requireRunning(Toolstack ts, String command, DomainRecord r) throws DmjailException {
         if (r.state() != DomainState.RUNNING || !DomainControl.deviceModelAlive(r)) {
             throw new DmjailException(ExitCodes.FAILED, command + ": the device model of " + r.name() + " is not running (state "
-                    + RunState.of(r, ts.store().paths(r.name())) + "); dmjail destroy " + r.name() + " cleans it up");
+                    + RunState.of(r, ts.store().paths(r)) + "); dmjail destroy " + r.name() + " cleans it up");
         }
     }
 
@@ -66,7 +66,7 @@ final class DomainTarget {
             throws DmjailException {
         requireRunning(ts, command, r);
         try {
-            return DomainControl.qmp(ts.store().paths(r.name()), qmpCommand, arguments);
+            return DomainControl.qmp(ts.store().paths(r), qmpCommand, arguments);
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, command + ": the device model of " + r.name()
                     + " did not carry out QMP " + qmpCommand + " within " + DomainControl.QMP_DEADLINE_MILLIS + " ms: "

@@ -4,7 +4,6 @@ import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
 import dev.dmjail.toolstack.state.DomainRecord;
-import dev.dmjail.toolstack.state.StateStore;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -30,7 +29,7 @@ public final class DomidCommand implements Callable<Integer> {
         Toolstack ts = main.toolstack();
         Optional<DomainRecord> r;
         try {
-            r = StateStore.isSafeName(name) ? ts.store().read(name) : Optional.empty();
+            r = ts.store().byName(name); // xl domid: by name only, even an all-digits one
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "domid: cannot read the domain state: " + e.getMessage());
         }

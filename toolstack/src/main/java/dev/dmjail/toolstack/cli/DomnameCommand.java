@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
+import dev.dmjail.toolstack.text.Printable;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
@@ -40,7 +41,7 @@ public final class DomnameCommand implements Callable<Integer> {
         if (r.isEmpty()) {
             throw new DmjailException(ExitCodes.NOT_FOUND, "domname: no domain with id " + id);
         }
-        spec.commandLine().getOut().println(r.get().name());
+        spec.commandLine().getOut().println(Printable.line(r.get().name()));
         return ExitCodes.OK;
     }
 }

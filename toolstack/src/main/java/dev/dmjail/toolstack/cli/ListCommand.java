@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
+import dev.dmjail.toolstack.text.Printable;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.toolstack.DmjailException;
@@ -30,7 +31,7 @@ public final class ListCommand implements Callable<Integer> {
 
     /** The run state as the device model reports it (QMP query-status), never "running" for a guest that is not. */
     static String state(Toolstack ts, DomainRecord r) {
-        return RunState.of(r, ts.store().paths(r.name()));
+        return RunState.of(r, ts.store().paths(r));
     }
 
     /** The VNC address the stored plan's network layer bound (host:port), or null; read from JSON, no jnr-ffi on this path. */
@@ -84,6 +85,7 @@ public final class ListCommand implements Callable<Integer> {
                 for (DomainRecord r : records) {
                     ObjectNode o = arr.addObject();
                     o.put("name", r.name());
+                    o.put("key", r.key());
                     o.put("domid", r.domid());
                     o.put("uid", r.uid());
                     o.put("gid", r.gid());
@@ -93,7 +95,7 @@ public final class ListCommand implements Callable<Integer> {
                     o.put("xl_state", xlState(st));
                     o.put("memory_mib", r.memoryMiB());
                     o.put("vcpus", r.vcpus());
-                    o.put("log", ts.store().paths(r.name()).log().toString());
+                    o.put("log", ts.store().paths(r).log().toString());
                     o.put("vnc", vncAddress(r));
                 }
                 out.println(CreateCommand.PRETTY.writeValueAsString(arr));
@@ -102,7 +104,7 @@ public final class ListCommand implements Callable<Integer> {
                 for (DomainRecord r : records) {
                     String st = state(ts, r);
                     String vnc = vncAddress(r);
-                    out.printf("%-32s %5d %5d %5d %-6s %-14s %7s %7s %s%n", r.name(), r.domid(), r.memoryMiB(), r.vcpus(),
+                    out.printf("%-32s %5d %5d %5d %-6s %-14s %7s %7s %s%n", Printable.line(r.name()), r.domid(), r.memoryMiB(), r.vcpus(),
                             xlState(st), st, r.uid() == null ? "-" : r.uid().toString(), r.pid() == null ? "-" : r.pid().toString(),
                             vnc == null ? "-" : vnc);
                 }

@@ -52,7 +52,7 @@ public final class MemSetCommand implements Callable<Integer> {
         DomainTarget.qmp(ts, "mem-set", r, "balloon", args);
         try {
             ts.store().<Void, IOException>locked(() -> {
-                ts.store().read(r.name()).ifPresent(cur -> {
+                ts.store().reread(r).ifPresent(cur -> {
                     try {
                         ts.store().write(cur.withMemory(kib / 1024));
                     } catch (IOException e) {

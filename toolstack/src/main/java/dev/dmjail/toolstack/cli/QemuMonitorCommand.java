@@ -57,7 +57,7 @@ public final class QemuMonitorCommand implements Callable<Integer> {
         try {
             DomainRecord fr = r;
             ts.store().<Void, IOException>locked(() -> {
-                DomainRecord cur = ts.store().read(fr.name()).orElse(fr);
+                DomainRecord cur = ts.store().reread(fr).orElse(fr);
                 ObjectNode plan = cur.plan().deepCopy();
                 ArrayNode t = plan.withArray("tainted");
                 t.addObject().put("at", java.time.Instant.now().toString()).put("command", line);

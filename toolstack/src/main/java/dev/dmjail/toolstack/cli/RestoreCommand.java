@@ -32,6 +32,11 @@ import picocli.CommandLine.ParentCommand;
                 "With CONFIG, that xl config is used instead of the one stored in FILE; its disks must hold what they held "
                 + "at save."})
 public final class RestoreCommand implements Callable<Integer> {
+    /** {@code s} as an xl.cfg quoted string (libxlu's escapes for what one line cannot hold raw). */
+    static String xlString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r") + "\"";
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(RestoreCommand.class);
 
     @ParentCommand
@@ -69,8 +74,10 @@ public final class RestoreCommand implements Callable<Integer> {
         try (SaveImage.Opened img = SaveImage.open(real.toString())) {
             ParsedDomain parsed;
             try {
+                // the image's own config under the name the domain had when saved: a rename since create
+                // is kept, as xl's save stores the domain's current configuration
                 parsed = config != null ? DomainConfigFile.load(config, List.of())
-                        : XlConfigLoader.parse(real, img.trailer().config(), List.of());
+                        : XlConfigLoader.parse(real, img.trailer().config(), List.of("name=" + xlString(img.trailer().name())));
             } catch (ConfigException e) {
                 throw new DmjailException(ExitCodes.BAD_CONFIG, e.getMessage());
             }
@@ -84,8 +91,8 @@ public final class RestoreCommand implements Callable<Integer> {
                 // save stopped the guest, and QEMU restores the run state it was saved in
                 // (migration.c process_incoming_migration_bh): resume it, as libvirt does after a restore
                 try {
-                    dev.dmjail.toolstack.lifecycle.DomainControl.qmp(ts.store().paths(name), "cont", null);
-                    state = RunState.of(c.record(), ts.store().paths(name));
+                    dev.dmjail.toolstack.lifecycle.DomainControl.qmp(ts.store().paths(c.record()), "cont", null);
+                    state = RunState.of(c.record(), ts.store().paths(c.record()));
                 } catch (IOException e) {
                     state = "paused (cont failed: " + e.getMessage() + ")";
                 }
@@ -94,9 +101,9 @@ public final class RestoreCommand implements Callable<Integer> {
             if (!ok) {
                 manager.destroy(c.record());
                 throw new DmjailException(ExitCodes.FAILED, "restore: the saved state did not load (device model state "
-                        + state + "; its log: " + ts.store().paths(name).log() + "); the domain was destroyed");
+                        + state + "; its log: " + ts.store().paths(c.record()).log() + "); the domain was destroyed");
             }
-            out.println("Restored domain " + name + ": domid " + c.record().domid() + ", device model pid "
+            out.println("Restored domain " + Printable.line(name) + ": domid " + c.record().domid() + ", device model pid "
                     + c.record().pid() + " as " + c.record().uid() + ":" + c.record().gid() + " (" + state + ")");
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "restore: " + Printable.line(String.valueOf(e.getMessage())));
@@ -109,7 +116,7 @@ public final class RestoreCommand implements Callable<Integer> {
         long end = System.nanoTime() + timeoutMillis * 1_000_000L;
         String s;
         do {
-            s = RunState.of(c.record(), ts.store().paths(c.record().name()));
+            s = RunState.of(c.record(), ts.store().paths(c.record()));
             if (!s.equals("inmigrate") && !s.equals("unresponsive")) {
                 return s;
             }

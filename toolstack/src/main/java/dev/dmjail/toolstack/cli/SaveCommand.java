@@ -73,13 +73,13 @@ public final class SaveCommand implements Callable<Integer> {
                 configFile = r.config();
                 text = DomainSaver.configOf(r);
             }
-            long n = DomainSaver.save(r, ts.store().paths(r.name()), target, configFile, text, checkpoint,
+            long n = DomainSaver.save(r, ts.store().paths(r), target, configFile, text, checkpoint,
                     timeoutSeconds * 1000L);
-            out.println("Saved domain " + r.domid() + " (" + r.name() + ") to " + Printable.line(target.toString()) + " ("
+            out.println("Saved domain " + r.domid() + " (" + Printable.line(r.name()) + ") to " + Printable.line(target.toString()) + " ("
                     + (n >> 20) + " MiB of device-model state)");
             if (!checkpoint && !paused) {
                 ts.manager().destroy(r);
-                out.println("Destroyed domain " + r.name());
+                out.println("Destroyed domain " + Printable.line(r.name()));
             }
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "save: " + Printable.line(String.valueOf(e.getMessage())));

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
+import dev.dmjail.toolstack.text.Printable;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.state.DomainPaths;
@@ -88,7 +89,7 @@ final class SerialSession {
             boolean terminal = System.console() != null;
             try (RawTerminal raw = terminal ? RawTerminal.enter() : null) {
                 if (terminal) {
-                    err.print("dmjail: attached to the serial console of " + name + "; Ctrl-] ends the session\r\n");
+                    err.print("dmjail: attached to the serial console of " + Printable.line(name) + "; Ctrl-] ends the session\r\n");
                     err.flush();
                 }
                 Thread input = new Thread(() -> sendInput(ch, terminal), "dmjail-console-input");
@@ -97,7 +98,7 @@ final class SerialSession {
                 copyOutput(ch, terminal ? new ConsoleFilter() : null);
             }
             if (terminal) {
-                err.println("dmjail: console session of " + name + " ended");
+                err.println("dmjail: console session of " + Printable.line(name) + " ended");
             }
             return ExitCodes.OK;
         }

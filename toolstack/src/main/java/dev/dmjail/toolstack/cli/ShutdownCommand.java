@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
+import dev.dmjail.toolstack.text.Printable;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
@@ -59,9 +60,9 @@ public final class ShutdownCommand implements Callable<Integer> {
         Toolstack ts = main.toolstack();
         PrintWriter out = spec.commandLine().getOut();
         DomainRecord r = DomainTarget.find(ts, "shutdown", domain);
-        DomainPaths paths = ts.store().paths(r.name());
+        DomainPaths paths = ts.store().paths(r);
         if (wait && r.state() == DomainState.RUNNING && DomainControl.poweredOff(r, paths)) {
-            out.println("Domain " + r.domid() + " (" + r.name() + ") has already powered off; cleaning up");
+            out.println("Domain " + r.domid() + " (" + Printable.line(r.name()) + ") has already powered off; cleaning up");
             return cleanUp(ts, r, out);
         }
         DomainTarget.qmp(ts, "shutdown", r, "system_powerdown", null);
@@ -69,21 +70,21 @@ public final class ShutdownCommand implements Callable<Integer> {
         if (!wait) {
             return ExitCodes.OK;
         }
-        out.println("Waiting for domain " + r.domid() + " (" + r.name() + ") to power off, at most " + timeoutSeconds + " s");
+        out.println("Waiting for domain " + r.domid() + " (" + Printable.line(r.name()) + ") to power off, at most " + timeoutSeconds + " s");
         out.flush();
         if (!DomainControl.awaitPowerOff(r, paths, timeoutSeconds * 1000L)) {
             throw new DmjailException(ExitCodes.FAILED, "shutdown: domain " + r.name() + " did not power off within "
                     + timeoutSeconds + " s (its guest may not handle the ACPI power button); it is still running: "
                     + "dmjail destroy " + r.name() + " stops it");
         }
-        out.println("Domain " + r.domid() + " (" + r.name() + ") has powered off; cleaning up");
+        out.println("Domain " + r.domid() + " (" + Printable.line(r.name()) + ") has powered off; cleaning up");
         return cleanUp(ts, r, out);
     }
 
     private static int cleanUp(Toolstack ts, DomainRecord r, PrintWriter out) throws DmjailException {
         if (DomainControl.preservedOnPoweroff(r) && DomainControl.deviceModelAlive(r)) {
-            out.println("Domain " + r.name() + " is kept by its on_poweroff action (preserve, or the watcher's restart or "
-                    + "coredump): dmjail destroy " + r.name() + " removes it");
+            out.println("Domain " + Printable.line(r.name()) + " is kept by its on_poweroff action (preserve, or the watcher's restart or "
+                    + "coredump): dmjail destroy " + Printable.line(r.name()) + " removes it");
             return ExitCodes.OK;
         }
         try {
@@ -91,7 +92,7 @@ public final class ShutdownCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "shutdown: " + e.getMessage());
         }
-        out.println("Destroyed domain " + r.name());
+        out.println("Destroyed domain " + Printable.line(r.name()));
         return ExitCodes.OK;
     }
 }

@@ -70,7 +70,7 @@ public final class Toolstack {
                 var se = r.plan().path("layers");
                 for (var l : se) {
                     if (l.path("layer").asText().equals(SelinuxLayer.NAME) && l.path("settings").has("c1")) {
-                        out.put(r.name(), new int[] {l.path("settings").path("c1").asInt(), l.path("settings").path("c2").asInt()});
+                        out.put(r.key(), new int[] {l.path("settings").path("c1").asInt(), l.path("settings").path("c2").asInt()});
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
+import dev.dmjail.toolstack.text.Printable;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
@@ -70,9 +71,9 @@ public final class UptimeCommand implements Callable<Integer> {
         for (DomainRecord r : records) {
             long s = seconds(r, now);
             if (shortMode) {
-                out.printf(" %s up %s, %s (%d)%n", clock, format(s, true), r.name(), r.domid());
+                out.printf(" %s up %s, %s (%d)%n", clock, format(s, true), Printable.line(r.name()), r.domid());
             } else {
-                out.printf("%-33s %4d %s%n", r.name(), r.domid(), format(s, false));
+                out.printf("%-33s %4d %s%n", Printable.line(r.name()), r.domid(), format(s, false));
             }
         }
         return ExitCodes.OK;

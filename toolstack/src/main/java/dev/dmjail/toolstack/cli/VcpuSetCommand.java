@@ -47,14 +47,14 @@ public final class VcpuSetCommand implements Callable<Integer> {
         }
         int now;
         try {
-            now = VcpuHotplug.set(ts.store().paths(r.name()).qmpSocket(), want, ts.policy().qmpTimeoutMillis());
+            now = VcpuHotplug.set(ts.store().paths(r).qmpSocket(), want, ts.policy().qmpTimeoutMillis());
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "vcpu-set: " + Printable.line(String.valueOf(e.getMessage())));
         }
         try {
             int n = now;
             ts.store().<Void, IOException>locked(() -> {
-                var cur = ts.store().read(r.name());
+                var cur = ts.store().reread(r);
                 if (cur.isPresent()) {
                     ts.store().write(cur.get().withVcpus(n));
                 }

@@ -72,7 +72,7 @@ public final class CgroupLayer implements ConfinementLayer {
             return LayerPlan.unavailable(NAME, "no cgroup hierarchy is mounted on this host");
         }
         List<String> ctrls = ctx.policy().cgroupControllers();
-        String rel = PARENT + "/" + ctx.domain().name();
+        String rel = PARENT + "/" + ctx.paths().key();
         List<Group> groups = new ArrayList<>();
         Set<Path> seen = new LinkedHashSet<>();
         List<String> missing = new ArrayList<>();

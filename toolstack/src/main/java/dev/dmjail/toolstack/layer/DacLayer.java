@@ -112,7 +112,7 @@ public final class DacLayer implements ConfinementLayer {
             return;
         }
         Integer r = reaper.apply(s);
-        List<Long> foreign = ProcessScan.inOtherDomains(s.uid(), rt.name());
+        List<Long> foreign = ProcessScan.inOtherDomains(s.uid(), rt.paths().key());
         if (!foreign.isEmpty()) {
             LOG.warn("destroy {}: uid {} also runs {} in another domain's cgroup; not killing by uid", rt.name(), s.uid(), foreign);
         } else if (r == null) {

@@ -47,7 +47,7 @@ public final class NamespaceLayer implements ConfinementLayer {
                 off.add(n + " (dmjail_" + KEYS.part(n) + "=0)");
             }
         }
-        Settings s = new Settings(ns, "dm-" + ctx.domain().name(), ns.get("mount") ? "slave,recursive" : null);
+        Settings s = new Settings(ns, "dm-" + ctx.paths().key(), ns.get("mount") ? "slave,recursive" : null);
         return off.isEmpty() ? LayerPlan.enforced(NAME, s)
                 : LayerPlan.weakened(NAME, "not unshared: " + String.join(", ", off), s);
     }

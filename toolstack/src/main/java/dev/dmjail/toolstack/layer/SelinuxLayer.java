@@ -52,7 +52,7 @@ public final class SelinuxLayer implements ConfinementLayer {
             return LayerPlan.unavailable(NAME, "SELinux is not enabled on this host (no selinuxfs at "
                     + "/sys/fs/selinux): no MCS label can be applied");
         }
-        int[] pair = mcs.reserve(ctx.domain().name());
+        int[] pair = mcs.reserve(ctx.paths().key());
         List<String> images = new ArrayList<>();
         for (var f : ctx.dm().fds()) {
             // the disks: DISK fds (logs and the console are FILE fds)
@@ -152,6 +152,6 @@ public final class SelinuxLayer implements ConfinementLayer {
                 throw new LayerException(NAME, "restore labels", e.getMessage(), e);
             }
         }
-        mcs.release(rt.name());
+        mcs.release(rt.paths().key());
     }
 }

@@ -17,7 +17,7 @@ public final class SelinuxMcsAllocator {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, int[]> reserved = new HashMap<>();
 
-    /** @param inUse the pairs of the domains that exist now, by domain name */
+    /** @param inUse the pairs of the domains that exist now, by domain key */
     public SelinuxMcsAllocator(Supplier<Map<String, int[]>> inUse) { this.inUse = inUse; }
 
     public synchronized int[] reserve(String domain) {

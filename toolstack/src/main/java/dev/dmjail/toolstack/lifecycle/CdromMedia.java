@@ -44,7 +44,7 @@ public final class CdromMedia {
     /** Inserts {@code medium} (resolved by the planner) into the domain's cdrom {@code vdev}. Call under the host lock. */
     public static DomainRecord insert(StateStore store, DomainRecord r, String vdev, ResolvedDisk medium, long timeoutMillis)
             throws IOException {
-        DomainPaths paths = store.paths(r.name());
+        DomainPaths paths = store.paths(r);
         SafeFile.Opened o = SafeFile.open(medium.hostPath(), Sys.O_RDONLY, 0);
         if (!o.ok()) {
             throw new IOException("cannot open " + medium.hostPath() + ": " + Sys.strerror(o.errno()));
@@ -94,7 +94,7 @@ public final class CdromMedia {
 
     /** Ejects the domain's cdrom {@code vdev} (QMP eject) and unplans a medium cd-insert put there. */
     public static DomainRecord eject(StateStore store, DomainRecord r, String vdev, long timeoutMillis) throws IOException {
-        DomainPaths paths = store.paths(r.name());
+        DomainPaths paths = store.paths(r);
         try (QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), System.nanoTime() + timeoutMillis * 1_000_000L)) {
             ObjectNode eject = QmpFdSession.command("eject");
             eject.putObject("arguments").put("device", "drive-" + vdev).put("force", true);

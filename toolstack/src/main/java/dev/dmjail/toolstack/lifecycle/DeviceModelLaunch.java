@@ -57,7 +57,7 @@ final class DeviceModelLaunch {
         rec = current[0];
         timer.step("host prepared");
         FaultPoint.hit("create.host-prepared");
-        LaunchSpecBuilder spec = new LaunchSpecBuilder(rec.name());
+        LaunchSpecBuilder spec = new LaunchSpecBuilder(rec.key());
         for (ConfinementLayer l : layers) {
             l.contribute(plan.layer(l.name()), rt, spec);
         }

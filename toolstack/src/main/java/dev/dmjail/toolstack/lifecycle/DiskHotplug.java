@@ -97,7 +97,7 @@ public final class DiskHotplug {
             for (BackingImage b : disk.backing()) {
                 below.add(open(b.hostPath(), b.identity(), Sys.O_RDONLY));
             }
-            try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+            try (QmpFdSession q = QmpFdSession.connect(store.paths(r).qmpSocket(),
                     System.nanoTime() + timeoutMillis * 1_000_000L)) {
                 int set = fdset(q, disk.vdev() + "-attached", top);
                 sets.add(set);
@@ -216,7 +216,7 @@ public final class DiskHotplug {
     /** device_del, wait (bounded) until the guest has let the device go, blockdev-del, unplan. */
     public static DomainRecord detach(StateStore store, DomainRecord r, String vdev, long timeoutMillis) throws IOException {
         String id = id(vdev);
-        try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+        try (QmpFdSession q = QmpFdSession.connect(store.paths(r).qmpSocket(),
                 System.nanoTime() + timeoutMillis * 1_000_000L + DETACH_WAIT_NANOS)) {
             ObjectNode del = QmpFdSession.command("device_del");
             del.putObject("arguments").put("id", id);

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,24 +48,21 @@ final class DomainAllocation {
     DomainRecord allocate(ParsedDomain parsed, Incoming incoming, VncHandover[] vnc) throws DmjailException, IOException {
         String name = parsed.domain().name();
         return store.<DomainRecord, DmjailException>locked(() -> {
-            Optional<DomainRecord> existing = store.read(name);
-            if (existing.isPresent()) {
-                throw new CreateFailure("domain " + name + " already exists (domid " + existing.get().domid()
-                        + ", state " + existing.get().state() + "); destroy it first");
-            }
+            DomainNames.requireFree(store, name);
+            ConfinementPlan plan = planWithFreeUid(parsed, incoming);
+            String key = plan.paths().key();
             // destroy removes the domain's state dir whole, so it must be one this create makes:
             // a directory already there (not dmjail's, or a crash's before its state file) is refused
-            if (Files.exists(store.paths(name).dir(), LinkOption.NOFOLLOW_LINKS)) {
-                throw new CreateFailure("state directory " + store.paths(name).dir() + " already exists without a "
+            if (Files.exists(store.pathsOfKey(key).dir(), LinkOption.NOFOLLOW_LINKS)) {
+                throw new CreateFailure("state directory " + store.pathsOfKey(key).dir() + " already exists without a "
                         + "domain's state in it; remove it (dmjail does not delete what it did not make)");
             }
-            ConfinementPlan plan = planWithFreeUid(parsed, incoming);
             if (plan.vnc() != null) {
                 // before the state file: a port in use fails create with nothing on the host
                 vnc[0] = VncHandover.bind(plan.vnc());
                 plan = plan.withLayer(NetworkLayer.withVncPort(plan.layer(NetworkLayer.NAME), vnc[0].port()));
             }
-            DomainRecord r = new DomainRecord(name, plan.domid(), DomainState.CREATING, null, null, plan.user().uid(),
+            DomainRecord r = new DomainRecord(name, key, plan.domid(), DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
                     parsed.domain().source().toString(), System.currentTimeMillis(), withWatcherActions(plan, parsed), Map.of());
             store.write(r);

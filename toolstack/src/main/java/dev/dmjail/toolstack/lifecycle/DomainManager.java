@@ -81,7 +81,7 @@ public final class DomainManager {
         timer.step("planned");
         FaultPoint.hit("create.state-written");
         ConfinementPlan plan = planOf(rec);
-        DomainPaths paths = store.paths(name);
+        DomainPaths paths = store.paths(rec);
         try {
             DeviceModelLaunch.Launched launched = new DeviceModelLaunch(policy, store, layers)
                     .launch(rec, plan, paths, launcher, timer);
@@ -153,7 +153,7 @@ public final class DomainManager {
      * ({@link DomainTeardown}), from the newest record: what preparation has done so far. Safe at any state.
      */
     public void destroy(DomainRecord rec) throws IOException {
-        rec = store.read(rec.name()).orElse(rec);
+        rec = store.reread(rec).orElse(rec);
         new DomainTeardown(store, layers).destroy(rec, planOf(rec));
     }
 

@@ -38,7 +38,7 @@ final class DomainTeardown {
             store.write(rec);
         }
         FaultPoint.hit("destroy.marked");
-        DomainPaths paths = store.paths(rec.name());
+        DomainPaths paths = store.paths(rec);
         DeviceModelStopper.stop(rec, paths);
         FaultPoint.hit("destroy.stopped");
         List<String> failures = new ArrayList<>();
@@ -60,6 +60,6 @@ final class DomainTeardown {
             throw new IOException("destroy " + rec.name() + ": " + String.join("; ", failures)
                     + " (state kept; run destroy again)");
         }
-        store.remove(rec.name());
+        store.remove(rec);
     }
 }

@@ -88,7 +88,7 @@ public final class DomainWatcher {
                 if (wa == null || wa.isMissingNode() || r.state() != DomainState.RUNNING || !DomainControl.deviceModelAlive(r)) {
                     continue;
                 }
-                String state = RunState.of(r, store.paths(r.name()));
+                String state = RunState.of(r, store.paths(r));
                 String which = state.equals("shutdown") ? "onShutdown" : state.equals("guest-panicked") ? "onPanic" : null;
                 if (which == null || !wa.path(which).isTextual()) {
                     continue;
@@ -106,10 +106,10 @@ public final class DomainWatcher {
     }
 
     private void carryOut(DomainRecord r, ShutdownAction a, String state) throws IOException {
-        DomainPaths paths = store.paths(r.name());
+        DomainPaths paths = store.paths(r);
         LOG.warn("domain {} (domid {}) is {}: {}", r.name(), r.domid(), state, a.xl());
         if (a == ShutdownAction.COREDUMP_DESTROY || a == ShutdownAction.COREDUMP_RESTART) {
-            Path core = logDir.resolve(r.name() + ".core." + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            Path core = logDir.resolve(paths.key() + ".core." + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             long n = dump(r, paths, core);
             LOG.warn("domain {}: guest memory dumped to {} ({} MiB)", r.name(), core, n >> 20);
         }

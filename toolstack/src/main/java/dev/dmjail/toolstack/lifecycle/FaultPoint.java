@@ -18,6 +18,9 @@ public final class FaultPoint {
         "cd-insert.planned", "block-attach.planned", "block-attach.node-added", "network-attach.planned",
         "network-attach.tap-made", "network-attach.netdev-added", "save.file-created"};
 
+    /** rename's one point, right after its single write of the record (NamesTest). */
+    public static final String RENAME_WRITTEN = "rename.written";
+
     private FaultPoint() {}
 
     public static void hit(String point) {

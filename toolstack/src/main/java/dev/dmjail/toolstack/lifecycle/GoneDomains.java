@@ -23,29 +23,30 @@ public final class GoneDomains {
 
     /** The names of the domains cleaned up. A domain that cannot be cleaned stays listed (as "crashed"). */
     public static List<String> reap(DomainManager dm) throws IOException {
-        List<String> gone = new ArrayList<>();
+        List<DomainRecord> gone = new ArrayList<>();
         for (DomainRecord r : dm.store().list()) {
             if (isGone(r)) {
-                gone.add(r.name());
+                gone.add(r);
             }
         }
         if (gone.isEmpty()) {
-            return gone; // the common case: no lock, no layer touched
+            return List.of(); // the common case: no lock, no layer touched
         }
         return dm.store().locked(() -> {
             List<String> done = new ArrayList<>();
-            for (String name : gone) {
-                DomainRecord r = dm.store().read(name).orElse(null);
+            for (DomainRecord was : gone) {
+                DomainRecord r = dm.store().reread(was).orElse(null);
                 if (r == null || !isGone(r)) {
                     continue; // cleaned (or recreated) meanwhile
                 }
                 try {
+                    String name = r.name();
                     dm.destroy(r);
                     done.add(name);
                     LOG.info("domain {} (domid {}) is gone: its device model exited; cleaned up as destroy does",
                             name, r.domid());
                 } catch (IOException | RuntimeException e) {
-                    LOG.warn("domain {} is gone but could not be cleaned up: {}", name, e.getMessage());
+                    LOG.warn("domain {} is gone but could not be cleaned up: {}", r.name(), e.getMessage());
                 }
             }
             return done;

@@ -67,7 +67,7 @@ public final class NicHotplug {
             NetworkLayer.prepareNic(nic, prepared);
             FaultPoint.hit("network-attach.tap-made");
             tap = tap(c, nic.ifname());
-            try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+            try (QmpFdSession q = QmpFdSession.connect(store.paths(r).qmpSocket(),
                     System.nanoTime() + timeoutMillis * 1_000_000L)) {
                 String id = id(nic.devid());
                 ObjectNode getfd = QmpFdSession.command("getfd");
@@ -110,7 +110,7 @@ public final class NicHotplug {
 
     public static DomainRecord detach(StateStore store, DomainRecord r, Nic nic, long timeoutMillis) throws IOException {
         String id = id(nic.devid());
-        try (QmpFdSession q = QmpFdSession.connect(store.paths(r.name()).qmpSocket(),
+        try (QmpFdSession q = QmpFdSession.connect(store.paths(r).qmpSocket(),
                 System.nanoTime() + timeoutMillis * 1_000_000L + DETACH_WAIT_NANOS)) {
             ObjectNode del = QmpFdSession.command("device_del");
             del.putObject("arguments").put("id", id);

@@ -15,8 +15,8 @@ public record ConfinementPlan(Integer domid, String backend, String accel, Resol
                               List<LayerPlan> layers, List<String> argv, List<String> warnings,
                               Paths paths) {
 
-    /** Host paths of this domain's files. */
-    public record Paths(String state, String qmp, String log, String console) {}
+    /** Host paths of this domain's files, all named by its key ({@code state.DomainKey}). */
+    public record Paths(String key, String state, String qmp, String log, String console) {}
 
     /** The same plan with one layer's plan replaced. */
     public ConfinementPlan withLayer(LayerPlan replacement) {

@@ -59,9 +59,9 @@ public final class Planner {
     public ConfinementPlan plan(ParsedDomain parsed, Integer domid, boolean strict, Incoming incoming) throws PlanFailure {
         DomainConfig d = parsed.domain();
         Path file = d.source();
-        if (!StateStore.isSafeName(d.name())) {
-            throw new PlanFailure(where(parsed, "name") + "name: dmjail needs a name of letters, digits, '_', '.' "
-                    + "and '-' (at most 64, not starting with a symbol): it names the domain's cgroup, state and log files");
+        java.util.Optional<String> badName = dev.dmjail.toolstack.lifecycle.DomainNames.unusable(d.name());
+        if (badName.isPresent()) {
+            throw new PlanFailure(where(parsed, "name") + "name: " + badName.get());
         }
         checkSizes(parsed);
         checkBinary(parsed);
@@ -112,6 +112,13 @@ public final class Planner {
         warnings.addAll(hostProblems);
         warnings.addAll(user.warnings());
         warnings.addAll(sw.warnings());
+        java.util.Optional<String> tooLong = dev.dmjail.toolstack.lifecycle.DomainNames.uncreatable(d.name());
+        if (tooLong.isPresent()) {
+            if (strict) {
+                throw new PlanFailure(where(parsed, "name") + "name: " + tooLong.get());
+            }
+            warnings.add(where(parsed, "name") + "name: " + tooLong.get() + "; create would refuse it");
+        }
         List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
         if (strict && !unhonoured.isEmpty()) {
             UnhonouredKeys.Problem p = unhonoured.get(0);
@@ -137,11 +144,16 @@ public final class Planner {
             }
             warnings.add(where(parsed, key) + why + "; create would refuse it");
         }
-        DomainPaths paths = store.paths(d.name());
+        DomainPaths paths;
+        try {
+            paths = store.pathsOfKey(store.newKey(d.name(), domid)); // under the host lock in create
+        } catch (java.io.IOException e) {
+            throw new PlanFailure(file + ":0: cannot read the state dir " + store.stateDir() + ": " + e.getMessage());
+        }
         DeviceModelPlan dm;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(d.name())).resolve(d.disks(), diskLine, strict, warnings);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(null)).resolve(d.disks(), diskLine, strict, warnings);
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
@@ -175,7 +187,7 @@ public final class Planner {
             }
         }
         return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),
-                List.copyOf(warnings), new ConfinementPlan.Paths(paths.stateFile().toString(),
+                List.copyOf(warnings), new ConfinementPlan.Paths(paths.key(), paths.stateFile().toString(),
                         paths.qmpSocket().toString(), paths.log().toString(), paths.console().toString()));
     }
 
@@ -183,11 +195,12 @@ public final class Planner {
      * The disks every other domain of this host holds, from their stored plans' launch fds (the
      * create path calls this under the host lock, so two creates cannot both take one disk).
      */
-    private List<DiskAdmission.InUse> disksInUse(String self) {
+    /** @param selfKey the key of the domain a disk is added to (null: a new one), whose own disks are no conflict */
+    private List<DiskAdmission.InUse> disksInUse(String selfKey) {
         List<DiskAdmission.InUse> out = new ArrayList<>();
         try {
             for (DomainRecord r : store.list()) {
-                if (r.name().equals(self) || r.plan() == null) {
+                if (r.key().equals(selfKey) || r.plan() == null) { // by key: names may repeat (the empty one)
                     continue;
                 }
                 java.util.Map<String, Boolean> writable = new java.util.LinkedHashMap<>(); // identity → any fd rw
@@ -210,15 +223,15 @@ public final class Planner {
      * A new cdrom medium for a running domain (cd-insert): {@code target} resolved and admitted exactly as a
      * disk of a domain config would be (image_dirs, one link, not another domain's read-write disk), read-only.
      */
-    public ResolvedDisk resolveMedium(String domain, String vdev, String target) throws PlanFailure {
-        return resolveHotplug(domain, new dev.dmjail.config.DiskSpec(target, vdev, "raw", false, true, null, null, null,
+    public ResolvedDisk resolveMedium(String domainKey, String vdev, String target) throws PlanFailure {
+        return resolveHotplug(domainKey, new dev.dmjail.config.DiskSpec(target, vdev, "raw", false, true, null, null, null,
                 false, null, null, null));
     }
 
     /** A disk attached to a running domain (block-attach, cd-insert), resolved and admitted as at create. */
-    public ResolvedDisk resolveHotplug(String domain, dev.dmjail.config.DiskSpec spec) throws PlanFailure {
+    public ResolvedDisk resolveHotplug(String domainKey, dev.dmjail.config.DiskSpec spec) throws PlanFailure {
         try {
-            return new DiskResolver(policy, disksInUse(domain)).resolve(List.of(spec), 0, true, new ArrayList<>()).get(0);
+            return new DiskResolver(policy, disksInUse(domainKey)).resolve(List.of(spec), 0, true, new ArrayList<>()).get(0);
         } catch (PlanException e) {
             throw new PlanFailure(e.getMessage());
         }

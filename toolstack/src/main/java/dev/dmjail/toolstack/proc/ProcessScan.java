@@ -31,14 +31,14 @@ public final class ProcessScan {
         return out;
     }
 
-    /** Live processes of {@code uid} that sit in a dmjail cgroup of a domain other than {@code name}. */
-    public static List<Long> inOtherDomains(int uid, String name) {
+    /** Live processes of {@code uid} that sit in a dmjail cgroup of a domain other than the one of {@code key}. */
+    public static List<Long> inOtherDomains(int uid, String key) {
         List<Long> out = new ArrayList<>();
         for (long pid : liveProcessesOfUid(uid)) {
             try {
                 for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
                     int i = l.indexOf(":/dmjail/");
-                    if (i >= 0 && !l.substring(i + ":/dmjail/".length()).equals(name)) {
+                    if (i >= 0 && !l.substring(i + ":/dmjail/".length()).equals(key)) {
                         out.add(pid);
                         break;
                     }

@@ -8,15 +8,19 @@ import java.nio.file.Path;
  * /var/log/xen/qemu-dm-NAME.log. While the domain runs, the device model writes its log and the
  * console into {@code liveLog} / {@code liveConsole}, each on its own size-bounded tmpfs mounted on
  * {@code logFs} / {@code consoleFs} (FdEnvLayer); {@code log} and {@code console} are then symlinks
- * to them, and destroy copies the files there.
+ * to them, and destroy copies the files there. Every path is named by the domain's {@link DomainKey},
+ * never by its name.
  */
-public record DomainPaths(Path dir, Path stateFile, Path qmpSocket, Path rootMount, Path log, Path console,
+public record DomainPaths(String key, Path dir, Path stateFile, Path qmpSocket, Path rootMount, Path log, Path console,
                           Path logFs, Path consoleFs) {
 
-    public static DomainPaths of(Path stateDir, Path logDir, String name) {
-        Path dir = stateDir.resolve("domains").resolve(name);
-        return new DomainPaths(dir, dir.resolve("state.json"), dir.resolve("qmp.sock"), dir.resolve("root"),
-                logDir.resolve(name + ".log"), logDir.resolve(name + ".console"), dir.resolve("log-fs"),
+    public static DomainPaths of(Path stateDir, Path logDir, String key) {
+        if (!DomainKey.isKey(key)) {
+            throw new IllegalArgumentException("not a domain key: " + key);
+        }
+        Path dir = stateDir.resolve("domains").resolve(key);
+        return new DomainPaths(key, dir, dir.resolve("state.json"), dir.resolve("qmp.sock"), dir.resolve("root"),
+                logDir.resolve(key + ".log"), logDir.resolve(key + ".console"), dir.resolve("log-fs"),
                 dir.resolve("console-fs"));
     }
 

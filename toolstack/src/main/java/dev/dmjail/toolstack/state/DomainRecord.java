@@ -14,9 +14,14 @@ import java.util.Map;
  *                  as it is done); release undoes exactly these, so a refused or crashed prepare
  *                  never removes a host object it did not create. Empty when nothing is prepared
  *                  yet; null only in a state file from before this field (release then undoes all)
+ * @param key       the domain's host-side key ({@link DomainKey}), fixed at create: its state dir, cgroups
+ *                  and logs are named by it, never by {@code name}, so a rename changes {@code name} only.
+ *                  A state file from before this field has none: {@link StateStore} then gives it the
+ *                  name of the directory it was read from (which was the name)
  */
 public record DomainRecord(
         String name,
+        String key,
         int domid,
         DomainState state,
         Integer pid,
@@ -30,33 +35,44 @@ public record DomainRecord(
         JsonNode plan,
         Map<String, List<String>> prepared) {
 
+    /** The same domain under another name (rename): the key, and so every host path, stays. */
+    public DomainRecord withName(String n) {
+        return new DomainRecord(n, key, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
+                plan, prepared);
+    }
+
+    public DomainRecord withKey(String k) {
+        return new DomainRecord(name, k, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
+                plan, prepared);
+    }
+
     public DomainRecord withState(DomainState s) {
-        return new DomainRecord(name, domid, s, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
+        return new DomainRecord(name, key, domid, s, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
                 plan, prepared);
     }
 
     public DomainRecord withPid(int p, long startTime) {
-        return new DomainRecord(name, domid, state, p, startTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
+        return new DomainRecord(name, key, domid, state, p, startTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
                 plan, prepared);
     }
 
     public DomainRecord withMemory(long mib) {
-        return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, mib, vcpus, config, createdEpochMillis,
+        return new DomainRecord(name, key, domid, state, pid, pidStartTime, uid, gid, mib, vcpus, config, createdEpochMillis,
                 plan, prepared);
     }
 
     public DomainRecord withVcpus(int n) {
-        return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, n, config, createdEpochMillis,
+        return new DomainRecord(name, key, domid, state, pid, pidStartTime, uid, gid, memoryMiB, n, config, createdEpochMillis,
                 plan, prepared);
     }
 
     public DomainRecord withPlan(JsonNode p) {
-        return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
+        return new DomainRecord(name, key, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config, createdEpochMillis,
                 p, prepared);
     }
 
     public DomainRecord withPrepared(Map<String, List<String>> done) {
-        return new DomainRecord(name, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config,
+        return new DomainRecord(name, key, domid, state, pid, pidStartTime, uid, gid, memoryMiB, vcpus, config,
                 createdEpochMillis, plan, done);
     }
 }

@@ -21,8 +21,9 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Per-domain state under {@code STATE_DIR/domains/NAME/state.json}, written atomically (temp file,
- * fsync, rename), and the host-wide lock under which domids and names are allocated.
+ * Per-domain state under {@code STATE_DIR/domains/KEY/state.json} ({@link DomainKey}), written
+ * atomically (temp file, fsync, rename), and the host-wide lock under which domids, names and keys
+ * are allocated.
  */
 public final class StateStore {
 
@@ -66,7 +67,10 @@ public final class StateStore {
 
     public Path stateDir() { return stateDir; }
 
-    public DomainPaths paths(String name) { return DomainPaths.of(stateDir, logDir, name); }
+    /** The paths of domain {@code r}, named by its key. */
+    public DomainPaths paths(DomainRecord r) { return pathsOfKey(r.key()); }
+
+    public DomainPaths pathsOfKey(String key) { return DomainPaths.of(stateDir, logDir, key); }
 
     /** Runs {@code body} holding the host-wide dmjail lock (flock on STATE_DIR/lock). */
     public <T, E extends Exception> T locked(LockedBody<T, E> body) throws E, IOException {
@@ -100,46 +104,137 @@ public final class StateStore {
         return d;
     }
 
-    public Optional<DomainRecord> read(String name) throws IOException {
-        Path f = paths(name).stateFile();
+    /** The record in the state dir of {@code key}, if there is one (a state file from before keys gets its dir's name). */
+    public Optional<DomainRecord> readKey(String key) throws IOException {
+        if (!DomainKey.isKey(key)) {
+            return Optional.empty();
+        }
+        Path f = pathsOfKey(key).stateFile();
         try {
-            return Optional.of(JSON.readValue(Files.readAllBytes(f), DomainRecord.class));
+            DomainRecord r = JSON.readValue(Files.readAllBytes(f), DomainRecord.class);
+            return Optional.of(r.key() == null ? r.withKey(key) : r);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
     }
 
-    /** A domain by name, or by domid when {@code nameOrId} is a number. */
+    /** The newest stored record of the domain {@code r} (by its key, which no rename changes). */
+    public Optional<DomainRecord> reread(DomainRecord r) throws IOException {
+        return readKey(r.key());
+    }
+
+    /**
+     * The domain named {@code name}. The state dir named by the name's own key is tried first (every
+     * domain that was not renamed and whose name fits: one file read); only a miss reads every state
+     * file, as a domid lookup does.
+     */
+    public Optional<DomainRecord> byName(String name) throws IOException {
+        Optional<DomainRecord> direct = readKey(DomainKey.escape(name));
+        if (direct.isPresent() && direct.get().name().equals(name)) {
+            return direct;
+        }
+        for (String key : keys()) {
+            if (name.equals(nameIn(key))) {
+                return readKey(key);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The name in {@code key}'s state file, read by streaming up to its top-level "name" field (the
+     * record's first): a miss of {@link #byName} looks at every state file, and parsing each one's
+     * plan would cost it a quarter of a second with 200 domains. Null when there is no state file.
+     */
+    private String nameIn(String key) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(pathsOfKey(key).stateFile());
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(bytes)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.getCurrentName();
+                p.nextToken();
+                if (field.equals("name")) {
+                    return p.getValueAsString();
+                }
+                p.skipChildren();
+            }
+            return null;
+        }
+    }
+
+    /**
+     * A domain by name or domid, by xl's rule (libxl_domain_qualifier_to_domid): an argument of
+     * digits only (the empty one included, which is domid 0, the host's) is a domid, anything else
+     * a name. A domain whose name is all digits is thus reached by its domid, as with xl.
+     */
     public Optional<DomainRecord> find(String nameOrId) throws IOException {
-        if (nameOrId.matches("\\d+")) {
-            int id = Integer.parseInt(nameOrId);
+        if (nameOrId.matches("\\d*")) {
+            if (nameOrId.length() > 9) {
+                return Optional.empty();
+            }
+            int id = nameOrId.isEmpty() ? 0 : Integer.parseInt(nameOrId);
             for (DomainRecord r : list()) {
                 if (r.domid() == id) {
                     return Optional.of(r);
                 }
             }
+            return Optional.empty();
         }
-        return isSafeName(nameOrId) ? read(nameOrId) : Optional.empty();
+        return byName(nameOrId);
     }
 
     public List<DomainRecord> list() throws IOException {
-        Path domains = stateDir.resolve("domains");
         List<DomainRecord> out = new ArrayList<>();
-        if (!Files.isDirectory(domains)) {
-            return out;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(domains)) {
-            for (Path d : ds) {
-                read(d.getFileName().toString()).ifPresent(out::add);
-            }
+        for (String key : keys()) {
+            readKey(key).ifPresent(out::add);
         }
         out.sort(Comparator.comparingInt(DomainRecord::domid));
         return out;
     }
 
+    /** The names of the state dirs there are (each a domain's key, a record in it or not). */
+    public java.util.Set<String> keys() throws IOException {
+        Path domains = stateDir.resolve("domains");
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (!Files.isDirectory(domains)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(domains)) {
+            for (Path d : ds) {
+                String k = d.getFileName().toString();
+                if (DomainKey.isKey(k)) {
+                    out.add(k);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The key a new domain {@code name} gets with {@code domid} (null: a dry run); call under {@link #locked}.
+     * Only the keys of domains (a state dir with its state file) are taken: a dir left without one
+     * stays in the way, and create refuses it, naming it, as it always did.
+     */
+    public String newKey(String name, Integer domid) throws IOException {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (String k : keys()) {
+            if (Files.exists(pathsOfKey(k).stateFile(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                live.add(k);
+            }
+        }
+        return DomainKey.choose(name, domid, live);
+    }
+
     /** Atomic replace: a reader sees the old or the new record, never a torn one. */
     public void write(DomainRecord r) throws IOException {
-        DomainPaths p = paths(r.name());
+        DomainPaths p = paths(r);
         Files.createDirectories(p.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path tmp = p.dir().resolve(".state.json.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -155,8 +250,8 @@ public final class StateStore {
     }
 
     /** Removes the domain's state directory and everything dmjail put in it. */
-    public void remove(String name) throws IOException {
-        Path dir = paths(name).dir();
+    public void remove(DomainRecord r) throws IOException {
+        Path dir = paths(r).dir();
         if (!Files.exists(dir)) {
             return;
         }
@@ -165,10 +260,5 @@ public final class StateStore {
                 Files.deleteIfExists(x);
             }
         }
-    }
-
-    /** Names are used in paths, cgroup names and QEMU's -name: keep them boring. */
-    public static boolean isSafeName(String name) {
-        return name != null && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}") && !name.contains("..");
     }
 }

@@ -39,7 +39,7 @@ class CgroupLayerFakeHostTest {
     }
 
     private DomainRuntime rt() {
-        return new DomainRuntime("fake", 3, new StateStore(tmp.resolve("run"), tmp.resolve("log")).paths("fake"));
+        return new DomainRuntime("fake", 3, new StateStore(tmp.resolve("run"), tmp.resolve("log")).pathsOfKey("fake"));
     }
 
     @Test

@@ -47,7 +47,7 @@ class LaunchSpecBuilderTest {
         StateStore store = new StateStore(tmp.resolve("run"), tmp.resolve("log"));
         ConfinementPlan plan = new Planner(HostConfigLoader.load(conf, true), facts, SelinuxLayerTest.USERS, layers, store)
                 .plan(XlConfigLoader.load(cfg, List.of()), 7, false);
-        DomainRuntime rt = new DomainRuntime("sa-spec", 7, store.paths("sa-spec"));
+        DomainRuntime rt = new DomainRuntime("sa-spec", 7, store.pathsOfKey("sa-spec"));
         LaunchSpecBuilder spec = new LaunchSpecBuilder("sa-spec");
         for (ConfinementLayer l : layers) {
             l.contribute(plan.layer(l.name()), rt, spec);

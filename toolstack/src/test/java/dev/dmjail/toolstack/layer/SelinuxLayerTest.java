@@ -112,7 +112,7 @@ class SelinuxLayerTest {
         assertNotEquals(s.c1() + "," + s.c2(), sb.c1() + "," + sb.c2(), "two running domains never share a pair");
 
         SelinuxLayer layer = new SelinuxLayer(mcs, () -> fl);
-        DomainRuntime rt = new DomainRuntime("sa", 7, new StateStore(tmp.resolve("run"), tmp.resolve("log")).paths("sa"));
+        DomainRuntime rt = new DomainRuntime("sa", 7, new StateStore(tmp.resolve("run"), tmp.resolve("log")).pathsOfKey("sa"));
         layer.prepareHost(la, rt);
         assertEquals("system_u:object_r:svirt_image_t:s0:c" + s.c1() + ",c" + s.c2(), fl.labels.get(img));
         assertTrue(Files.exists(rt.paths().dir().resolve("selinux-labels.json")), "original remembered before relabel");
@@ -136,7 +136,7 @@ class SelinuxLayerTest {
         SelinuxMcsAllocator mcs = new SelinuxMcsAllocator(Map::of);
         LayerPlan lp = plan(fl, mcs, "sr", List.of(one, two)).layer("selinux");
         SelinuxLayer layer = new SelinuxLayer(mcs, () -> fl);
-        DomainRuntime rt = new DomainRuntime("sr", 8, new StateStore(tmp.resolve("run"), tmp.resolve("log")).paths("sr"));
+        DomainRuntime rt = new DomainRuntime("sr", 8, new StateStore(tmp.resolve("run"), tmp.resolve("log")).pathsOfKey("sr"));
         fl.refuse = two;
         assertThrows(LayerException.class, () -> layer.prepareHost(lp, rt));
         assertEquals(List.of("label " + one), rt.prepared().snapshot().get("selinux"));

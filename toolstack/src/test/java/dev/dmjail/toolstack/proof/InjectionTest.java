@@ -148,21 +148,36 @@ class InjectionTest {
         return null;
     }
 
-    private void refused(String name, String body, String key) throws Exception {
-        Path c = cfg(name, body);
-        CliRun r = host.run("create", "-n", c.toString());
-        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), "accepted: name=" + name + " " + body + "\n" + r.out());
-        String err = r.err().strip();
-        assertEquals(1, err.lines().filter(l -> !l.startsWith("dmjail: WARN")).count(), err);
-        assertTrue(err.contains(c + ":") && err.contains(key), "expected FILE:LINE: " + key + ": " + err);
-    }
-
+    /**
+     * Names xl accepts are accepted (issue 13), and none reaches a host path or QEMU's option syntax:
+     * every path is named by the key (state.DomainKey), one component under its parent; -name's value
+     * has its commas doubled; the device model's hostname is dm-KEY.
+     */
     @Test
-    void hostileNamesAreRefused() throws Exception {
+    void hostileNamesAreMadeSafe() throws Exception {
         host = new TestHost(tmp);
         for (String n : List.of("a,b", "a=b", "a\\nb", "../../etc", "a/b", "..", ".x", "-help", "x..y",
-                "a b", "a,,b", "x" + "y".repeat(64), "", "guest=x,debug-threads=on")) {
-            refused(n, "", "name");
+                "a b", "a,,b", "x" + "y".repeat(64), "", "guest=x,debug-threads=on", "$(reboot)", "*", "%2e%2e")) {
+            Path c = cfg(n, "");
+            CliRun r = host.run("create", "-n", c.toString());
+            assertEquals(0, r.exit(), n + ": " + r.err());
+            JsonNode out = ProofSupport.JSON.readTree(r.out());
+            String name = out.at("/domain/c_info/name").asText();
+            JsonNode plan = out.get("plan");
+            String key = plan.at("/paths/key").asText();
+            assertTrue(dev.dmjail.toolstack.state.DomainKey.isKey(key) && key.matches("[A-Za-z0-9%][A-Za-z0-9_.%~-]*"), n + ": " + key);
+            assertEquals(host.stateDir.resolve("domains").resolve(key).resolve("state.json").toString(), plan.at("/paths/state").asText());
+            assertEquals(host.logDir.resolve(key + ".log").toString(), plan.at("/paths/log").asText());
+            List<String> a = argv(plan);
+            assertEquals("guest=" + name.replace(",", ",,") + ",debug-threads=on", a.get(a.indexOf("-name") + 1), n);
+            for (JsonNode l : plan.get("layers")) {
+                if (l.get("layer").asText().equals("cgroup")) {
+                    l.at("/settings/groups").forEach(g -> assertEquals("dmjail/" + key, g.get("relPath").asText(), n));
+                }
+                if (l.get("layer").asText().equals("namespaces")) {
+                    assertEquals("dm-" + key, l.at("/settings/hostname").asText(), n);
+                }
+            }
         }
         // An octal escape such as \\000 produces no character at all (libxlutil's lexer, see XlLexer):
         // no NUL can reach a name. A raw NUL byte in the file is a lexical error.
