@@ -39,6 +39,7 @@ final class DomainBuilder {
     private final XlConfig cfg;
     private final Path file;
     private final List<String> warnings = new ArrayList<>();
+    private final List<ParsedDomain.Ignored> ignored = new ArrayList<>();
 
     private DomainBuilder(XlConfig cfg) {
         this.cfg = cfg;
@@ -48,7 +49,7 @@ final class DomainBuilder {
     static ParsedDomain build(XlConfig cfg) throws ConfigException {
         DomainBuilder b = new DomainBuilder(cfg);
         DomainConfig d = b.run();
-        return new ParsedDomain(d, b.warnings, cfg);
+        return new ParsedDomain(d, b.warnings, cfg, b.ignored);
     }
 
     private DomainConfig run() throws ConfigException {
@@ -59,8 +60,9 @@ final class DomainBuilder {
         String name = string("name").orElseThrow(() -> err(0, "name", "Domain name must be specified."));
         UUID uuid = null;
         Optional<XlSetting> u = cfg.get("uuid");
-        if (u.isPresent()) {
-            String s = string("uuid").orElseThrow();
+        Optional<String> uuidText = string("uuid"); // a list: warned, ignored, a uuid generated (xl)
+        if (uuidText.isPresent()) {
+            String s = uuidText.get();
             if (!UUID_RE.matcher(s).matches()) throw err(u.get().line(), "uuid", "Failed to parse UUID: " + s);
             uuid = UUID.fromString(s);
         }
@@ -142,9 +144,9 @@ final class DomainBuilder {
                     "device model override given without specific DM version");
         }
         String dmUser = string("device_model_user").orElse(null);
-        List<String> dmArgs = stringList("device_model_args");
-        List<String> dmArgsPv = stringList("device_model_args_pv");
-        List<String> dmArgsHvm = stringList("device_model_args_hvm");
+        List<String> dmArgs = extraArgs("device_model_args");
+        List<String> dmArgsPv = extraArgs("device_model_args_pv");
+        List<String> dmArgsHvm = extraArgs("device_model_args_hvm");
 
         // xl: for PV "vnc" is read as a number (a vfb is added when non-zero), otherwise as defbools.
         Boolean vnc = defbool("vnc");
@@ -274,12 +276,14 @@ final class DomainBuilder {
         for (int i = 0; i < items.size(); i++) {
             XlValue.Atom item = items.get(i);
             List<String> w = new ArrayList<>();
+            List<String> dropped = new ArrayList<>();
             try {
-                out.add(VifSpecParser.parse(item.text(), i, w));
+                out.add(VifSpecParser.parse(item.text(), i, w, dropped));
             } catch (VifSpecParser.VifError e) {
                 throw err(item.line(), "vif", e.getMessage() + " in `" + item.text() + "'");
             }
             for (String m : w) warn(item.line(), "vif", m);
+            for (String m : dropped) ignore(item.line(), "vif", m);
         }
         return out;
     }
@@ -298,12 +302,12 @@ final class DomainBuilder {
         return cfg.get(key).map(XlSetting::line).orElse(0);
     }
 
-    /** xlu_cfg_get_string: a list here is an error (xl warns and ignores it). */
-    private Optional<String> string(String key) throws ConfigException {
+    /** xlu_cfg_get_string: a list here is warned about and ignored, as xl does (find_atom). */
+    private Optional<String> string(String key) {
         Optional<XlSetting> s = cfg.get(key);
         if (s.isEmpty()) return Optional.empty();
         if (s.get().value() instanceof XlValue.Atom a) return Optional.of(a.text());
-        throw err(s.get().line(), key, "parameter is a list but should be a single value");
+        return ignore(s.get().line(), key, "parameter `" + key + "' is a list but should be a single value");
     }
 
     /** xlu_cfg_get_long with strtol(…, 0), plus dmjail's range check. */
@@ -311,15 +315,19 @@ final class DomainBuilder {
         Optional<XlSetting> s = cfg.get(key);
         if (s.isEmpty()) return Optional.empty();
         XlSetting set = s.get();
+        // libxlu_cfg.c xlu_cfg_get_bounded_long: each of these is a warning, and the caller goes on without the value
         if (!(set.value() instanceof XlValue.Atom a)) {
-            throw err(set.line(), key, "parameter is a list but should be a single value");
+            return ignore(set.line(), key, "parameter `" + key + "' is a list but should be a single value");
         }
-        if (set.append()) throw err(set.line(), key, "can't use += with numbers");
+        if (set.append()) return ignore(set.line(), key, "can't use += with numbers for parameter `" + key + "'");
         CNumbers.Result r = CNumbers.strtol(a.text());
         if (r.overflow()) {
-            throw err(set.line(), key, "parameter could not be parsed as a number: Numerical result out of range");
+            return ignore(set.line(), key, "parameter `" + key + "' could not be parsed as a number: "
+                    + "Numerical result out of range");
         }
-        if (!r.complete()) throw err(set.line(), key, "parameter `" + a.text() + "' is not a valid number");
+        if (!r.complete()) {
+            return ignore(set.line(), key, "parameter `" + key + "' is not a valid number (`" + a.text() + "')");
+        }
         if (r.value() < min || r.value() > max) {
             throw err(set.line(), key, "value " + r.value() + " out of range [" + min + ", " + max + "]");
         }
@@ -338,17 +346,32 @@ final class DomainBuilder {
         return out;
     }
 
+    /**
+     * xl's parse_extra_args: a single value is "xl: Unable to parse device_model_args…" and exit, unlike
+     * the other lists (xlu_cfg_get_list_as_string_list's EINVAL is fatal there); a nested list ends it.
+     */
+    private List<String> extraArgs(String key) throws ConfigException {
+        Optional<XlSetting> s = cfg.get(key);
+        if (s.isPresent() && !(s.get().value() instanceof XlValue.XlList)) {
+            throw err(s.get().line(), key, "parameter `" + key + "' is a single value but should be a list "
+                    + "(xl: Unable to parse " + key + ".)");
+        }
+        return stringList(key);
+    }
+
     private List<XlValue.Atom> atomList(String key) throws ConfigException {
         Optional<XlSetting> s = cfg.get(key);
         if (s.isEmpty()) return List.of();
         if (!(s.get().value() instanceof XlValue.XlList l)) {
-            throw err(s.get().line(), key, "parameter is a single value but should be a list");
+            ignore(s.get().line(), key, "parameter `" + key + "' is a single value but should be a list");
+            return List.of();
         }
         List<XlValue.Atom> out = new ArrayList<>();
         for (XlValue item : l.items()) {
             if (!(item instanceof XlValue.Atom a)) {
-                // xl stops reading the list at a nested list, silently dropping the rest
-                throw err(item.line(), key, "nested lists are not allowed here");
+                // xl stops reading the list at a nested list (xlu_cfg_get_listitem returns NULL), silently
+                ignore(item.line(), key, "a nested list ends the list here, as in xl: this item and the rest are dropped");
+                break;
             }
             out.add(a);
         }
@@ -357,6 +380,13 @@ final class DomainBuilder {
 
     private ConfigException err(int line, String key, String msg) {
         return new ConfigException(file, line, key, msg + cfg.overrideNote(line));
+    }
+
+    /** xl's warning, the value dropped as xl drops it, and the setting recorded for create to refuse. */
+    private <T> Optional<T> ignore(int line, String key, String msg) {
+        warn(line, key, "warning: " + msg + "; xl ignores it");
+        ignored.add(new ParsedDomain.Ignored(key, line, msg));
+        return Optional.empty();
     }
 
     private void warn(int line, String key, String msg) {

@@ -150,6 +150,7 @@ public final class LibxlJson {
             putNumber(o, "rate_interval_usecs", nic.rateIntervalUsecs());
         }
         putString(o, "gatewaydev", nic.gatewaydev());
+        putDefbool(o, "trusted", nic.trusted());
         return o;
     }
 

@@ -14,5 +14,5 @@ package dev.dmjail.config;
  */
 public record VifSpec(int devid, String mac, String bridge, String ip, String model, String type, String vifname,
                       String script, String rate, long rateBytesPerInterval, long rateIntervalUsecs,
-                      String gatewaydev, String backend, int mtu) {
+                      String gatewaydev, String backend, int mtu, Boolean trusted) {
 }

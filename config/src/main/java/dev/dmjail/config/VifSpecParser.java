@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
  * Vif spec parser after xl_parse.c parse_nic_config and libxlu_vif.c xlu_vif_parse_rate.
  * The spec is split with strtok(",") (empty items vanish), leading blanks of each item are
  * skipped, and each item must start with "key=". xl only prints a message and goes on for an
- * unknown key or a bad mac/type; dmjail refuses those (see README). "accel" is ignored with a
- * warning and "netdev" is the deprecated spelling of "gatewaydev", as in xl.
+ * unknown key (a warning here too) or a bad mac/type (parse_nic_config's "Invalid parameter": the vif is
+ * kept as far as xl got, and the message goes to {@code ignored}, which create refuses). "accel" is
+ * ignored with a warning and "netdev" is the deprecated spelling of "gatewaydev", as in xl.
  */
 final class VifSpecParser {
 
@@ -24,18 +25,23 @@ final class VifSpecParser {
 
     private VifSpecParser() { }
 
-    static VifSpec parse(String spec, int index, List<String> warnings) throws VifError {
+    static VifSpec parse(String spec, int index, List<String> warnings, List<String> ignored) throws VifError {
         int devid = index;
         String mac = null, bridge = null, ip = null, model = null, type = null, vifname = null, script = null;
         String rate = null, gatewaydev = null, backend = null;
         long bytesPerInterval = 0, intervalUsecs = 0;
         int mtu = 0;
+        Boolean trusted = null;
         for (String raw : spec.split(",")) {
             if (raw.isEmpty()) continue;
             String token = raw.replaceFirst("^ +", "");
             int eq = token.indexOf('=');
             String key = eq < 0 ? token : token.substring(0, eq);
             String val = eq < 0 ? null : token.substring(eq + 1);
+            if (val == null && (token.equals("trusted") || token.equals("untrusted"))) {
+                trusted = token.equals("trusted"); // xl 4.17: a flag, advice to the guest's PV frontend
+                continue;
+            }
             if (val == null) {
                 // xl parse_nic_config: "unrecognized argument" on stderr, and the vif is kept
                 warnings.add("unrecognized argument `" + token + "', ignored (as xl does)");
@@ -43,10 +49,13 @@ final class VifSpecParser {
             }
             switch (key) {
                 case "type" -> {
-                    if (!val.equals("vif") && !val.equals("ioemu")) throw new VifError("Invalid parameter `type'.");
-                    type = val;
+                    if (val.equals("vif") || val.equals("ioemu")) {
+                        type = val;
+                    } else {
+                        ignored.add("Invalid parameter `type'. in `" + token + "'"); // xl keeps the type it had
+                    }
                 }
-                case "mac" -> mac = parseMac(val);
+                case "mac" -> mac = parseMac(val, mac, token, ignored);
                 case "bridge" -> bridge = val;
                 case "netdev" -> {
                     warnings.add("the netdev parameter is deprecated, please use gatewaydev instead");
@@ -71,25 +80,33 @@ final class VifSpecParser {
             }
         }
         return new VifSpec(devid, mac, bridge, ip, model, type, vifname, script, rate, bytesPerInterval,
-                intervalUsecs, gatewaydev, backend, mtu);
+                intervalUsecs, gatewaydev, backend, mtu, trusted);
     }
 
     /**
-     * xl reads six strtoul(…, 16) numbers, each followed by any one separator character.
-     * Running out of groups is undefined behaviour in xl (it reads past the string); refused here.
+     * xl reads six strtoul(…, 16) numbers, each followed by any one separator character, into the mac it
+     * has (zero, or an earlier mac=), byte by byte: at a group that is no hex byte it prints "Invalid
+     * parameter `mac'." and stops, keeping the bytes it stored. Running out of groups is undefined behaviour
+     * in xl (it reads past the string); refused here.
      */
-    static String parseMac(String s) throws VifError {
-        StringBuilder out = new StringBuilder();
+    static String parseMac(String s, String previous, String token, List<String> ignored) throws VifError {
+        int[] mac = new int[6];
+        if (previous != null) {
+            String[] g = previous.split(":");
+            for (int i = 0; i < 6; i++) mac[i] = Integer.parseInt(g[i], 16);
+        }
         int p = 0;
         for (int i = 0; i < 6; i++) {
             if (p > s.length()) throw new VifError("Invalid parameter `mac'.");
             long[] r = strtoul(s, p, 16);
-            if (r[1] == p || r[0] < 0 || r[0] > 255) throw new VifError("Invalid parameter `mac'.");
-            if (i > 0) out.append(':');
-            out.append(String.format("%02x", r[0]));
+            if (r[1] == p || r[0] < 0 || r[0] > 255) {
+                ignored.add("Invalid parameter `mac'. in `" + token + "'");
+                break;
+            }
+            mac[i] = (int) r[0];
             p = (int) r[1] + 1;
         }
-        return out.toString();
+        return String.format("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     }
 
     /** xl's parse_ulong: strtoul base 10, refuses no digits and ULONG_MAX; trailing text ignored. */

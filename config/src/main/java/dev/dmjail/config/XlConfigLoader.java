@@ -46,7 +46,12 @@ public final class XlConfigLoader {
     /** One xl vif spec (xl-network-configuration(5)) as xl network-attach reads it, as vif {@code devid}. */
     public static VifSpec parseVifSpec(String spec, int devid, List<String> warnings) throws IllegalArgumentException {
         try {
-            return VifSpecParser.parse(spec, devid, warnings);
+            List<String> ignored = new java.util.ArrayList<>();
+            VifSpec v = VifSpecParser.parse(spec, devid, warnings, ignored);
+            if (!ignored.isEmpty()) {
+                throw new IllegalArgumentException(ignored.get(0)); // xl would attach without it; refused
+            }
+            return v;
         } catch (VifSpecParser.VifError e) {
             throw new IllegalArgumentException(e.getMessage());
         }

@@ -103,11 +103,13 @@ class ConfigErrorsTest {
         expect(HEAD + "name += [ 'x' ]\n", "3: name: can't add [list] to \"string\" or vice versa");
     }
 
-    @Test void overrideErrorsNameTheOverride() throws IOException {
+    @Test void overrideErrorsNameTheOverride() throws IOException, ConfigException {
         expect(HEAD, "4: memory: config parsing error near `lots': syntax error, unexpected IDENT, "
                 + "expecting STRING or NUMBER or '[' (in command-line override `memory=lots')", "memory=lots");
-        expect(HEAD, "5: vcpus: parameter `x' is not a valid number (in command-line override `vcpus=\"x\"')",
-                "memory=1", "vcpus=\"x\"");
+        Files.writeString(dir.resolve("g.cfg"), HEAD);
+        assertTrue(XlConfigLoader.load(dir.resolve("g.cfg"), List.of("memory=1", "vcpus=\"x\"")).warnings().contains(
+                dir.resolve("g.cfg") + ":5: vcpus: warning: parameter `vcpus' is not a valid number (`x'); xl ignores it"
+                        + " (in command-line override `vcpus=\"x\"')"));
     }
 
     /** A tenant's config nesting lists 100000 deep: one line, not a StackOverflowError. */
@@ -130,48 +132,76 @@ class ConfigErrorsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "memory = 'abc'          | 3: memory: parameter `abc' is not a valid number",
-        "memory = 12abc          | 3: memory: parameter `12abc' is not a valid number",
-        "memory = 08             | 3: memory: parameter `08' is not a valid number",
         "memory = '-5'           | 3: memory: value -5 out of range [0, 9007199254740991]",
-        "memory = [ 1 ]          | 3: memory: parameter is a list but should be a single value",
-        "maxmem = 99999999999999999999 | 3: maxmem: parameter could not be parsed as a number: Numerical result out of range",
         "vcpus = 0x100000000     | 3: vcpus: value 4294967296 out of range [0, 2147483647]",
-        "maxvcpus = 'x'          | 3: maxvcpus: parameter `x' is not a valid number",
-        "acpi = 'yes'            | 3: acpi: parameter `yes' is not a valid number",
-        "dm_restrict = 'true'    | 3: dm_restrict: parameter `true' is not a valid number",
-        "vnc = [ 1 ]             | 3: vnc: parameter is a list but should be a single value",
-        "sdl = 'on'              | 3: sdl: parameter `on' is not a valid number",
+        "device_model_args = '-x' | 3: device_model_args: parameter `device_model_args' is a single value but should be a list (xl: Unable to parse device_model_args.)",
         "type = 'xen'            | 3: type: Invalid domain type xen.",
         "builder = 'linux'       | 3: builder: Invalid domain type linux.",
         "uuid = 'not-a-uuid'     | 3: uuid: Failed to parse UUID: not-a-uuid",
-        "uuid = [ 'x' ]          | 3: uuid: parameter is a list but should be a single value",
-        "kernel = [ '/k' ]       | 3: kernel: parameter is a list but should be a single value",
-        "ramdisk = [ ]           | 3: ramdisk: parameter is a list but should be a single value",
-        "cmdline = [ ]           | 3: cmdline: parameter is a list but should be a single value",
-        "root = [ ]              | 3: root: parameter is a list but should be a single value",
-        "extra = [ ]             | 3: extra: parameter is a list but should be a single value",
-        "boot = [ 'c' ]          | 3: boot: parameter is a list but should be a single value",
-        "serial = [ [ 'pty' ] ]  | 3: serial: nested lists are not allowed here",
         "on_poweroff = 'halt'    | 3: on_poweroff: Unknown on_poweroff action \"halt\" specified (one of destroy, restart, rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)",
         "on_reboot = 'reboot'    | 3: on_reboot: Unknown on_reboot action \"reboot\" specified (one of destroy, restart, rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)",
         "on_crash = 'Restart'    | 3: on_crash: Unknown on_crash action \"Restart\" specified (one of destroy, restart, rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)",
         "device_model_version = 'qemu' | 3: device_model_version: Unknown device_model_version \"qemu\" specified",
-        "device_model_user = [ ] | 3: device_model_user: parameter is a list but should be a single value",
-        "device_model_override = [ ] | 3: device_model_override: parameter is a list but should be a single value",
-        "device_model_args = '-x' | 3: device_model_args: parameter is a single value but should be a list",
-        "device_model_args_hvm = '-x' | 3: device_model_args_hvm: parameter is a single value but should be a list",
-        "device_model_args_pv = [ '-a', [ '-b' ] ] | 3: device_model_args_pv: nested lists are not allowed here",
-        "disk = 'phy:/dev/x,xvda,w' | 3: disk: parameter is a single value but should be a list",
-        "disk = [ [ 'phy:/dev/x,xvda,w' ] ] | 3: disk: nested lists are not allowed here",
-        "vif = 'bridge=xenbr0'   | 3: vif: parameter is a single value but should be a list",
     })
     void invalidValue(String line, String expected) throws IOException {
         expect(HEAD + line + "\n", expected.strip());
     }
 
-    @Test void appendToNumber() throws IOException {
-        expect(HEAD + "memory = 5\nmemory += 5\n", "4: memory: can't use += with numbers");
+    /**
+     * What libxlu_cfg.c only warns about and then ignores: xl goes on without the value, so does the parser (same
+     * domain, xl's warning), and the setting is recorded as ignored for create to refuse (issue 13).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "memory = 'abc'          | memory | parameter `memory' is not a valid number (`abc')",
+        "memory = 12abc          | memory | parameter `memory' is not a valid number (`12abc')",
+        "memory = 08             | memory | parameter `memory' is not a valid number (`08')",
+        "memory = [ 1 ]          | memory | parameter `memory' is a list but should be a single value",
+        "maxmem = 99999999999999999999 | maxmem | parameter `maxmem' could not be parsed as a number: Numerical result out of range",
+        "maxvcpus = 'x'          | maxvcpus | parameter `maxvcpus' is not a valid number (`x')",
+        "acpi = 'yes'            | acpi | parameter `acpi' is not a valid number (`yes')",
+        "dm_restrict = 'true'    | dm_restrict | parameter `dm_restrict' is not a valid number (`true')",
+        "vnc = [ 1 ]             | vnc | parameter `vnc' is a list but should be a single value",
+        "sdl = 'on'              | sdl | parameter `sdl' is not a valid number (`on')",
+        "uuid = [ 'x' ]          | uuid | parameter `uuid' is a list but should be a single value",
+        "ramdisk = [ ]           | ramdisk | parameter `ramdisk' is a list but should be a single value",
+        "cmdline = [ ]           | cmdline | parameter `cmdline' is a list but should be a single value",
+        "root = [ ]              | root | parameter `root' is a list but should be a single value",
+        "extra = [ ]             | extra | parameter `extra' is a list but should be a single value",
+        "boot = [ 'c' ]          | boot | parameter `boot' is a list but should be a single value",
+        "serial = [ [ 'pty' ] ]  | serial | a nested list ends the list here, as in xl",
+        "device_model_user = [ ] | device_model_user | parameter `device_model_user' is a list but should be a single value",
+        "device_model_override = [ ] | device_model_override | parameter `device_model_override' is a list but should be a single value",
+        "device_model_args_pv = [ '-a', [ '-b' ] ] | device_model_args_pv | a nested list ends the list here, as in xl",
+        "disk = 'phy:/dev/x,xvda,w' | disk | parameter `disk' is a single value but should be a list",
+        "disk = [ [ 'phy:/dev/x,xvda,w' ] ] | disk | a nested list ends the list here, as in xl",
+        "vif = 'bridge=xenbr0'   | vif | parameter `vif' is a single value but should be a list",
+    })
+    void warnedAndIgnoredAsXlDoes(String line, String key, String message) throws IOException {
+        ParsedDomain p = loads(HEAD + line + "\n");
+        assertEquals(1, p.ignored().size(), p.ignored().toString());
+        assertEquals(key.strip(), p.ignored().get(0).key());
+        assertEquals(3, p.ignored().get(0).line());
+        assertTrue(p.ignored().get(0).reason().startsWith(message.strip()), p.ignored().get(0).reason());
+        assertTrue(p.warnings().stream().anyMatch(w -> w.startsWith(dir.resolve("g.cfg") + ":3: " + key.strip() + ": warning: "
+                + message.strip())), p.warnings().toString());
+    }
+
+    @Test void appendToNumberIsIgnoredAsXlDoes() throws IOException {
+        ParsedDomain p = loads(HEAD + "memory = 5\nmemory += 5\n");
+        assertEquals(List.of(new ParsedDomain.Ignored("memory", 4, "can't use += with numbers for parameter `memory'")),
+                p.ignored());
+        assertEquals(null, p.domain().memoryMiB(), "xl goes on without memory");
+    }
+
+    private ParsedDomain loads(String text) throws IOException {
+        Path f = dir.resolve("g.cfg");
+        Files.writeString(f, text);
+        try {
+            return XlConfigLoader.load(f, List.of());
+        } catch (ConfigException e) {
+            throw new AssertionError("refused a config xl accepts: " + e.getMessage(), e);
+        }
     }
 
     @Test void nameRequired() throws IOException {
@@ -222,10 +252,7 @@ class ConfigErrorsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "mac=00:16:3e:zz:00:01    | Invalid parameter `mac'.",
         "mac=00:16:3e:01          | Invalid parameter `mac'.",
-        "mac=00:16:3e:01:02:300   | Invalid parameter `mac'.",
-        "type=netfront            | Invalid parameter `type'.",
         "rate=                    | config parsing error in vif: no rate specified in `'",
         "rate=10Mbit              | config parsing error in vif: invalid rate in `10Mbit'",
         "rate=0MB/s               | config parsing error in vif: rate overflow in `0MB/s'",
@@ -238,6 +265,21 @@ class ConfigErrorsTest {
     })
     void badVif(String spec, String expected) throws IOException {
         expect(HEAD + "vif = [ '',\n  '" + spec.strip() + "' ]\n", "4: vif: " + expected.strip() + " in `" + spec.strip() + "'");
+    }
+
+    /** parse_nic_config prints "Invalid parameter" and goes on with what it had (a mac up to the bad byte). */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "mac=00:16:3e:zz:00:01    | 00:16:3e:00:00:00 | | Invalid parameter `mac'. in `mac=00:16:3e:zz:00:01'",
+        "mac=00:16:3e:01:02:300   | 00:16:3e:01:02:00 | | Invalid parameter `mac'. in `mac=00:16:3e:01:02:300'",
+        "type=ioemu,type=netfront | | ioemu | Invalid parameter `type'. in `type=netfront'",
+    })
+    void badVifMacOrTypeIsIgnoredAsXlDoes(String spec, String mac, String type, String message) throws IOException {
+        ParsedDomain p = loads(HEAD + "vif = [ '',\n  '" + spec.strip() + "' ]\n");
+        VifSpec v = p.domain().nics().get(1);
+        assertEquals(mac == null ? null : mac.strip(), v.mac());
+        assertEquals(type == null ? null : type.strip(), v.type());
+        assertEquals(List.of(new ParsedDomain.Ignored("vif", 4, message.strip())), p.ignored());
     }
 
     @Test void neverAStackTrace() throws IOException {

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestFactory;
  *   <li>{@code ok-*}: both accept; the JSON trees are equal, and {@link LibxlJson#render} prints
  *       exactly xl's text (a uuid xl generated is masked on both sides).</li>
  *   <li>{@code bad-*}: both refuse.</li>
- *   <li>{@code strict-*}: xl accepts but complains on stderr (then ignores the value); dmjail refuses.</li>
+ *   <li>{@code warn-*}: xl accepts but complains on stderr and ignores the value; dmjail accepts too, with
+ *       the same JSON, warns, and records the setting as {@link ParsedDomain#ignored()} (create refuses it).</li>
  * </ul>
  * {@code NAME.args} holds command-line overrides, one per line. {@code # expect: TEXT} in a config
  * must appear in dmjail's error message, {@code # expect-warning: TEXT} in one of its warnings.
@@ -98,14 +99,19 @@ class XlParityTest {
             if (xl.exit() == 0) fail("xl accepted a config the corpus calls invalid:\n" + xl.stdout());
             if (ourError == null) fail("dmjail accepted a config xl refuses (xl said: " + xl.stderr().strip() + ")");
             checkExpect(text, ourError);
-        } else if (name.startsWith("strict-")) {
-            if (xl.exit() != 0) fail("xl refused a strict-* config (rename it bad-*):\n" + xl.stderr());
+        } else if (name.startsWith("warn-")) {
+            if (xl.exit() != 0) fail("xl refused a warn-* config (rename it bad-*):\n" + xl.stderr());
             String complaint = xl.stderr().replaceAll("(?m)^Parsing config from .*\\n?", "").strip();
-            if (complaint.isEmpty()) fail("xl accepted a strict-* config without any complaint");
-            if (ourError == null) fail("dmjail accepted a value xl complains about: " + complaint);
-            checkExpect(text, ourError);
+            if (complaint.isEmpty()) fail("xl accepted a warn-* config without any complaint");
+            if (ourError != null) fail("dmjail refused a config xl accepts (with: " + complaint + "): " + ourError.getMessage());
+            compare(ours, xl.stdout());
+            if (ours.ignored().isEmpty()) fail("xl ignored a value (" + complaint + "); dmjail recorded none");
+            for (String w : directives(text, "expect-warning")) {
+                assertTrue(ours.warnings().stream().anyMatch(x -> x.contains(w)),
+                        "expected a warning containing <" + w + ">, got " + ours.warnings());
+            }
         } else {
-            fail("corpus file names start with ok-, bad- or strict-: " + name);
+            fail("corpus file names start with ok-, bad- or warn-: " + name);
         }
     }
 

@@ -18,6 +18,8 @@ public final class ExitCodes {
     public static final int AUDIT_FAILED = 4;
     /** Host check: something is missing or broken (dmjail host check). */
     public static final int HOST_NOT_READY = 5;
+    /** {@code create -n --check}: the plan lists problems a real create on this host would refuse. */
+    public static final int WOULD_REFUSE = 6;
     /** Must run as root. */
     public static final int NOT_ROOT = 77;
     /** Internal error (a bug): the message says where. */

@@ -52,7 +52,8 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean), or a life-cycle command could not be carried out",
                 "2:bad input (domain config, host config, command line); nothing was changed",
                 "3:no such domain", "4:the audit found a planned layer not in force",
-                "5:host not ready (dmjail host check)", "70:internal error (one line; -vv for the stack trace)", "77:must run as root"})
+                "5:host not ready (dmjail host check)",
+                "6:create -n --check: the plan lists problems that would stop create on this host", "70:internal error (one line; -vv for the stack trace)", "77:must run as root"})
 public final class Main implements Runnable {
 
     @Option(names = "--host-config", paramLabel = "FILE",

@@ -49,9 +49,98 @@ class DryRunTest {
         assertTrue(j.at("/plan/warnings").toString().contains("device_model_user \\\"dmjail-no-such-user\\\" does not exist")
                 && j.at("/plan/warnings").toString().contains("create would refuse it"), j.at("/plan/warnings").toString());
         assertEquals("dmjail-no-such-user", layer(j.get("plan"), "dac").at("/settings/user").asText());
+        assertEquals("device_model_user", j.at("/plan/problems/0/key").asText(), j.at("/plan/problems").toString());
+        assertEquals(4, j.at("/plan/problems/0/line").asInt());
+        assertEquals(ExitCodes.WOULD_REFUSE, h.run("create", "-n", "--check", cfg.toString()).exit());
         CliRun r = h.run("create", cfg.toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
         assertTrue(r.err().contains(cfg + ":4: device_model_user: device_model_user \"dmjail-no-such-user\" does not exist"), r.err());
+    }
+
+    /**
+     * A device_model_override this host lacks is a problem of this host (xl -N does not look for it): listed in
+     * the plan with key and line, a warning line, exit 0; --check exits 6; create refuses it at the key's line.
+     */
+    @Test
+    void aMissingDeviceModelOverrideIsAProblemCheckAndCreateRefuse() throws Exception {
+        TestHost h = host();
+        Path cfg = h.domain("xf-ovr.cfg", "name = \"xf-ovr\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "device_model_override = \"/nonexistent/qemu\"");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode warnings = JSON.readTree(r.out()).at("/plan/warnings");
+        assertTrue(warnings.toString().contains(cfg + ":5: device_model_override: /nonexistent/qemu does not exist")
+                && warnings.toString().contains("create would refuse it"), warnings.toString());
+        JsonNode problems = JSON.readTree(r.out()).at("/plan/problems");
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("device_model_override", problems.get(0).get("key").asText());
+        assertEquals(5, problems.get(0).get("line").asInt());
+        assertTrue(problems.get(0).get("reason").asText().startsWith("/nonexistent/qemu does not exist"), problems.toString());
+        r = h.run("create", "-n", "--check", cfg.toString());
+        assertEquals(ExitCodes.WOULD_REFUSE, r.exit(), r.err());
+        assertEquals(problems, JSON.readTree(r.out()).at("/plan/problems"), "--check prints the same plan");
+        assertUntouched(h);
+        r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":5: device_model_override: /nonexistent/qemu does not exist"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    /**
+     * A value xl warns about and ignores (libxlu_cfg.c): the dry run is xl's (exit 0, memory as if unset) and lists
+     * it as a problem; create refuses to run the guest without it, at its line.
+     */
+    @Test
+    void aValueXlIgnoresIsParsedAsXlDoesAndRefusedByCreate() throws Exception {
+        TestHost h = host();
+        Path cfg = h.domain("xf-ign.cfg", "name = \"xf-ign\"", "type = \"hvm\"", "dm_restrict = 1", "memory = \"lots\"");
+        JsonNode j = dryRun(h, cfg);
+        assertTrue(j.at("/domain/b_info/max_memkb").isMissingNode() || j.at("/domain/b_info/max_memkb").asLong() <= 0,
+                j.at("/domain/b_info").toString());
+        assertEquals("memory", j.at("/plan/problems/0/key").asText(), j.at("/plan/problems").toString());
+        assertEquals(4, j.at("/plan/problems/0/line").asInt());
+        CliRun r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":4: memory: xl ignores this setting (parameter `memory' is not a valid number"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    /** dm_restrict = 1 on a host without the uid range: the dry run plans the range user and lists the problem. */
+    @Test
+    void aHostWithoutTheUidRangeIsAProblemOfThisHost() throws Exception {
+        TestHost h = new TestHost(tmp, "range_base_user = xf-no-such-range", "shared_user = xf-no-such-shared");
+        Path cfg = h.domain("xf-nr.cfg", "name = \"xf-nr\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1");
+        JsonNode j = dryRun(h, cfg);
+        assertEquals("dm_restrict", j.at("/plan/problems/0/key").asText(), j.at("/plan/problems").toString());
+        assertTrue(j.at("/plan/problems/0/reason").asText().contains("dmjail host install"), j.at("/plan/problems").toString());
+        assertEquals("xf-no-such-range", layer(j.get("plan"), "dac").at("/settings/user").asText());
+        CliRun r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":4: dm_restrict: dm_restrict=1 but neither user"), r.err());
+    }
+
+    /** --check answers "would create succeed here": 0 for a plan without problems; only with -n. */
+    @Test
+    void checkExitsZeroWithoutProblemsAndGoesWithDryRunOnly() throws Exception {
+        TestHost h = host();
+        Path cfg = h.domain("xf-ok.cfg", "name = \"xf-ok\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1");
+        CliRun r = h.run("create", "-n", "--check", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, JSON.readTree(r.out()).at("/plan/problems").size(), r.out());
+        r = h.run("create", "--check", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains("--check goes with -n"), r.err());
+        assertUntouched(h);
+    }
+
+    /** backend = xen on a host that is not a Xen host (this one): a problem of the plan, not of the config. */
+    @Test
+    void theXenBackendOnAHostWithoutXenIsAProblem() throws Exception {
+        TestHost xen = new TestHost(tmp, "backend = xen");
+        Path cfg = xen.domain("xf-xb.cfg", "name = \"xf-xb\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1");
+        JsonNode j = dryRun(xen, cfg);
+        assertTrue(j.at("/plan/problems").toString().contains("this is not a Xen host"), j.at("/plan/problems").toString());
+        assertEquals(ExitCodes.WOULD_REFUSE, xen.run("create", "-n", "--check", cfg.toString()).exit());
     }
 
     private JsonNode dryRun(TestHost h, Path cfg, String... overrides) throws IOException {
@@ -176,7 +265,10 @@ class DryRunTest {
         assertEquals("WEAKENED", layer(j.get("plan"), "seccomp").get("status").asText());
         assertFalse(argv(j.get("plan")).contains("-sandbox"));
         TestHost strict = new TestHost(Files.createDirectory(tmp.resolve("strict")), "require_confined = 1");
-        CliRun r = strict.run("create", "-n", cfg.toString());
+        JsonNode p = dryRun(strict, cfg).at("/plan/problems/0"); // this host's policy, not xl's: a problem of the plan
+        assertEquals("dmjail_seccomp", p.get("key").asText(), p.toString());
+        assertEquals(4, p.get("line").asInt());
+        CliRun r = strict.run("create", cfg.toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit());
         assertTrue(r.err().contains(cfg + ":4: dmjail_seccomp: host policy require_confined=1"), r.err());
     }
@@ -194,16 +286,66 @@ class DryRunTest {
         assertTrue(r.err().contains(h2.config + ":3: cgroup_pids_max: expected a number"), r.err());
     }
 
+    /**
+     * A PV guest that libxl would start no QEMU for (phy disk, no vfb): on the qemu backend the plan says it needs
+     * a Xen host and has no device model; --check exits 6 and create refuses it at the type line.
+     */
     @Test
-    void pvNeedsTheXenBackend() throws IOException {
+    void aPvGuestWithoutQemuDevicesPlansNoDeviceModel() throws Exception {
         TestHost h = host();
-        Path cfg = h.domain("pv.cfg", "name = \"pv\"", "type = \"pv\"", "kernel = \"/boot/vmlinuz\"", "dm_restrict = 1");
-        CliRun r = h.run("create", "-n", cfg.toString());
-        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
-        assertTrue(r.err().contains(cfg + ":2: type: a pv guest needs the xen backend"), r.err());
-        TestHost xen = new TestHost(Files.createDirectory(tmp.resolve("xen")), "backend = xen");
-        JsonNode j = dryRun(xen, cfg);
-        assertTrue(argv(j.get("plan")).contains("-xen-domid"));
+        Path img = tmp.resolve("xf-root.img");
+        Files.write(img, new byte[4096]);
+        Path cfg = h.domain("xf-pv.cfg", "name = \"xf-pv\"", "type = \"pv\"", "kernel = \"/boot/vmlinuz\"", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=xvda, access=rw, target=" + img + "\" ]");
+        JsonNode j = dryRun(h, cfg);
+        JsonNode plan = j.get("plan");
+        assertFalse(plan.at("/deviceModel/needed").asBoolean(), plan.get("deviceModel").toString());
+        assertEquals(0, plan.get("argv").size(), plan.get("argv").toString());
+        assertEquals(0, plan.get("layers").size());
+        String problems = plan.get("problems").toString();
+        assertTrue(problems.contains("a pv guest needs a Xen host") && problems.contains("needs no device model"), problems);
+        assertEquals(2, plan.at("/problems/0/line").asInt(), problems);
+        assertEquals(ExitCodes.WOULD_REFUSE, h.run("create", "-n", "--check", cfg.toString()).exit());
+        CliRun r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":2: type: a pv guest needs a Xen host"), r.err());
+    }
+
+    /**
+     * A PV guest with a qcow2 disk and vnc = 1 needs QEMU (qdisk, vfb): the plan shows libxl's xenpv device model,
+     * its qdisk on an fd QEMU never opens by path (xen-disk), and every layer, with the uid switched (which
+     * libxl does not do for a PV guest's QEMU). A PVH guest's vnc is xl's to ignore: no vfb, only the qdisk.
+     */
+    @Test
+    void aPvGuestWithQdiskAndVfbPlansTheConfinedXenpvDeviceModel() throws Exception {
+        TestHost xen = new TestHost(tmp, "backend = xen");
+        Path img = tmp.resolve("xf-root.qcow2");
+        Process p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "16M").inheritIO().start();
+        assertEquals(0, p.waitFor());
+        for (String type : List.of("pv", "pvh")) {
+            Path cfg = xen.domain("xf-" + type + ".cfg", "name = \"xf-" + type + "\"", "type = \"" + type + "\"",
+                    "kernel = \"/boot/vmlinuz\"", "memory = 128", "maxmem = 256", "dm_restrict = 1", "vnc = 1",
+                    "disk = [ \"format=qcow2, vdev=xvda, access=rw, target=" + img + "\" ]");
+            JsonNode plan = dryRun(xen, cfg).get("plan");
+            assertTrue(plan.at("/deviceModel/needed").asBoolean(), plan.get("deviceModel").toString());
+            String reasons = plan.at("/deviceModel/reasons").toString();
+            assertTrue(reasons.contains("disk xvda: format=qcow2"), reasons);
+            assertEquals(type.equals("pv"), reasons.contains("vfb"), reasons);
+            List<String> argv = argv(plan);
+            for (String want : List.of("-xen-domid", "-xen-attach", "xenpv", "-xen-domid-restrict", "-no-shutdown")) {
+                assertTrue(argv.contains(want), want + " in " + argv);
+            }
+            assertEquals("256", argv.get(argv.indexOf("-m") + 1), "libxl's -m is maxmem");
+            assertTrue(argv.contains("xen-disk,vdev=xvda,drive=drive-xvda"), argv.toString());
+            assertTrue(argv.stream().noneMatch(a -> a.contains(img.toString())), "the image reaches QEMU as an fd only");
+            assertFalse(argv.contains("-smp") || argv.contains("-serial") || argv.contains("-netdev"), argv.toString());
+            // the installed QEMU (7.2) drops privileges with -runas and -chroot
+            assertTrue(argv.contains("-runas") && argv.contains("-chroot"), argv.toString());
+            assertEquals("7.2", plan.at("/deviceModel/qemu/version").asText().substring(0, 3));
+            assertEquals("ENFORCED", layer(plan, "dac").get("status").asText());
+            assertEquals("ENFORCED", layer(plan, "seccomp").get("status").asText());
+            assertTrue(plan.get("problems").toString().contains("not a Xen host"), plan.get("problems").toString());
+        }
     }
 
     @Test

@@ -34,6 +34,8 @@ class UnhonouredKeysTest {
         "on_reboot = \"rename-restart\"|on_reboot: on_reboot = \"rename-restart\" is not honoured",
         "vif = [ \"bridge=br0,script=vif-route\" ]|vif: vif 0: script=vif-route is not run: Xen's hotplug scripts read",
         "vif = [ \"bridge=br0,rate=10Mb/s\" ]|vif: vif 0: rate= is not enforced",
+        "vif = [ \"bridge=br0,untrusted\" ]|vif: vif 0: untrusted is advice to a Xen PV network frontend",
+        "acpi = \"yes\"|acpi: xl ignores this setting (parameter `acpi' is not a valid number (`yes'))",
         "vnclisten = \"0.0.0.0\"|vnclisten: vnc is not set: libxl would start VNC for this HVM guest by default",
         "vncpasswd = \"pw\"|vncpasswd: vnc is not set: libxl would start VNC",
         "vncviewer = 1|vncviewer: an xl setting dmjail does not support",

@@ -238,6 +238,7 @@ class VncTest {
         for (String[] c : new String[][] {
                 {"vnclisten = \"localhost\"", ":9: vnclisten: \"localhost\": give an IP address"},
                 {"keymap = \"../../etc\"", ":9: keymap: \"../../etc\" is not one of QEMU's keymaps"},
+                {"keymap = \"xx\"", ":9: keymap: \"xx\" is not one of this host's QEMU keymaps"},
                 {"videoram = 12", ":9: videoram: 12 MiB for cirrus VGA"},
                 {"vga = \"qxl\"", ":9: vga: vga = \"qxl\" is not supported"}}) {
             Path cfg = config("vn-bad", c[0]);

@@ -48,6 +48,10 @@ public final class CreateCommand implements Callable<Integer> {
     @Option(names = {"-n", "--dry-run"}, description = "print the domain and the plan as JSON; touch nothing")
     boolean dryRun;
 
+    @Option(names = "--check", description = "with -n: exit 6 when the plan lists problems that would stop create "
+            + "on this host (without it, -n exits 0 for every config xl accepts, as xl -N does)")
+    boolean check;
+
     @Option(names = "--json", description = "print the result of a real create as JSON")
     boolean json;
 
@@ -62,6 +66,9 @@ public final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws DmjailException, IOException {
+        if (check && !dryRun) {
+            throw new DmjailException(ExitCodes.BAD_CONFIG, "create: --check goes with -n (a create refuses a problem itself)");
+        }
         ParsedDomain parsed;
         try {
             parsed = DomainConfigFile.load(config, overrides);
@@ -79,7 +86,7 @@ public final class CreateCommand implements Callable<Integer> {
             root.set("domain", LibxlJson.toJson(parsed.domain()));
             root.set("plan", PRETTY.valueToTree(plan));
             out.println(PRETTY.writeValueAsString(root));
-            return ExitCodes.OK;
+            return check && !plan.problems().isEmpty() ? ExitCodes.WOULD_REFUSE : ExitCodes.OK;
         }
         Privileges.requireRoot("create");
         DomainManager manager = ts.manager();

@@ -1,5 +1,7 @@
 package dev.dmjail.toolstack.host;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
@@ -60,4 +62,11 @@ public final class HostFacts {
         return cgroups;
     }
 
+    /**
+     * This host runs on Xen with a control domain's interface (xenfs: {@code /proc/xen/capabilities},
+     * which is how Xen's own scripts tell dom0): the xen backend's device models can attach here.
+     */
+    public static boolean isXenHost() {
+        return Files.exists(Path.of("/proc/xen/capabilities"));
+    }
 }

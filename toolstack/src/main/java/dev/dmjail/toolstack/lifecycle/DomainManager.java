@@ -57,7 +57,7 @@ public final class DomainManager {
     public Created create(ParsedDomain parsed, Incoming incoming) throws DmjailException, IOException {
         String name = parsed.domain().name();
         StepTimer timer = new StepTimer("create " + name);
-        if (policy.backend().equals("xen") && !Files.exists(Path.of("/proc/xen/capabilities"))) {
+        if (policy.backend().equals("xen") && !dev.dmjail.toolstack.host.HostFacts.isXenHost()) {
             throw new CreateFailure("create " + name + ": the host config selects the xen backend, but this is not a "
                     + "Xen host (no /proc/xen/capabilities); use backend = qemu, or create -n to see the plan");
         }

@@ -36,6 +36,20 @@ public final class DiskDevices {
     }
 
     /**
+     * A PV/PVH guest's qdisk disks: the same fdset-backed drives, each on a Xen PV block back-end of QEMU's
+     * xen-bus ({@code xen-disk}, {@code xen-cdrom}; QEMU's hw/block/xen-block.c), which libxl 4.17 sets up
+     * through xenstore with the image's path instead: here QEMU opens no path at all.
+     */
+    static void addXenPv(QemuArgs q, List<ResolvedDisk> disks) throws PlanException {
+        for (ResolvedDisk disk : disks) {
+            String id = "drive-" + QemuOpts.escape(disk.vdev());
+            q.add("-drive", drive(q, disk, id, backingChain(q, disk, id)));
+            q.add("-device", (disk.cdrom() ? "xen-cdrom" : "xen-disk") + ",vdev=" + QemuOpts.escape(disk.vdev())
+                    + ",drive=" + id);
+        }
+    }
+
+    /**
      * The disk's {@code -drive}, its image on an fdset; an empty cdrom is a drive with no file (no medium).
      * A copy-on-write image always says what its backing is: the chain's nearest node, or JSON null, through
      * the {@code json:} pseudo-protocol (-drive's key=value form has no null), so a backing name the tenant

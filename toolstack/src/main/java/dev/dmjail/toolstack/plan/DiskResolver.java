@@ -33,45 +33,51 @@ public final class DiskResolver {
     }
 
     /**
-     * @param strict create: every target must exist and be usable; dry run: problems become warnings
+     * @param problems create: every target must exist and be usable; dry run: what is not is listed
      */
-    public List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, boolean strict, List<String> warnings)
+    public List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, Problems problems) throws PlanException {
+        return resolve(disks, line, problems, true);
+    }
+
+    /**
+     * @param emulated the guest's disks are QEMU's emulated IDE/virtio devices (HVM); a PV/PVH guest's are Xen
+     *                 PV block devices, whatever their vdev, and QEMU's IDE rules do not apply to them
+     */
+    List<ResolvedDisk> resolve(List<DiskSpec> disks, int line, Problems problems, boolean emulated)
             throws PlanException {
         List<ResolvedDisk> out = new ArrayList<>();
         for (DiskSpec d : disks) {
             boolean cdrom = "cdrom".equals(d.devtype());
             String vdev = d.vdev();
             if (vdev == null || !vdev.matches("[a-z]{2,3}[a-z0-9]*")) {
-                throw new PlanException("disk", "line " + line + ": bad vdev '" + vdev + "'");
+                // xl -N takes any vdev; libxl refuses one it cannot number at create (libxl__device_disk_dev_number)
+                problems.add("disk", line, "bad vdev '" + vdev + "'");
+                continue;
             }
             Matcher m = IDE.matcher(vdev);
-            int ide = m.matches() ? m.group(1).charAt(0) - 'a' : -1;
+            int ide = emulated && m.matches() ? m.group(1).charAt(0) - 'a' : -1;
             if (ide >= 0 && !cdrom && !d.readWrite()) {
                 // QEMU's ide-hd cannot be read-only ("Block node is read-only" at start); libxl refuses
                 // it too ("qemu-xen doesn't support read-only IDE disk drivers", libxl_dm.c)
                 String why = vdev + ": a read-only disk cannot be IDE (QEMU's ide-hd has no read-only mode): "
                         + "use a virtio vdev (xvde and up, vd*) or access=rw";
-                if (strict) {
-                    throw new PlanException("disk", why);
-                }
-                warnings.add("disk: " + why + "; create would refuse it");
+                problems.add("disk", line, why);
             }
-            if (cdrom && ide < 0) {
+            if (emulated && cdrom && ide < 0) {
                 // QEMU emulates a CD-ROM on IDE only (ide-cd); libxl skips an emulated cdrom beyond the
                 // first four disks ("Emulated CDROM can be only one of the first 4 disks", libxl_dm.c)
                 String why = vdev + ": a cdrom must be one of the IDE vdevs hda..hdd or xvda..xvdd "
                         + "(QEMU emulates CD-ROMs on IDE only)";
-                if (strict) {
-                    throw new PlanException("disk", why);
-                }
-                warnings.add("disk: " + why + "; create would refuse it");
+                problems.add("disk", line, why);
             }
             String target = d.target();
             boolean empty = "empty".equalsIgnoreCase(d.format());
             if (target == null || target.isEmpty() || empty) {
                 if (!cdrom) {
-                    throw new PlanException("disk", "line " + line + ": " + vdev + (empty
-                            ? ": format=empty is only for a cdrom drive (no medium)" : ": no target"));
+                    // xl -N accepts it; libxl refuses it at create ("Disk vdev=%s is empty but not cdrom")
+                    problems.add("disk", line, vdev + (empty ? ": format=empty is only for a cdrom drive (no medium)"
+                            : ": no target"));
+                    continue;
                 }
                 // xl's empty cdrom drive: a drive with no medium (libxl_dm.c passes no file for EMPTY)
                 out.add(new ResolvedDisk(vdev, null, "raw", false, true, ide, 0, line, null, List.of()));
@@ -86,11 +92,7 @@ public final class DiskResolver {
             try {
                 out.add(open(p.toRealPath(), vdev, target, format, writable, cdrom, ide, line));
             } catch (IOException e) {
-                if (strict) {
-                    throw new PlanException("disk", vdev + ": cannot use target " + target + ": " + describe(e));
-                }
-                warnings.add("disk: " + vdev + ": target " + target + " is not accessible (" + describe(e)
-                        + "); create would refuse it");
+                problems.add("disk", line, vdev + ": cannot use target " + target + ": " + describe(e));
                 out.add(new ResolvedDisk(vdev, p.normalize().toString(), format, writable, cdrom, ide, 0, line, null,
                         List.of()));
             }

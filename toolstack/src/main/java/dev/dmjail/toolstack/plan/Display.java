@@ -87,10 +87,14 @@ public final class Display {
         }
         String keymap = k.keymap();
         if (keymap != null) {
-            if (!KEYMAP.matcher(keymap).matches() || !Files.isRegularFile(KEYMAP_DIR.resolve(keymap))) {
+            if (!KEYMAP.matcher(keymap).matches()) {
                 throw new PlanException("keymap", "\"" + keymap + "\" is not one of QEMU's keymaps (" + KEYMAP_DIR + ")");
             }
-            q.add("-k", keymap);
+            if (Files.isRegularFile(KEYMAP_DIR.resolve(keymap))) {
+                q.add("-k", keymap);
+            } else { // a keymap name this host's QEMU has no file for (xl -N does not look; QEMU would fail at start)
+                q.problems.add("keymap", "\"" + keymap + "\" is not one of this host's QEMU keymaps (" + KEYMAP_DIR + ")");
+            }
         }
         q.add("-vnc", password ? "none,password=on" : "none");
         return new Vnc(host, port, last, password, keymap);

@@ -41,11 +41,10 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
 
     /**
      * @param dmIsRoot the device model runs as root (legacy, or DAC weakened): it can read any mode
-     * @param strict   create: every file must be usable; dry run: problems become warnings
+     * @param problems create: every file must be usable; dry run: what is not is listed
      * @return null when the config asks for no direct kernel boot (or is not HVM)
      */
-    static KernelBoot resolve(DomainConfig d, HostPolicy policy, boolean dmIsRoot, boolean strict,
-                              List<String> warnings) throws PlanException {
+    static KernelBoot resolve(DomainConfig d, HostPolicy policy, boolean dmIsRoot, Problems problems) throws PlanException {
         if (d.type() != DomainType.HVM) {
             return null; // a PV/PVH kernel is Xen's domain builder's to load, not the device model's
         }
@@ -57,7 +56,7 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
                 if (k[1] != null) {
                     // QEMU refuses -initrd and -append without -kernel
                     problem(k[0], k[0] + " needs kernel= (direct kernel boot); without it the guest boots from its "
-                            + "disks and would not get it", strict, warnings);
+                            + "disks and would not get it", problems);
                 }
             }
             return null;
@@ -66,9 +65,9 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
         if (cmdline != null && cmdline.indexOf('\0') >= 0) {
             throw new PlanException("cmdline", "the kernel command line contains a NUL byte");
         }
-        RootFile kernel = file("kernel", d.kernel(), KERNEL_AT, policy, dmIsRoot, strict, warnings);
+        RootFile kernel = file("kernel", d.kernel(), KERNEL_AT, policy, dmIsRoot, problems);
         RootFile initrd = d.ramdisk() == null ? null
-                : file("ramdisk", d.ramdisk(), INITRD_AT, policy, dmIsRoot, strict, warnings);
+                : file("ramdisk", d.ramdisk(), INITRD_AT, policy, dmIsRoot, problems);
         return new KernelBoot(kernel, initrd, cmdline);
     }
 
@@ -77,7 +76,7 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
     }
 
     private static RootFile file(String key, String name, String at, HostPolicy policy, boolean dmIsRoot,
-                                 boolean strict, List<String> warnings) throws PlanException {
+                                 Problems problems) throws PlanException {
         if (name.isEmpty() || name.indexOf('\0') >= 0 || name.indexOf('\n') >= 0) {
             throw new PlanException(key, "bad path (empty, or contains a NUL or newline)");
         }
@@ -99,22 +98,19 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
             }
         } catch (IOException e) {
             problem(key, name + " cannot be used: "
-                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), strict, warnings);
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), problems);
             return new RootFile(at, Path.of(name).toAbsolutePath().normalize().toString(), null);
         }
         String refusal = refusal(real, st, policy, dmIsRoot);
         if (refusal != null) {
-            problem(key, name + " " + refusal, strict, warnings);
+            problem(key, name + " " + refusal, problems);
         }
         return new RootFile(at, real.toString(), st.identity());
     }
 
-    /** create refuses; the dry run (which parses as xl does) says create would. */
-    private static void problem(String key, String why, boolean strict, List<String> warnings) throws PlanException {
-        if (strict) {
-            throw new PlanException(key, why);
-        }
-        warnings.add(key + ": " + why + "; create would refuse it");
+    /** create refuses; the dry run (which parses as xl does) lists it. */
+    private static void problem(String key, String why, Problems problems) throws PlanException {
+        problems.add(key, why);
     }
 
     /** Null when the opened file {@code st} at canonical {@code real} may be booted; else why not. */

@@ -2,11 +2,14 @@ package dev.dmjail.toolstack.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmjail.config.DomainConfig;
+import dev.dmjail.config.DomainType;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.config.XlSetting;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.host.ImageDirs;
+import dev.dmjail.toolstack.host.QemuFacts;
+import dev.dmjail.toolstack.host.QemuProbe;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
 import dev.dmjail.toolstack.layer.DomainSwitches;
 import dev.dmjail.toolstack.layer.LayerPlan;
@@ -64,7 +67,30 @@ public final class Planner {
             throw new PlanFailure(where(parsed, "name") + "name: " + badName.get());
         }
         checkSizes(parsed);
-        checkBinary(parsed);
+        Problems problems = strict ? Problems.refusing() : Problems.listing(key -> line(parsed, key));
+        for (ParsedDomain.Ignored i : parsed.ignored()) {
+            // xl -N warns and goes on without the value (the JSON is xl's); a guest run without what its config
+            // says is a key accepted and ignored, so create refuses it
+            problem(parsed, problems, i.key(), i.line(), "xl ignores this setting (" + i.reason() + ") and would run the "
+                    + "guest without it; dmjail does not");
+        }
+        try {
+            checkBinary(parsed, problems);
+        } catch (PlanException e) {
+            throw failure(parsed, e);
+        }
+        if (policy.backend().equals("xen") && !HostFacts.isXenHost()) {
+            // create refuses this before planning (DomainManager); the dry run lists it
+            problem(parsed, problems, "backend", 0, "the host config selects backend = xen, but this is not a Xen "
+                    + "host (no /proc/xen/capabilities)");
+        }
+        boolean pv = d.type() != DomainType.HVM;
+        if (pv && !policy.backend().equals("xen")) {
+            // QEMU alone runs no PV/PVH guest: Xen builds the domain and QEMU only serves some back-ends. The
+            // plan shows the device model libxl would start on a Xen host, confined as dmjail would confine it.
+            problem(parsed, problems, "type", "a " + d.type().name().toLowerCase() + " guest needs a Xen host "
+                    + "(host config backend = xen on a Xen dom0); this host's backend is qemu");
+        }
         DomainSwitches sw;
         try {
             sw = DomainSwitches.from(parsed.raw(), file);
@@ -72,52 +98,45 @@ public final class Planner {
             throw new PlanFailure(e.getMessage());
         }
         boolean dmRestrict = Boolean.TRUE.equals(d.dmRestrict());
-        if (policy.requireConfined()) {
+        if (policy.requireConfined()) { // this host's policy, not xl's: listed by the dry run, refused by create
             var weak = sw.firstWeakening();
             if (weak != null) {
-                throw new PlanFailure(file + ":" + weak.getValue() + ": " + weak.getKey()
-                        + ": host policy require_confined=1 forbids switching a layer off");
+                problem(parsed, problems, weak.getKey(), weak.getValue(),
+                        "host policy require_confined=1 forbids switching a layer off");
             }
             if (!dmRestrict) {
-                throw new PlanFailure(where(parsed, "dm_restrict") + "dm_restrict: host policy require_confined=1 "
-                        + "needs dm_restrict=1");
+                problem(parsed, problems, "dm_restrict", "host policy require_confined=1 needs dm_restrict=1");
             }
         }
         ResolvedUser user;
-        List<String> hostProblems = new ArrayList<>();
         try {
             user = new DeviceModelUserResolver(users, policy.allowRootFallback(), policy.rangeBaseUser(), policy.sharedUser())
                     .resolve(domid, dmRestrict, d.deviceModelUser());
         } catch (UserResolutionException e) {
             String key = d.deviceModelUser() != null ? "device_model_user" : "dm_restrict";
-            if (strict || d.deviceModelUser() == null || users.byName(d.deviceModelUser()).isPresent()) {
-                throw new PlanFailure(where(parsed, key) + key + ": " + e.getMessage());
-            }
-            // a host fact, not a parse error (xl -N does not look the user up): the dry run plans the
-            // named user with its ids unknown and says create would refuse it
-            hostProblems.add(where(parsed, key) + key + ": " + e.getMessage() + "; create would refuse it");
-            user = new ResolvedUser(null, null, d.deviceModelUser(), ResolvedUser.Source.EXPLICIT, false, true, null, null,
-                    List.of());
+            // host facts, not parse errors (xl -N looks no user up; libxl checks at create): the dry run plans the
+            // named user, or the range this host has not installed, with the ids unknown, and lists the problem
+            problem(parsed, problems, key, e.getMessage());
+            user = d.deviceModelUser() != null
+                    ? new ResolvedUser(null, null, d.deviceModelUser(), ResolvedUser.Source.EXPLICIT, false, true, null, null,
+                            List.of())
+                    : new ResolvedUser(null, null, policy.rangeBaseUser(), ResolvedUser.Source.RANGE, true, true, null, null,
+                            List.of());
         }
         Integer reaper = users.byName(policy.reaperUser()).map(dev.dmjail.uidrange.PasswdEntry::uid).orElse(null);
         if (user.uid() != null && user.uid().equals(reaper)) {
-            throw new PlanFailure(where(parsed, "device_model_user") + "device_model_user: \"" + user.userName()
+            problem(parsed, problems, "device_model_user", "\"" + user.userName()
                     + "\" is the reaper user (host config reaper_user), which kills device models; it cannot run one");
         }
         if (policy.requireConfined() && !user.dacInForce()) {
-            throw new PlanFailure(where(parsed, "dm_restrict") + "dm_restrict: host policy require_confined=1 "
-                    + "forbids running the device model as root");
+            problem(parsed, problems, "dm_restrict", "host policy require_confined=1 forbids running the device model as root");
         }
         List<String> warnings = new ArrayList<>(parsed.warnings());
-        warnings.addAll(hostProblems);
         warnings.addAll(user.warnings());
         warnings.addAll(sw.warnings());
-        java.util.Optional<String> tooLong = dev.dmjail.toolstack.lifecycle.DomainNames.uncreatable(d.name());
-        if (tooLong.isPresent()) {
-            if (strict) {
-                throw new PlanFailure(where(parsed, "name") + "name: " + tooLong.get());
-            }
-            warnings.add(where(parsed, "name") + "name: " + tooLong.get() + "; create would refuse it");
+        java.util.Optional<String> uncreatable = dev.dmjail.toolstack.lifecycle.DomainNames.uncreatable(d.name());
+        if (uncreatable.isPresent()) {
+            problem(parsed, problems, "name", uncreatable.get());
         }
         List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
         if (strict && !unhonoured.isEmpty()) {
@@ -128,21 +147,18 @@ public final class Planner {
         for (UnhonouredKeys.Problem p : unhonoured) {
             // the parser's "unknown key, ignored" would contradict this: the key is not ignored, it is refused
             warnings.remove(file + ":" + p.line() + ": " + p.key() + ": unknown key, ignored (not supported by dmjail)");
-            warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
+            problem(parsed, problems, p.key(), p.line(), p.reason());
         }
         if (ShutdownActions.needsWatcher(d) && !dev.dmjail.toolstack.lifecycle.DomainWatcher.running(store.stateDir())) {
             ShutdownActions.WatcherActions wa = ShutdownActions.watcherActions(d);
             String key = wa.onShutdown() != null ? "on_poweroff" : parsed.raw().get("on_crash").isPresent() ? "on_crash"
                     : "on_poweroff";
-            String why = key + ": " + (wa.onShutdown() != null ? "on_poweroff = \"" + wa.onShutdown().xl() + "\""
+            String why = (wa.onShutdown() != null ? "on_poweroff = \"" + wa.onShutdown().xl() + "\""
                     : "on_crash = \"" + wa.onPanic().xl() + "\"" + (wa.onPanic() == dev.dmjail.config.ShutdownAction.DESTROY
                     ? " with on_poweroff = \"" + d.onPoweroff().xl() + "\"" : ""))
                     + " is carried out by the host's watcher (dmjail watch; systemctl enable --now dmjail-watch), "
                     + "which is not running for " + store.stateDir();
-            if (strict) {
-                throw new PlanFailure(where(parsed, key) + why);
-            }
-            warnings.add(where(parsed, key) + why + "; create would refuse it");
+            problem(parsed, problems, key, why);
         }
         DomainPaths paths;
         try {
@@ -151,33 +167,40 @@ public final class Planner {
             throw new PlanFailure(file + ":0: cannot read the state dir " + store.stateDir() + ": " + e.getMessage());
         }
         DeviceModelPlan dm;
+        XenPvDevices.Need need;
+        QemuFacts qemu;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(null)).resolve(d.disks(), diskLine, strict, warnings);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(null)).resolve(d.disks(), diskLine, problems, !pv);
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
-            KernelBoot kernelBoot = KernelBoot.resolve(d, policy, user.source() == ResolvedUser.Source.ROOT, strict, warnings);
-            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, disks, kernelBoot, incoming,
-                    SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user);
+            KernelBoot kernelBoot = KernelBoot.resolve(d, policy, user.source() == ResolvedUser.Source.ROOT, problems);
+            need = pv ? XenPvDevices.of(d, parsed.raw(), disks) : null;
+            qemu = pv || policy.backend().equals("xen") ? qemuFacts(parsed, problems, warnings) : null;
+            dm = new QemuCommandBuilder(policy, facts).build(d, domid, paths, pv ? need.qdisks() : disks, kernelBoot,
+                    incoming, SeccompLayer.wantsQemuSandbox(sw, policy.seccompSandbox()), user, qemu, problems);
         } catch (PlanException e) {
-            throw new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
+            throw failure(parsed, e);
         }
         warnings.addAll(dm.warnings());
         for (Nic n : dm.nics()) {
             // a host fact, not a parse error: the dry run says create would refuse it (xl -N does not look)
             if (!dev.dmjail.toolstack.layer.NetworkLayer.bridgeExists(n.bridge())) {
-                String why = "vif: vif " + n.devid() + ": bridge " + n.bridge() + " does not exist on this host "
-                        + "(create it, or set bridge= in the vif spec; docs/admin-guide.md, \"Guest networking\")";
-                if (strict) {
-                    throw new PlanFailure(where(parsed, "vif") + why);
-                }
-                warnings.add(where(parsed, "vif") + why + "; create would refuse it");
+                problem(parsed, problems, "vif", "vif " + n.devid() + ": bridge " + n.bridge() + " does not exist on "
+                        + "this host (create it, or set bridge= in the vif spec; docs/admin-guide.md, \"Guest networking\")");
             }
+        }
+        ConfinementPlan.DeviceModel model = new ConfinementPlan.DeviceModel(need == null || need.needed(),
+                need == null ? List.of("an HVM guest's devices are QEMU's") : need.reasons(), qemu);
+        if (!model.needed()) {
+            // libxl starts no QEMU for this guest: nothing to confine, and nothing for dmjail to start
+            problem(parsed, problems, "type", "this " + d.type().name().toLowerCase() + " guest needs no device model "
+                    + "(libxl starts none: no qdisk disk, vfb, vkb, 9pfs, channel or qusb), and dmjail builds no Xen domain");
         }
         PlanContext ctx = new PlanContext(d, user, domid, policy, facts, sw, paths, dm);
         List<LayerPlan> plans = new ArrayList<>();
-        for (ConfinementLayer l : layers) {
+        for (ConfinementLayer l : model.needed() ? layers : List.<ConfinementLayer>of()) {
             try {
                 plans.add(l.plan(ctx));
             } catch (PlanException e) {
@@ -186,8 +209,12 @@ public final class Planner {
                 throw new PlanFailure(at + l.name() + ": " + e.getMessage());
             }
         }
-        return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, List.copyOf(plans), dm.argv(),
-                List.copyOf(warnings), new ConfinementPlan.Paths(paths.key(), paths.stateFile().toString(),
+        for (Problems.Problem p : problems.list()) {
+            warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
+        }
+        return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, model, List.copyOf(plans),
+                model.needed() ? dm.argv() : List.of(), List.copyOf(warnings), problems.list(),
+                new ConfinementPlan.Paths(paths.key(), paths.stateFile().toString(),
                         paths.qmpSocket().toString(), paths.log().toString(), paths.console().toString()));
     }
 
@@ -231,22 +258,21 @@ public final class Planner {
     /** A disk attached to a running domain (block-attach, cd-insert), resolved and admitted as at create. */
     public ResolvedDisk resolveHotplug(String domainKey, dev.dmjail.config.DiskSpec spec) throws PlanFailure {
         try {
-            return new DiskResolver(policy, disksInUse(domainKey)).resolve(List.of(spec), 0, true, new ArrayList<>()).get(0);
+            return new DiskResolver(policy, disksInUse(domainKey)).resolve(List.of(spec), 0, Problems.refusing()).get(0);
         } catch (PlanException e) {
             throw new PlanFailure(e.getMessage());
         }
     }
 
     /** The device model binary (device_model_override, else the host's qemu_binary) is an executable regular file. */
-    private void checkBinary(ParsedDomain parsed) throws PlanFailure {
+    private void checkBinary(ParsedDomain parsed, Problems problems) throws PlanException, PlanFailure {
         String override = parsed.domain().deviceModelOverride();
-        String what = override != null ? where(parsed, "device_model_override") + "device_model_override: "
-                : "host config qemu_binary: ";
         Path bin;
         try {
             bin = override != null ? Path.of(override) : policy.qemuBinary();
         } catch (java.nio.file.InvalidPathException e) {
-            throw new PlanFailure(what + "\"" + override + "\" is not a path (" + e.getReason() + ")");
+            throw new PlanFailure(where(parsed, "device_model_override") + "device_model_override: \"" + override
+                    + "\" is not a path (" + e.getReason() + ")");
         }
         String why = null;
         if (!bin.isAbsolute()) {
@@ -265,8 +291,34 @@ public final class Planner {
                 why = "cannot be examined (" + e.getMessage() + ")";
             }
         }
-        if (why != null) {
-            throw new PlanFailure(what + bin + " " + why + "; the device model must be an executable file");
+        if (why == null) {
+            return;
+        }
+        why = bin + " " + why + "; the device model must be an executable file";
+        if (override == null) {
+            throw new PlanFailure("host config qemu_binary: " + why); // the host config's own error, not the domain's
+        }
+        // a host fact, not a parse error (xl -N does not look for the binary)
+        problems.add("device_model_override", why);
+    }
+
+    /**
+     * What the device model binary accepts (the xen backend's argv follows it). A binary that cannot be
+     * probed is a problem of this host; the plan then shows the argv for QEMU 10.x, the newest modelled.
+     */
+    private QemuFacts qemuFacts(ParsedDomain parsed, Problems problems, List<String> warnings) throws PlanFailure {
+        String override = parsed.domain().deviceModelOverride();
+        Path bin = override != null ? Path.of(override) : policy.qemuBinary();
+        try {
+            return QemuProbe.of(bin);
+        } catch (IOException e) {
+            if (java.nio.file.Files.exists(bin)) { // a missing binary is already a problem (checkBinary)
+                String key = override != null ? "device_model_override" : "backend";
+                problem(parsed, problems, key, override != null ? line(parsed, key) : 0,
+                        "cannot tell which options the device model has: " + e.getMessage());
+            }
+            warnings.add("device model: the argv shown is for QEMU 10.x (" + bin + " could not be probed)");
+            return QemuFacts.forRelease(10, 0);
         }
     }
 
@@ -302,8 +354,30 @@ public final class Planner {
     }
 
     private static String where(ParsedDomain parsed, String key) {
-        int line = parsed.raw().get(key).map(XlSetting::line).orElse(0);
-        return parsed.domain().source() + ":" + line + ": ";
+        return parsed.domain().source() + ":" + line(parsed, key) + ": ";
+    }
+
+    private static int line(ParsedDomain parsed, String key) {
+        return parsed.raw().get(key).map(XlSetting::line).orElse(0);
+    }
+
+    /** A refusal at the key the exception names, as one line. */
+    private static PlanFailure failure(ParsedDomain parsed, PlanException e) {
+        return new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
+    }
+
+    /** Create refuses it at the key's line; the dry run lists it. */
+    private static void problem(ParsedDomain parsed, Problems problems, String key, String reason) throws PlanFailure {
+        problem(parsed, problems, key, line(parsed, key), reason);
+    }
+
+    private static void problem(ParsedDomain parsed, Problems problems, String key, int line, String reason)
+            throws PlanFailure {
+        try {
+            problems.add(key, line, reason);
+        } catch (PlanException e) {
+            throw new PlanFailure(parsed.domain().source() + ":" + line + ": " + key + ": " + reason);
+        }
     }
 
     public List<ConfinementLayer> layers() { return layers; }

@@ -18,6 +18,13 @@ final class QemuArgs {
     final List<String> argv = new ArrayList<>();
     final List<FdSpec> fds = new ArrayList<>();
     final List<String> warnings = new ArrayList<>();
+    /** What would stop a real create on this host (create: the first is thrown; dry run: listed). */
+    final Problems problems;
+
+    QemuArgs(Problems problems) {
+        this.problems = problems;
+    }
+
     private int nextFd = FD_FIRST_DYNAMIC;
     private int nextSet = 1;
 

@@ -5,6 +5,7 @@ import dev.dmjail.config.DomainType;
 import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
+import dev.dmjail.toolstack.host.QemuFacts;
 import dev.dmjail.toolstack.layer.PlanException;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.uidrange.ResolvedUser;
@@ -38,27 +39,29 @@ public final class QemuCommandBuilder {
      * @param disks       the disks as resolved by {@link DiskResolver}
      * @param kernelBoot  direct kernel boot as resolved by {@link KernelBoot}, or null
      * @param incoming    a restore's saved state, or null
+     * @param qemu        what this QEMU accepts (the xen backend's argv follows it); null for the qemu backend,
+     *                    whose options are the same from 7.2 to 10.x
+     * @param problems    what this host lacks for the device model (create refuses it, the dry run lists it)
      */
     public DeviceModelPlan build(DomainConfig d, Integer domid, DomainPaths paths, List<ResolvedDisk> disks,
-                                 KernelBoot kernelBoot, Incoming incoming, boolean qemuSandbox, ResolvedUser user)
-            throws PlanException {
+                                 KernelBoot kernelBoot, Incoming incoming, boolean qemuSandbox, ResolvedUser user,
+                                 QemuFacts qemu, Problems problems) throws PlanException {
         String binary = d.deviceModelOverride() != null ? d.deviceModelOverride() : policy.qemuBinary().toString();
         if (binary.indexOf('\0') >= 0 || binary.indexOf('\n') >= 0) {
             // a quoted xl string may hold a raw NUL byte; Path.of would throw (found by the proof tests)
             throw new PlanException("device_model_override", "path contains a NUL or newline");
         }
-        QemuArgs q = new QemuArgs();
+        QemuArgs q = new QemuArgs(problems);
         List<String> a = q.argv;
         q.fixedFd(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false));
         q.fixedFd(new FdSpec(1, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
         q.fixedFd(new FdSpec(2, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
         q.fixedFd(new FdSpec(QemuArgs.FD_QMP, FdSpec.Kind.UNIX_LISTEN, paths.qmpSocket().toString(), false, false));
 
-        boolean xen = policy.backend().equals("xen");
-        if (!xen && d.type() != DomainType.HVM) {
-            throw new PlanException("type", "a " + d.type().name().toLowerCase()
-                    + " guest needs the xen backend; this host's backend is qemu (host config: backend)");
-        }
+        // a PV/PVH guest's device model is always Xen's (-machine xenpv): on the qemu backend the planner
+        // lists "needs a Xen host" as a problem and the plan shows what would run there
+        boolean pv = d.type() != DomainType.HVM;
+        boolean xen = pv || policy.backend().equals("xen");
         if (xen && kernelBoot != null) {
             throw new PlanException("kernel", "direct kernel boot is modelled for the qemu backend only (under Xen, "
                     + "libxl hands kernel= to the domain builder, which dmjail's xen backend does not drive)");
@@ -78,20 +81,25 @@ public final class QemuCommandBuilder {
         a.add("-msg");
         a.add("timestamp=on");
         if (xen) {
-            // Xen backend, as libxl starts qemu-xen for HVM (libxl_dm.c): QEMU attaches to the
-            // domain and must open /dev/xen/* itself, so it drops privileges with -runas after its
-            // start-up (see DESIGN.md: -runas and the -sandbox deny set cannot be combined).
+            // Xen backend, as libxl starts qemu-xen (libxl__build_device_model_args_new): QEMU attaches to
+            // the domain and must open /dev/xen/* itself, so it drops privileges after its start-up
+            // (see DESIGN.md: -runas and the -sandbox deny set cannot be combined).
             a.add("-xen-domid");
             a.add(domid == null ? "<domid>" : Integer.toString(domid));
-            a.add("-xen-attach");
+            if (pv) {
+                a.add("-xen-attach"); // libxl: for PV/PVH only; an HVM domain's QEMU is its emulator
+            }
+            a.add("-no-shutdown");
             a.add("-machine");
-            a.add(d.type() == DomainType.HVM ? "xenfv" : "xenpv");
+            a.add(pv ? "xenpv" : "xenfv,suppress-vmdesc=on");
+            if (Boolean.TRUE.equals(d.dmRestrict())) {
+                a.add("-xen-domid-restrict"); // libxl with dm_restrict: QEMU's Xen calls limited to this domain
+            }
             if (user.source() != ResolvedUser.Source.ROOT) {
-                // numeric uid:gid (QEMU refuses a bare uid), then an empty chroot, as libxl does
-                a.add("-runas");
-                a.add(user.uid() == null ? "<base+domid>:<base+domid>" : user.uid() + ":" + user.gid());
-                a.add("-chroot");
-                a.add(paths.rootMount().toString());
+                // libxl switches the uid of an HVM guest's QEMU only (-runas is inside its HVM branch):
+                // a PV guest's QEMU keeps root there. dmjail switches it for every type.
+                dropPrivileges(a, qemu, user.uid() == null ? "<base+domid>:<base+domid>" : user.uid() + ":" + user.gid(),
+                        paths.rootMount().toString());
             }
         } else {
             a.add("-machine");
@@ -109,16 +117,26 @@ public final class QemuCommandBuilder {
             a.add("virtio-balloon-pci,id=balloon0");
         }
         a.add("-m");
-        a.add(Long.toString(Effective.memoryMiB(d)));
-        a.add("-smp");
-        a.add(Effective.vcpus(d) + ",maxcpus=" + Effective.maxVcpus(d));
+        // libxl: max_memkb for every type (the PV back-ends map the guest's grants, up to maxmem)
+        a.add(Long.toString(pv && d.maxMemMiB() != null ? d.maxMemMiB() : Effective.memoryMiB(d)));
+        if (!pv) { // a PV QEMU runs no vCPU (libxl passes no -smp)
+            a.add("-smp");
+            a.add(Effective.vcpus(d) + ",maxcpus=" + Effective.maxVcpus(d));
+        }
         if (!xen && "ovmf".equals(d.bios())) {
             // QEMU finds OVMF.fd in its data dir (Debian's ovmf links it there; FirmwareDirs binds both
             // into the root); read-only, so UEFI variables do not persist, as for a -bios image
             a.add("-bios");
             a.add(OVMF.getFileName().toString());
         }
-        Display.Vnc vnc = Display.add(q, d);
+        Display.Vnc vnc;
+        if (!pv || d.type() == DomainType.PV && Boolean.TRUE.equals(d.vnc())) {
+            vnc = Display.add(q, d); // a PV guest's vnc = 1 is its vfb (xl); a PVH guest's vnc is ignored by xl
+        } else {
+            vnc = null;
+            a.add("-display");
+            a.add("none");
+        }
         a.add("-chardev");
         a.add("socket,id=qmp,fd=" + QemuArgs.FD_QMP + ",server=on,wait=off");
         a.add("-mon");
@@ -137,11 +155,15 @@ public final class QemuCommandBuilder {
                 a.add(kernelBoot.cmdline());
             }
         }
-        DiskDevices.add(q, disks);
-        SerialConsole.add(q, d, paths);
-        a.add("-boot");
-        a.add("order=" + BootOrder.of(d.boot()));
-        List<Nic> nics = Nic.of(d, domid);
+        if (pv) {
+            DiskDevices.addXenPv(q, disks); // the qdisk back-ends only (XenPvDevices)
+        } else {
+            DiskDevices.add(q, disks);
+            SerialConsole.add(q, d, paths); // xl reads serial for HVM only; a PV console is xenconsoled's
+            a.add("-boot");
+            a.add("order=" + BootOrder.of(d.boot()));
+        }
+        List<Nic> nics = pv ? List.of() : Nic.of(d, domid); // a PV vif is netback's, not QEMU's
         for (Nic nic : nics) {
             // The tap interface is created on the host bridge by the network layer; the launcher
             // attaches to it (TUNSETIFF) and QEMU gets only the fd, in its empty network namespace.
@@ -167,7 +189,7 @@ public final class QemuCommandBuilder {
             a.add(sandbox);
         }
         List<String> passthrough = new ArrayList<>(d.deviceModelArgs());
-        passthrough.addAll(d.deviceModelArgsHvm());
+        passthrough.addAll(pv ? d.deviceModelArgsPv() : d.deviceModelArgsHvm());
         for (String arg : passthrough) {
             if (arg.indexOf('\0') >= 0) {
                 throw new PlanException("device_model_args", "argument contains a NUL byte");
@@ -186,6 +208,37 @@ public final class QemuCommandBuilder {
         return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(q.fds), nics,
                 FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
                         .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc);
+    }
+
+    /**
+     * QEMU switches to the device model's uid:gid and chroots into its root itself, after its start-up,
+     * with the options this QEMU has ({@link QemuFacts}): {@code -run-with chroot=,user=} where it has them
+     * (libxl 4.20 prefers them too), else {@code -chroot} (until 8.2) and {@code -runas} (until 9.2).
+     */
+    static void dropPrivileges(List<String> a, QemuFacts qemu, String uidGid, String root) throws PlanException {
+        if (!qemu.canChroot() || !qemu.canSwitchUser()) {
+            throw new PlanException("dm_restrict", "QEMU " + qemu.version() + " has no option to "
+                    + (qemu.canChroot() ? "switch its user" : "chroot") + " after its start-up (-run-with "
+                    + (qemu.canChroot() ? "user=" : "chroot=") + ", " + (qemu.canChroot() ? "-runas" : "-chroot")
+                    + "), which a Xen device model needs to drop its privileges");
+        }
+        List<String> runWith = new ArrayList<>();
+        if (qemu.runWithChroot()) {
+            runWith.add("chroot=" + QemuOpts.escape(root));
+        } else {
+            a.add("-chroot");
+            a.add(root);
+        }
+        if (qemu.runWithUser()) {
+            runWith.add("user=" + uidGid); // numeric uid:gid: QEMU refuses a bare uid
+        } else {
+            a.add("-runas");
+            a.add(uidGid);
+        }
+        if (!runWith.isEmpty()) {
+            a.add("-run-with");
+            a.add(String.join(",", runWith));
+        }
     }
 
     private String chooseAccel() {

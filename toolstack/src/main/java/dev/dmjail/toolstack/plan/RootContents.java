@@ -18,6 +18,13 @@ import java.util.TreeSet;
 public record RootContents(List<String> binds, Map<String, String> symlinks) {
 
     public static RootContents compute(Path binary, List<String> firmwareDirs) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(binary) || !java.nio.file.Files.isExecutable(binary)) {
+            // only in a dry run: a binary this host lacks is a problem the planner lists ({@link Problems}),
+            // and create refuses it before any layer plans; what it would need cannot be known
+            TreeSet<String> binds = new TreeSet<>(firmwareDirs);
+            binds.add(binary.toString());
+            return new RootContents(List.copyOf(binds), Map.of());
+        }
         TreeSet<String> binds = new TreeSet<>();
         TreeMap<String, String> links = new TreeMap<>();
         List<Path> elves = new ArrayList<>();

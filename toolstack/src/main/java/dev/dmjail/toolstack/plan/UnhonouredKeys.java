@@ -105,6 +105,10 @@ public final class UnhonouredKeys {
             out.add("vif " + v.devid() + ": ip= limits the guest's source addresses "
                     + "with nftables, and nft (Debian package nftables) is not installed on this host");
         }
+        if (v.trusted() != null) {
+            out.add("vif " + v.devid() + ": " + (v.trusted() ? "trusted" : "untrusted") + " is advice to a Xen PV "
+                    + "network frontend (through xenstore), which a QEMU-emulated NIC does not have");
+        }
         if (v.rate() != null) {
             out.add("vif " + v.devid() + ": rate= is not enforced by the qemu backend");
         }

@@ -315,18 +315,24 @@ class InjectionTest {
         host = new TestHost(tmp, "require_confined = 1");
         for (String s : DomainSwitches.NAMES) {
             Path c = cfg("rc", "dmjail_" + s + " = 0");
-            CliRun r = host.run("create", "-n", c.toString());
-            assertEquals(ExitCodes.BAD_CONFIG, r.exit(), "dmjail_" + s + "=0 accepted under require_confined: " + r.out());
-            assertTrue(r.err().contains(c + ":5: dmjail_" + s + ": host policy require_confined=1"), r.err());
+            // this host's policy: the dry run lists it (--check: 6), create refuses it at the switch's line
+            CliRun r = host.run("create", "-n", "--check", c.toString());
+            assertEquals(ExitCodes.WOULD_REFUSE, r.exit(), "dmjail_" + s + "=0 accepted under require_confined: " + r.out());
+            assertTrue(r.out().contains(c + ":5: dmjail_" + s + ": host policy require_confined=1"), r.out());
             Path on = cfg("rc", "dmjail_" + s + " = 1");
-            CliRun ok = host.run("create", "-n", on.toString());
+            CliRun ok = host.run("create", "-n", "--check", on.toString());
             assertEquals(0, ok.exit(), "dmjail_" + s + "=1 must stay allowed: " + ok.err());
         }
         // every switch off at once: refused too, naming the first
         StringBuilder all = new StringBuilder();
         DomainSwitches.NAMES.forEach(s -> all.append("dmjail_").append(s).append(" = 0\n"));
-        CliRun r = host.run("create", "-n", cfg("rc", all.toString()).toString());
-        assertEquals(ExitCodes.BAD_CONFIG, r.exit());
-        assertFalse(Files.exists(host.stateDir), "a refused dry run touched the host");
+        Path every = cfg("rc", all.toString());
+        CliRun r = host.run("create", "-n", "--check", every.toString());
+        assertEquals(ExitCodes.WOULD_REFUSE, r.exit());
+        assertFalse(Files.exists(host.stateDir), "a dry run touched the host");
+        r = host.run("create", every.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.out());
+        assertTrue(r.err().contains(every + ":5: dmjail_" + DomainSwitches.NAMES.get(0) + ": host policy require_confined=1"),
+                r.err());
     }
 }
