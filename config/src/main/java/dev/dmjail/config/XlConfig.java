@@ -11,8 +11,10 @@ public final class XlConfig {
     private final List<XlSetting> settings;
     private final int firstOverrideLine;
     private final List<String> overrides;
+    private final String text;
 
-    XlConfig(Path source, List<XlSetting> settings, int firstOverrideLine, List<String> overrides) {
+    XlConfig(Path source, List<XlSetting> settings, int firstOverrideLine, List<String> overrides, String text) {
+        this.text = text;
         this.source = source;
         this.settings = List.copyOf(settings);
         this.firstOverrideLine = firstOverrideLine;
@@ -38,6 +40,12 @@ public final class XlConfig {
     }
 
     public Path source() { return source; }
+
+    /**
+     * The config as xl reads it: the file's text with the command-line overrides appended, one per line, as
+     * xl's create appends them (xl_vmcontrol.c, extra_config). Parsing it again gives this same config.
+     */
+    public String text() { return text; }
 
     /** True when the line belongs to a command-line override rather than to the file. */
     public boolean isOverrideLine(int line) { return firstOverrideLine > 0 && line >= firstOverrideLine; }

@@ -49,7 +49,7 @@ final class XlParser {
             all = sb.toString();
         }
         XlParser p = new XlParser(file, overrides, firstOverrideLine);
-        return new XlConfig(file, p.run(all), firstOverrideLine, overrides);
+        return new XlConfig(file, p.run(all), firstOverrideLine, overrides, all);
     }
 
     private List<XlSetting> run(String text) throws ConfigException {

@@ -17,6 +17,8 @@ import dev.dmjail.toolstack.cli.NetworkDetachCommand;
 import dev.dmjail.toolstack.cli.NetworkListCommand;
 import dev.dmjail.toolstack.cli.CdInsertCommand;
 import dev.dmjail.toolstack.cli.CreateCommand;
+import dev.dmjail.toolstack.cli.MigrateCommand;
+import dev.dmjail.toolstack.cli.MigrateReceiveCommand;
 import dev.dmjail.toolstack.cli.RestoreCommand;
 import dev.dmjail.toolstack.cli.SaveCommand;
 import dev.dmjail.toolstack.cli.DestroyCommand;
@@ -46,7 +48,7 @@ import picocli.CommandLine.Option;
                 + "its own uid, namespaces, a private read-only root, a cgroup, seccomp and rlimits.",
         subcommands = {CreateCommand.class, DestroyCommand.class, ListCommand.class, AuditCommand.class,
                 ConsoleCommand.class, PauseCommand.class, UnpauseCommand.class, ResetCommand.class, ShutdownCommand.class,
-                RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, RenameCommand.class, HostCommand.class,
+                RebootCommand.class, BlockAttachCommand.class, BlockDetachCommand.class, BlockListCommand.class, NetworkAttachCommand.class, NetworkDetachCommand.class, NetworkListCommand.class, CdInsertCommand.class, QemuMonitorCommand.class, MemSetCommand.class, VcpuSetCommand.class, WatchCommand.class, CdEjectCommand.class, SaveCommand.class, RestoreCommand.class, MigrateCommand.class, MigrateReceiveCommand.class, UptimeCommand.class, DomidCommand.class, DomnameCommand.class, RenameCommand.class, HostCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:create/destroy failed (the host was left clean), or a life-cycle command could not be carried out",
@@ -68,6 +70,11 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The host config this run uses (a local migration's receiver runs with the same). */
+    public Path hostConfig() {
+        return hostConfig;
+    }
 
     /** The host's toolstack, built on first use (host config errors are reported then). */
     public Toolstack toolstack() throws DmjailException {

@@ -304,7 +304,7 @@ class BackingChainTest {
         List<String> argv = new ArrayList<>();
         new ObjectMapper().readTree(dry.out()).at("/plan/argv").forEach(a -> argv.add(a.asText()));
         assertTrue(argv.contains("file=json:{\"driver\":\"qcow2\",,\"backing\":null,,\"file\":{\"driver\":\"file\",,"
-                + "\"filename\":\"/dev/fdset/1\"}},if=none,id=drive-xvde,readonly=off"), argv.toString());
+                + "\"filename\":\"/dev/fdset/1\",,\"locking\":\"off\"}},if=none,id=drive-xvde,readonly=off"), argv.toString());
     }
 
     /** A disk written by this domain cannot also be another of its disks' backing image. */

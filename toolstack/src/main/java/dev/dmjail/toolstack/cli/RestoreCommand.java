@@ -6,7 +6,10 @@ import dev.dmjail.config.XlConfigLoader;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;
+import dev.dmjail.toolstack.lifecycle.DomainControl;
 import dev.dmjail.toolstack.lifecycle.DomainManager;
+import dev.dmjail.toolstack.lifecycle.FaultPoint;
+import dev.dmjail.toolstack.lifecycle.IncomingStream;
 import dev.dmjail.toolstack.lifecycle.GoneDomains;
 import dev.dmjail.toolstack.lifecycle.RunState;
 import dev.dmjail.toolstack.lifecycle.SaveImage;
@@ -28,7 +31,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore a domain saved by dmjail save: a new device model is created as create does (its own "
                 + "domid and uid, every layer in force, audited) and reads the saved state from FILE only once it is confined "
-                + "(QEMU -incoming on the file the launcher opened).",
+                + "(QEMU starts with -incoming defer, is audited, and only then reads the file the launcher opened).",
                 "With CONFIG, that xl config is used instead of the one stored in FILE; its disks must hold what they held "
                 + "at save."})
 public final class RestoreCommand implements Callable<Integer> {
@@ -84,14 +87,24 @@ public final class RestoreCommand implements Callable<Integer> {
             parsed.warnings().forEach(LOG::warn);
             DomainManager manager = ts.manager();
             GoneDomains.reap(manager);
-            DomainManager.Created c = manager.create(parsed, new Incoming(real.toString(), img.identity(), paused));
+            DomainManager.Created c = manager.create(parsed, Incoming.saveFile(real.toString(), img.identity(), paused));
             String name = c.record().name();
-            String state = awaitLoaded(ts, c, timeoutSeconds * 1000L);
+            // create has audited the new device model: every layer in force, and not a byte of the state read yet
+            FaultPoint.hit("restore.confined");
+            String state;
+            try {
+                IncomingStream.fromSaveFile(c.record(), ts.store().paths(c.record()),
+                        System.nanoTime() + DomainControl.QMP_DEADLINE_MILLIS * 1_000_000L);
+                state = IncomingStream.awaitLoaded(c.record(), ts.store().paths(c.record()), timeoutSeconds * 1000L);
+            } catch (IOException e) {
+                state = "not loading (" + e.getMessage() + ")";
+            }
+            FaultPoint.hit("restore.loaded");
             if (state.equals("paused") && !paused) {
                 // save stopped the guest, and QEMU restores the run state it was saved in
                 // (migration.c process_incoming_migration_bh): resume it, as libvirt does after a restore
                 try {
-                    dev.dmjail.toolstack.lifecycle.DomainControl.qmp(ts.store().paths(c.record()), "cont", null);
+                    DomainControl.qmp(ts.store().paths(c.record()), "cont", null);
                     state = RunState.of(c.record(), ts.store().paths(c.record()));
                 } catch (IOException e) {
                     state = "paused (cont failed: " + e.getMessage() + ")";
@@ -109,19 +122,5 @@ public final class RestoreCommand implements Callable<Integer> {
             throw new DmjailException(ExitCodes.FAILED, "restore: " + Printable.line(String.valueOf(e.getMessage())));
         }
         return ExitCodes.OK;
-    }
-
-    /** The run state once QEMU has left "inmigrate" (or what it is when the time is up). */
-    private static String awaitLoaded(Toolstack ts, DomainManager.Created c, long timeoutMillis) throws InterruptedException {
-        long end = System.nanoTime() + timeoutMillis * 1_000_000L;
-        String s;
-        do {
-            s = RunState.of(c.record(), ts.store().paths(c.record()));
-            if (!s.equals("inmigrate") && !s.equals("unresponsive")) {
-                return s;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < end);
-        return s;
     }
 }

@@ -116,8 +116,11 @@ public final class DiskHotplug {
                     ObjectNode node = QmpFdSession.command("blockdev-add");
                     ObjectNode a = node.putObject("arguments").put("driver", disk.qemuFormat()).put("node-name", id)
                             .put("read-only", !disk.writable());
-                    a.putObject("file").put("driver", disk.blockDevice() ? "host_device" : "file")
+                    ObjectNode file = a.putObject("file").put("driver", disk.blockDevice() ? "host_device" : "file")
                             .put("filename", "/dev/fdset/" + set);
+                    if (disk.writable()) {
+                        file.put("locking", "off"); // plan/DiskDevices.LOCKING_OFF says why
+                    }
                     if (disk.qemuFormat().equals("qcow2")) {
                         if (backing == null) {
                             a.putNull("backing"); // never the name in its header

@@ -64,7 +64,7 @@ final class DomainAllocation {
             }
             DomainRecord r = new DomainRecord(name, key, plan.domid(), DomainState.CREATING, null, null, plan.user().uid(),
                     plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
-                    parsed.domain().source().toString(), System.currentTimeMillis(), withWatcherActions(plan, parsed), Map.of());
+                    parsed.domain().source().toString(), System.currentTimeMillis(), storedPlan(plan, parsed, incoming), Map.of());
             store.write(r);
             return r;
         });
@@ -92,12 +92,23 @@ final class DomainAllocation {
         throw new CreateFailure("no domid whose range uid is free of processes among the lowest free ones");
     }
 
-    /** The plan as stored, with what the host's watcher must carry out for it (dmjail watch reads it). */
-    private static JsonNode withWatcherActions(ConfinementPlan plan, ParsedDomain parsed) {
+    /**
+     * The plan as stored, with what the host's watcher must carry out for it (dmjail watch reads it) and
+     * the config the domain was created with (DomainSaver.configOf reads it): a migrated domain's as
+     * received (there is no file of it here), any other's as read at create with its overrides appended.
+     * xl keeps the config libxl was given, not the file (save, migrate and a restart use it,
+     * xl_vmcontrol.c reload_domain_config): the file may have changed since, and overrides are nowhere else.
+     */
+    private static JsonNode storedPlan(ConfinementPlan plan, ParsedDomain parsed, Incoming incoming) {
         ObjectNode pj = JSON.valueToTree(plan);
         var wa = ShutdownActions.watcherActions(parsed.domain());
         if (wa.any()) {
             pj.set("watcherActions", JSON.valueToTree(wa));
+        }
+        if (incoming != null && incoming.configText() != null) {
+            pj.put(DomainManager.RECEIVED_CONFIG, incoming.configText());
+        } else {
+            pj.put(DomainManager.CREATED_CONFIG, parsed.raw().text());
         }
         return pj;
     }

@@ -130,6 +130,11 @@ public final class DomainManager {
         vnc.close();
     }
 
+    /** The stored plan's key for a migrated domain's config text. */
+    public static final String RECEIVED_CONFIG = "receivedConfig";
+    /** The stored plan's key for the config text a domain was created with (overrides appended). */
+    public static final String CREATED_CONFIG = "createdConfig";
+
     public ConfinementPlan planOf(DomainRecord r) throws IOException {
         return JSON.treeToValue(r.plan(), ConfinementPlan.class);
     }

@@ -38,18 +38,7 @@ public final class DomainSaver {
             FaultPoint.hit("save.file-created");
             try (QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), deadline)) {
                 q.execute(QmpFdSession.command("stop"), -1); // a consistent image, not a live one
-                ObjectNode speed = QmpFdSession.command("migrate-set-parameters");
-                speed.putObject("arguments").put("max-bandwidth", Long.MAX_VALUE >> 8); // QEMU's default is 32 MiB/s
-                q.execute(speed, -1);
-                out.handTo(q, FD_NAME);
-                ObjectNode migrate = QmpFdSession.command("migrate");
-                migrate.putObject("arguments").put("uri", "fd:" + FD_NAME);
-                q.execute(migrate, -1);
-                long n = out.drain(bound, deadline);
-                String status = waitForEnd(q, deadline);
-                if (!status.equals("completed")) {
-                    throw new IOException("QEMU's migration ended " + status);
-                }
+                long n = streamOut(q, out.pipe(), out::append, bound, deadline);
                 SaveImage.writeTrailer(out.fd(), new SaveImage.Trailer(r.name(), configFile, config, n));
                 out.keep();
                 done = true;
@@ -60,12 +49,40 @@ public final class DomainSaver {
             }
         } finally {
             if (!done) {
-                try (QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), System.nanoTime() + 3_000_000_000L)) {
-                    q.execute(QmpFdSession.command("cont"), -1); // the guest as it was
-                } catch (IOException e) {
-                    // the device model is gone or hung: the caller reports the first failure
-                }
+                resumeQuietly(paths); // the guest as it was
             }
+        }
+    }
+
+    /**
+     * QEMU's migration stream, out through {@code pipe} into {@code sink}: at full speed, to an fd
+     * handed over QMP ({@code migrate fd:NAME}), at most {@code bound} bytes, until QEMU reports it
+     * completed. A guest that runs meanwhile is migrated live (QEMU stops it for the last pass and
+     * leaves it in "postmigrate"). Returns the stream's bytes.
+     */
+    static long streamOut(QmpFdSession q, DeviceModelPipe pipe, DeviceModelPipe.Sink sink, long bound, long deadline)
+            throws IOException {
+        ObjectNode speed = QmpFdSession.command("migrate-set-parameters");
+        speed.putObject("arguments").put("max-bandwidth", Long.MAX_VALUE >> 8); // QEMU's default is 32 MiB/s
+        q.execute(speed, -1);
+        pipe.handTo(q, FD_NAME);
+        ObjectNode migrate = QmpFdSession.command("migrate");
+        migrate.putObject("arguments").put("uri", "fd:" + FD_NAME);
+        q.execute(migrate, -1);
+        long n = pipe.drain(bound, deadline, sink);
+        String status = waitForEnd(q, deadline);
+        if (!status.equals("completed")) {
+            throw new IOException("QEMU's migration ended " + status);
+        }
+        return n;
+    }
+
+    /** {@code cont} on the domain's device model, whatever it answers: after a failed save or migration. */
+    static void resumeQuietly(DomainPaths paths) {
+        try (QmpFdSession q = QmpFdSession.connect(paths.qmpSocket(), System.nanoTime() + 3_000_000_000L)) {
+            q.execute(QmpFdSession.command("cont"), -1);
+        } catch (IOException e) {
+            // the device model is gone or hung: the caller reports the first failure
         }
     }
 
@@ -106,8 +123,15 @@ public final class DomainSaver {
         return r.memoryMiB();
     }
 
-    /** The xl config to store: the file the domain was created from, or a restored domain's saved config. */
+    /** The xl config to store: the file the domain was created from, a restored domain's saved config, or a migrated one's. */
     public static String configOf(DomainRecord r) throws IOException {
+        for (String key : new String[] {DomainManager.RECEIVED_CONFIG, DomainManager.CREATED_CONFIG}) {
+            JsonNode stored = r.plan() == null ? null : r.plan().get(key);
+            if (stored != null && stored.isTextual()) {
+                return stored.asText(); // as migrated here, or as created (overrides included)
+            }
+        }
+        // a domain created by a dmjail that did not store it: the file as it is now
         try (SaveImage.Opened img = SaveImage.open(r.config())) {
             return img.trailer().config();
         } catch (IOException notASaveFile) {

@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.lifecycle;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.launcher.sys.SafeFile;
 import dev.dmjail.launcher.sys.Sys;
 import dev.dmjail.toolstack.qmp.QmpFdSession;
@@ -16,12 +15,10 @@ import java.nio.file.Path;
  * removes it.
  */
 final class PipeToFile implements AutoCloseable {
-    private static final int O_CLOEXEC = 02000000;
-
     private final QmpFdSession.LibC c = QmpFdSession.libc();
     private final Path file;
     private final int out;
-    private final int[] pipe = {-1, -1};
+    private DeviceModelPipe pipe;
     private boolean kept;
 
     private PipeToFile(Path file, int out) {
@@ -36,9 +33,14 @@ final class PipeToFile implements AutoCloseable {
                     + (o.errno() == Sys.EEXIST ? " (dmjail never overwrites a file)" : ""));
         }
         PipeToFile p = new PipeToFile(file, o.fd());
-        if (!SafeFile.clearNonBlock(o.fd()) || p.c.pipe2(p.pipe, O_CLOEXEC) != 0) {
+        try {
+            if (!SafeFile.clearNonBlock(o.fd())) {
+                throw new IOException("cannot set up the pipe to " + file);
+            }
+            p.pipe = DeviceModelPipe.fromDeviceModel();
+        } catch (IOException e) {
             p.close();
-            throw new IOException("cannot set up the pipe to " + file);
+            throw e;
         }
         return p;
     }
@@ -48,47 +50,28 @@ final class PipeToFile implements AutoCloseable {
         return out;
     }
 
+    /** The pipe the device model writes into. */
+    DeviceModelPipe pipe() {
+        return pipe;
+    }
+
     /** Hands QEMU the pipe's write end under {@code fdName} (QMP getfd) and closes the toolstack's copy. */
     void handTo(QmpFdSession q, String fdName) throws IOException {
-        ObjectNode getfd = QmpFdSession.command("getfd");
-        getfd.putObject("arguments").put("fdname", fdName);
-        q.execute(getfd, pipe[1]);
-        c.close(pipe[1]);
-        pipe[1] = -1;
+        pipe.handTo(q, fdName);
     }
 
     /** Copies what QEMU writes into the file until it closes its end: at most {@code bound} bytes, by the deadline. */
     long drain(long bound, long deadlineNanos) throws IOException {
-        byte[] buf = new byte[1 << 20];
-        long total = 0;
-        while (true) {
-            long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                throw new IOException("the device model did not finish writing " + file + " in time");
-            }
-            byte[] pfd = new byte[8]; // struct pollfd
-            pfd[0] = (byte) pipe[0];
-            pfd[1] = (byte) (pipe[0] >> 8);
-            pfd[2] = (byte) (pipe[0] >> 16);
-            pfd[3] = (byte) (pipe[0] >> 24);
-            pfd[4] = 1; // POLLIN (POLLHUP comes with it at the end)
-            if (c.poll(pfd, 1, (int) Math.min(left, 1000)) <= 0) {
-                continue;
-            }
-            long n = c.read(pipe[0], buf, buf.length);
-            if (n == 0) {
-                return total;
-            }
-            if (n < 0) {
-                throw new IOException("reading from the device model: " + c.strerror(jnr.ffi.Runtime.getRuntime(c).getLastError()));
-            }
-            total += n;
-            if (total > bound) {
-                throw new IOException("the device model sent more than " + bound + " bytes (guest memory plus "
-                        + (DomainSaver.SLACK_BYTES >> 20) + " MiB); refused");
-            }
-            SaveImage.writeAll(out, n == buf.length ? buf : java.util.Arrays.copyOf(buf, (int) n));
+        try {
+            return pipe.drain(bound, deadlineNanos, this::append);
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + " (" + file + ")", e);
         }
+    }
+
+    /** Writes what the pipe gave to the file. */
+    void append(byte[] buf, int n) throws IOException {
+        SaveImage.writeAll(out, n == buf.length ? buf : java.util.Arrays.copyOf(buf, n));
     }
 
     /** Flushes the file to disk and keeps it. */
@@ -101,8 +84,7 @@ final class PipeToFile implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (pipe[0] >= 0) c.close(pipe[0]);
-        if (pipe[1] >= 0) c.close(pipe[1]);
+        if (pipe != null) pipe.close();
         SafeFile.close(out);
         if (!kept) {
             Files.deleteIfExists(file);

@@ -50,6 +50,18 @@ public final class DiskDevices {
     }
 
     /**
+     * QEMU's own image locking, off for a writable disk: QEMU 7.2 takes its lock bytes per open file
+     * description, and an fdset's read-only and read-write fds are two of them. A migration (save, migrate)
+     * inactivates the image onto the read-only one, whose locks stay; taking the image back ({@code cont}
+     * after save -c or a failed migration, the receiver's start) then conflicts with the device model's own
+     * read-only fd: "Failed to get \"write\" lock" (checked with this host's QEMU, -add-fd twice and a
+     * migrate then cont). What the locks would refuse, dmjail refuses before: a writable disk is admitted to
+     * one domain only ({@code DiskAdmission}) and once within it ({@code DiskResolver}); a local migration's
+     * two device models hold it while only one runs the guest (the migration handshake).
+     */
+    static final String LOCKING_OFF = "file.locking=off";
+
+    /**
      * The disk's {@code -drive}, its image on an fdset; an empty cdrom is a drive with no file (no medium).
      * A copy-on-write image always says what its backing is: the chain's nearest node, or JSON null, through
      * the {@code json:} pseudo-protocol (-drive's key=value form has no null), so a backing name the tenant
@@ -64,11 +76,14 @@ public final class DiskDevices {
             if (COPY_ON_WRITE.contains(disk.qemuFormat())) {
                 String json = "{\"driver\":\"" + disk.qemuFormat() + "\",\"backing\":"
                         + (backing == null ? "null" : "\"" + backing + "\"") + ",\"file\":{\"driver\":\"" + protocol
-                        + "\",\"filename\":\"/dev/fdset/" + set + "\"}}";
+                        + "\",\"filename\":\"/dev/fdset/" + set + "\"" + (disk.writable() ? ",\"locking\":\"off\"" : "") + "}}";
                 drive.append("file=json:").append(QemuOpts.escape(json)).append(',');
             } else {
                 drive.append(protocol.equals("file") ? "file=" : "file.driver=host_device,file.filename=")
                         .append("/dev/fdset/").append(set).append(",format=").append(disk.qemuFormat()).append(',');
+                if (disk.writable()) {
+                    drive.append(LOCKING_OFF).append(',');
+                }
             }
         }
         drive.append("if=none,id=").append(id).append(",readonly=").append(disk.writable() ? "off" : "on");

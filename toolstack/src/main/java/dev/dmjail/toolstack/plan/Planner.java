@@ -171,7 +171,8 @@ public final class Planner {
         QemuFacts qemu;
         try {
             int diskLine = parsed.raw().get("disk").map(XlSetting::line).orElse(0);
-            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(null)).resolve(d.disks(), diskLine, problems, !pv);
+            List<ResolvedDisk> disks = new DiskResolver(policy, disksInUse(null, incoming == null ? null : incoming.handoverFrom()))
+                    .resolve(d.disks(), diskLine, problems, !pv);
             if (ImageDirs.any(policy) && !disks.isEmpty()) {
                 warnings.add("disk: host config image_dirs = any: disks are not limited to image directories (WEAKENED)");
             }
@@ -224,10 +225,16 @@ public final class Planner {
      */
     /** @param selfKey the key of the domain a disk is added to (null: a new one), whose own disks are no conflict */
     private List<DiskAdmission.InUse> disksInUse(String selfKey) {
+        return disksInUse(selfKey, null);
+    }
+
+    /** As {@link #disksInUse(String)}, without the disks of {@code handoverKey} (a local migration's sender), if any. */
+    private List<DiskAdmission.InUse> disksInUse(String selfKey, String handoverKey) {
         List<DiskAdmission.InUse> out = new ArrayList<>();
         try {
             for (DomainRecord r : store.list()) {
-                if (r.key().equals(selfKey) || r.plan() == null) { // by key: names may repeat (the empty one)
+                // by key: names may repeat (the empty one)
+                if (r.key().equals(selfKey) || r.key().equals(handoverKey) || r.plan() == null) {
                     continue;
                 }
                 java.util.Map<String, Boolean> writable = new java.util.LinkedHashMap<>(); // identity → any fd rw

@@ -174,9 +174,12 @@ public final class QemuCommandBuilder {
             a.add(QemuOpts.escape(nic.model()) + ",netdev=net" + nic.devid() + ",mac=" + nic.mac());
         }
         if (incoming != null) {
-            int fd = q.fd(FdSpec.Kind.INCOMING, incoming.path(), false, false, incoming.identity());
+            if (incoming.path() != null) {
+                q.fd(FdSpec.Kind.INCOMING, incoming.path(), false, false, incoming.identity());
+            }
+            // "defer": no incoming channel until QMP migrate-incoming, sent once the audit has passed
             a.add("-incoming");
-            a.add("fd:" + fd);
+            a.add("defer");
             if (incoming.paused()) {
                 a.add("-S");
             }
