@@ -9,16 +9,16 @@ N=${N:-5}
 img=$(mktemp /tmp/dmjail-bench.XXXXXX.img)
 cp toolstack/target/guest/hello-guest.img "$img"
 trap '$D -q destroy layer-bench >/dev/null 2>&1; rm -f "$img" "$img".out "$img".time' EXIT
-ns_off="dmjail_ns_mount=0 dmjail_ns_ipc=0 dmjail_ns_uts=0 dmjail_ns_net=0 dmjail_ns_pid=0"
+ns_off="dmjail_namespaces_mount=0 dmjail_namespaces_ipc=0 dmjail_namespaces_uts=0 dmjail_namespaces_net=0 dmjail_namespaces_pid=0"
 variants=(
   "all-layers|"
-  "no-root|dmjail_root=0"
+  "no-root|dmjail_filesystem=0"
   "no-seccomp|dmjail_seccomp=0"
   "no-cgroup|dmjail_cgroup=0"
-  "no-namespaces|$ns_off dmjail_root=0"
+  "no-namespaces|$ns_off dmjail_filesystem=0"
   "no-rlimits|dmjail_rlimits=0"
-  "dac-only|dmjail_root=0 dmjail_seccomp=0 dmjail_cgroup=0 $ns_off dmjail_rlimits=0"
-  "no-dm_restrict|dm_restrict=0 dmjail_dac=0 dmjail_root=0 dmjail_seccomp=0 dmjail_cgroup=0 $ns_off dmjail_rlimits=0"
+  "dac-only|dmjail_filesystem=0 dmjail_seccomp=0 dmjail_cgroup=0 $ns_off dmjail_rlimits=0"
+  "no-dm_restrict|dm_restrict=0 dmjail_dac=0 dmjail_filesystem=0 dmjail_seccomp=0 dmjail_cgroup=0 $ns_off dmjail_rlimits=0"
 )
 TIMEFORMAT='%U %S'
 for i in $(seq 1 "$N"); do

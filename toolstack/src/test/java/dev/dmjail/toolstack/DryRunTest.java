@@ -280,10 +280,10 @@ class DryRunTest {
         CliRun r = h.run("create", "-n", cfg.toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit());
         assertTrue(r.err().contains(h.config + ":3: bogus_key: unknown key"), r.err());
-        TestHost h2 = new TestHost(Files.createDirectory(tmp.resolve("h2")), "pids_max = lots");
+        TestHost h2 = new TestHost(Files.createDirectory(tmp.resolve("h2")), "cgroup_pids_max = lots");
         r = h2.run("create", "-n", cfg.toString());
         assertEquals(ExitCodes.BAD_CONFIG, r.exit());
-        assertTrue(r.err().contains(h2.config + ":3: pids_max: expected a number"), r.err());
+        assertTrue(r.err().contains(h2.config + ":3: cgroup_pids_max: expected a number"), r.err());
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.dmjail.toolstack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dmjail.toolstack.layer.BoundedOutput;
+import dev.dmjail.toolstack.layer.FdEnvBoundedOutput;
 import dev.dmjail.toolstack.proof.ProofSupport;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.toolstack.state.StateStore;
@@ -160,7 +160,7 @@ class SerialConsoleTest {
         String name = "co-flood";
         create(name, "flood-guest.img");
         DomainPaths paths = new StateStore(host.stateDir, host.logDir).pathsOfKey(name);
-        waitFor(() -> BoundedOutput.full(paths.liveConsole()), 180, "the console tmpfs to fill");
+        waitFor(() -> FdEnvBoundedOutput.full(paths.liveConsole()), 180, "the console tmpfs to fill");
         long bound = 2048 * 1024;
         CliRun r = host.run("console", "-r", name);
         assertEquals(0, r.exit(), r.err());
@@ -171,7 +171,7 @@ class SerialConsoleTest {
 
         destroyLeavesNothing(name);
         String kept = Files.readString(host.logDir.resolve(name + ".console"));
-        String note = "\n" + BoundedOutput.truncationNote(bound) + "\n";
+        String note = "\n" + FdEnvBoundedOutput.truncationNote(bound) + "\n";
         assertTrue(kept.endsWith(note), kept.substring(Math.max(0, kept.length() - 300)));
         assertEquals(bound, kept.length() - note.length());
         numberedFromZero(kept.substring(0, (int) bound));

@@ -17,4 +17,16 @@ public record AuditReport(String domain, int domid, Integer pid, Integer uid, in
                         List<LayerVerdict.Check> checks) {}
 
     public boolean passed() { return verdict.equals("PASS"); }
+
+    /** For create's one-line failure: each failed layer's first failed check, planned against observed. */
+    public String failureSummary() {
+        List<String> out = new java.util.ArrayList<>();
+        for (Entry e : layers) {
+            if (e.result() == LayerVerdict.Result.FAIL) {
+                e.checks().stream().filter(c -> !c.ok()).findFirst().ifPresent(c ->
+                        out.add(e.layer() + ": " + c.what() + " planned " + c.planned() + ", observed " + c.observed()));
+            }
+        }
+        return String.join("; ", out);
+    }
 }

@@ -2,7 +2,7 @@ package dev.dmjail.toolstack.cli;
 
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
-import dev.dmjail.toolstack.layer.BoundedOutput;
+import dev.dmjail.toolstack.layer.FdEnvBoundedOutput;
 import dev.dmjail.toolstack.text.ConsoleFilter;
 import dev.dmjail.toolstack.text.Printable;
 import java.io.IOException;
@@ -19,7 +19,7 @@ import java.nio.file.Path;
  * {@code dmjail console -r NAME}: the console log, what the guest wrote to its serial line (QEMU's
  * chardev logfile, on the domain's bounded tmpfs while it runs, copied to LOG_DIR/NAME.console at
  * destroy); with -f it follows the log while the domain exists. A log that reached its bound says
- * so on stderr (the kept copy ends with the same note, {@link BoundedOutput#truncationNote}).
+ * so on stderr (the kept copy ends with the same note, {@link FdEnvBoundedOutput#truncationNote}).
  */
 final class ConsoleLogView {
 
@@ -55,8 +55,8 @@ final class ConsoleLogView {
                     out.flush();
                     continue;
                 }
-                if (live && BoundedOutput.full(console)) {
-                    err.println("console: " + BoundedOutput.truncationNote(Files.size(console))
+                if (live && FdEnvBoundedOutput.full(console)) {
+                    err.println("console: " + FdEnvBoundedOutput.truncationNote(Files.size(console))
                             + " (`dmjail console " + Printable.line(name) + "` shows the guest's output live)");
                     return ExitCodes.OK;
                 }

@@ -7,7 +7,7 @@ import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
 import dev.dmjail.toolstack.layer.DacLayer;
 import dev.dmjail.toolstack.layer.LayerStack;
-import dev.dmjail.toolstack.layer.McsAllocator;
+import dev.dmjail.toolstack.layer.SelinuxMcsAllocator;
 import dev.dmjail.toolstack.layer.SelinuxLayer;
 import dev.dmjail.toolstack.lifecycle.DomainManager;
 import dev.dmjail.toolstack.plan.Planner;
@@ -68,7 +68,7 @@ public final class Toolstack {
 
     public synchronized List<ConfinementLayer> layers() {
         if (layers == null) {
-            layers = LayerStack.standard(facts, new McsAllocator(this::mcsInUse), this::reaperUid);
+            layers = LayerStack.standard(facts, new SelinuxMcsAllocator(this::mcsInUse), this::reaperUid);
         }
         return layers;
     }

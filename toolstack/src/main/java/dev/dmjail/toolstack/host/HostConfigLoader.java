@@ -11,16 +11,39 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import dev.dmjail.toolstack.layer.LayerKeys;
+import dev.dmjail.toolstack.layer.LayerStack;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.commons.configuration2.PropertiesConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the host config ({@code key = value} lines, {@code #} comments, lists comma-separated) with
  * commons-configuration2 and turns it into a {@link HostPolicy}. Every key must be known and every
  * value well-formed: otherwise one error naming file, line and key. A missing default file means
  * built-in defaults; a missing file given explicitly is an error.
+ *
+ * <p>The keys that switch off or configure one layer are named by it ({@link LayerKeys}); their
+ * old names ({@code private_root}, {@code security_driver}, …) are read as the new ones with a
+ * one-line deprecation warning, so an admin's existing file keeps working.
  */
 public final class HostConfigLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostConfigLoader.class);
+
+    /** New key → (old key, how its values read), from every layer's declaration. */
+    static final Map<String, Map.Entry<String, LayerKeys.HostAlias>> ALIASES = aliases();
+
+    private static Map<String, Map.Entry<String, LayerKeys.HostAlias>> aliases() {
+        Map<String, Map.Entry<String, LayerKeys.HostAlias>> m = new LinkedHashMap<>();
+        for (LayerKeys k : LayerStack.KEYS) {
+            k.hostAliases().forEach((old, a) -> m.put(a.key(), Map.entry(old, a)));
+        }
+        return Map.copyOf(m);
+    }
 
     public static final Path DEFAULT_PATH = Path.of("/etc/dmjail/dmjail.conf");
 
@@ -51,19 +74,18 @@ public final class HostConfigLoader {
                 v.string("shared_user", d.sharedUser()),
                 v.string("reaper_user", d.reaperUser()),
                 v.bool("allow_root_fallback", d.allowRootFallback()),
-                v.oneOf("security_driver", d.securityDriver(), "selinux", "none"),
+                v.bool("selinux", d.selinux()),
                 Set.copyOf(v.subsetOf("namespaces", d.namespaces(), HostPolicy.ALL_NAMESPACES)),
                 v.bool("seccomp_sandbox", d.seccompSandbox()),
-                v.bool("launcher_seccomp", d.launcherSeccomp()),
-                v.bool("private_root", d.privateRoot()),
-                List.copyOf(v.subsetOf("cgroup_controllers", d.cgroupControllers(),
-                        List.of("memory", "pids", "devices", "cpu"))),
+                v.bool("seccomp_launcher", d.launcherSeccomp()),
+                v.bool("filesystem", d.privateRoot()),
+                List.copyOf(v.subsetOf("cgroup_controllers", d.cgroupControllers(), dev.dmjail.toolstack.layer.CgroupLayer.CONTROLLERS)),
                 v.list("cgroup_device_acl", d.cgroupDeviceAcl()),
-                v.number("rlimit_fsize_kib", d.rlimitFsizeBytes() / 1024, 1, 1L << 40) * 1024,
-                v.number("rlimit_nofile", d.rlimitNofile(), 64, 1 << 20),
-                v.number("memory_overhead_mib", d.memoryOverheadMiB(), 32, 1 << 20),
-                v.number("pids_max", d.pidsMax(), 16, 1 << 22),
-                v.number("tmpfs_kib", d.tmpfsBytes() / 1024, 64, 1 << 24) * 1024,
+                v.number("rlimits_fsize_kib", d.rlimitFsizeBytes() / 1024, 1, 1L << 40) * 1024,
+                v.number("rlimits_nofile", d.rlimitNofile(), 64, 1 << 20),
+                v.number("cgroup_memory_overhead_mib", d.memoryOverheadMiB(), 32, 1 << 20),
+                v.number("cgroup_pids_max", d.pidsMax(), 16, 1 << 22),
+                v.number("filesystem_tmpfs_kib", d.tmpfsBytes() / 1024, 64, 1 << 24) * 1024,
                 v.path("state_dir", d.stateDir()),
                 v.path("log_dir", d.logDir()),
                 (int) v.number("log_rotate_keep", d.logRotateKeep(), 0, 100),
@@ -83,6 +105,8 @@ public final class HostConfigLoader {
         private final List<String> lines;
         private final PropertiesConfiguration props;
         private final Set<String> known = new LinkedHashSet<>();
+        /** Key → the name the file used for it (an old alias), for errors. */
+        private final Map<String, String> spelled = new LinkedHashMap<>();
 
         Values(Path file, List<String> lines, PropertiesConfiguration props) {
             this.file = file;
@@ -92,6 +116,36 @@ public final class HostConfigLoader {
 
         private String raw(String key) throws HostConfigException {
             known.add(key);
+            var alias = ALIASES.get(key);
+            if (alias != null) {
+                known.add(alias.getKey());
+                if (props.containsKey(alias.getKey())) {
+                    return fromAlias(key, alias.getKey(), alias.getValue());
+                }
+            }
+            return rawValue(key);
+        }
+
+        /** An old key's value read as the new key's, with the deprecation said once. */
+        private String fromAlias(String key, String old, LayerKeys.HostAlias alias) throws HostConfigException {
+            if (props.containsKey(key)) {
+                throw error(old, "the same setting as " + key + " on line " + lineOf(key) + "; keep " + key + " only");
+            }
+            spelled.put(key, old);
+            String s = rawValue(old);
+            LOG.warn("{}:{}: {}: deprecated name, write {} (same meaning)", file, lineOf(old), old, key);
+            if (alias.values().isEmpty()) {
+                return s;
+            }
+            String mapped = alias.values().get(s);
+            if (mapped == null) {
+                throw error(old, "expected one of " + String.join(", ", new java.util.TreeSet<>(alias.values().keySet()))
+                        + ", got '" + s + "'");
+            }
+            return mapped;
+        }
+
+        private String rawValue(String key) throws HostConfigException {
             if (!props.containsKey(key)) {
                 return null;
             }
@@ -252,7 +306,8 @@ public final class HostConfigLoader {
         }
 
         private HostConfigException error(String key, String msg) {
-            return new HostConfigException(file + ":" + lineOf(key) + ": " + key + ": " + msg);
+            String k = spelled.getOrDefault(key, key);
+            return new HostConfigException(file + ":" + lineOf(k) + ": " + k + ": " + msg);
         }
 
         private int lineOf(String key) {

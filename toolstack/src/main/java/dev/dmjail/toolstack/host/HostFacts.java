@@ -34,7 +34,7 @@ public final class HostFacts {
     }
 
     public static HostFacts detect() {
-        return new HostFacts(() -> KvmProbe.probe("/dev/kvm"), detectSelinux(), CgroupLayout.detect());
+        return new HostFacts(() -> KvmProbe.probe("/dev/kvm"), dev.dmjail.launcher.step.SelinuxStep.enabled(), CgroupLayout.detect());
     }
 
     /** /dev/kvm opens read-write and creates a VM (not merely exists: nested hosts have dead nodes). */
@@ -68,10 +68,5 @@ public final class HostFacts {
      */
     public static boolean isXenHost() {
         return Files.exists(Path.of("/proc/xen/capabilities"));
-    }
-
-    /** Same test as libselinux: selinuxfs mounted (it has an "enforce" node). */
-    static boolean detectSelinux() {
-        return Files.exists(Path.of("/sys/fs/selinux/enforce"));
     }
 }

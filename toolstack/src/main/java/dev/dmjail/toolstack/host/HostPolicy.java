@@ -17,7 +17,7 @@ public record HostPolicy(
         String sharedUser,
         String reaperUser,
         boolean allowRootFallback,
-        String securityDriver,
+        boolean selinux,
         Set<String> namespaces,
         boolean seccompSandbox,
         boolean launcherSeccomp,
@@ -44,7 +44,8 @@ public record HostPolicy(
     /** Where guest images may live unless the admin adds more; /dev is where block devices are. */
     public static final List<String> DEFAULT_IMAGE_DIRS = List.of("/var/lib/dmjail/images", "/dev");
 
-    public static final List<String> ALL_NAMESPACES = List.of("mount", "ipc", "uts", "net", "pid");
+    /** Every namespace the namespaces layer knows, its parts. */
+    public static final List<String> ALL_NAMESPACES = dev.dmjail.toolstack.layer.NamespaceLayer.PARTS;
 
     public static HostPolicy defaults() {
         return new HostPolicy(
@@ -55,12 +56,12 @@ public record HostPolicy(
                 "xen-qemuuser-shared",
                 "dmjail-reaper",
                 false,
-                "selinux",
+                true,
                 Set.copyOf(ALL_NAMESPACES),
                 true,
                 true,
                 true,
-                List.of("memory", "pids", "devices", "cpu"),
+                dev.dmjail.toolstack.layer.CgroupLayer.CONTROLLERS,
                 List.of("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/kvm"),
                 256 * 1024,
                 1024,

@@ -30,6 +30,12 @@ import java.util.Set;
 public final class CgroupLayer implements ConfinementLayer {
 
     public static final String NAME = "cgroup";
+    /** cgroup_pids_max also caps RLIMIT_NPROC ({@link RlimitLayer}), a second bound on the same thing. */
+    /** The controllers dmjail sets (cgroup_controllers is a subset; all by default). */
+    public static final List<String> CONTROLLERS = List.of("memory", "pids", "devices", "cpu");
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched()
+            .host("cgroup_controllers", "cgroup_device_acl", "cgroup_memory_overhead_mib", "cgroup_pids_max")
+            .hostAlias("memory_overhead_mib", "cgroup_memory_overhead_mib").hostAlias("pids_max", "cgroup_pids_max");
     static final String PARENT = "dmjail";
 
     /**
@@ -59,8 +65,8 @@ public final class CgroupLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) throws PlanException {
-        if (!ctx.switches().on("cgroup")) {
-            return LayerPlan.weakened(NAME, "dmjail_cgroup=0 in the domain config", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
         if (layout.mode() == CgroupLayout.Mode.NONE) {
             return LayerPlan.unavailable(NAME, "no cgroup hierarchy is mounted on this host");
@@ -90,7 +96,7 @@ public final class CgroupLayer implements ConfinementLayer {
         long mem = Math.multiplyExact(Math.addExact(Effective.memoryMiB(ctx.domain()), ctx.policy().memoryOverheadMiB()), 1024L * 1024);
         List<String> allow = new ArrayList<>();
         List<DeviceProgram.CharDevice> devices = new ArrayList<>();
-        for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
+        for (FilesystemDeviceNodes.Node n : FilesystemDeviceNodes.forDomain(ctx)) {
             allow.add("c " + n.major() + ":" + n.minor() + " rwm");
             devices.add(new DeviceProgram.CharDevice(n.major(), n.minor()));
         }

@@ -29,6 +29,15 @@ public interface ConfinementLayer {
     /** Fills this layer's section of the launcher spec; the launcher applies it to itself. */
     default void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {}
 
+    /**
+     * The plan with what this layer's launcher step proved at spawn ({@code proof}, null when it
+     * reported nothing), for what /proc cannot show afterwards (Landlock); kept with the plan so the
+     * audit can check it. Most layers have nothing to add.
+     */
+    default LayerPlan withProof(LayerPlan plan, String proof) {
+        return plan;
+    }
+
     /** Observes the running device model (all its threads) and compares with the plan. */
     LayerVerdict verify(LayerPlan plan, ProcessView view);
 

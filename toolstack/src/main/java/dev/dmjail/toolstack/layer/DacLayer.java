@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class DacLayer implements ConfinementLayer {
 
     public static final String NAME = "dac";
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched();
     private static final Logger LOG = LoggerFactory.getLogger(DacLayer.class);
 
     /** Who kills a domain's uid at release: the host's reaper user, else the range base (libxl's rule). */
@@ -41,8 +42,8 @@ public final class DacLayer implements ConfinementLayer {
     @Override
     public LayerPlan plan(PlanContext ctx) {
         ResolvedUser u = ctx.user();
-        if (!ctx.switches().on("dac")) {
-            return LayerPlan.weakened(NAME, "dmjail_dac=0 in the domain config: the device model runs as root", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME) + ": the device model runs as root", null);
         }
         if (u.source() == ResolvedUser.Source.ROOT) {
             return LayerPlan.weakened(NAME, u.dacInForce() ? "root" : "the device model runs as root ("
@@ -96,7 +97,7 @@ public final class DacLayer implements ConfinementLayer {
     }
 
     /**
-     * Kills every process of the domain's uid the libxl way ({@link UidReaper}): what the device model
+     * Kills every process of the domain's uid the libxl way ({@link DacUidReaper}): what the device model
      * forked or left behind, wherever it runs. Only for a uid exclusively this domain's (killByUid:
      * a range uid, or an explicit user inside the range), never the reaper's own, and not while
      * another domain's cgroup holds a process of that uid (two state dirs on one host share uids).
@@ -119,7 +120,7 @@ public final class DacLayer implements ConfinementLayer {
                     rt.name(), s.uid());
         } else if (!s.uid().equals(r)) {
             try {
-                UidReaper.killAll(s.uid(), r);
+                DacUidReaper.killAll(s.uid(), r);
             } catch (java.io.IOException e) {
                 throw new LayerException(NAME, "kill by uid", "uid " + s.uid() + ": " + e.getMessage(), e);
             }

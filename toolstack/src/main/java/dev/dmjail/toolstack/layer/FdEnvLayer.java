@@ -7,7 +7,6 @@ import dev.dmjail.toolstack.host.ImageDirs;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.toolstack.proc.HostTcpSockets;
-import dev.dmjail.toolstack.proc.UnixSockets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +22,14 @@ import java.util.TreeSet;
 public final class FdEnvLayer implements ConfinementLayer {
 
     public static final String NAME = "fds-env";
+    /** No switch: the device model cannot run without its fds. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME);
 
     /**
-     * @param outputs the log and the console, each on its bounded tmpfs ({@link BoundedOutput})
+     * @param outputs the log and the console, each on its bounded tmpfs ({@link FdEnvBoundedOutput})
      */
     public record Settings(List<FdSpec> fds, Map<String, String> env, String binary, List<String> argv,
-                           List<BoundedOutput> outputs) {}
+                           List<FdEnvBoundedOutput> outputs) {}
 
     @Override
     public String name() { return NAME; }
@@ -36,10 +37,10 @@ public final class FdEnvLayer implements ConfinementLayer {
     @Override
     public LayerPlan plan(PlanContext ctx) {
         var p = ctx.paths();
-        List<BoundedOutput> outputs = new ArrayList<>(List.of(new BoundedOutput(p.logFs().toString(),
+        List<FdEnvBoundedOutput> outputs = new ArrayList<>(List.of(new FdEnvBoundedOutput(p.logFs().toString(),
                 p.liveLog().toString(), p.log().toString(), ctx.policy().logMaxBytes())));
         if (ctx.dm().fds().stream().anyMatch(f -> p.liveConsole().toString().equals(f.path()))) {
-            outputs.add(new BoundedOutput(p.consoleFs().toString(), p.liveConsole().toString(), p.console().toString(),
+            outputs.add(new FdEnvBoundedOutput(p.consoleFs().toString(), p.liveConsole().toString(), p.console().toString(),
                     ctx.policy().consoleMaxBytes()));
         }
         Settings s = new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv(), List.copyOf(outputs));
@@ -53,21 +54,21 @@ public final class FdEnvLayer implements ConfinementLayer {
     @Override
     public void prepareHost(LayerPlan plan, DomainRuntime rt) throws LayerException {
         Settings s = plan.settingsAs(Settings.class);
-        for (BoundedOutput o : s.outputs()) {
+        for (FdEnvBoundedOutput o : s.outputs()) {
             o.prepare(rt.prepared());
         }
         if (serialSocketPlanned(s, rt)) {
-            ConsoleLock.make(rt);
+            FdEnvConsoleLock.make(rt);
         }
     }
 
     @Override
     public void release(LayerPlan plan, DomainRuntime rt) throws LayerException {
-        List<BoundedOutput> outputs = plan.settings() == null ? null : plan.settingsAs(Settings.class).outputs();
-        for (BoundedOutput o : outputs == null ? List.<BoundedOutput>of() : outputs) { // null: a plan from before them
+        List<FdEnvBoundedOutput> outputs = plan.settings() == null ? null : plan.settingsAs(Settings.class).outputs();
+        for (FdEnvBoundedOutput o : outputs == null ? List.<FdEnvBoundedOutput>of() : outputs) { // null: a plan from before them
             o.release(rt.prepared());
         }
-        ConsoleLock.release(rt);
+        FdEnvConsoleLock.release(rt);
     }
 
     private static boolean serialSocketPlanned(Settings s, DomainRuntime rt) {
@@ -103,7 +104,7 @@ public final class FdEnvLayer implements ConfinementLayer {
         Set<String> plannedDisks = new TreeSet<>();
         s.fds().stream().filter(f -> (f.kind() == FdSpec.Kind.DISK || f.kind() == FdSpec.Kind.INCOMING) && f.identity() != null)
                 .forEach(f -> plannedDisks.add(f.identity()));
-        Map<Long, String> listening = UnixSockets.listening();
+        Map<Long, String> listening = view.hostUnixListeners();
         for (FdSpec f : s.fds()) {
             // stdio keeps its number; QEMU moves -add-fd fds into its fdsets (F_DUPFD_CLOEXEC, then
             // close: softmmu/vl.c parse_add_fd), so the others are checked by what they point to.
@@ -150,8 +151,8 @@ public final class FdEnvLayer implements ConfinementLayer {
         }
         checks.add(new Check("no fd to an unplanned host path", "none", stray.isEmpty() ? "none" : String.join(", ", stray),
                 stray.isEmpty()));
-        List<BoundedOutput> outputs = s.outputs() == null ? List.of() : s.outputs();
-        List<String> unbounded = BoundedOutput.unbounded(outputs);
+        List<FdEnvBoundedOutput> outputs = s.outputs() == null ? List.of() : s.outputs();
+        List<String> unbounded = FdEnvBoundedOutput.unbounded(outputs, view.self().mountinfo());
         checks.add(new Check("log and console on their bounded tmpfs", outputs.stream()
                 .map(o -> o.mount() + " (" + o.bytes() / 1024 + " KiB)").toList().toString(),
                 unbounded.isEmpty() ? "mounted" : "not mounted: " + unbounded, unbounded.isEmpty()));

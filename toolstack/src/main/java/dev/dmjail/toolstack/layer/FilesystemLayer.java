@@ -28,6 +28,8 @@ import java.util.TreeSet;
 public final class FilesystemLayer implements ConfinementLayer {
 
     public static final String NAME = "filesystem";
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("filesystem", "filesystem_tmpfs_kib")
+            .switchAlias("root", "filesystem").hostAlias("private_root", "filesystem").hostAlias("tmpfs_kib", "filesystem_tmpfs_kib");
 
     public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                            List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes, List<RootFile> files) {}
@@ -46,13 +48,13 @@ public final class FilesystemLayer implements ConfinementLayer {
     }
 
     private LayerPlan planRoot(PlanContext ctx) throws PlanException {
-        if (!ctx.switches().on("root")) {
-            return LayerPlan.weakened(NAME, "dmjail_root=0 in the domain config: the device model sees the host's filesystem", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME) + ": the device model sees the host's filesystem", null);
         }
         if (!ctx.policy().privateRoot()) {
-            return LayerPlan.weakened(NAME, "host config private_root=0", null);
+            return LayerPlan.weakened(NAME, "host config filesystem=0", null);
         }
-        if (!ctx.switches().on("ns_mount") || !ctx.policy().namespaces().contains("mount")) {
+        if (!ctx.switches().on(NamespaceLayer.KEYS.part("mount")) || !ctx.policy().namespaces().contains("mount")) {
             return LayerPlan.weakened(NAME, "needs the mount namespace, which is switched off", null);
         }
         RootContents rc;
@@ -65,7 +67,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         // the launcher mounts these before the binds, so a device model under /tmp stays visible
         List<String> writable = List.of("/tmp");
         List<DeviceNode> devs = new ArrayList<>();
-        for (DeviceNodes.Node n : DeviceNodes.forDomain(ctx)) {
+        for (FilesystemDeviceNodes.Node n : FilesystemDeviceNodes.forDomain(ctx)) {
             devs.add(new DeviceNode(n.name(), n.major(), n.minor(), n.mode()));
         }
         List<RootFile> files = ctx.dm().kernelBoot() == null ? List.of() : ctx.dm().kernelBoot().files();
@@ -112,8 +114,11 @@ public final class FilesystemLayer implements ConfinementLayer {
             return LayerVerdict.of(plan, checks);
         }
         Settings s = plan.settingsAs(Settings.class);
-        boolean hostRoot = sameInode(Path.of("/proc", Integer.toString(view.pid()), "root"), Path.of("/"));
-        checks.add(new Check("root is not the host's", "private root", hostRoot ? "host root" : "private root", !hostRoot));
+        // the host's root is init's (/proc/1/root): the toolstack could itself be chrooted
+        String rootId = view.rootIdentity().orElse("gone");
+        boolean hostRoot = rootId.equals(view.init().rootIdentity().orElse(""));
+        checks.add(new Check("root is not the host's", "private root", rootId.equals("gone") ? "unreadable"
+                : hostRoot ? "host root" : "private root", !hostRoot && !rootId.equals("gone")));
         String[] f = rootMount.isEmpty() ? new String[0] : rootMount.split(" - ", 2)[0].split(" ");
         boolean ro = f.length > 5 && List.of(f[5].split(",")).contains("ro");
         checks.add(new Check("/ mounted read-only", "ro", f.length > 5 ? f[5] : "?", ro));
@@ -130,7 +135,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         }
         for (RootFile rf : s.files()) {
             wantTop.add(Path.of(rf.at()).getName(0).toString());
-            String seen = identityIn(view.pid(), rf.at());
+            String seen = view.identityInRoot(rf.at()).orElse("not there");
             checks.add(new Check(rf.at() + " is the planned file", rf.identity(), seen, rf.identity().equals(seen)));
         }
         TreeSet<String> top = new TreeSet<>(view.listRoot("/"));
@@ -149,26 +154,6 @@ public final class FilesystemLayer implements ConfinementLayer {
         checks.add(new Check("writable mounts", String.join(" ", s.writableDirs()), writable.isEmpty() ? "none besides them"
                 : String.join(" ", writable), writable.isEmpty()));
         return LayerVerdict.of(plan, checks);
-    }
-
-    /** dev:ino of {@code at} as the process sees it in its root (a bound file keeps its own inode). */
-    private static String identityIn(int pid, String at) {
-        try {
-            Path p = Path.of("/proc", Integer.toString(pid), "root", at.substring(1));
-            return Files.getAttribute(p, "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS) + ":"
-                    + Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | RuntimeException e) {
-            return "not there";
-        }
-    }
-
-    private static boolean sameInode(Path a, Path b) {
-        try {
-            return Files.getAttribute(a, "unix:ino").equals(Files.getAttribute(b, "unix:ino"))
-                    && Files.getAttribute(a, "unix:dev").equals(Files.getAttribute(b, "unix:dev"));
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.List;
 public final class LandlockLayer implements ConfinementLayer {
 
     public static final String NAME = "landlock";
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched();
 
     /**
      * @param abi   the kernel's Landlock ABI at plan time
@@ -36,7 +37,7 @@ public final class LandlockLayer implements ConfinementLayer {
     @Override
     public LayerPlan plan(PlanContext ctx) {
         if (!ctx.switches().on(NAME)) {
-            return LayerPlan.weakened(NAME, "dmjail_landlock=0 in the domain config", null);
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
         int abi = LandlockStep.abi();
         if (abi < 1) {
@@ -54,8 +55,9 @@ public final class LandlockLayer implements ConfinementLayer {
         }
     }
 
-    /** The plan with what the launcher reported at spawn. */
-    public static LayerPlan withProbe(LayerPlan plan, String probe) {
+    /** The plan with what the launcher's probe answered at spawn. */
+    @Override
+    public LayerPlan withProof(LayerPlan plan, String probe) {
         if (!plan.active()) {
             return plan;
         }

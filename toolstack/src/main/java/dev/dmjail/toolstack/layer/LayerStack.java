@@ -10,8 +10,13 @@ import java.util.List;
 public final class LayerStack {
     private LayerStack() {}
 
+    /** What each layer answers to in the configs, in {@link #standard}'s order (LayerStackTest checks it). */
+    public static final List<LayerKeys> KEYS = List.of(FdEnvLayer.KEYS, NetworkLayer.KEYS, CgroupLayer.KEYS,
+            NamespaceLayer.KEYS, FilesystemLayer.KEYS, RlimitLayer.KEYS, DacLayer.KEYS, SelinuxLayer.KEYS,
+            LandlockLayer.KEYS, SeccompLayer.KEYS);
+
     /** @param reaper the reaper uid for a domain's DAC settings (null: none), see {@link DacLayer#release} */
-    public static List<ConfinementLayer> standard(HostFacts facts, McsAllocator mcs,
+    public static List<ConfinementLayer> standard(HostFacts facts, SelinuxMcsAllocator mcs,
                                                   java.util.function.Function<DacLayer.Settings, Integer> reaper) {
         return List.of(
                 new FdEnvLayer(),
@@ -21,7 +26,7 @@ public final class LayerStack {
                 new FilesystemLayer(),
                 new RlimitLayer(),
                 new DacLayer(reaper),
-                new SelinuxLayer(mcs, XattrFileLabeler::new),
+                new SelinuxLayer(mcs, SelinuxXattrLabeler::new),
                 new LandlockLayer(),
                 new SeccompLayer());
     }

@@ -17,6 +17,12 @@ import java.util.Map;
 public final class NamespaceLayer implements ConfinementLayer {
 
     public static final String NAME = "namespaces";
+    /** The parts, in the order the plan lists them. */
+    public static final List<String> PARTS = List.of("mount", "ipc", "uts", "net", "pid");
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).parts(PARTS).host("namespaces")
+            .switchAlias("ns_mount", "namespaces_mount").switchAlias("ns_ipc", "namespaces_ipc")
+            .switchAlias("ns_uts", "namespaces_uts").switchAlias("ns_net", "namespaces_net")
+            .switchAlias("ns_pid", "namespaces_pid");
 
     /** xl switch → /proc/PID/ns entry name. */
     private static final Map<String, String> PROC_NAMES = Map.of(
@@ -31,14 +37,14 @@ public final class NamespaceLayer implements ConfinementLayer {
     public LayerPlan plan(PlanContext ctx) {
         Map<String, Boolean> ns = new LinkedHashMap<>();
         List<String> off = new ArrayList<>();
-        for (String n : List.of("mount", "ipc", "uts", "net", "pid")) {
+        for (String n : PARTS) {
             boolean host = ctx.policy().namespaces().contains(n);
-            boolean dom = ctx.switches().on("ns_" + n);
+            boolean dom = ctx.switches().on(KEYS.part(n));
             ns.put(n, host && dom);
             if (!host) {
                 off.add(n + " (host config namespaces)");
             } else if (!dom) {
-                off.add(n + " (dmjail_ns_" + n + "=0)");
+                off.add(n + " (dmjail_" + KEYS.part(n) + "=0)");
             }
         }
         Settings s = new Settings(ns, "dm-" + ctx.paths().key(), ns.get("mount") ? "slave,recursive" : null);
@@ -59,8 +65,8 @@ public final class NamespaceLayer implements ConfinementLayer {
     @Override
     public LayerVerdict verify(LayerPlan plan, ProcessView view) {
         Settings s = plan.settingsAs(Settings.class);
-        ProcessView self = new ProcessView(ProcessHandle.current().pid() > 0 ? (int) ProcessHandle.current().pid() : 0);
-        ProcessView init = new ProcessView(1);
+        ProcessView self = view.self();
+        ProcessView init = view.init();
         List<Check> checks = new ArrayList<>();
         for (var e : s.namespaces().entrySet()) {
             String procName = PROC_NAMES.get(e.getKey());

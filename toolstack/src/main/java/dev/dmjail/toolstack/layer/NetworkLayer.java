@@ -22,6 +22,8 @@ import java.util.List;
 public final class NetworkLayer implements ConfinementLayer {
 
     public static final String NAME = "network";
+    /** No switch: the taps are how the guest's NICs exist at all; a domain without vif has none. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME);
 
     /**
      * @param vnc the VNC listener create binds in the host's namespace and hands to QEMU (null: none);
@@ -29,7 +31,7 @@ public final class NetworkLayer implements ConfinementLayer {
      */
     public record Settings(List<Nic> nics, Display.Vnc vnc) {}
 
-    private static final VifAntiSpoof ANTI_SPOOF = new VifAntiSpoof();
+    private static final NetworkAntiSpoof ANTI_SPOOF = new NetworkAntiSpoof();
 
     @Override
     public String name() { return NAME; }
@@ -82,7 +84,7 @@ public final class NetworkLayer implements ConfinementLayer {
                 String t = ANTI_SPOOF.listed(n.ifname());
                 boolean ok = t != null && n.ips().stream().allMatch(t::contains) && t.contains("\"" + n.ifname() + "\"");
                 checks.add(new Check(n.ifname() + " sources limited (ip=)", String.join(" ", n.ips()),
-                        t == null ? "no nft table " + VifAntiSpoof.table(n.ifname()) : ok ? String.join(" ", n.ips())
+                        t == null ? "no nft table " + NetworkAntiSpoof.table(n.ifname()) : ok ? String.join(" ", n.ips())
                                 : "table differs", ok));
             }
         }
@@ -99,7 +101,7 @@ public final class NetworkLayer implements ConfinementLayer {
      * namespace is empty and the seccomp layer denies new AF_INET sockets.
      */
     private static void checkHostSockets(Display.Vnc vnc, ProcessView view, List<Check> checks) {
-        var host = HostTcpSockets.byInode();
+        var host = view.hostTcpSockets();
         List<HostTcpSockets.Tcp> held = new ArrayList<>();
         for (String link : view.fds().values()) {
             HostTcpSockets.Tcp t = host.get(HostTcpSockets.inode(link));

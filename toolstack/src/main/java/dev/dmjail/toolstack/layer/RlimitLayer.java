@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.launcher.spec.Rlimit;
 import dev.dmjail.launcher.spec.RlimitSpec;
 import dev.dmjail.launcher.spec.RlimitsSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
@@ -21,12 +22,9 @@ import java.util.Map;
 public final class RlimitLayer implements ConfinementLayer {
 
     public static final String NAME = "rlimits";
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("rlimits_fsize_kib", "rlimits_nofile")
+            .hostAlias("rlimit_fsize_kib", "rlimits_fsize_kib").hostAlias("rlimit_nofile", "rlimits_nofile");
 
-    /** RLIMIT name → label in /proc/PID/limits. */
-    static final Map<String, String> LABELS = Map.of(
-            "FSIZE", "Max file size", "CORE", "Max core file size", "MSGQUEUE", "Max msgqueue size",
-            "LOCKS", "Max file locks", "MEMLOCK", "Max locked memory", "NOFILE", "Max open files",
-            "NPROC", "Max processes");
 
     public record Settings(Map<String, Long> limits, String fsizeReason) {}
 
@@ -35,11 +33,11 @@ public final class RlimitLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) {
-        if (!ctx.switches().on("rlimits")) {
-            return LayerPlan.weakened(NAME, "dmjail_rlimits=0 in the domain config", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
         long fsize = ctx.policy().rlimitFsizeBytes();
-        String why = "host config rlimit_fsize_kib";
+        String why = "host config rlimits_fsize_kib";
         long disk = ctx.dm().largestWritableImageBytes();
         if (disk > fsize) {
             fsize = disk;
@@ -51,8 +49,8 @@ public final class RlimitLayer implements ConfinementLayer {
         // action kills a device model that is not pid 1 of its pid namespace, while a full tmpfs
         // only answers ENOSPC (QEMU's chardev logfile then drops the rest and the guest runs on). So
         // one page above the larger tmpfs (whose size= rounds up to whole pages).
-        long outputs = BoundedOutput.capacity(Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes()))
-                + BoundedOutput.PAGE;
+        long outputs = FdEnvBoundedOutput.capacity(Math.max(ctx.policy().logMaxBytes(), ctx.policy().consoleMaxBytes()))
+                + FdEnvBoundedOutput.PAGE;
         if (outputs > fsize) {
             fsize = outputs;
             why = "raised to one page above the largest of log_max_kib and console_max_kib (" + outputs + " bytes)";
@@ -87,12 +85,13 @@ public final class RlimitLayer implements ConfinementLayer {
     public LayerVerdict verify(LayerPlan plan, ProcessView view) {
         List<Check> checks = new ArrayList<>();
         if (!plan.active()) {
-            checks.add(new Check("Max file size", "host default (weakened)",
-                    view.limit("Max file size").map(a -> a[0] + "/" + a[1]).orElse("?"), true));
+            checks.add(new Check(Rlimit.FSIZE.label(), "host default (weakened)",
+                    view.limit(Rlimit.FSIZE.label()).map(a -> a[0] + "/" + a[1]).orElse("?"), true));
             return LayerVerdict.of(plan, checks);
         }
         plan.settingsAs(Settings.class).limits().forEach((k, v) -> {
-            String label = LABELS.get(k);
+            // the one table of rlimit names: the launcher sets by its number, the audit reads by its label
+            String label = Rlimit.byName(k).label();
             String got = view.limit(label).map(a -> a[0] + "/" + a[1]).orElse("?");
             checks.add(new Check(label, v + "/" + v, got, got.equals(v + "/" + v)));
         });

@@ -20,6 +20,9 @@ import java.util.Map;
 public final class SeccompLayer implements ConfinementLayer {
 
     public static final String NAME = "seccomp";
+    /** Two parts host-wide (QEMU's -sandbox, the launcher's filter), one switch per domain. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("seccomp_sandbox", "seccomp_launcher")
+            .hostAlias("launcher_seccomp", "seccomp_launcher");
 
     static final List<String> DENY_EPERM = List.of(
             "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
@@ -49,26 +52,26 @@ public final class SeccompLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) {
-        boolean dom = ctx.switches().on("seccomp");
-        boolean qemu = dom && ctx.policy().seccompSandbox();
+        boolean dom = ctx.switches().on(NAME);
+        boolean qemu = wantsQemuSandbox(ctx.switches(), ctx.policy().seccompSandbox());
         boolean launcher = dom && ctx.policy().launcherSeccomp();
         String sandbox = qemu ? ctx.dm().qemuSandbox() : null; // as data, not read back from the argv
         Settings s = new Settings(sandbox, launcher, launcher ? DENY_EPERM : List.of(),
                 launcher ? DENY_ENOSYS : List.of(), launcher, launcher ? DENY_SOCKET_FAMILIES : List.of(),
                 (launcher ? 1 : 0) + (sandbox != null ? 1 : 0));
         if (!dom) {
-            return LayerPlan.weakened(NAME, "dmjail_seccomp=0 in the domain config", null);
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
         if (!qemu || !launcher) {
             return LayerPlan.weakened(NAME, (!qemu ? "QEMU -sandbox off (host config seccomp_sandbox=0) " : "")
-                    + (!launcher ? "launcher filter off (host config launcher_seccomp=0)" : ""), s);
+                    + (!launcher ? "launcher filter off (host config seccomp_launcher=0)" : ""), s);
         }
         return LayerPlan.enforced(NAME, s);
     }
 
     /** Whether the device-model planner must add QEMU's -sandbox (decided before the argv exists). */
     public static boolean wantsQemuSandbox(DomainSwitches sw, boolean hostSeccompSandbox) {
-        return sw.on("seccomp") && hostSeccompSandbox;
+        return sw.on(NAME) && hostSeccompSandbox;
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * sVirt-style MCS confinement, as libvirt's security_selinux.c: a unique category pair per running
- * domain (c1 < c2, never reused while in use: {@link McsAllocator}), QEMU executed as
+ * domain (c1 < c2, never reused while in use: {@link SelinuxMcsAllocator}), QEMU executed as
  * {@code system_u:system_r:svirt_t:s0:cA,cB}, its images labelled {@code svirt_image_t:s0:cA,cB}.
  * dmjail passes every image as an fd opened by the privileged side, so SELinux still checks
  * read/write on the image's label at each access (and fd:use on the launcher's fds).
@@ -20,16 +20,19 @@ import java.util.List;
 public final class SelinuxLayer implements ConfinementLayer {
 
     public static final String NAME = "selinux";
+    /** security_driver is libvirt's qemu.conf name for it. */
+    public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("selinux")
+            .hostAlias("security_driver", "selinux", java.util.Map.of("selinux", "1", "none", "0"));
     static final String PROCESS_TYPE = "system_u:system_r:svirt_t:s0";
     static final String IMAGE_TYPE = "system_u:object_r:svirt_image_t:s0";
 
     public record Settings(String processLabel, String imageLabel, int c1, int c2, List<String> images) {}
 
-    private final McsAllocator mcs;
-    private final java.util.function.Supplier<FileLabeler> labeler;
+    private final SelinuxMcsAllocator mcs;
+    private final java.util.function.Supplier<SelinuxFileLabeler> labeler;
 
     /** @param labeler created only when a label is really applied (the real one needs libc's xattr calls) */
-    public SelinuxLayer(McsAllocator mcs, java.util.function.Supplier<FileLabeler> labeler) {
+    public SelinuxLayer(SelinuxMcsAllocator mcs, java.util.function.Supplier<SelinuxFileLabeler> labeler) {
         this.mcs = mcs;
         this.labeler = labeler;
     }
@@ -39,11 +42,11 @@ public final class SelinuxLayer implements ConfinementLayer {
 
     @Override
     public LayerPlan plan(PlanContext ctx) {
-        if (!ctx.switches().on("selinux")) {
-            return LayerPlan.weakened(NAME, "dmjail_selinux=0 in the domain config", null);
+        if (!ctx.switches().on(NAME)) {
+            return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
-        if (ctx.policy().securityDriver().equals("none")) {
-            return LayerPlan.weakened(NAME, "host config security_driver=none", null);
+        if (!ctx.policy().selinux()) {
+            return LayerPlan.weakened(NAME, "host config selinux=0", null);
         }
         if (!ctx.facts().selinuxEnabled()) {
             return LayerPlan.unavailable(NAME, "SELinux is not enabled on this host (no selinuxfs at "
@@ -76,7 +79,7 @@ public final class SelinuxLayer implements ConfinementLayer {
             return;
         }
         Settings s = plan.settingsAs(Settings.class);
-        FileLabeler fl = labeler.get();
+        SelinuxFileLabeler fl = labeler.get();
         java.util.Map<String, String> originals = new java.util.LinkedHashMap<>();
         try {
             for (String img : s.images()) {
@@ -136,7 +139,7 @@ public final class SelinuxLayer implements ConfinementLayer {
             try {
                 java.util.Map<String, String> originals = new com.fasterxml.jackson.databind.ObjectMapper().readValue(f.toFile(),
                         new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, String>>() {});
-                FileLabeler fl = labeler.get();
+                SelinuxFileLabeler fl = labeler.get();
                 for (var e : originals.entrySet()) {
                     // only images this domain relabelled: a prepare refused half-way leaves the rest alone
                     if (rt.prepared().has(NAME, "label " + e.getKey()) && !e.getValue().isEmpty()

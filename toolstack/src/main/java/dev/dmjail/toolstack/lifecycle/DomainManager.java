@@ -3,25 +3,15 @@ package dev.dmjail.toolstack.lifecycle;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.config.ParsedDomain;
-import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.audit.AuditReport;
 import dev.dmjail.toolstack.audit.Auditor;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.ConfinementLayer;
-import dev.dmjail.toolstack.layer.DomainRuntime;
-import dev.dmjail.toolstack.layer.LaunchSpecBuilder;
 import dev.dmjail.toolstack.layer.LayerException;
-import dev.dmjail.toolstack.layer.LayerPlan;
-import dev.dmjail.toolstack.layer.Prepared;
 import dev.dmjail.toolstack.plan.ConfinementPlan;
 import dev.dmjail.toolstack.plan.Incoming;
-import dev.dmjail.toolstack.plan.Effective;
-import dev.dmjail.toolstack.plan.PlanFailure;
 import dev.dmjail.toolstack.plan.Planner;
-import dev.dmjail.toolstack.proc.ProcessScan;
-import dev.dmjail.toolstack.proc.ProcessView;
-import dev.dmjail.toolstack.qmp.QmpClient;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.toolstack.state.DomainRecord;
 import dev.dmjail.toolstack.state.DomainState;
@@ -29,21 +19,18 @@ import dev.dmjail.toolstack.state.StateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The domain lifecycle: create (allocate, plan, prepare, launch, wait for QMP, verify), destroy
- * (stop, kill by cgroup and by uid, release in reverse, forget) — each step recorded in the state
- * file first, so that destroy finishes whatever a killed toolstack left half done.
+ * The domain lifecycle, orchestration only (as libvirt's qemuProcessStart calls qemuProcessLaunch
+ * and qemuProcessStop): create allocates under the host lock ({@link DomainAllocation}), prepares and
+ * launches ({@link DeviceModelLaunch}), waits for QMP ({@link QmpReady}), hands VNC over and audits,
+ * and on any failure destroys ({@link DomainTeardown}) — each step recorded in the state file first,
+ * so that destroy finishes whatever a killed toolstack left half done.
  */
 public final class DomainManager {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DomainManager.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -76,16 +63,6 @@ public final class DomainManager {
         }
         // The launcher JVM starts now and waits for its spec: its start-up overlaps with planning.
         LauncherClient.Started launcher = LauncherClient.start();
-        try {
-            return create(parsed, incoming, launcher, timer);
-        } finally {
-            launcher.abandon();  // no-op once it has answered
-        }
-    }
-
-    private Created create(ParsedDomain parsed, Incoming incoming, LauncherClient.Started launcher, StepTimer timer)
-            throws DmjailException, IOException {
-        String name = parsed.domain().name();
         VncHandover[] vnc = {null};
         try {
             return create(parsed, incoming, launcher, timer, vnc);
@@ -93,98 +70,36 @@ public final class DomainManager {
             if (vnc[0] != null) {
                 vnc[0].close(); // QEMU holds its own copy once handed over; on a failure nobody does
             }
+            launcher.abandon();  // no-op once it has answered
         }
     }
 
     private Created create(ParsedDomain parsed, Incoming incoming, LauncherClient.Started launcher, StepTimer timer,
                            VncHandover[] vnc) throws DmjailException, IOException {
         String name = parsed.domain().name();
-        // 1. Under the host lock: the name is free, the lowest domid, the plan, the state file.
-        DomainRecord rec = store.<DomainRecord, DmjailException>locked(() -> {
-            DomainNames.requireFree(store, name);
-            ConfinementPlan plan = planWithFreeUid(parsed, incoming);
-            String key = plan.paths().key();
-            // destroy removes the domain's state dir whole, so it must be one this create makes:
-            // a directory already there (not dmjail's, or a crash's before its state file) is refused
-            if (Files.exists(store.pathsOfKey(key).dir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new CreateFailure("state directory " + store.pathsOfKey(key).dir() + " already exists without a "
-                        + "domain's state in it; remove it (dmjail does not delete what it did not make)");
-            }
-            if (plan.vnc() != null) {
-                // before the state file: a port in use fails create with nothing on the host
-                vnc[0] = VncHandover.bind(plan.vnc());
-                plan = plan.withLayer(dev.dmjail.toolstack.layer.NetworkLayer.withVncPort(
-                        plan.layer(dev.dmjail.toolstack.layer.NetworkLayer.NAME), vnc[0].port()));
-            }
-            int domid = plan.domid();
-            DomainRecord r = new DomainRecord(name, key, domid, DomainState.CREATING, null, null, plan.user().uid(),
-                    plan.user().gid(), Effective.memoryMiB(parsed.domain()), Effective.vcpus(parsed.domain()),
-                    parsed.domain().source().toString(), System.currentTimeMillis(), storedPlan(plan, parsed, incoming), Map.of());
-            store.write(r);
-            return r;
-        });
+        DomainRecord rec = new DomainAllocation(store, planner).allocate(parsed, incoming, vnc);
         timer.step("planned");
         FaultPoint.hit("create.state-written");
         ConfinementPlan plan = planOf(rec);
         DomainPaths paths = store.paths(rec);
-        // What preparation does is written to the state file item by item, so release (here on a
-        // failure, or a later destroy after a crash) undoes exactly that and nothing else.
-        DomainRecord[] current = {rec};
-        Prepared prepared = new Prepared(Map.of(), done -> store.write(current[0] = current[0].withPrepared(done)));
-        DomainRuntime rt = new DomainRuntime(name, rec.domid(), paths, prepared);
         try {
-            // 2. Logs: rotate, as xl does for qemu-dm-NAME.log.
-            Files.createDirectories(paths.log().getParent());
-            LogRotation.rotate(paths.log(), policy.logRotateKeep());
-            LogRotation.rotate(paths.console(), policy.logRotateKeep());
-            // 3. Prepare the host, layer by layer.
-            for (ConfinementLayer l : layers) {
-                l.prepareHost(plan.layer(l.name()), rt);
-            }
-            rec = current[0];
-            timer.step("host prepared");
-            FaultPoint.hit("create.host-prepared");
-            // 4. Launch.
-            LaunchSpecBuilder spec = new LaunchSpecBuilder(rec.key());
-            for (ConfinementLayer l : layers) {
-                l.contribute(plan.layer(l.name()), rt, spec);
-            }
-            LaunchSpec ls = spec.build();
-            LauncherClient.Result res = launcher.send(ls, 30_000);
-            if (!res.ok()) {
-                throw new CreateFailure("dm-launcher failed at step " + res.step() + ": " + res.message());
-            }
-            timer.step("launched (pid " + res.pid() + ")");
-            long start = new ProcessView(res.pid()).startTime().orElse(0L);
-            // what the launcher proved in force that /proc cannot show (Landlock), kept with the plan
-            plan = plan.withLayer(dev.dmjail.toolstack.layer.LandlockLayer.withProbe(
-                    plan.layer(dev.dmjail.toolstack.layer.LandlockLayer.NAME), res.landlock()));
-            com.fasterxml.jackson.databind.node.ObjectNode stored = rec.plan().deepCopy(); // keeps what is not layers
-            stored.set("layers", JSON.valueToTree(plan.layers()));
-            rec = rec.withPid(res.pid(), start).withPlan(stored);
-            store.write(rec);
-            FaultPoint.hit("create.launched");
-            // 5. Wait until QMP answers (bounded), watching that the device model is still alive.
-            waitForQmp(rec, paths);
+            DeviceModelLaunch.Launched launched = new DeviceModelLaunch(policy, store, layers)
+                    .launch(rec, plan, paths, launcher, timer);
+            rec = launched.record();
+            plan = launched.plan();
+            QmpReady.await(rec, paths, policy.qmpTimeoutMillis());
             rec = rec.withState(DomainState.RUNNING);
             store.write(rec);
             timer.step("QMP ready");
             FaultPoint.hit("create.qmp-ready");
             if (vnc[0] != null) {
-                try {
-                    vnc[0].handOver(paths.qmpSocket(), parsed.domain().vncDisplay().passwd(),
-                            System.nanoTime() + policy.qmpTimeoutMillis() * 1_000_000L);
-                } catch (IOException e) {
-                    throw new CreateFailure("handing the VNC listener to the device model failed: " + e.getMessage());
-                }
-                vnc[0].close();
+                handOver(vnc[0], paths, parsed.domain().vncDisplay().passwd());
                 timer.step("VNC on " + plan.vnc().address());
             }
-            // 6. Verify from /proc.
             AuditReport audit = new Auditor(layers).audit(rec, plan);
             timer.step("verified");
             if (!audit.passed()) {
-                throw new CreateFailure("the audit found a planned layer not in force: " + failedLayers(audit));
+                throw new CreateFailure("the audit found a planned layer not in force: " + audit.failureSummary());
             }
             return new Created(rec, plan, audit);
         } catch (CreateFailure | IOException | LayerException | RuntimeException | Error e) {
@@ -205,95 +120,20 @@ public final class DomainManager {
         }
     }
 
-    /**
-     * The plan as stored, with what the host's watcher must carry out for it (dmjail watch reads it) and
-     * the config the domain was created with (DomainSaver.configOf reads it): a migrated domain's as
-     * received (there is no file of it here), any other's as read at create with its overrides appended.
-     * xl keeps the config libxl was given, not the file (save, migrate and a restart use it,
-     * xl_vmcontrol.c reload_domain_config): the file may have changed since, and overrides are nowhere else.
-     */
-    private static com.fasterxml.jackson.databind.JsonNode storedPlan(ConfinementPlan plan, ParsedDomain parsed,
-                                                                      Incoming incoming) {
-        com.fasterxml.jackson.databind.node.ObjectNode pj = JSON.valueToTree(plan);
-        var wa = dev.dmjail.toolstack.plan.ShutdownActions.watcherActions(parsed.domain());
-        if (wa.any()) {
-            pj.set("watcherActions", JSON.valueToTree(wa));
+    /** The VNC listener bound at allocation, to QEMU over QMP (getfd + display-update), then our copy closed. */
+    private void handOver(VncHandover vnc, DomainPaths paths, String password) throws CreateFailure {
+        try {
+            vnc.handOver(paths.qmpSocket(), password, System.nanoTime() + policy.qmpTimeoutMillis() * 1_000_000L);
+        } catch (IOException e) {
+            throw new CreateFailure("handing the VNC listener to the device model failed: " + e.getMessage());
         }
-        if (incoming != null && incoming.configText() != null) {
-            pj.put(RECEIVED_CONFIG, incoming.configText());
-        } else {
-            pj.put(CREATED_CONFIG, parsed.raw().text());
-        }
-        return pj;
+        vnc.close();
     }
 
     /** The stored plan's key for a migrated domain's config text. */
     public static final String RECEIVED_CONFIG = "receivedConfig";
     /** The stored plan's key for the config text a domain was created with (overrides appended). */
     public static final String CREATED_CONFIG = "createdConfig";
-
-    private static String failedLayers(AuditReport a) {
-        List<String> out = new ArrayList<>();
-        for (AuditReport.Entry e : a.layers()) {
-            if (e.result() == dev.dmjail.toolstack.layer.LayerVerdict.Result.FAIL) {
-                for (var c : e.checks()) {
-                    if (!c.ok()) {
-                        out.add(e.layer() + ": " + c.what() + " planned " + c.planned() + ", observed " + c.observed());
-                        break;
-                    }
-                }
-            }
-        }
-        return String.join("; ", out);
-    }
-
-    /**
-     * The lowest free domid whose range uid owns no live process: a device model left behind by a
-     * killed toolstack (or started from another state dir) must never share its uid with a new
-     * guest, so such a domid is skipped, as if in use. Call under the host lock.
-     */
-    private ConfinementPlan planWithFreeUid(ParsedDomain parsed, Incoming incoming) throws DmjailException, IOException {
-        java.util.Set<Integer> busy = new java.util.HashSet<>();
-        for (int tries = 0; tries < 256; tries++) {
-            int domid = store.lowestFreeDomid(busy);
-            ConfinementPlan plan = planner.plan(parsed, domid, true, incoming);
-            Integer uid = plan.user().uid();
-            if (plan.user().source() != dev.dmjail.uidrange.ResolvedUser.Source.RANGE || uid == null
-                    || ProcessScan.liveProcessesOfUid(uid).isEmpty()) {
-                return plan;
-            }
-            LOG.warn("domid {}: uid {} still owns live processes {}; skipping it", domid, uid,
-                    ProcessScan.liveProcessesOfUid(uid));
-            busy.add(domid);
-        }
-        throw new CreateFailure("no domid whose range uid is free of processes among the lowest free ones");
-    }
-
-    private void waitForQmp(DomainRecord rec, DomainPaths paths) throws CreateFailure {
-        long deadline = System.nanoTime() + policy.qmpTimeoutMillis() * 1_000_000L;
-        ProcessView pv = new ProcessView(rec.pid());
-        IOException last = null;
-        while (System.nanoTime() < deadline) {
-            if (!pv.alive()) {
-                throw new CreateFailure("the device model exited during start-up; see " + paths.log()
-                        + LogTail.lastLines(paths.log(), 3));
-            }
-            try (QmpClient q = QmpClient.connect(paths.qmpSocket(), Math.min(deadline, System.nanoTime() + 1_000_000_000L))) {
-                q.execute("query-status", deadline);
-                return;
-            } catch (IOException e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new CreateFailure("the device model did not answer QMP within " + policy.qmpTimeoutMillis() + " ms ("
-                + (last == null ? "timeout" : last.getMessage()) + "); see " + paths.log());
-    }
 
     public ConfinementPlan planOf(DomainRecord r) throws IOException {
         return JSON.treeToValue(r.plan(), ConfinementPlan.class);
@@ -314,44 +154,13 @@ public final class DomainManager {
     }
 
     /**
-     * Stops the device model (QMP quit, SIGTERM, SIGKILL), kills everything of its uid and its
-     * cgroup, releases every layer in reverse and removes the state. Safe at any state.
+     * Stops the device model, releases every layer in reverse and removes the state
+     * ({@link DomainTeardown}), from the newest record: what preparation has done so far. Safe at any state.
      */
     public void destroy(DomainRecord rec) throws IOException {
-        rec = store.reread(rec).orElse(rec); // the newest record: what preparation has done so far
-        if (rec.state() != DomainState.DESTROYING) {
-            rec = rec.withState(DomainState.DESTROYING);
-            store.write(rec);
-        }
-        FaultPoint.hit("destroy.marked");
-        ConfinementPlan plan = planOf(rec);
-        DomainPaths paths = store.paths(rec);
-        DeviceModelStopper.stop(rec, paths);
-        FaultPoint.hit("destroy.stopped");
-        // then every layer in reverse; the DAC layer's release kills what the uid still runs (libxl's
-        // kill-by-uid), the cgroup layer's what the cgroup still holds
-        List<String> failures = new ArrayList<>();
-        DomainRecord stored = rec;
-        DomainRuntime rt = new DomainRuntime(rec.name(), rec.domid(), paths,
-                new Prepared(rec.prepared(), done -> store.write(stored.withPrepared(done))));
-        List<ConfinementLayer> reversed = new ArrayList<>(layers);
-        java.util.Collections.reverse(reversed);
-        for (ConfinementLayer l : reversed) {
-            try {
-                l.release(plan.layer(l.name()), rt);
-            } catch (LayerException | RuntimeException e) {
-                failures.add(e.getMessage());
-            }
-        }
-        Files.deleteIfExists(paths.qmpSocket());
-        FaultPoint.hit("destroy.released");
-        if (!failures.isEmpty()) {
-            throw new IOException("destroy " + rec.name() + ": " + String.join("; ", failures)
-                    + " (state kept; run destroy again)");
-        }
-        store.remove(rec);
+        rec = store.reread(rec).orElse(rec);
+        new DomainTeardown(store, layers).destroy(rec, planOf(rec));
     }
-
 
     public StateStore store() { return store; }
 }

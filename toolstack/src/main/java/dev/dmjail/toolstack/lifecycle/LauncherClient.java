@@ -37,11 +37,6 @@ public final class LauncherClient {
             return proofs.get(layer);
         }
 
-        /** What the landlock step proved, or null. */
-        public String landlock() {
-            return proof("landlock");
-        }
-
         public Result(boolean ok, int pid, String step, String message, String stderr) {
             this(ok, pid, step, message, stderr, Map.of());
         }

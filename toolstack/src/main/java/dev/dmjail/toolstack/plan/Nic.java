@@ -2,6 +2,7 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.VifSpec;
+import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.layer.PlanException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,14 +18,13 @@ import java.util.regex.Pattern;
  * @param ifname host interface name (IFNAMSIZ: at most 15 characters)
  * @param bridge host bridge to attach to (xl's default: xenbr0)
  * @param ips    xl's {@code ip=}: the IPv4 addresses (or a.b.c.d/n networks) the guest may send from on
- *               this vif; empty = any (see {@link dev.dmjail.toolstack.layer.VifAntiSpoof})
+ *               this vif; empty = any (see {@link dev.dmjail.toolstack.layer.NetworkAntiSpoof})
  */
 public record Nic(int devid, String ifname, String bridge, String mac, String model, String rate, List<String> ips) {
 
     private static final Pattern IPV4 = Pattern.compile(
             "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(/([0-9]|[12][0-9]|3[0-2]))?");
 
-    private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
     /** libxl's default emulated NIC for HVM guests under qemu-xen. */
     static final String DEFAULT_MODEL = "rtl8139";
@@ -41,12 +41,12 @@ public record Nic(int devid, String ifname, String bridge, String mac, String mo
     /** One vif of domain {@code name} (create, network-attach). */
     public static Nic one(String name, VifSpec v, Integer domid) throws PlanException {
         String ifname = v.vifname() != null ? v.vifname() : "vif" + (domid == null ? "N" : domid) + "." + v.devid();
-        if (!IFNAME.matcher(ifname).matches()) {
+        if (!FdSpec.validInterfaceName(ifname)) { // the launcher checks a TAP fd's name by the same rule
             throw new PlanException("vif", "interface name '" + ifname + "' is not a valid Linux interface name "
                     + "(letters, digits, '_', '.', '-', at most 15)");
         }
         String bridge = v.bridge() != null ? v.bridge() : DEFAULT_BRIDGE;
-        if (!IFNAME.matcher(bridge).matches()) {
+        if (!FdSpec.validInterfaceName(bridge)) {
             throw new PlanException("vif", "bridge '" + bridge + "' is not a valid interface name");
         }
         String mac = v.mac() != null ? v.mac() : xenMac(name, v.devid());

@@ -133,6 +133,7 @@ public final class Planner {
         }
         List<String> warnings = new ArrayList<>(parsed.warnings());
         warnings.addAll(user.warnings());
+        warnings.addAll(sw.warnings());
         java.util.Optional<String> uncreatable = dev.dmjail.toolstack.lifecycle.DomainNames.uncreatable(d.name());
         if (uncreatable.isPresent()) {
             problem(parsed, problems, "name", uncreatable.get());

@@ -101,7 +101,7 @@ public final class UnhonouredKeys {
                     + "does what vif-bridge does itself (tap on bridge=, ip= as source rules), so only "
                     + "script=vif-bridge is accepted");
         }
-        if (v.ip() != null && !dev.dmjail.toolstack.layer.VifAntiSpoof.available()) {
+        if (v.ip() != null && !dev.dmjail.toolstack.layer.NetworkAntiSpoof.available()) {
             out.add("vif " + v.devid() + ": ip= limits the guest's source addresses "
                     + "with nftables, and nft (Debian package nftables) is not installed on this host");
         }

@@ -31,11 +31,12 @@ public final class HostTcpSockets {
 
     private HostTcpSockets() {}
 
-    public static Map<Long, Tcp> byInode() {
+    /** @param procNet /proc/net (tcp and tcp6 under it) */
+    static Map<Long, Tcp> byInode(Path procNet) {
         Map<Long, Tcp> out = new HashMap<>();
-        for (String f : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+        for (String f : List.of("tcp", "tcp6")) {
             List<String> lines;
-            try (var s = Files.lines(Path.of(f))) {
+            try (var s = Files.lines(procNet.resolve(f))) {
                 lines = s.limit(MAX_LINES).toList();
             } catch (IOException | java.io.UncheckedIOException e) {
                 continue; // tcp6 is absent without IPv6

@@ -14,21 +14,68 @@ import java.util.Optional;
 
 /**
  * The kernel's own view of one running process and all its threads, read from /proc. The audit
- * trusts nothing else: every PASS it prints comes from a file read here.
+ * trusts nothing else: every PASS it prints comes from a file read here, and every layer's verify
+ * reads only through this class, so a test can hand it a fake /proc tree (a directory laid out as
+ * {@code PID/status}, {@code PID/ns/*}, {@code PID/fd/*}, {@code net/unix}, …; {@code self} and
+ * {@code 1} for the toolstack and init) and see the verify PASS or FAIL.
  */
 public final class ProcessView {
 
+    private final Path procRoot;
     private final Path proc;
     private final int pid;
 
     public ProcessView(int pid) { this(Path.of("/proc"), pid); }
 
     public ProcessView(Path procRoot, int pid) {
-        this.proc = procRoot.resolve(Integer.toString(pid));
+        this(procRoot, procRoot.resolve(Integer.toString(pid)), pid);
+    }
+
+    private ProcessView(Path procRoot, Path proc, int pid) {
+        this.procRoot = procRoot;
+        this.proc = proc;
         this.pid = pid;
     }
 
     public int pid() { return pid; }
+
+    /** Another process under the same /proc. */
+    public ProcessView other(int otherPid) { return new ProcessView(procRoot, otherPid); }
+
+    /** The process reading /proc (the toolstack), {@code /proc/self}. */
+    public ProcessView self() { return new ProcessView(procRoot, procRoot.resolve("self"), -1); }
+
+    /** init, whose namespaces and root are the host's. */
+    public ProcessView init() { return other(1); }
+
+    /**
+     * The listening UNIX sockets of the reader's (the host's) network namespace, by inode
+     * ({@code /proc/net/unix}: the launcher bound the device model's sockets there).
+     */
+    public Map<Long, String> hostUnixListeners() { return UnixSockets.listening(procRoot.resolve("net/unix")); }
+
+    /** The TCP sockets of the reader's (the host's) network namespace, by inode. */
+    public Map<Long, HostTcpSockets.Tcp> hostTcpSockets() { return HostTcpSockets.byInode(procRoot.resolve("net")); }
+
+    /** dev:ino of the process's root directory ({@code /proc/PID/root}, followed), or empty. */
+    public Optional<String> rootIdentity() {
+        return identity(proc.resolve("root"), true);
+    }
+
+    /** dev:ino of {@code at} as the process sees it in its root (not followed: a bound file keeps its inode). */
+    public Optional<String> identityInRoot(String at) {
+        return identity(proc.resolve("root").resolve(at.startsWith("/") ? at.substring(1) : at), false);
+    }
+
+    private static Optional<String> identity(Path p, boolean follow) {
+        try {
+            java.nio.file.LinkOption[] o = follow ? new java.nio.file.LinkOption[0]
+                    : new java.nio.file.LinkOption[] {java.nio.file.LinkOption.NOFOLLOW_LINKS};
+            return Optional.of(Files.getAttribute(p, "unix:dev", o) + ":" + Files.getAttribute(p, "unix:ino", o));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
 
     public boolean alive() {
         return status().map(s -> !s.getOrDefault("State", "").startsWith("Z")).orElse(false);
@@ -137,7 +184,7 @@ public final class ProcessView {
      * ({@link SeccompFilters}); a view of a fake /proc tree cannot observe them and says so.
      */
     public SeccompFilters.Dump seccompFilters() {
-        if (!proc.getParent().equals(Path.of("/proc"))) {
+        if (!procRoot.equals(Path.of("/proc")) || pid <= 0) {
             return new SeccompFilters.Dump(java.util.List.of(), "not a live process (" + proc + ")");
         }
         return SeccompFilters.dump(pid);

@@ -22,11 +22,11 @@ public final class UnixSockets {
 
     private UnixSockets() {}
 
-    /** Inode → bound path of every listening UNIX socket with a path. */
-    public static Map<Long, String> listening() {
+    /** Inode → bound path of every listening UNIX socket with a path, from {@code netUnix} (/proc/net/unix). */
+    static Map<Long, String> listening(Path netUnix) {
         Map<Long, String> out = new HashMap<>();
         List<String> lines;
-        try (var s = Files.lines(Path.of("/proc/net/unix"))) {
+        try (var s = Files.lines(netUnix)) {
             lines = s.limit(MAX_LINES).toList();
         } catch (IOException | java.io.UncheckedIOException e) {
             return out;

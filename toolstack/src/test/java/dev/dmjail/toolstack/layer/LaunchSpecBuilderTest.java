@@ -43,7 +43,7 @@ class LaunchSpecBuilderTest {
         lines.addAll(List.of(extraLines));
         Path cfg = Files.write(tmp.resolve("sa-spec.cfg"), lines);
         HostFacts facts = HostFacts.detect();
-        List<ConfinementLayer> layers = LayerStack.standard(facts, new McsAllocator(Map::of), s -> null);
+        List<ConfinementLayer> layers = LayerStack.standard(facts, new SelinuxMcsAllocator(Map::of), s -> null);
         StateStore store = new StateStore(tmp.resolve("run"), tmp.resolve("log"));
         ConfinementPlan plan = new Planner(HostConfigLoader.load(conf, true), facts, SelinuxLayerTest.USERS, layers, store)
                 .plan(XlConfigLoader.load(cfg, List.of()), 7, false);

@@ -39,7 +39,7 @@ class SelinuxLayerTest {
     Path tmp;
 
     /** In-memory labels standing in for security.selinux xattrs. */
-    static final class FakeLabeler implements FileLabeler {
+    static final class FakeLabeler implements SelinuxFileLabeler {
         final Map<Path, String> labels = new HashMap<>();
         final List<Path> sets = new java.util.ArrayList<>();
         Path refuse;
@@ -71,11 +71,11 @@ class SelinuxLayerTest {
         public Optional<GroupEntry> groupByGid(int gid) { return Optional.empty(); }
     };
 
-    private ConfinementPlan plan(FakeLabeler fl, McsAllocator mcs, String name, Path img) throws Exception {
+    private ConfinementPlan plan(FakeLabeler fl, SelinuxMcsAllocator mcs, String name, Path img) throws Exception {
         return plan(fl, mcs, name, List.of(img));
     }
 
-    private ConfinementPlan plan(FakeLabeler fl, McsAllocator mcs, String name, List<Path> imgs) throws Exception {
+    private ConfinementPlan plan(FakeLabeler fl, SelinuxMcsAllocator mcs, String name, List<Path> imgs) throws Exception {
         Path cfg = tmp.resolve(name + ".cfg");
         List<String> disks = new java.util.ArrayList<>();
         for (int i = 0; i < imgs.size(); i++) {
@@ -98,7 +98,7 @@ class SelinuxLayerTest {
         Path img = tmp.resolve("a.img");
         Files.write(img, new byte[512]);
         fl.set(img, "system_u:object_r:virt_image_t:s0");
-        McsAllocator mcs = new McsAllocator(Map::of);
+        SelinuxMcsAllocator mcs = new SelinuxMcsAllocator(Map::of);
         ConfinementPlan a = plan(fl, mcs, "sa", img);
         LayerPlan la = a.layer("selinux");
         assertEquals(LayerStatus.ENFORCED, la.status());
@@ -133,7 +133,7 @@ class SelinuxLayerTest {
         Path two = Files.write(tmp.resolve("two.img"), new byte[512]);
         fl.labels.put(one, "system_u:object_r:virt_image_t:s0");
         fl.labels.put(two, "system_u:object_r:nfs_t:s0");
-        McsAllocator mcs = new McsAllocator(Map::of);
+        SelinuxMcsAllocator mcs = new SelinuxMcsAllocator(Map::of);
         LayerPlan lp = plan(fl, mcs, "sr", List.of(one, two)).layer("selinux");
         SelinuxLayer layer = new SelinuxLayer(mcs, () -> fl);
         DomainRuntime rt = new DomainRuntime("sr", 8, new StateStore(tmp.resolve("run"), tmp.resolve("log")).pathsOfKey("sr"));
@@ -152,8 +152,8 @@ class SelinuxLayerTest {
         FakeLabeler fl = new FakeLabeler();
         Path img = tmp.resolve("v.img");
         Files.write(img, new byte[512]);
-        LayerPlan lp = plan(fl, new McsAllocator(Map::of), "sv", img).layer("selinux");
-        LayerVerdict v = new SelinuxLayer(new McsAllocator(Map::of), () -> fl)
+        LayerPlan lp = plan(fl, new SelinuxMcsAllocator(Map::of), "sv", img).layer("selinux");
+        LayerVerdict v = new SelinuxLayer(new SelinuxMcsAllocator(Map::of), () -> fl)
                 .verify(lp, new ProcessView((int) ProcessHandle.current().pid()));
         assertEquals(LayerVerdict.Result.FAIL, v.result(), "this process has no svirt_t label: " + v);
     }
@@ -161,7 +161,7 @@ class SelinuxLayerTest {
     @Test
     void allocatorSkipsPairsInUse() {
         Map<String, int[]> inUse = new HashMap<>();
-        McsAllocator m = new McsAllocator(() -> inUse);
+        SelinuxMcsAllocator m = new SelinuxMcsAllocator(() -> inUse);
         for (int i = 0; i < 2000; i++) {
             int[] p = m.reserve("d" + i);
             for (int[] q : inUse.values()) {

@@ -37,7 +37,7 @@ class AblationMatrix {
      * stop it with the same errno): root privileges plus each of the other kernel-facing layers.
      */
     static final List<List<String>> PAIRS = List.of(List.of("dac", "seccomp"), List.of("dac", "cgroup"),
-            List.of("dac", "root"), List.of("seccomp", "rlimits"));
+            List.of("dac", "filesystem"), List.of("seccomp", "rlimits"));
 
     @TempDir
     Path tmp;

@@ -178,7 +178,7 @@ class ConcurrencyTest {
         long console = 2048 * 1024, log = 256 * 1024;
         for (String xfsz : List.of("ignore", "default", "default-nopidns")) {
             String name = "pf-flood-" + xfsz;
-            List<String> extra = xfsz.endsWith("nopidns") ? List.of("dmjail_ns_pid = 0") : List.of();
+            List<String> extra = xfsz.endsWith("nopidns") ? List.of("dmjail_namespaces_pid = 0") : List.of();
             CliRun r = host.run("create", config(host, name, extra, "--flood-mib", "8", "--xfsz",
                     xfsz.replace("-nopidns", "")).toString());
             try {
@@ -196,7 +196,7 @@ class ConcurrencyTest {
 
     /** The bytes of a kept copy before the truncation note it must end with. */
     private static long keptBeforeNote(Path kept, long bound) throws java.io.IOException {
-        String note = "\n" + dev.dmjail.toolstack.layer.BoundedOutput.truncationNote(bound) + "\n";
+        String note = "\n" + dev.dmjail.toolstack.layer.FdEnvBoundedOutput.truncationNote(bound) + "\n";
         String text = Files.readString(kept, java.nio.charset.StandardCharsets.ISO_8859_1);
         assertTrue(text.endsWith(note), kept + " ends with the truncation note: "
                 + text.substring(Math.max(0, text.length() - 200)));

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 public final class HostileLab implements AutoCloseable {
 
     public static final int MEMORY_MIB = 32;
-    /** memory + the host default memory_overhead_mib (384): the domain's memory cgroup limit. */
+    /** memory + the host default cgroup_memory_overhead_mib (384): the domain's memory cgroup limit. */
     public static final int MEM_LIMIT_MIB = MEMORY_MIB + 384;
 
     /**

@@ -137,7 +137,7 @@ class HostileTest {
         HostileLab lab = lab(accel);
         // Landlock's scopes need ABI 6, its TCP rule ABI 4; a kernel without them plans less (and says so)
         int abi = dev.dmjail.launcher.step.LandlockStep.abi();
-        HostileLab.Outcome o = lab.run("no-ns_net", Set.of("ns_net"));
+        HostileLab.Outcome o = lab.run("no-namespaces_net", Set.of("namespaces_net"));
         assertEquals(0, o.create().exit(), o.create().err());
         Set<String> want = new TreeSet<>(HostileLab.knownResiduals(accel));
         if (abi < 6) {
@@ -148,7 +148,7 @@ class HostileTest {
         assertEquals(0, o.tcpConnections(), "seccomp keeps TCP off even without the net namespace");
         assertVictimAndHostFine(o);
 
-        HostileLab.Outcome noLandlock = lab.run("no-ns_net-no-landlock", Set.of("ns_net", "landlock"));
+        HostileLab.Outcome noLandlock = lab.run("no-namespaces_net-no-landlock", Set.of("namespaces_net", "landlock"));
         assertEquals(0, noLandlock.create().exit(), noLandlock.create().err());
         want.add("connect-host-abstract"); // (a no-op when the kernel's Landlock has no scopes)
         assertEquals(want, new TreeSet<>(noLandlock.allowed()), String.join("\n", noLandlock.log()));
@@ -157,14 +157,14 @@ class HostileTest {
         assertEquals(1, noLandlock.abstractConnections(), "the abstract-socket bait confirms the connection");
         assertVictimAndHostFine(noLandlock);
 
-        HostileLab.Outcome noSeccomp = lab.run("no-ns_net-no-seccomp", Set.of("ns_net", "seccomp"));
+        HostileLab.Outcome noSeccomp = lab.run("no-namespaces_net-no-seccomp", Set.of("namespaces_net", "seccomp"));
         assertEquals(0, noSeccomp.create().exit(), noSeccomp.create().err());
         assertEquals(abi < 4, noSeccomp.allowed().contains("connect-host-tcp"), "Landlock's TCP rule (ABI " + abi + "): "
                 + String.join("\n", noSeccomp.log()));
         assertEquals(abi < 4 ? 1 : 0, noSeccomp.tcpConnections(), "Landlock keeps TCP off without seccomp and the net namespace");
         assertVictimAndHostFine(noSeccomp);
 
-        HostileLab.Outcome all = lab.run("no-ns_net-no-seccomp-no-landlock", Set.of("ns_net", "seccomp", "landlock"));
+        HostileLab.Outcome all = lab.run("no-namespaces_net-no-seccomp-no-landlock", Set.of("namespaces_net", "seccomp", "landlock"));
         assertEquals(0, all.create().exit(), all.create().err());
         assertTrue(all.allowed().contains("connect-host-tcp") && all.allowed().contains("connect-host-abstract"),
                 String.join("\n", all.log()));

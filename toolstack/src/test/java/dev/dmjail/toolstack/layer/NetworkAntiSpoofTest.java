@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pings the bridge from its allowed address (answered) and from another one (dropped, ARP included);
  * then a real domain gets the table on its tap, the audit checks it, destroy removes it.
  */
-class VifAntiSpoofTest {
+class NetworkAntiSpoofTest {
 
     @TempDir
     Path tmp;
@@ -38,7 +38,7 @@ class VifAntiSpoofTest {
                     + " && ip -n " + h + " link set br0 up"
                     + " && ip -n " + h + " link add vif9.0 type veth peer name gth0 netns " + g
                     + " && ip -n " + g + " addr add 10.77.0.5/24 dev gth0 && ip -n " + g + " link set gth0 up");
-            VifAntiSpoof nft = new VifAntiSpoof(List.of("ip", "netns", "exec", h));
+            NetworkAntiSpoof nft = new NetworkAntiSpoof(List.of("ip", "netns", "exec", h));
             // as the network layer does: rules first, then the port joins the bridge and comes up
             nft.install("vif9.0", List.of("10.77.0.5"));
             sh("ip -n " + h + " link set vif9.0 master br0 && ip -n " + h + " link set vif9.0 up");
@@ -72,18 +72,18 @@ class VifAntiSpoofTest {
             try {
                 JsonNode d = new ObjectMapper().readTree(host.run("list", "--json").out()).get(0);
                 String tap = "vif" + d.get("domid").asInt() + ".0";
-                String table = new VifAntiSpoof().listed(tap);
+                String table = new NetworkAntiSpoof().listed(tap);
                 assertNotNull(table, "nft table for " + tap);
                 assertTrue(table.contains("192.0.2.7") && table.contains("192.0.2.8") && table.contains(tap), table);
                 CliRun audit = host.run("audit", "-a", "nas-ip");
                 assertEquals(0, audit.exit(), audit.out() + audit.err());
                 assertTrue(audit.out().contains(tap + " sources limited (ip=)"), audit.out());
-                sh("nft delete table bridge " + VifAntiSpoof.table(tap)); // an admin (or attacker) removes it
+                sh("nft delete table bridge " + NetworkAntiSpoof.table(tap)); // an admin (or attacker) removes it
                 CliRun after = host.run("audit", "nas-ip");
                 assertEquals(dev.dmjail.toolstack.ExitCodes.AUDIT_FAILED, after.exit(), "a missing table fails the audit: " + after.out());
-                sh("nft -f - <<'X'\n" + VifAntiSpoof.ruleset(tap, List.of("192.0.2.7", "192.0.2.8")) + "X");
+                sh("nft -f - <<'X'\n" + NetworkAntiSpoof.ruleset(tap, List.of("192.0.2.7", "192.0.2.8")) + "X");
                 assertEquals(0, host.run("destroy", "nas-ip").exit());
-                assertNull(new VifAntiSpoof().listed(tap), "table left after destroy");
+                assertNull(new NetworkAntiSpoof().listed(tap), "table left after destroy");
                 assertFalse(Files.exists(Path.of("/sys/class/net", tap)), "tap left after destroy");
             } finally {
                 host.run("destroy", "nas-ip");

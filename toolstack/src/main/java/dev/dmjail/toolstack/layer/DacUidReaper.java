@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
  * no Java code runs in a forked child. The reaper uid must own no process itself (every process of
  * it would be killed too): a dedicated reaper user or the range base uid, never "nobody".
  */
-public final class UidReaper {
-    private UidReaper() {}
+public final class DacUidReaper {
+    private DacUidReaper() {}
 
     public static void killAll(int dmUid, int reaperUid) throws IOException {
         if (dmUid == 0 || dmUid == reaperUid) {

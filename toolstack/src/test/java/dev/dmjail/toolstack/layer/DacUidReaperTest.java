@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Kill-by-uid for real: processes of a throwaway uid die, a process of another uid survives. */
-class UidReaperTest {
+class DacUidReaperTest {
 
     @Test
     void killsEveryProcessOfTheUidAndNothingElse() throws Exception {
@@ -28,7 +28,7 @@ class UidReaperTest {
         try {
             Thread.sleep(200);
             assertEquals(3, ProcessScan.liveProcessesOfUid(victimUid).size());
-            UidReaper.killAll(victimUid, victimUid - 1);  // a uid that owns no process, like the range base
+            DacUidReaper.killAll(victimUid, victimUid - 1);  // a uid that owns no process, like the range base
             for (Process v : victims) {
                 assertTrue(v.waitFor(5, TimeUnit.SECONDS), "victim still alive");
             }
@@ -43,6 +43,6 @@ class UidReaperTest {
 
     @Test
     void refusesRoot() {
-        assertThrows(IllegalArgumentException.class, () -> UidReaper.killAll(0, 65536));
+        assertThrows(IllegalArgumentException.class, () -> DacUidReaper.killAll(0, 65536));
     }
 }

@@ -17,18 +17,18 @@ import java.util.List;
  * <p>Installed before the tap joins the bridge and comes up, so no spoofed frame gets through in
  * between; deleted at release, only when prepare recorded it.
  */
-public final class VifAntiSpoof {
+public final class NetworkAntiSpoof {
 
     static final Path NFT = Path.of("/usr/sbin/nft");
 
     private final List<String> prefix;
 
     /** @param prefix command prefix to run nft with (empty: this host; tests: {@code ip netns exec NS}) */
-    public VifAntiSpoof(List<String> prefix) {
+    public NetworkAntiSpoof(List<String> prefix) {
         this.prefix = List.copyOf(prefix);
     }
 
-    public VifAntiSpoof() {
+    public NetworkAntiSpoof() {
         this(List.of());
     }
 

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * libvirt's virSecuritySELinuxMCSFind does. The set in use is rebuilt from the domain state files
  * on each create (under the host lock), so a pair is never handed out twice while in use.
  */
-public final class McsAllocator {
+public final class SelinuxMcsAllocator {
     static final int CATEGORIES = 1024;
 
     private final Supplier<Map<String, int[]>> inUse;
@@ -18,7 +18,7 @@ public final class McsAllocator {
     private final Map<String, int[]> reserved = new HashMap<>();
 
     /** @param inUse the pairs of the domains that exist now, by domain key */
-    public McsAllocator(Supplier<Map<String, int[]>> inUse) { this.inUse = inUse; }
+    public SelinuxMcsAllocator(Supplier<Map<String, int[]>> inUse) { this.inUse = inUse; }
 
     public synchronized int[] reserve(String domain) {
         Map<String, int[]> taken = new HashMap<>(inUse.get());

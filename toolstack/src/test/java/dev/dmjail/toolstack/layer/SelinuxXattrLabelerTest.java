@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * path runs here for real, though no policy enforces the label): set and read back through an
  * O_PATH fd, and a directory swapped for a symlink is refused instead of followed.
  */
-class XattrFileLabelerTest {
+class SelinuxXattrLabelerTest {
 
     @TempDir
     Path tmp;
@@ -30,7 +30,7 @@ class XattrFileLabelerTest {
             Path real = Files.createDirectory(mnt.resolve("real"));
             Path victim = Files.writeString(real.resolve("shadow"), "host file");
             Path link = Files.createSymbolicLink(mnt.resolve("d"), real);
-            XattrFileLabeler l = new XattrFileLabeler();
+            SelinuxXattrLabeler l = new SelinuxXattrLabeler();
             assertEquals(Optional.empty(), l.get(img));
             l.set(img, "system_u:object_r:svirt_image_t:s0:c1,c2");
             assertEquals(Optional.of("system_u:object_r:svirt_image_t:s0:c1,c2"), l.get(img));

@@ -12,8 +12,8 @@ import java.util.List;
  * /dev (filesystem layer, mknod) and the cgroup device allow-list come from this one list, so they
  * cannot disagree.
  */
-public final class DeviceNodes {
-    private DeviceNodes() {}
+public final class FilesystemDeviceNodes {
+    private FilesystemDeviceNodes() {}
 
     /** A character device: /dev/NAME with its numbers and the mode the node gets in the private /dev. */
     public record Node(String name, int major, int minor, int mode) {}

@@ -13,9 +13,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * a second one waiting in the listen backlog, silently), made at prepare; at release the lock and
  * the socket (which the launcher bound and QEMU cannot unlink: it is outside its root) are removed.
  */
-final class ConsoleLock {
+final class FdEnvConsoleLock {
 
-    private ConsoleLock() {}
+    private FdEnvConsoleLock() {}
 
     static void make(DomainRuntime rt) throws LayerException {
         Path lock = rt.paths().consoleLock();

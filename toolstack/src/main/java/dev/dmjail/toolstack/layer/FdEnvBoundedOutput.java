@@ -26,7 +26,7 @@ import java.util.List;
  * @param kept   where the file is kept after destroy (log_dir)
  * @param bytes  the tmpfs size
  */
-public record BoundedOutput(String mount, String live, String kept, long bytes) {
+public record FdEnvBoundedOutput(String mount, String live, String kept, long bytes) {
 
     static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     static final int MNT_DETACH = 2;
@@ -135,23 +135,28 @@ public record BoundedOutput(String mount, String live, String kept, long bytes) 
 
     /** Whether a filesystem is mounted exactly on {@code p} (the host's /proc/self/mountinfo). */
     static boolean mounted(Path p) {
-        String want = p.toAbsolutePath().normalize().toString().replace(" ", "\\040");
         try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = l.split(" ", 6);
-                if (f.length > 4 && f[4].equals(want)) {
-                    return true;
-                }
-            }
+            return mounted(p, Files.readAllLines(Path.of("/proc/self/mountinfo")));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** Whether {@code mountinfo} (a /proc/PID/mountinfo) lists a mount at {@code p}. */
+    static boolean mounted(Path p, List<String> mountinfo) {
+        String want = p.toAbsolutePath().normalize().toString().replace(" ", "\\040");
+        for (String l : mountinfo) {
+            String[] f = l.split(" ", 6);
+            if (f.length > 4 && f[4].equals(want)) {
+                return true;
+            }
         }
         return false;
     }
 
     /** Which of the planned outputs are not mounted as bounded tmpfs right now (for verify). */
-    static List<String> unbounded(List<BoundedOutput> outputs) {
-        return outputs.stream().filter(o -> !mounted(Path.of(o.mount()))).map(BoundedOutput::mount).toList();
+    static List<String> unbounded(List<FdEnvBoundedOutput> outputs, List<String> hostMountinfo) {
+        return outputs.stream().filter(o -> !mounted(Path.of(o.mount()), hostMountinfo)).map(FdEnvBoundedOutput::mount).toList();
     }
 
     /** Reads at most {@code limit} bytes. */

@@ -17,7 +17,7 @@ import jnr.ffi.Runtime;
  * way ({@link SafeFile}), and the attribute is read and set through /proc/self/fd/N, which reaches
  * exactly the opened file (a directory swapped for a symlink to /etc in between cannot redirect it).
  */
-public final class XattrFileLabeler implements FileLabeler {
+public final class SelinuxXattrLabeler implements SelinuxFileLabeler {
 
     /** libc's xattr calls. */
     public interface LibC {
