@@ -12,7 +12,8 @@ import java.util.List;
  * The landlock layer's step (9th): restricts the launcher — and so the device model it spawns — with a Landlock
  * ruleset (landlock(7), include/uapi/linux/landlock.h): file-system access only beneath the planned
  * paths of its root, no TCP bind or connect (ABI 4+), no abstract unix socket or signal outside the
- * domain (ABI 6+). Runs after the identity step (landlock_restrict_self needs no_new_privs) and before
+ * domain (ABI 6+). Runs after the dac step and sets no_new_privs itself (landlock_restrict_self needs it
+ * when not CAP_SYS_ADMIN, and a layer must not depend on another being on), before
  * seccomp (which then also denies the landlock syscalls to the device model). Rights the running
  * kernel's ABI does not know are not handled, the best-effort pattern landlock(7) gives.
  *
@@ -100,6 +101,10 @@ public final class LandlockStep extends Step<LandlockSection> {
             for (String p : l.devices()) {
                 rule(c, rs, p, device);
             }
+            // landlock_restrict_self needs no_new_privs or CAP_SYS_ADMIN (landlock(7)); the dac step sets it, but
+            // with dmjail_dac = 0 and dmjail_seccomp = 0 nothing else would, and a root device model could then
+            // exec a setuid binary past the ruleset's intent. Setting it here makes the layer stand on its own.
+            check(c.prctl(Sys.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS");
             check(c.syscall(SYS_restrict_self, rs, 0L), "landlock_restrict_self");
         } finally {
             c.close((int) rs);

@@ -78,7 +78,7 @@ public final class LandlockLayer implements ConfinementLayer {
         checks.add(new Check("applied by the launcher at spawn (the kernel shows no Landlock state in /proc)", want,
                 s.probe() == null ? "no report from the launcher" : s.probe(), want.equals(s.probe())));
         String nnp = view.status().map(m -> m.getOrDefault("NoNewPrivs", "?").trim()).orElse("gone");
-        checks.add(new Check("no_new_privs (Landlock's precondition when not root)", "1", nnp, nnp.equals("1")));
+        checks.add(new Check("no_new_privs (set with the ruleset: Landlock's precondition)", "1", nnp, nnp.equals("1")));
         return LayerVerdict.of(plan, checks);
     }
 }

@@ -35,7 +35,7 @@ class LandlockLayerTest {
     @Test
     void failsWithoutNoNewPrivs() {
         FakeProc p = new FakeProc(tmp).file(FakeProc.PID + "/status", "NoNewPrivs:\t0\n");
-        assertEquals(List.of("no_new_privs (Landlock's precondition when not root)"),
+        assertEquals(List.of("no_new_privs (set with the ruleset: Landlock's precondition)"),
                 failed(new LandlockLayer().verify(plan(PROVEN), p.view())));
     }
 

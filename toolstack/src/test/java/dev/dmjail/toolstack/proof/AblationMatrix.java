@@ -34,10 +34,13 @@ class AblationMatrix {
 
     /**
      * Pairs switched off together, for the rows that no single removal changes (two layers that both
-     * stop it with the same errno): root privileges plus each of the other kernel-facing layers.
+     * stop it with the same errno): root privileges plus each of the other kernel-facing layers; and
+     * Landlock with each layer it doubles (paths: filesystem and the mount namespace; TCP: seccomp's
+     * socket rule), which shows what Landlock stops when the other is gone.
      */
     static final List<List<String>> PAIRS = List.of(List.of("dac", "seccomp"), List.of("dac", "cgroup"),
-            List.of("dac", "filesystem"), List.of("seccomp", "rlimits"));
+            List.of("dac", "filesystem"), List.of("seccomp", "rlimits"), List.of("landlock", "filesystem"),
+            List.of("landlock", "namespaces_mount"), List.of("landlock", "seccomp"));
 
     @TempDir
     Path tmp;
