@@ -40,6 +40,8 @@ class UnhonouredKeysTest {
         "vncpasswd = \"pw\"|vncpasswd: vnc is not set: libxl would start VNC",
         "vncviewer = 1|vncviewer: an xl setting dmjail does not support",
         "pci = [ \"01:00.0\" ]|pci: an xl setting dmjail does not support",
+        "on_watchdog = \"restart\"|on_watchdog: Xen's watchdog is its SCHEDOP_watchdog hypercall",
+        "on_soft_reset = \"soft-reset\"|on_soft_reset: soft reset is Xen's kexec handover",
     })
     void refusedAtCreateFlaggedByTheDryRun(String line, String expected) throws Exception {
         TestHost host = new TestHost(tmp);

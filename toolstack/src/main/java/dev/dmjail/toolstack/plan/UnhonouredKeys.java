@@ -39,6 +39,13 @@ public final class UnhonouredKeys {
             "max_maptrack_frames", "max_event_channels", "vuart", "e820_host", "mca_caps", "nomigrate",
             "driver_domain", "passthrough", "vnuma", "xen_platform_pci", "serial_device", "nodemask");
 
+    /** Why, for the keys a reader would otherwise expect to work. */
+    static final java.util.Map<String, String> WHY = java.util.Map.of(
+            "on_watchdog", "Xen's watchdog is its SCHEDOP_watchdog hypercall (the guest's xen_wdt driver), which a "
+                    + "QEMU-run guest does not have, and xl gives QEMU no watchdog device: the action could never be "
+                    + "carried out (on_poweroff, on_reboot and on_crash are honoured)",
+            "on_soft_reset", "soft reset is Xen's kexec handover of a domain, which a QEMU-run guest does not have");
+
     /** The keys that only mean something with VNC on (libxl reads them whenever VNC is enabled). */
     static final List<String> VNC_KEYS = List.of("vnclisten", "vncdisplay", "vncunused", "vncpasswd", "keymap");
 
@@ -86,7 +93,8 @@ public final class UnhonouredKeys {
         }
         for (String k : parsed.raw().keys()) {
             if (XL_KEYS_NOT_SUPPORTED.contains(k)) {
-                out.add(problem(parsed, k, "an xl setting dmjail does not support; the guest would run without it"));
+                out.add(problem(parsed, k, WHY.getOrDefault(k, "an xl setting dmjail does not support; the guest would run "
+                        + "without it")));
             }
         }
         return out;
