@@ -119,9 +119,9 @@ public final class HostExpect {
         return out;
     }
 
-    /** The accelerator the stored plan of a running domain chose. */
-    public static String plannedAccel(TestHost host, String name) throws IOException {
-        JsonNode st = JSON.readTree(host.stateDir.resolve("domains").resolve(name).resolve("state.json").toFile());
+    /** The accelerator the stored plan of a running domain (by its key) chose. */
+    public static String plannedAccel(TestHost host, String key) throws IOException {
+        JsonNode st = JSON.readTree(host.stateDir.resolve("domains").resolve(key).resolve("state.json").toFile());
         return st.get("plan").get("accel").asText();
     }
 }

@@ -32,6 +32,7 @@ import java.util.List;
 public final class DiskHotplug {
     static final String ATTACHED = "attached:";
     private static final long DETACH_WAIT_NANOS = 30_000_000_000L;
+    private static final long RELEASE_WAIT_NANOS = 10_000_000_000L;
 
     private DiskHotplug() {}
 
@@ -220,7 +221,7 @@ public final class DiskHotplug {
     public static DomainRecord detach(StateStore store, DomainRecord r, String vdev, long timeoutMillis) throws IOException {
         String id = id(vdev);
         try (QmpFdSession q = QmpFdSession.connect(store.paths(r).qmpSocket(),
-                System.nanoTime() + timeoutMillis * 1_000_000L + DETACH_WAIT_NANOS)) {
+                System.nanoTime() + timeoutMillis * 1_000_000L + DETACH_WAIT_NANOS + RELEASE_WAIT_NANOS)) {
             ObjectNode del = QmpFdSession.command("device_del");
             del.putObject("arguments").put("id", id);
             q.execute(del, -1);
@@ -232,7 +233,20 @@ public final class DiskHotplug {
                 }
                 sleep();
             }
-            deleteNode(q, id);
+            // the device leaves /machine/peripheral when unparented, but its BlockBackend lets the node go only
+            // when the device is finalized, which QEMU may do a little later ("Node ... is in use" until then)
+            long released = System.nanoTime() + RELEASE_WAIT_NANOS;
+            while (true) {
+                try {
+                    deleteNode(q, id);
+                    break;
+                } catch (IOException e) {
+                    if (!String.valueOf(e.getMessage()).contains("is in use") || System.nanoTime() > released) {
+                        throw e;
+                    }
+                    sleep();
+                }
+            }
             // then the backing chain block-attach added below it, top down: a format node, then its file
             // node, each free once the node above is gone
             for (int i = 1; i <= backingImages(r, vdev); i++) {

@@ -176,7 +176,8 @@ public final class HostileLab implements AutoCloseable {
 
     /** Creates the hostile domain with the given switches off, collects its attack report, destroys it. */
     public Outcome run(String tag, Set<String> off) throws Exception {
-        String name = "pf-h-" + accel + "-" + tag.replace('_', '-');
+        // short enough to be its own key (DomainKey: at most 48 characters), so its paths read as its name
+        String name = "pf-h-" + accel + "-" + tag.replace('_', '-').replace("namespaces-", "ns-");
         Path victimDir = host.stateDir.resolve("domains").resolve(victim);
         List<String> args = new ArrayList<>(List.of(
                 "--victim-disk", victimImage.toString(),
@@ -205,11 +206,12 @@ public final class HostileLab implements AutoCloseable {
         Integer uid = null;
         JsonNode d = ProofSupport.listed(host, name);
         if (d != null && d.hasNonNull("uid")) uid = d.get("uid").asInt();
-        String planned = d == null ? "none (create failed)" : HostExpect.plannedAccel(host, name);
+        String key = d == null ? name : d.path("key").asText(name);
+        String planned = d == null ? "none (create failed)" : HostExpect.plannedAccel(host, key);
         if (d != null && !planned.equals(accel)) {
             throw new IllegalStateException(name + " was planned on " + planned + ", not the pinned " + accel);
         }
-        Path log = host.logDir.resolve(name + ".log");
+        Path log = host.logDir.resolve(key + ".log");
         List<String> logLines = Files.exists(log) ? Files.readAllLines(log) : List.of();
         Path keep = Files.createDirectories(Path.of("target", "proof")).resolve("hostile-" + accel + "-" + tag + ".log");
         List<String> kept = new ArrayList<>(List.of("# create exit " + create.exit() + ": " + create.err().strip()));
