@@ -1,6 +1,6 @@
 /**
  * What a device model binary needs in its private root, resolved at plan time (the filesystem
- * layer's {@code plan/RootContents}); the launcher only applies the root it is given. Moved here from
+ * layer's {@code layer/FilesystemRootContents}); the launcher only applies the root it is given. Moved here from
  * dm-launcher, whose process never called it.
  *
  * <p>{@code ElfDependencies.resolve(Path)} parses the ELF64 headers itself (PT_INTERP, DT_NEEDED, DT_SONAME,

@@ -1,4 +1,4 @@
-package dev.dmjail.toolstack.plan;
+package dev.dmjail.toolstack.layer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The device model's ELF closure (what {@link RootContents} binds into its root), kept in
+ * The device model's ELF closure (what {@link FilesystemRootContents} binds into its root), kept in
  * {@code STATE_DIR/elf-cache.json} between creates: resolving it reads the ELF headers of QEMU, its
  * accelerator modules and some sixty libraries, and it changes only when one of them, a directory
  * ld.so searches, or {@code /etc/ld.so.cache} does. An entry is keyed by the binary's path and
@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * closure is resolved again, never that the cache is trusted. A stale entry could at worst leave a
  * library out of the root (the device model would not start) or bind a root-owned host file read-only.
  */
-final class ElfClosureCache {
-    private static final Logger LOG = LoggerFactory.getLogger(ElfClosureCache.class);
+final class FilesystemElfCache {
+    private static final Logger LOG = LoggerFactory.getLogger(FilesystemElfCache.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final String FILE = "elf-cache.json";
@@ -59,7 +59,7 @@ final class ElfClosureCache {
 
     private final Path file;
 
-    ElfClosureCache(Path stateDir) {
+    FilesystemElfCache(Path stateDir) {
         this.file = stateDir.resolve(FILE);
     }
 

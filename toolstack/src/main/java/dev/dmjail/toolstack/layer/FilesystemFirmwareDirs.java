@@ -1,4 +1,4 @@
-package dev.dmjail.toolstack.plan;
+package dev.dmjail.toolstack.layer;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -17,10 +17,10 @@ import java.util.Set;
  * accel-tcg-*.so is loaded on demand in Debian's build). Only directories that exist are listed.
  * A device_model_override outside /usr/bin gets none of these: it gets only itself and its libraries.
  */
-final class FirmwareDirs {
-    private FirmwareDirs() {}
+public final class FilesystemFirmwareDirs {
+    private FilesystemFirmwareDirs() {}
 
-    static List<String> forBinary(String binary) {
+    public static List<String> forBinary(String binary) {
         Path bin = Path.of(binary).toAbsolutePath().normalize();
         if (!bin.getFileName().toString().startsWith("qemu-system-")) {
             return List.of();
@@ -54,12 +54,12 @@ final class FirmwareDirs {
     }
 
     /** Where QEMU looks for its modules: BINDIR/../lib/x86_64-linux-gnu/qemu. */
-    static Path moduleDir(String binary) {
+    public static Path moduleDir(String binary) {
         return Path.of(binary).toAbsolutePath().normalize().getParent().getParent().resolve("lib/x86_64-linux-gnu/qemu");
     }
 
     /** Accelerator modules (accel-*.so) QEMU may dlopen; each needs its libraries in the root too. */
-    static List<Path> modules(String binary) {
+    public static List<Path> modules(String binary) {
         Path dir = moduleDir(binary);
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "accel-*.so")) {

@@ -4,7 +4,6 @@ import dev.dmjail.launcher.spec.DeviceNode;
 import dev.dmjail.launcher.spec.FilesystemSection;
 import dev.dmjail.launcher.spec.RootFile;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
-import dev.dmjail.toolstack.plan.RootContents;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,9 +56,9 @@ public final class FilesystemLayer implements ConfinementLayer {
         if (!ctx.switches().on(NamespaceLayer.KEYS.part("mount")) || !ctx.policy().namespaces().contains("mount")) {
             return LayerPlan.weakened(NAME, "needs the mount namespace, which is switched off", null);
         }
-        RootContents rc;
+        FilesystemRootContents rc;
         try {
-            rc = RootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs(), ctx.policy().stateDir());
+            rc = FilesystemRootContents.compute(Path.of(ctx.dm().binary()), ctx.dm().firmwareDirs(), ctx.policy().stateDir());
         } catch (IOException e) {
             throw new PlanException(ctx.domain().deviceModelOverride() != null ? "device_model_override" : null,
                     "cannot resolve what " + ctx.dm().binary() + " needs: " + e.getMessage());

@@ -6,6 +6,7 @@ import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.host.QemuFacts;
+import dev.dmjail.toolstack.layer.FilesystemFirmwareDirs;
 import dev.dmjail.toolstack.layer.PlanException;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.uidrange.ResolvedUser;
@@ -124,7 +125,7 @@ public final class QemuCommandBuilder {
             a.add(Effective.vcpus(d) + ",maxcpus=" + Effective.maxVcpus(d));
         }
         if (!xen && "ovmf".equals(d.bios())) {
-            // QEMU finds OVMF.fd in its data dir (Debian's ovmf links it there; FirmwareDirs binds both
+            // QEMU finds OVMF.fd in its data dir (Debian's ovmf links it there; FilesystemFirmwareDirs binds both
             // into the root); read-only, so UEFI variables do not persist, as for a -bios image
             a.add("-bios");
             a.add(OVMF.getFileName().toString());
@@ -209,7 +210,7 @@ public final class QemuCommandBuilder {
         env.put("TMPDIR", "/tmp");
         env.put("LC_ALL", "C");
         return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(q.fds), nics,
-                FirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
+                FilesystemFirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
                         .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc);
     }
 

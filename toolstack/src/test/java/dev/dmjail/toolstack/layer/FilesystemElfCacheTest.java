@@ -1,4 +1,4 @@
-package dev.dmjail.toolstack.plan;
+package dev.dmjail.toolstack.layer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * library, of the module list; a cache file not root's, writable by others, a symlink, or malformed
  * is ignored (resolved afresh, then rewritten). Real binaries built with gcc, run as root.
  */
-class ElfClosureCacheTest {
+class FilesystemElfCacheTest {
 
     @TempDir
     Path tmp;
@@ -58,23 +58,23 @@ class ElfClosureCacheTest {
         assertEquals(0, p.waitFor(), String.join(" ", cmd));
     }
 
-    private ElfClosureCache cache() { return new ElfClosureCache(state); }
+    private FilesystemElfCache cache() { return new FilesystemElfCache(state); }
 
-    private ElfClosureCache.Closure lookup() {
-        return cache().lookup(prog, FirmwareDirs.modules(prog.toString()));
+    private FilesystemElfCache.Closure lookup() {
+        return cache().lookup(prog, FilesystemFirmwareDirs.modules(prog.toString()));
     }
 
-    private RootContents cached() throws IOException { return RootContents.compute(prog, List.of(), state); }
+    private FilesystemRootContents cached() throws IOException { return FilesystemRootContents.compute(prog, List.of(), state); }
 
-    private RootContents fresh() throws IOException { return RootContents.compute(prog, List.of()); }
+    private FilesystemRootContents fresh() throws IOException { return FilesystemRootContents.compute(prog, List.of()); }
 
     @Test
     void theCachedClosureIsTheResolvedOneInARootOnlyFile() throws Exception {
         assertNull(lookup());
-        RootContents first = cached();
+        FilesystemRootContents first = cached();
         assertEquals(fresh(), first);
         assertTrue(first.binds().contains(lib.toRealPath().toString()), first.binds().toString());
-        Path f = state.resolve(ElfClosureCache.FILE);
+        Path f = state.resolve(FilesystemElfCache.FILE);
         assertEquals("root", Files.getOwner(f, LinkOption.NOFOLLOW_LINKS).getName());
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
         assertNotNull(lookup());
@@ -97,11 +97,11 @@ class ElfClosureCacheTest {
 
     @Test
     void aLibraryAppearingEarlierInTheSearchPathIsResolvedAgain() throws Exception {
-        RootContents before = cached();
+        FilesystemRootContents before = cached();
         Path earlier = tmp.resolve("lib0/libpf.so");
         buildLib(earlier, "int pf(void) { return 4; }");
         assertNull(lookup(), "lib0 was searched: its new entry invalidates the cache");
-        RootContents after = cached();
+        FilesystemRootContents after = cached();
         assertEquals(fresh(), after);
         assertTrue(after.binds().contains(earlier.toRealPath().toString()) && !before.equals(after), after.binds().toString());
     }
@@ -114,8 +114,8 @@ class ElfClosureCacheTest {
 
     @Test
     void aCacheNotRootsOrWritableByOthersIsIgnored() throws Exception {
-        RootContents good = cached();
-        Path f = state.resolve(ElfClosureCache.FILE);
+        FilesystemRootContents good = cached();
+        Path f = state.resolve(FilesystemElfCache.FILE);
         UserPrincipalLookupService users = f.getFileSystem().getUserPrincipalLookupService();
         Files.setOwner(f, users.lookupPrincipalByName("nobody"));
         assertNull(lookup(), "owned by nobody");
@@ -133,7 +133,7 @@ class ElfClosureCacheTest {
     @Test
     void aSymlinkInPlaceOfTheCacheIsIgnored() throws Exception {
         cached();
-        Path f = state.resolve(ElfClosureCache.FILE);
+        Path f = state.resolve(FilesystemElfCache.FILE);
         Path elsewhere = tmp.resolve("elsewhere.json");
         Files.move(f, elsewhere);
         Files.createSymbolicLink(f, elsewhere);
@@ -143,8 +143,8 @@ class ElfClosureCacheTest {
 
     @Test
     void aMalformedCacheIsIgnored() throws Exception {
-        RootContents good = fresh();
-        Path f = state.resolve(ElfClosureCache.FILE);
+        FilesystemRootContents good = fresh();
+        Path f = state.resolve(FilesystemElfCache.FILE);
         String entry = "{\"version\":1,\"entries\":{\"" + prog + "\":";
         for (String bad : List.of("\u0000\u00ff not json", "{", "[]", "{\"version\":2,\"entries\":{}}",
                 entry + "{\"modules\":[],\"files\":\"/etc/shadow\",\"symlinks\":{},\"searched_dirs\":[],\"identities\":{}}}}",
@@ -158,17 +158,17 @@ class ElfClosureCacheTest {
             assertNotNull(lookup(), "rewritten after " + bad);
         }
         Files.deleteIfExists(f);
-        Files.write(f, new byte[(int) ElfClosureCache.MAX_BYTES + 1]);
+        Files.write(f, new byte[(int) FilesystemElfCache.MAX_BYTES + 1]);
         assertNull(lookup(), "past its bound");
     }
 
     @Test
     void qemusClosureFromTheCacheIsTheFreshOne() throws Exception {
         Path qemu = Path.of("/usr/bin/qemu-system-x86_64");
-        List<String> fw = FirmwareDirs.forBinary(qemu.toString());
-        RootContents fresh = RootContents.compute(qemu, fw);
-        assertEquals(fresh, RootContents.compute(qemu, fw, state));
-        assertNotNull(cache().lookup(qemu, FirmwareDirs.modules(qemu.toString())));
-        assertEquals(fresh, RootContents.compute(qemu, fw, state));
+        List<String> fw = FilesystemFirmwareDirs.forBinary(qemu.toString());
+        FilesystemRootContents fresh = FilesystemRootContents.compute(qemu, fw);
+        assertEquals(fresh, FilesystemRootContents.compute(qemu, fw, state));
+        assertNotNull(cache().lookup(qemu, FilesystemFirmwareDirs.modules(qemu.toString())));
+        assertEquals(fresh, FilesystemRootContents.compute(qemu, fw, state));
     }
 }
