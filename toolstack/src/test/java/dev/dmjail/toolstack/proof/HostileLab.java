@@ -203,50 +203,55 @@ public final class HostileLab implements AutoCloseable {
         int tcpBefore = tcpCount.get();
         int absBefore = abstractCount.get();
         CliRun create = host.run("create", cfg.toString());
-        Integer uid = null;
-        JsonNode d = ProofSupport.listed(host, name);
-        if (d != null && d.hasNonNull("uid")) uid = d.get("uid").asInt();
-        String key = d == null ? name : d.path("key").asText(name);
-        String planned = d == null ? "none (create failed)" : HostExpect.plannedAccel(host, key);
-        if (d != null && !planned.equals(accel)) {
-            throw new IllegalStateException(name + " was planned on " + planned + ", not the pinned " + accel);
-        }
-        Path log = host.logDir.resolve(key + ".log");
-        List<String> logLines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-        Path keep = Files.createDirectories(Path.of("target", "proof")).resolve("hostile-" + accel + "-" + tag + ".log");
-        List<String> kept = new ArrayList<>(List.of("# create exit " + create.exit() + ": " + create.err().strip()));
-        kept.addAll(logLines);
-        Files.write(keep, kept);
-        Map<String, Attack> attacks = new LinkedHashMap<>();
-        for (String l : logLines) {
-            if (l.startsWith("ATTACK ")) {
-                String[] f = l.split(" ", 4);
-                attacks.put(f[1], new Attack(f[1], f[2].equals("ALLOWED"), f.length > 3 ? f[3] : "",
-                        plannedAccesses(accel).contains(f[1])));
+        try {
+            Integer uid = null;
+            JsonNode d = ProofSupport.listed(host, name);
+            if (d != null && d.hasNonNull("uid")) uid = d.get("uid").asInt();
+            String key = d == null ? name : d.path("key").asText(name);
+            String planned = d == null ? "none (create failed)" : HostExpect.plannedAccel(host, key);
+            if (d != null && !planned.equals(accel)) {
+                throw new IllegalStateException(name + " was planned on " + planned + ", not the pinned " + accel);
             }
-        }
-        boolean alive = victimAlive();
-        if (!alive) {
-            Path vl = host.logDir.resolve(victim + ".log");
-            List<String> why = new ArrayList<>(List.of("# victim pid " + victimPid + " gone after run " + tag));
-            if (Files.exists(vl)) why.addAll(Files.readAllLines(vl));
-            Files.write(Path.of("target", "proof", "victim-" + accel + "-" + tag + ".log"), why);
-        }
-        int audit = host.run("audit", victim).exit();
-        long t0 = System.nanoTime();
-        boolean responsive = host.run("list").exit() == 0 && new ProcessBuilder("true").start().waitFor(5, TimeUnit.SECONDS);
-        responsive &= System.nanoTime() - t0 < 5_000_000_000L;
-        Thread.sleep(200); // let the bait threads count a late connection
-        int tcpN = tcpCount.get() - tcpBefore;
-        int absN = abstractCount.get() - absBefore;
-        host.run("destroy", name);
-        List<String> left = ProofSupport.leftovers(host, name, uid);
-        for (String p : List.of("/etc", "/var/lib", "/var/tmp", "/tmp")) {
-            try (var ds = Files.newDirectoryStream(Path.of(p), ".dmjail-hostile-*")) {
-                ds.forEach(f -> left.add("file " + f));
+            Path log = host.logDir.resolve(key + ".log");
+            List<String> logLines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            Path keep = Files.createDirectories(Path.of("target", "proof")).resolve("hostile-" + accel + "-" + tag + ".log");
+            List<String> kept = new ArrayList<>(List.of("# create exit " + create.exit() + ": " + create.err().strip()));
+            kept.addAll(logLines);
+            Files.write(keep, kept);
+            Map<String, Attack> attacks = new LinkedHashMap<>();
+            for (String l : logLines) {
+                if (l.startsWith("ATTACK ")) {
+                    String[] f = l.split(" ", 4);
+                    attacks.put(f[1], new Attack(f[1], f[2].equals("ALLOWED"), f.length > 3 ? f[3] : "",
+                            plannedAccesses(accel).contains(f[1])));
+                }
             }
+            boolean alive = victimAlive();
+            if (!alive) {
+                Path vl = host.logDir.resolve(victim + ".log");
+                List<String> why = new ArrayList<>(List.of("# victim pid " + victimPid + " gone after run " + tag));
+                if (Files.exists(vl)) why.addAll(Files.readAllLines(vl));
+                Files.write(Path.of("target", "proof", "victim-" + accel + "-" + tag + ".log"), why);
+            }
+            int audit = host.run("audit", victim).exit();
+            long t0 = System.nanoTime();
+            boolean responsive = host.run("list").exit() == 0 && new ProcessBuilder("true").start().waitFor(5, TimeUnit.SECONDS);
+            responsive &= System.nanoTime() - t0 < 5_000_000_000L;
+            Thread.sleep(200); // let the bait threads count a late connection
+            int tcpN = tcpCount.get() - tcpBefore;
+            int absN = abstractCount.get() - absBefore;
+            host.run("destroy", name);
+            List<String> left = ProofSupport.leftovers(host, name, uid);
+            for (String p : List.of("/etc", "/var/lib", "/var/tmp", "/tmp")) {
+                try (var ds = Files.newDirectoryStream(Path.of(p), ".dmjail-hostile-*")) {
+                    ds.forEach(f -> left.add("file " + f));
+                }
+            }
+            return new Outcome(tag, off, accel, create, attacks, logLines, alive, audit, responsive, tcpN, absN, left);
+        } catch (Exception | Error e) {
+            host.run("destroy", name); // a failed run leaves no hostile device model for the runs after it
+            throw e;
         }
-        return new Outcome(tag, off, accel, create, attacks, logLines, alive, audit, responsive, tcpN, absN, left);
     }
 
     @Override
