@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.launcher.spec.SelinuxSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
@@ -53,14 +52,7 @@ public final class SelinuxLayer implements ConfinementLayer {
                     + "/sys/fs/selinux): no MCS label can be applied");
         }
         int[] pair = mcs.reserve(ctx.paths().key());
-        List<String> images = new ArrayList<>();
-        for (var f : ctx.dm().fds()) {
-            // the disks: DISK fds (logs and the console are FILE fds)
-            if (f.kind() == FdSpec.Kind.DISK && !images.contains(f.path())) {
-                images.add(f.path());
-            }
-        }
-        return LayerPlan.enforced(NAME, labels(pair[0], pair[1], images));
+        return LayerPlan.enforced(NAME, labels(pair[0], pair[1], ctx.dm().images()));
     }
 
     static Settings labels(int c1, int c2, List<String> images) {

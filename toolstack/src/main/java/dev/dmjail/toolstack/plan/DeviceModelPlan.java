@@ -18,6 +18,8 @@ import java.util.Map;
  * @param kernelBoot     direct kernel boot (the files the filesystem layer binds into the root), or null
  * @param warnings       things the admin should know (passthrough args naming host paths, ignored keys)
  * @param vnc            the VNC listener the privileged side binds and hands over, null without VNC
+ * @param images         every image the device model is given, host paths: each disk, then its backing chain
+ *                       (what the SELinux layer labels; an empty cdrom has none)
  */
 public record DeviceModelPlan(
         String binary,
@@ -33,5 +35,6 @@ public record DeviceModelPlan(
         String qemuSandbox,
         KernelBoot kernelBoot,
         List<String> warnings,
-        Display.Vnc vnc) {
+        Display.Vnc vnc,
+        List<String> images) {
 }

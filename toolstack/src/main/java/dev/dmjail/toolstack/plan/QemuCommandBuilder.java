@@ -211,7 +211,20 @@ public final class QemuCommandBuilder {
         env.put("LC_ALL", "C");
         return new DeviceModelPlan(binary, xen ? "xen" : "qemu", accel, kvm, List.copyOf(a), env, List.copyOf(q.fds), nics,
                 FilesystemFirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
-                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc);
+                        .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc,
+                images(disks));
+    }
+
+    /** Each disk's image, then its backing chain's, once each; an empty cdrom drive has none. */
+    private static List<String> images(List<ResolvedDisk> disks) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (ResolvedDisk d : disks) {
+            if (d.hostPath() != null) {
+                out.add(d.hostPath());
+            }
+            d.backing().forEach(b -> out.add(b.hostPath()));
+        }
+        return List.copyOf(out);
     }
 
     /**
