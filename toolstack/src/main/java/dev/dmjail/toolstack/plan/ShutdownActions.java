@@ -29,6 +29,9 @@ public final class ShutdownActions {
 
     private ShutdownActions() {}
 
+    /** Why a soft reset cannot be carried out (on_* = "soft-reset", and the on_soft_reset key). */
+    static final String SOFT_RESET_WHY = "Xen's kexec handover of a domain, which a QEMU-run guest does not have";
+
     /** A refused key and why. */
     public record Refusal(String key, String reason) {}
 
@@ -76,9 +79,9 @@ public final class ShutdownActions {
         for (Object[] k : new Object[][] {{"on_poweroff", p}, {"on_reboot", r}, {"on_crash", c}}) {
             ShutdownAction a = (ShutdownAction) k[1];
             if (a == ShutdownAction.SOFT_RESET) {
-                return new Refusal((String) k[0], k[0] + " = \"" + a.xl() + "\" is not honoured: soft-reset is Xen's "
-                        + "kexec handover of a domain, which a QEMU-run guest does not have; destroy, restart, "
-                        + "rename-restart, preserve, coredump-destroy and coredump-restart are honoured");
+                return new Refusal((String) k[0], k[0] + " = \"" + a.xl() + "\" is not honoured: soft-reset is "
+                        + SOFT_RESET_WHY + "; destroy, restart, rename-restart, preserve, coredump-destroy and "
+                        + "coredump-restart are honoured");
             }
         }
         if (r != ShutdownAction.RESTART && r != ShutdownAction.DESTROY && r != ShutdownAction.PRESERVE) {

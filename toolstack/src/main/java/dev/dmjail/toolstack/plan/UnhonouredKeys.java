@@ -44,7 +44,7 @@ public final class UnhonouredKeys {
             "on_watchdog", "Xen's watchdog is its SCHEDOP_watchdog hypercall (the guest's xen_wdt driver), which a "
                     + "QEMU-run guest does not have, and xl gives QEMU no watchdog device: the action could never be "
                     + "carried out (on_poweroff, on_reboot and on_crash are honoured)",
-            "on_soft_reset", "soft reset is Xen's kexec handover of a domain, which a QEMU-run guest does not have");
+            "on_soft_reset", "soft reset is " + ShutdownActions.SOFT_RESET_WHY);
 
     /** The keys that only mean something with VNC on (libxl reads them whenever VNC is enabled). */
     static final List<String> VNC_KEYS = List.of("vnclisten", "vncdisplay", "vncunused", "vncpasswd", "keymap");
