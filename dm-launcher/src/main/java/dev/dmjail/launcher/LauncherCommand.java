@@ -17,6 +17,14 @@ public final class LauncherCommand {
 
     public static final String MAIN = "dev.dmjail.launcher.LauncherMain";
 
+    /** The native launcher (src/main/c) in a built module directory, as the build puts it. */
+    public static final String NATIVE_BINARY = "bin/dm-launcher";
+
+    /** The native launcher's command line: the binary alone (spec on stdin, one JSON line on stdout). */
+    public static List<String> nativeForModuleDir(Path targetDir) {
+        return List.of(targetDir.resolve(NATIVE_BINARY).toString());
+    }
+
     /** JVM options that cut the launcher's start-up (see README.md for the figures). */
     public static final List<String> JVM_OPTIONS = List.of(
             "-XX:-UsePerfData",

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Runs the real launcher as a child JVM and cleans up after it. The test JVM makes itself a child
+ * Runs the real launcher (the native binary the build made, target/bin/dm-launcher) and cleans up after it. The test JVM makes itself a child
  * subreaper, so a device model orphaned by the (exited) launcher is re-parented to it and can be
  * reaped here: this VM's pid 1 does not reap orphans.
  */
@@ -43,14 +43,15 @@ final class Harness {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     }
 
-    static Result launch(LaunchSpec spec, String... jvmArgs) throws Exception {
-        return launch(SpecWriter.write(spec), jvmArgs); // what the toolstack writes
+    static Result launch(LaunchSpec spec, String... args) throws Exception {
+        return launch(SpecWriter.write(spec), args); // what the toolstack writes
     }
 
-    static Result launch(byte[] specJson, String... jvmArgs) throws Exception {
-        // exactly the toolstack's command line (options included), with the test class path
-        List<String> cmd = new ArrayList<>(LauncherCommand.withClasspath(classpath(), null));
-        cmd.addAll(1, List.of(jvmArgs));
+    /** @param args the launcher's own ({@code --dry-run}, {@code --validate}) */
+    static Result launch(byte[] specJson, String... args) throws Exception {
+        // exactly the toolstack's command line
+        List<String> cmd = new ArrayList<>(LauncherCommand.nativeForModuleDir(TARGET));
+        cmd.addAll(List.of(args));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().write(specJson);

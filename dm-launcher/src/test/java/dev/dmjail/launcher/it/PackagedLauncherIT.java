@@ -12,16 +12,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher as the toolstack starts it from the packaged module (jar, AppCDS archive, jffi
- * stub): run by failsafe after the package phase, so the jar exists and nothing is skipped.
+ * The launcher as the toolstack starts it from the built module (the native binary in target/bin):
+ * run by failsafe after the package phase, so it exists and nothing is skipped.
  */
 class PackagedLauncherIT {
 
     @Test
     void packagedCommandLineAnswersOneCleanLine() throws Exception {
         Path target = Harness.TARGET;
-        assertTrue(Files.exists(target.resolve("dm-launcher.jar")), "failsafe runs after the package phase");
-        List<String> cmd = new java.util.ArrayList<>(LauncherCommand.forModuleDir(target));
+        assertTrue(Files.isExecutable(target.resolve(LauncherCommand.NATIVE_BINARY)), "failsafe runs after the package phase");
+        List<String> cmd = new java.util.ArrayList<>(LauncherCommand.nativeForModuleDir(target));
         cmd.add("--dry-run");
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().write("{\"exec\":{\"path\":\"/bin/true\",\"argv\":[\"true\"]}}".getBytes(StandardCharsets.UTF_8));

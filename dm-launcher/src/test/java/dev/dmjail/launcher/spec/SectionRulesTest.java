@@ -9,13 +9,18 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Each section's own rules ({@code validate}), one good and the broken cases each, with the errno the launcher reports. */
+/**
+ * Each section's own rules ({@code validate}), one good and the broken cases each, with the errno the
+ * launcher reports: in the Java records (the toolstack may call them when it plans) and, for the same
+ * spec as the toolstack writes it, in the native launcher ({@link NativeReader}).
+ */
 class SectionRulesTest {
     static final ExecSection EXEC = new ExecSection("/usr/bin/qemu", List.of("qemu"), Map.of(), "/");
     static final NamespacesSection ALL_NS = new NamespacesSection(true, true, true, true, true, "dm-x");
 
     static void ok(Section s, Section... others) {
         assertDoesNotThrow(() -> spec(s, others).validate());
+        assertDoesNotThrow(() -> NativeReader.accepts(SpecWriter.write(spec(s, others))));
     }
 
     static void broken(Section s, int errno, String message, Section... others) {
@@ -23,6 +28,7 @@ class SectionRulesTest {
         assertEquals(s.sectionName(), e.section());
         assertEquals(errno, e.errno(), e.getMessage());
         assertTrue(e.getMessage().contains(message), e.getMessage());
+        assertDoesNotThrow(() -> NativeReader.refuses(SpecWriter.write(spec(s, others)), s.sectionName(), errno, message));
     }
 
     static LaunchSpec spec(Section s, Section... others) {
@@ -34,6 +40,8 @@ class SectionRulesTest {
     void execIsRequiredAndChecked() {
         SpecException e = assertThrows(SpecException.class, () -> new LaunchSpec("t", ALL_NS).validate());
         assertEquals("exec", e.section());
+        assertDoesNotThrow(() -> NativeReader.refuses(SpecWriter.write(new LaunchSpec("t", ALL_NS)), "exec", 22,
+                "no exec section"));
         ok(EXEC);
         broken(new ExecSection("qemu", List.of("qemu"), Map.of(), "/"), 22, "exec.path must be absolute");
         broken(new ExecSection("/q", List.of(), Map.of(), "/"), 22, "argv[0]");

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The launcher's generic reader reads back what the writer (the toolstack's side) writes, and nothing else. */
+/**
+ * The launcher's reader reads back what the writer (the toolstack's side) writes, and nothing else:
+ * the Java reader and the native launcher's ({@link NativeReader}) alike.
+ */
 class SpecReaderTest {
     static final Map<String, Class<? extends Section>> TYPES = Launcher.sectionTypes();
 
@@ -41,6 +44,7 @@ class SpecReaderTest {
         LaunchSpec s = full();
         assertEquals(TYPES.keySet(), s.sections().keySet(), "full() holds one section of every step");
         assertEquals(s, SpecReader.read(SpecWriter.write(s), TYPES));
+        NativeReader.accepts(SpecWriter.write(s));
     }
 
     @Test
@@ -61,26 +65,32 @@ class SpecReaderTest {
         assertNull(s.section(FilesystemSection.class));
         assertEquals(Map.of(), s.exec().env());
         assertNull(s.domainName());
+        NativeReader.accepts(json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
-    void rejectsBadInput() {
+    void rejectsBadInput() throws Exception {
         for (String bad : List.of("", "[]", "{\"fds-env\":[]}", "{\"dac\":{\"uid\":\"0\"}}",
                 "{\"dac\":{\"uid\":4294967296}}", "{\"fds-env\":{\"fds\":[{\"kind\":\"PIPE\"}]}}", "{} {}",
                 "{\"dac\":{\"uid\":1.5}}", "{\"future\":{\"x\":[1,2]}}", "{\"dac\":{\"uid\":1,\"caps\":[]}}",
                 "{\"dac\":{\"uid\":1},\"dac\":{\"uid\":2}}", "{\"seccomp\":{\"denySocketFamilies\":[\"AF_INET\"]}}",
                 "{\"filesystem\":{\"symlinks\":{\"/a\":1}}}")) {
             assertThrows(IOException.class, () -> SpecReader.read(bad.getBytes(StandardCharsets.UTF_8), TYPES), bad);
+            NativeReader.refuses(bad.getBytes(StandardCharsets.UTF_8), "spec", 22, "cannot read the launch spec");
         }
     }
 
     @Test
-    void saysWhereTheInputIsWrong() {
+    void saysWhereTheInputIsWrong() throws Exception {
         IOException e = assertThrows(IOException.class, () -> SpecReader.read(
                 "{\"namespaces\":{\"uts\":\"yes\"}}".getBytes(StandardCharsets.UTF_8), TYPES));
         assertEquals("namespaces.uts: expected a boolean", e.getMessage());
         e = assertThrows(IOException.class, () -> SpecReader.read(
                 "{\"sandbox\":{}}".getBytes(StandardCharsets.UTF_8), TYPES));
         assertTrue(e.getMessage().startsWith("unknown section \"sandbox\" (known: fds-env, cgroup, "), e.getMessage());
+        NativeReader.refuses("{\"namespaces\":{\"uts\":\"yes\"}}".getBytes(StandardCharsets.UTF_8), "spec", 22,
+                "namespaces.uts: expected a boolean");
+        NativeReader.refuses("{\"sandbox\":{}}".getBytes(StandardCharsets.UTF_8), "spec", 22,
+                "unknown section \"sandbox\" (known: fds-env, cgroup, ");
     }
 }

@@ -1,0 +1,24 @@
+/* The filesystem step's units (filesystem.c): the tree on the mount point (root_tree.c) and the
+ * pivot into it (pivot_root.c). */
+#ifndef DMJAIL_FILESYSTEM_H
+#define DMJAIL_FILESYSTEM_H
+#include "launcher.h"
+#include <sys/mount.h>
+
+/* a read-only bind remount: per-mount flags, shown as "ro" in mountinfo */
+#define RO_BIND (MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+struct bind { char *path; bool dir; };   /* a canonical bind source, and whether a directory (read at prepare) */
+
+struct root_tree {
+    const char *root;                     /* the canonical mount point */
+    const struct filesystem_section *section;
+    struct bind *binds; size_t n_binds;   /* parents before children */
+    unsigned uid, gid;                    /* the owner of the writable tmpfs: the dm uid */
+};
+
+#define PATH_MAX_ROOT 4096
+
+int root_tree_build(struct ctx *c, const struct root_tree *t);
+int pivot_into(struct ctx *c, const char *root);
+#endif

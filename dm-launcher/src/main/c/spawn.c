@@ -1,0 +1,87 @@
+/* The last step, "spawn", of the exec section (what is spawned; no layer): chdir(cwd), then
+ * posix_spawn(3) of the device model. glibc does the fork+exec (clone(CLONE_VM|CLONE_VFORK)): no
+ * code of ours runs in the child, so nothing but glibc's own async-signal-safe spawn path runs
+ * between the fork and the exec. File actions: dup2 of every opened fd (all numbered above the
+ * targets) onto its target, close of every other number below, closefrom_np above; attributes:
+ * SETSID, an empty signal mask, every signal back to SIG_DFL. argv and envp are exactly the planned
+ * ones (env sorted by name). If the exec fails, glibc reports the error and has reaped the child. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char **argv, **envp;
+
+static bool present(const struct spec *s) { return s->exec.present; }
+
+static int by_key(const void *a, const void *b) {
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int prepare(struct ctx *c) {
+    const struct exec_section *e = &c->spec->exec;
+    argv = calloc(e->argv.n + 1, sizeof(char *));
+    envp = calloc(e->env.n + 1, sizeof(char *));
+    if (!argv || !envp) abort();
+    memcpy(argv, e->argv.v, e->argv.n * sizeof(char *));
+    for (size_t i = 0; i < e->env.n; i++) {
+        if (asprintf(&envp[i], "%s=%s", e->env.keys[i], e->env.vals[i]) < 0) abort();
+    }
+    qsort(envp, e->env.n, sizeof(char *), by_key);
+    (void) c;
+    return 0;
+}
+
+/* posix_spawn* return the error number instead of setting errno. */
+#define SPAWN_CHECK(call, ...) do { int rc_ = (call); if (rc_ != 0) { fail(c, rc_, __VA_ARGS__); goto out; } } while (0)
+
+static int apply(struct ctx *c) {
+    const struct exec_section *e = &c->spec->exec;
+    if (e->cwd != NULL && check(c, chdir(e->cwd), "chdir %s", e->cwd) < 0) return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int result = -1;
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc != 0) return fail(c, rc, "posix_spawn_file_actions_init");
+    rc = posix_spawnattr_init(&attr);
+    if (rc != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return fail(c, rc, "posix_spawnattr_init");
+    }
+    int close_from = 3;
+    for (size_t i = 0; i < c->n_open_fds; i++) {
+        const struct open_fd *o = &c->open_fds[i];
+        SPAWN_CHECK(posix_spawn_file_actions_adddup2(&fa, o->fd, o->target), "adddup2 %d -> %d", o->fd, o->target);
+        if (o->target + 1 > close_from) close_from = o->target + 1;
+    }
+    for (int fd = 0; fd < close_from; fd++) {
+        bool target = false;
+        for (size_t i = 0; i < c->n_open_fds; i++) target |= c->open_fds[i].target == fd;
+        if (!target) SPAWN_CHECK(posix_spawn_file_actions_addclose(&fa, fd), "addclose %d", fd);
+    }
+    SPAWN_CHECK(posix_spawn_file_actions_addclosefrom_np(&fa, close_from), "addclosefrom_np %d", close_from);
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    SPAWN_CHECK(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
+            "posix_spawnattr_setflags");
+    SPAWN_CHECK(posix_spawnattr_setsigmask(&attr, &empty), "posix_spawnattr_setsigmask");
+    SPAWN_CHECK(posix_spawnattr_setsigdefault(&attr, &all), "posix_spawnattr_setsigdefault");
+    pid_t pid;
+    SPAWN_CHECK(posix_spawn(&pid, e->path, &fa, &attr, argv, envp), "posix_spawn %s", e->path);
+    c->pid = pid;
+    result = 0;
+    for (size_t i = 0; i < c->n_open_fds; i++) close(c->open_fds[i].fd);
+    c->n_open_fds = 0;
+out:
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    return result;
+}
+
+const struct step spawn_step = { "spawn", "exec", present, prepare, apply, NULL };
