@@ -93,7 +93,10 @@ class PackageInstallIT {
         }
         assertEquals("/etc/dmjail/dmjail.conf", run(List.of("dpkg-query", "-W", "-f=${Conffiles}", "dmjail"), Map.of(), 30)
                 .out.trim().split("\\s+")[0], "conffile");
-        assertTrue(Files.isRegularFile(Path.of("/var/cache/dmjail/dm-launcher.jsa")), "launcher CDS archive built by postinst");
+        assertTrue(Files.isExecutable(Path.of("/usr/lib/dmjail/dm-launcher")), "the native launcher installed");
+        Result steps = run(List.of("/usr/lib/dmjail/dm-launcher", "--steps"), Map.of(), 30);
+        assertEquals(0, steps.rc, steps.out);
+        assertTrue(steps.out.startsWith("fds-env fds-env\n") && steps.out.endsWith("spawn exec\n"), "its libraries resolve: " + steps.out);
 
         Result version = run(List.of("/usr/bin/dmjail", "--version"), Map.of(), 60);
         assertEquals(0, version.rc, version.out);

@@ -135,7 +135,7 @@ public final class MigrateCommand implements Callable<Integer> {
     private static List<String> thisDmjail() {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr"));
-        for (String p : List.of("dmjail.launcher.dir", "dmjail.launcher.classpath", "dmjail.launcher.cds")) {
+        for (String p : List.of(dev.dmjail.toolstack.lifecycle.LauncherClient.PROPERTY)) {
             if (System.getProperty(p) != null) {
                 cmd.add("-D" + p + "=" + System.getProperty(p));
             }

@@ -2,26 +2,21 @@ package dev.dmjail.toolstack.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.launcher.spec.SpecWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts the dm-launcher as its own process (a second, small JVM: the toolstack never forks and
- * runs Java code in the child), hands it the spec on stdin and reads its one-line verdict.
- * The launcher's classpath holds only dm-launcher and its few libraries, and it starts from a
- * class-data-sharing archive when the build made one (see {@link #command()}).
+ * Starts the dm-launcher as its own process (the native binary dm-launcher/src/main/c builds: the
+ * toolstack never forks and runs Java code in the child), hands it the spec on stdin and reads its
+ * one-line verdict.
  */
 public final class LauncherClient {
 
@@ -42,30 +37,19 @@ public final class LauncherClient {
         }
     }
 
-    /**
-     * The launcher's command line (dm-launcher's {@link LauncherCommand}: its measured JVM options,
-     * AppCDS archive and pre-extracted jffi stub). {@code dmjail.launcher.dir} names the directory
-     * holding dm-launcher.jar (bin/dmjail sets it); without it, the launcher runs from this JVM's
-     * class path (tests), with {@code dmjail.launcher.cds} as its archive when readable.
-     */
+    /** The system property naming the launcher binary (bin/dmjail and the toolstack's tests set it). */
+    public static final String PROPERTY = "dmjail.launcher";
+    /** Where the Debian package installs it (packaging/pom.xml). */
+    public static final String INSTALLED = "/usr/lib/dmjail/dm-launcher";
+
+    /** The launcher's command line: the binary alone ({@value #PROPERTY}, else {@value #INSTALLED}). */
     public static List<String> command() {
-        String dir = System.getProperty("dmjail.launcher.dir");
-        String cds = System.getProperty("dmjail.launcher.cds");
-        Path archive = cds != null && Files.isReadable(Path.of(cds)) ? Path.of(cds) : null;
-        if (dir != null && Files.isReadable(Path.of(dir, "dm-launcher.jar"))) {
-            List<String> cmd = new ArrayList<>(LauncherCommand.forModuleDir(Path.of(dir)));
-            if (archive != null && cmd.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="))) {
-                cmd.add(1, "-XX:SharedArchiveFile=" + archive);
-            }
-            return cmd;
-        }
-        return LauncherCommand.withClasspath(
-                System.getProperty("dmjail.launcher.classpath", System.getProperty("java.class.path")), archive);
+        return List.of(System.getProperty(PROPERTY, INSTALLED));
     }
 
     /**
-     * Starts a launcher that loads its native bindings and then waits for its spec on stdin, so the
-     * toolstack can start it before planning and overlap the JVM's start-up with its own work.
+     * Starts a launcher that waits for its spec on stdin, so the toolstack can start it before
+     * planning and overlap its exec with its own work.
      */
     public static Started start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command());
@@ -73,7 +57,7 @@ public final class LauncherClient {
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         String fault = System.getenv("DMJAIL_LAUNCHER_FAULT");
         if (fault != null) {
-            pb.environment().put("DMJAIL_LAUNCHER_FAULT", fault);  // fault tests only (Launcher.FAULT)
+            pb.environment().put("DMJAIL_LAUNCHER_FAULT", fault);  // fault tests only (dm-launcher main.c)
         }
         return new Started(pb.start());
     }
@@ -87,10 +71,10 @@ public final class LauncherClient {
         /** Gives it the spec and waits for its one-line verdict. */
         public Result send(LaunchSpec spec, long timeoutMillis) throws IOException {
             try (OutputStream in = p.getOutputStream()) {
-                in.write(SpecWriter.write(spec)); // the one wire format, read back by the launcher's SpecReader
+                in.write(SpecWriter.write(spec)); // the one wire format, read back by the launcher's spec.c
             } catch (IOException e) {
-                // it died before reading its spec (e.g. "init": its natives would not load): its own
-                // verdict on stdout/stderr says why, better than our broken pipe
+                // it died before reading its spec: its own verdict on stdout/stderr says why, better
+                // than our broken pipe
                 Result r = await(p, timeoutMillis);
                 if (!r.ok()) {
                     return r;

@@ -114,14 +114,19 @@ class FaultTest {
     }
 
     /**
-     * The launcher dies (as kill -9 would: Runtime.halt) just before each of its steps, every earlier
+     * The launcher dies (exit 137, as abruptly as kill -9: no cleanup) just before each of its steps
+     * (its own list, {@code dm-launcher --steps}), every earlier
      * step applied, and once after the spawn before it answers: create must fail, and nothing may
      * be left — in particular not the device model it already spawned in the "reply" case.
      */
     @Test
     void launcherHaltsBeforeEveryStep() throws Exception {
+        Process steps = new ProcessBuilder(dev.dmjail.toolstack.lifecycle.LauncherClient.command().get(0), "--steps").start();
         List<String> points = new ArrayList<>();
-        dev.dmjail.launcher.Launcher.steps().forEach(st -> points.add(st.name()));
+        new String(steps.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                .forEach(l -> points.add(l.split(" ")[0]));
+        assertEquals(0, steps.waitFor());
+        assertTrue(points.contains("fds-env") && points.contains("spawn"), points.toString());
         points.add("reply");
         for (String step : points) {
             String name = "pf-lfault-" + step;

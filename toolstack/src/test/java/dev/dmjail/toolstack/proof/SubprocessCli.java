@@ -26,7 +26,7 @@ public final class SubprocessCli {
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xshare:auto");
-        for (String p : List.of("dmjail.launcher.dir", "dmjail.launcher.classpath", "dmjail.launcher.cds")) {
+        for (String p : List.of(dev.dmjail.toolstack.lifecycle.LauncherClient.PROPERTY)) {
             if (System.getProperty(p) != null) cmd.add("-D" + p + "=" + System.getProperty(p));
         }
         cmd.add("-cp");
