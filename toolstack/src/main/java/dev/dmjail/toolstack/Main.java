@@ -190,7 +190,7 @@ public class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        String arch = dev.dmjail.launcher.sys.Arch.unsupported();
+        String arch = dev.dmjail.toolstack.sys.Arch.unsupported();
         if (arch != null) { // before anything is read or changed: one line, exit 5 (host not ready)
             System.err.println("dmjail: " + arch);
             System.exit(ExitCodes.HOST_NOT_READY);

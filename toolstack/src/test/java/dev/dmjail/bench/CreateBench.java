@@ -294,11 +294,20 @@ public final class CreateBench {
         // a launcher of ours that outlived its create (it should exit right after the spawn)
         for (ProcessHandle h : ProcessHandle.current().descendants().toList()) {
             if (!pids.contains((int) h.pid())
-                    && h.info().arguments().map(a -> String.join(" ", a).contains("dev.dmjail.launcher.LauncherMain")).orElse(false)) {
+                    && h.info().command().orElse("").equals(launcherBinary())) {
                 kib += rssKiB((int) h.pid());
             }
         }
         return kib;
+    }
+
+    /** The launcher's real path, as ProcessHandle.Info.command() (/proc/PID/exe) shows it. */
+    private static String launcherBinary() {
+        try {
+            return java.nio.file.Path.of(dev.dmjail.toolstack.lifecycle.LauncherClient.command().get(0)).toRealPath().toString();
+        } catch (java.io.IOException e) {
+            return dev.dmjail.toolstack.lifecycle.LauncherClient.command().get(0);
+        }
     }
 
     private static long rssKiB(int pid) {

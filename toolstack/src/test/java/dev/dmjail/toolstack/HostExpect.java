@@ -73,7 +73,7 @@ public final class HostExpect {
     /** "c MAJ:MIN rwm" of a host device node, as the v1 devices.list shows it. */
     public static String deviceListEntry(String node) throws IOException {
         long rdev = ((Number) Files.getAttribute(Path.of(node), "unix:rdev")).longValue();
-        return "c " + dev.dmjail.launcher.sys.Sys.major(rdev) + ":" + dev.dmjail.launcher.sys.Sys.minor(rdev) + " rwm";
+        return "c " + dev.dmjail.toolstack.sys.Sys.major(rdev) + ":" + dev.dmjail.toolstack.sys.Sys.minor(rdev) + " rwm";
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.launcher.spec.SpecWriter;
 import java.io.IOException;
@@ -26,6 +25,8 @@ import java.util.stream.Stream;
 final class Harness {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path TARGET = Path.of(System.getProperty("user.dir")).resolve("target").toAbsolutePath();
+    /** The native launcher the module's build makes (antrun: make -C src/main/c). */
+    static final Path BINARY = TARGET.resolve("bin/dm-launcher");
 
     record Result(int exit, String stdout, String stderr, JsonNode json, long millis) {}
 
@@ -39,10 +40,6 @@ final class Harness {
         assertEquals(0, TestLibC.C.prctl(TestLibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
     }
 
-    static String classpath() {
-        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    }
-
     static Result launch(LaunchSpec spec, String... args) throws Exception {
         return launch(SpecWriter.write(spec), args); // what the toolstack writes
     }
@@ -50,7 +47,7 @@ final class Harness {
     /** @param args the launcher's own ({@code --dry-run}, {@code --validate}) */
     static Result launch(byte[] specJson, String... args) throws Exception {
         // exactly the toolstack's command line
-        List<String> cmd = new ArrayList<>(LauncherCommand.nativeForModuleDir(TARGET));
+        List<String> cmd = new ArrayList<>(List.of(BINARY.toString()));
         cmd.addAll(List.of(args));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).start();

@@ -3,10 +3,8 @@ package dev.dmjail.launcher.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dmjail.launcher.LauncherCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -19,9 +17,8 @@ class PackagedLauncherIT {
 
     @Test
     void packagedCommandLineAnswersOneCleanLine() throws Exception {
-        Path target = Harness.TARGET;
-        assertTrue(Files.isExecutable(target.resolve(LauncherCommand.NATIVE_BINARY)), "failsafe runs after the package phase");
-        List<String> cmd = new java.util.ArrayList<>(LauncherCommand.nativeForModuleDir(target));
+        assertTrue(Files.isExecutable(Harness.BINARY), "failsafe runs after the package phase");
+        List<String> cmd = new java.util.ArrayList<>(List.of(Harness.BINARY.toString()));
         cmd.add("--dry-run");
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().write("{\"exec\":{\"path\":\"/bin/true\",\"argv\":[\"true\"]}}".getBytes(StandardCharsets.UTF_8));

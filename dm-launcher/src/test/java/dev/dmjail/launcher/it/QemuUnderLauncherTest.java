@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.dmjail.launcher.LauncherCommand;
 import dev.dmjail.launcher.spec.CgroupSection;
 import dev.dmjail.launcher.spec.DacSection;
 import dev.dmjail.launcher.spec.DeviceNode;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dmjail.launcher.LauncherCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,14 +17,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class NativeReader {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path TARGET = Path.of(System.getProperty("user.dir")).resolve("target").toAbsolutePath();
+    /** The binary the module's build makes (antrun: make -C src/main/c). */
+    static final Path BINARY = Path.of(System.getProperty("user.dir")).resolve("target/bin/dm-launcher").toAbsolutePath();
 
     private NativeReader() {}
 
     /** The launcher's one-line answer, after checking its exit status matches it. */
     static JsonNode validate(byte[] spec) throws Exception {
-        List<String> cmd = new ArrayList<>(LauncherCommand.nativeForModuleDir(TARGET));
-        cmd.add("--validate");
+        List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--validate"));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         p.getOutputStream().write(spec);
         p.getOutputStream().close();
@@ -35,6 +34,15 @@ final class NativeReader {
         assertEquals(v.path("ok").asBoolean() ? 0 : 1, p.exitValue(), out);
         assertEquals(1, out.strip().lines().count(), out);
         return v;
+    }
+
+    /** The section column of {@code dm-launcher --steps}, in order. */
+    static List<String> stepSections() throws Exception {
+        Process p = new ProcessBuilder(BINARY.toString(), "--steps").start();
+        List<String> out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                .map(l -> l.split(" ")[1]).toList();
+        assertEquals(0, p.waitFor());
+        return out;
     }
 
     static void accepts(byte[] spec) throws Exception {

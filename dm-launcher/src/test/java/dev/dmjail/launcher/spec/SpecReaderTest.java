@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dmjail.launcher.Launcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * the Java reader and the native launcher's ({@link NativeReader}) alike.
  */
 class SpecReaderTest {
-    static final Map<String, Class<? extends Section>> TYPES = Launcher.sectionTypes();
+    static final Map<String, Class<? extends Section>> TYPES = SpecReader.SECTIONS;
 
     static LaunchSpec full() {
         return new LaunchSpec("dom1",
@@ -45,6 +44,12 @@ class SpecReaderTest {
         assertEquals(TYPES.keySet(), s.sections().keySet(), "full() holds one section of every step");
         assertEquals(s, SpecReader.read(SpecWriter.write(s), TYPES));
         NativeReader.accepts(SpecWriter.write(s));
+    }
+
+    /** The Java contract's sections are the native launcher's steps' sections, in its order. */
+    @Test
+    void sectionsAreTheLaunchersSteps() throws Exception {
+        assertEquals(List.copyOf(TYPES.keySet()), NativeReader.stepSections());
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.dmjail.toolstack.cli;
 import dev.dmjail.config.ConfigException;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.config.XlConfigLoader;
-import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.toolstack.sys.SafeFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.cli;
 
-import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.toolstack.sys.SafeFile;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.toolstack.Main;

@@ -68,7 +68,7 @@ public final class SaveCommand implements Callable<Integer> {
             String configFile;
             if (config != null) {
                 configFile = config.toAbsolutePath().normalize().toString();
-                text = new String(dev.dmjail.launcher.sys.SafeFile.readRegularFile(configFile, 1 << 20), StandardCharsets.UTF_8);
+                text = new String(dev.dmjail.toolstack.sys.SafeFile.readRegularFile(configFile, 1 << 20), StandardCharsets.UTF_8);
             } else {
                 configFile = r.config();
                 text = DomainSaver.configOf(r);
@@ -83,7 +83,7 @@ public final class SaveCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "save: " + Printable.line(String.valueOf(e.getMessage())));
-        } catch (dev.dmjail.launcher.sys.SafeFile.Refused e) {
+        } catch (dev.dmjail.toolstack.sys.SafeFile.Refused e) {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "save: " + config + ": " + e.getMessage());
         }
         return ExitCodes.OK;

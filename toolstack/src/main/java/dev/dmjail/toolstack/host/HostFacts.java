@@ -34,7 +34,21 @@ public final class HostFacts {
     }
 
     public static HostFacts detect() {
-        return new HostFacts(() -> KvmProbe.probe("/dev/kvm"), dev.dmjail.launcher.step.SelinuxStep.enabled(), CgroupLayout.detect());
+        return new HostFacts(() -> KvmProbe.probe("/dev/kvm"), selinuxDetected(), CgroupLayout.detect());
+    }
+
+    /**
+     * Whether this host runs SELinux, the one test of it: selinuxfs is a filesystem of this kernel
+     * and mounted (its "enforce" node exists), as libselinux's is_selinux_enabled() asks (the
+     * launcher's selinux.c asks the same before it writes a label).
+     */
+    public static boolean selinuxDetected() {
+        try {
+            return dev.dmjail.toolstack.sys.Sys.readProcFile("/proc/filesystems").contains("selinuxfs")
+                    && Files.exists(Path.of("/sys/fs/selinux/enforce"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** /dev/kvm opens read-write and creates a VM (not merely exists: nested hosts have dead nodes). */

@@ -1,7 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.sys.LibC;
-import dev.dmjail.launcher.sys.Sys;
+import dev.dmjail.toolstack.sys.LibC;
+import dev.dmjail.toolstack.sys.Sys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -40,8 +40,8 @@ public final class FilesystemDeviceNodes {
                 return null;
             }
             long rdev = ((Number) Files.getAttribute(p, "unix:rdev")).longValue();
-            int major = dev.dmjail.launcher.sys.Sys.major(rdev);
-            int minor = dev.dmjail.launcher.sys.Sys.minor(rdev);
+            int major = dev.dmjail.toolstack.sys.Sys.major(rdev);
+            int minor = dev.dmjail.toolstack.sys.Sys.minor(rdev);
             String name = p.toString().startsWith("/dev/") ? p.toString().substring(5) : p.getFileName().toString();
             return new Node(name, major, minor, 0666);
         } catch (IOException | RuntimeException e) {

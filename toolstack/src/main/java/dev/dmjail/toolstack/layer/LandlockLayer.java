@@ -1,9 +1,9 @@
 package dev.dmjail.toolstack.layer;
 
 import dev.dmjail.launcher.spec.LandlockSection;
-import dev.dmjail.launcher.step.LandlockStep;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
+import dev.dmjail.toolstack.sys.Sys;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,6 +31,15 @@ public final class LandlockLayer implements ConfinementLayer {
     public record Settings(List<String> readOnly, List<String> readWrite, List<String> devices, boolean denyTcp,
                            boolean scoped, int abi, String probe) {}
 
+    /** landlock_create_ruleset(2) is 444 on every architecture; with LANDLOCK_CREATE_RULESET_VERSION it returns the ABI. */
+    static final long SYS_landlock_create_ruleset = 444, LANDLOCK_CREATE_RULESET_VERSION = 1;
+
+    /** The kernel's Landlock ABI version, 0 when it has none (or it is disabled); the launcher asks the same. */
+    public static int abi() {
+        long v = Sys.libc().syscall(SYS_landlock_create_ruleset, (byte[]) null, 0L, LANDLOCK_CREATE_RULESET_VERSION);
+        return v < 0 ? 0 : (int) v;
+    }
+
     @Override
     public String name() { return NAME; }
 
@@ -39,7 +48,7 @@ public final class LandlockLayer implements ConfinementLayer {
         if (!ctx.switches().on(NAME)) {
             return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
-        int abi = LandlockStep.abi();
+        int abi = abi();
         if (abi < 1) {
             return LayerPlan.unavailable(NAME, "this kernel has no Landlock (or it is disabled: lsm= on its command line)");
         }

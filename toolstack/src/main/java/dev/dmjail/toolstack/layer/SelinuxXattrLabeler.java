@@ -1,7 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.launcher.sys.SafeFile;
-import dev.dmjail.launcher.sys.Sys;
+import dev.dmjail.toolstack.sys.SafeFile;
+import dev.dmjail.toolstack.sys.Sys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.dmjail.toolstack.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.toolstack.sys.SafeFile;
 import dev.dmjail.toolstack.qmp.QmpFdSession;
 import dev.dmjail.toolstack.state.DomainPaths;
 import dev.dmjail.toolstack.state.DomainRecord;

@@ -1,7 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.sys.SafeFile;
-import dev.dmjail.launcher.sys.Sys;
+import dev.dmjail.toolstack.sys.SafeFile;
+import dev.dmjail.toolstack.sys.Sys;
 import dev.dmjail.toolstack.layer.PlanException;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;

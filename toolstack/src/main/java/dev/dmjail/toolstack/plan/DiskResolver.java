@@ -1,8 +1,8 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DiskSpec;
-import dev.dmjail.launcher.sys.SafeFile;
-import dev.dmjail.launcher.sys.Sys;
+import dev.dmjail.toolstack.sys.SafeFile;
+import dev.dmjail.toolstack.sys.Sys;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.layer.PlanException;
 import java.io.IOException;

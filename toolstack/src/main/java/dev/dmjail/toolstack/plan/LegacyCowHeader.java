@@ -1,6 +1,6 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.sys.SafeFile;
+import dev.dmjail.toolstack.sys.SafeFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

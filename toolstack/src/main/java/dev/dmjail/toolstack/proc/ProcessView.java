@@ -165,7 +165,7 @@ public final class ProcessView {
             for (Path f : ds) {
                 try {
                     Map<String, Object> a = Files.readAttributes(f, "unix:dev,ino,mode,rdev");
-                    String id = dev.dmjail.launcher.sys.SafeFile.identity((Integer) a.get("mode"),
+                    String id = dev.dmjail.toolstack.sys.SafeFile.identity((Integer) a.get("mode"),
                             ((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),
                             ((Number) a.get("rdev")).longValue());
                     out.put(Integer.parseInt(f.getFileName().toString()), id);

@@ -141,6 +141,9 @@ class FaultTest {
     @Test
     void launcherKilledMidway() throws Exception {
         long self = ProcessHandle.current().pid();
+        // ProcessHandle.Info.command() is /proc/PID/exe: the binary's real path
+        String binary = Path.of(dev.dmjail.toolstack.lifecycle.LauncherClient.command().get(0)).toRealPath().toString();
+        int seen = 0;
         for (int delay : new int[] {0, 150, 300, 500, 800, -1}) {
             String name = "pf-killl-" + (delay < 0 ? "spawned" : delay);
             long t0 = System.nanoTime();
@@ -150,11 +153,12 @@ class FaultTest {
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (launcher.isEmpty() && !create.isDone() && System.nanoTime() < deadline) {
                 launcher = ProcessHandle.current().children()
-                        .filter(h -> h.info().commandLine().orElse("").contains("dev.dmjail.launcher.LauncherMain"))
+                        .filter(h -> h.info().command().orElse("").equals(binary))
                         .findFirst();
             }
             String faulted;
             if (launcher.isPresent()) {
+                seen++;
                 String when = delay + " ms after it started";
                 if (delay >= 0) {
                     Thread.sleep(delay);
@@ -180,6 +184,7 @@ class FaultTest {
             assertTrue(self > 0);
             destroyAndCheck(delay < 0 ? "launcher SIGKILL at spawn" : "launcher SIGKILL +" + delay + " ms", name, faulted, uid, t0);
         }
+        assertTrue(seen > 0, "the launcher (" + binary + ") was never seen running: nothing was killed");
     }
 
     static boolean hasChild(long pid) {

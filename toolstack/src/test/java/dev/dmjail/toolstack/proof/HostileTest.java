@@ -136,7 +136,7 @@ class HostileTest {
     void withoutTheNetNamespaceTheBaitIsReached(String accel) throws Exception {
         HostileLab lab = lab(accel);
         // Landlock's scopes need ABI 6, its TCP rule ABI 4; a kernel without them plans less (and says so)
-        int abi = dev.dmjail.launcher.step.LandlockStep.abi();
+        int abi = dev.dmjail.toolstack.layer.LandlockLayer.abi();
         HostileLab.Outcome o = lab.run("no-namespaces_net", Set.of("namespaces_net"));
         assertEquals(0, o.create().exit(), o.create().err());
         Set<String> want = new TreeSet<>(HostileLab.knownResiduals(accel));

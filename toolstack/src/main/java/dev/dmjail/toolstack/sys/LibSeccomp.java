@@ -1,4 +1,4 @@
-package dev.dmjail.launcher.sys;
+package dev.dmjail.toolstack.sys;
 
 import jnr.ffi.Pointer;
 
