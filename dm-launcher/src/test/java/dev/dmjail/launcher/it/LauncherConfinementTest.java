@@ -38,7 +38,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real launcher (child JVM, as root) confines the probe; everything is asserted from the
+ * The real launcher (the native binary, as root) confines the probe; everything is asserted from the
  * kernel's view in /proc/PID. One launch serves every assertion of this class.
  */
 class LauncherConfinementTest {

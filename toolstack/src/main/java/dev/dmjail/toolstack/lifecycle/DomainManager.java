@@ -61,7 +61,7 @@ public final class DomainManager {
             throw new CreateFailure("create " + name + ": the host config selects the xen backend, but this is not a "
                     + "Xen host (no /proc/xen/capabilities); use backend = qemu, or create -n to see the plan");
         }
-        // The launcher JVM starts now and waits for its spec: its start-up overlaps with planning.
+        // The launcher starts now and waits for its spec: its exec overlaps with planning.
         LauncherClient.Started launcher = LauncherClient.start();
         VncHandover[] vnc = {null};
         try {
