@@ -1,13 +1,12 @@
 /* The cgroup layer's step (2nd): joins every cgroup the toolstack created by writing "0" (this
  * process) to its cgroup.procs (cgroups(7)), so the device model is born inside them and every
  * later allocation is charged to the domain. */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-
-static bool present(const struct spec *s) { return s->cgroup.present; }
 
 static int apply(struct ctx *c) {
     const struct strlist *procs = &c->spec->cgroup.procs;
@@ -22,4 +21,21 @@ static int apply(struct ctx *c) {
     return 0;
 }
 
-const struct step cgroup_step = { "cgroup", "cgroup", present, NULL, apply, NULL };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field cgroup_fields[] = {
+    { "procs", F_STRLIST, offsetof(struct cgroup_section, procs), NULL },
+    END_OF_FIELDS };
+
+static int cgroup_rules(const struct cgroup_section *s, struct failure *f) {
+    for (size_t i = 0; i < s->procs.n; i++) {
+        if (!path_absolute(s->procs.v[i])) {
+            return broken(f, "cgroup", EINVAL, "cgroup.procs path must be absolute: %s", shown(s->procs.v[i]));
+        }
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return cgroup_rules(&s->cgroup, f); }
+
+const struct step cgroup_step = { "cgroup", "cgroup", offsetof(struct spec, cgroup), cgroup_fields, rules, NULL, apply, NULL };

@@ -4,9 +4,10 @@
  * effective/permitted sets when the uid stays 0), PR_SET_NO_NEW_PRIVS, and finally verifies with
  * capget/getresuid/getresgid/PR_CAPBSET_READ that the process really holds the identity and no
  * capability (capabilities(7), prctl(2)). */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -19,8 +20,6 @@
 #define CAP_LAST_CAP_FILE "/proc/sys/kernel/cap_last_cap"
 
 static int cap_last_cap = -1;
-
-static bool present(const struct spec *s) { return s->dac.present; }
 
 static int prepare(struct ctx *c) {
     if (!c->spec->dac.clear_capabilities) return 0;
@@ -94,4 +93,26 @@ static int apply(struct ctx *c) {
     return verify(c, id);
 }
 
-const struct step dac_step = { "dac", "dac", present, prepare, apply, NULL };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field dac_fields[] = {
+    { "uid", F_INT, offsetof(struct dac_section, uid), NULL },
+    { "gid", F_INT, offsetof(struct dac_section, gid), NULL },
+    { "clearCapabilities", F_BOOL, offsetof(struct dac_section, clear_capabilities), NULL },
+    { "noNewPrivs", F_BOOL, offsetof(struct dac_section, no_new_privs), NULL },
+    END_OF_FIELDS };
+
+static int dac_rules(const struct dac_section *s, struct failure *f) {
+    if (s->uid == -1 || s->gid == -1) {
+        return broken(f, "dac", EINVAL, "uid %u / gid %u: (uid_t)-1 means \"unchanged\" and is not a valid identity",
+                (unsigned) s->uid, (unsigned) s->gid);
+    }
+    if (s->uid < 0 || s->gid < 0) {
+        return broken(f, "dac", EINVAL, "uid/gid must be in 0..2^31-1, got %d/%d", s->uid, s->gid);
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return dac_rules(&s->dac, f); }
+
+const struct step dac_step = { "dac", "dac", offsetof(struct spec, dac), dac_fields, rules, prepare, apply, NULL };

@@ -2,7 +2,7 @@
  * mount namespace (the network layer's taps among them: TUNSETIFF on the interface the toolstack
  * made). Every fd is moved (F_DUPFD_CLOEXEC) above the highest target so that each target is a
  * real dup2() in the child, which clears FD_CLOEXEC there; everything else is closed at spawn. */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +19,6 @@
 
 static char **created_sockets;
 static size_t n_created_sockets;
-
-static bool present(const struct spec *s) { return s->fds_env.present; }
 
 /* Race-free: no symlink anywhere on the path, O_NONBLOCK, then the opened fd decides: its type,
  * and for a disk or a saved state its identity against the plan. */
@@ -165,4 +163,63 @@ static void abort_step(struct ctx *c) {
     c->n_open_fds = 0;
 }
 
-const struct step fds_env_step = { "fds-env", "fds-env", present, NULL, apply, abort_step };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field fd_spec_fields[] = {
+    { "target", F_INT, offsetof(struct fd_spec, target), NULL },
+    { "kind", F_KIND, offsetof(struct fd_spec, kind), NULL },
+    { "path", F_STR, offsetof(struct fd_spec, path), NULL },
+    { "write", F_BOOL, offsetof(struct fd_spec, write), NULL },
+    { "append", F_BOOL, offsetof(struct fd_spec, append), NULL },
+    { "identity", F_STR, offsetof(struct fd_spec, identity), NULL },
+    END_OF_FIELDS };
+static const struct record fd_spec_rec = { sizeof(struct fd_spec), fd_spec_fields };
+static const struct field fds_env_fields[] = {
+    { "fds", F_RECLIST, offsetof(struct fds_env_section, fds), &fd_spec_rec },
+    END_OF_FIELDS };
+
+#define SUN_PATH_MAX 108         /* sizeof(sockaddr_un.sun_path), include/uapi/linux/un.h */
+
+/* The portable subset of a network interface name (FdSpec.INTERFACE_NAME): IFNAMSIZ is 16 with
+ * the NUL (include/uapi/linux/if.h), dev_valid_name() refuses '/', ':' and whitespace. */
+static bool valid_interface_name(const char *n) {
+    if (n == NULL || n == SPEC_NUL_STRING) return false;
+    size_t len = strlen(n);
+    if (len < 1 || len > 15) return false;
+    for (const char *c = n; *c; c++) {
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'
+                || *c == '.' || *c == '-')) return false;
+    }
+    return true;
+}
+
+static int fds_env_rules(const struct fds_env_section *s, struct failure *f) {
+    const char *S = "fds-env";
+    for (size_t i = 0; i < s->fds.n; i++) {
+        const struct fd_spec *d = &s->fds.v[i];
+        if (d->target < 0) return broken(f, S, EBADF, "fd target %d is negative", d->target);
+        for (size_t j = 0; j < i; j++) {
+            if (s->fds.v[j].target == d->target) {
+                return broken(f, S, EINVAL, "fd target %d appears twice", d->target);
+            }
+        }
+        if (d->kind == KIND_NONE) return broken(f, S, EINVAL, "fd %d: kind missing", d->target);
+        if (d->kind == KIND_TAP) {
+            if (!valid_interface_name(d->path)) {
+                return broken(f, S, EINVAL, "fd %d: bad tap interface name: %s", d->target, shown(d->path));
+            }
+            continue;
+        }
+        if (d->kind != KIND_DEV_NULL && !path_absolute(d->path)) {
+            return broken(f, S, EINVAL, "fd %d: path must be absolute: %s", d->target, shown(d->path));
+        }
+        if (d->kind == KIND_UNIX_LISTEN && strlen(d->path) >= SUN_PATH_MAX) {
+            return broken(f, S, ENAMETOOLONG, "fd %d: socket path too long: %s", d->target, d->path);
+        }
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return fds_env_rules(&s->fds_env, f); }
+
+const struct step fds_env_step = { "fds-env", "fds-env", offsetof(struct spec, fds_env), fds_env_fields, rules, NULL, apply, abort_step };

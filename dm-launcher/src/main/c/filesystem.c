@@ -4,6 +4,7 @@
  * pivot (pivot_root.c). Nothing is created on the host: every mount lives in the launcher's mount
  * namespace only. */
 #include "filesystem.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,8 +13,6 @@
 #include <sys/stat.h>
 
 static struct root_tree tree;
-
-static bool present(const struct spec *s) { return s->filesystem.present; }
 
 static int canonical(struct ctx *c, const char *p, const char *what, char **out) {
     *out = realpath(p, NULL);
@@ -79,4 +78,78 @@ static int apply(struct ctx *c) {
     return rc;
 }
 
-const struct step filesystem_step = { "filesystem", "filesystem", present, prepare, apply, NULL };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field device_node_fields[] = {
+    { "name", F_STR, offsetof(struct device_node, name), NULL },
+    { "major", F_INT, offsetof(struct device_node, major), NULL },
+    { "minor", F_INT, offsetof(struct device_node, minor), NULL },
+    { "mode", F_INT, offsetof(struct device_node, mode), NULL },
+    END_OF_FIELDS };
+static const struct record device_node_rec = { sizeof(struct device_node), device_node_fields };
+static const struct field root_file_fields[] = {
+    { "at", F_STR, offsetof(struct root_file, at), NULL },
+    { "hostPath", F_STR, offsetof(struct root_file, host_path), NULL },
+    { "identity", F_STR, offsetof(struct root_file, identity), NULL },
+    END_OF_FIELDS };
+static const struct record root_file_rec = { sizeof(struct root_file), root_file_fields };
+static const struct field filesystem_fields[] = {
+    { "mountPoint", F_STR, offsetof(struct filesystem_section, mount_point), NULL },
+    { "readOnlyBinds", F_STRLIST, offsetof(struct filesystem_section, read_only_binds), NULL },
+    { "symlinks", F_STRMAP, offsetof(struct filesystem_section, symlinks), NULL },
+    { "devices", F_RECLIST, offsetof(struct filesystem_section, devices), &device_node_rec },
+    { "writableDirs", F_STRLIST, offsetof(struct filesystem_section, writable_dirs), NULL },
+    { "tmpfsBytes", F_LONG, offsetof(struct filesystem_section, tmpfs_bytes), NULL },
+    { "files", F_RECLIST, offsetof(struct filesystem_section, files), &root_file_rec },
+    END_OF_FIELDS };
+
+static int filesystem_rules(const struct spec *spec, const struct filesystem_section *s, struct failure *f) {
+    const char *S = "filesystem";
+    if (!spec->namespaces.present || !spec->namespaces.mount) {
+        /* the tmpfs root and its binds must live in a mount namespace of their own, or they would
+         * appear on the host (and pivot_root would move the host's root) */
+        return broken(f, S, EINVAL, "a private root needs a mount namespace (namespaces.mount)");
+    }
+    if (!path_absolute(s->mount_point)) return broken(f, S, EINVAL, "mountPoint must be an absolute path: %s", shown(s->mount_point));
+    for (size_t i = 0; i < s->read_only_binds.n; i++) {
+        if (!path_absolute_normal_below_root(s->read_only_binds.v[i])) {
+            return broken(f, S, EINVAL, "bind must be absolute and normalized: %s", shown(s->read_only_binds.v[i]));
+        }
+    }
+    for (size_t i = 0; i < s->symlinks.n; i++) {
+        if (!path_absolute_normal_below_root(s->symlinks.keys[i])) {
+            return broken(f, S, EINVAL, "symlink path must be absolute and normalized: %s", s->symlinks.keys[i]);
+        }
+        if (s->symlinks.vals[i] == NULL || s->symlinks.vals[i][0] == '\0') {
+            return broken(f, S, EINVAL, "symlink %s has no target", s->symlinks.keys[i]);
+        }
+    }
+    for (size_t i = 0; i < s->devices.n; i++) {
+        const struct device_node *d = &s->devices.v[i];
+        if (d->name == NULL || d->name[0] == '/' || strncmp(d->name, "..", 2) == 0 || !path_normal_components(d->name)) {
+            return broken(f, S, EINVAL, "bad device name: %s", shown(d->name));
+        }
+        if ((d->mode & ~07777) != 0) return broken(f, S, EINVAL, "bad mode for device %s: %o", d->name, d->mode);
+    }
+    for (size_t i = 0; i < s->writable_dirs.n; i++) {
+        if (!path_absolute_normal_below_root(s->writable_dirs.v[i])) {
+            return broken(f, S, EINVAL, "writable dir must be absolute and normalized: %s", shown(s->writable_dirs.v[i]));
+        }
+    }
+    if (s->tmpfs_bytes < 0) return broken(f, S, EINVAL, "tmpfsBytes < 0");
+    for (size_t i = 0; i < s->files.n; i++) {
+        const struct root_file *r = &s->files.v[i];
+        if (!path_absolute_normal_below_root(r->at)) {
+            return broken(f, S, EINVAL, "file path in the root must be absolute and normalized: %s", shown(r->at));
+        }
+        if (!path_absolute(r->host_path)) {
+            return broken(f, S, EINVAL, "file %s: host path must be absolute: %s", r->at, shown(r->host_path));
+        }
+        if (r->identity == NULL) return broken(f, S, EINVAL, "file %s: no identity planned", r->at);
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return filesystem_rules(s, &s->filesystem, f); }
+
+const struct step filesystem_step = { "filesystem", "filesystem", offsetof(struct spec, filesystem), filesystem_fields, rules, prepare, apply, NULL };

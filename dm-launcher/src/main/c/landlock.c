@@ -9,7 +9,7 @@
  * after restrict_self it connects a TCP socket to 127.0.0.1:1, which a Landlock domain denies with
  * EACCES in the socket_connect hook, before routing (the empty network namespace alone would answer
  * ENETUNREACH); the answer goes back to the toolstack with the pid, for the audit. */
-#include "launcher.h"
+#include "spec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,8 +44,6 @@
 
 struct ll_ruleset_attr { uint64_t handled_access_fs, handled_access_net, scoped; };
 struct ll_path_beneath_attr { uint64_t allowed_access; int32_t parent_fd; } __attribute__((packed));
-
-static bool present(const struct spec *s) { return s->landlock.present; }
 
 /* The kernel's Landlock ABI version, 0 when it has none (or it is disabled). */
 static int abi(void) {
@@ -120,11 +118,35 @@ static int apply(struct ctx *c) {
     if (rc < 0) return -1;
     if (l->deny_tcp && v >= 4) {
         if (probe(c) < 0) return -1;
-        snprintf(c->proof_landlock, sizeof c->proof_landlock, "ABI %d; probe connect(127.0.0.1:1) = EACCES", v);
+        prove(c, "ABI %d; probe connect(127.0.0.1:1) = EACCES", v);
     } else {
-        snprintf(c->proof_landlock, sizeof c->proof_landlock, "ABI %d; no TCP rule on this ABI", v);
+        prove(c, "ABI %d; no TCP rule on this ABI", v);
     }
     return 0;
 }
 
-const struct step landlock_step = { "landlock", "landlock", present, prepare, apply, NULL };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field landlock_fields[] = {
+    { "readOnly", F_STRLIST, offsetof(struct landlock_section, read_only), NULL },
+    { "readWrite", F_STRLIST, offsetof(struct landlock_section, read_write), NULL },
+    { "devices", F_STRLIST, offsetof(struct landlock_section, devices), NULL },
+    { "denyTcp", F_BOOL, offsetof(struct landlock_section, deny_tcp), NULL },
+    { "scoped", F_BOOL, offsetof(struct landlock_section, scoped), NULL },
+    END_OF_FIELDS };
+
+static int landlock_rules(const struct landlock_section *s, struct failure *f) {
+    const struct strlist *lists[] = { &s->read_only, &s->read_write, &s->devices };
+    for (size_t l = 0; l < 3; l++) {
+        for (size_t i = 0; i < lists[l]->n; i++) {
+            if (!path_absolute(lists[l]->v[i])) {
+                return broken(f, "landlock", EINVAL, "path must be absolute: %s", shown(lists[l]->v[i]));
+            }
+        }
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return landlock_rules(&s->landlock, f); }
+
+const struct step landlock_step = { "landlock", "landlock", offsetof(struct spec, landlock), landlock_fields, rules, prepare, apply, NULL };

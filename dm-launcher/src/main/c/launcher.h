@@ -79,6 +79,10 @@ struct failure { const char *step; int err; char message[1024]; };
 
 struct open_fd { int fd, target; };
 
+/* What a step proved in force that the kernel shows nowhere in /proc (Landlock's probe): sent back
+ * with the pid, by step name ({"proofs":{"landlock":"..."}}), kept with the layer's plan for the audit. */
+struct proof { const char *step; char text[256]; };
+
 struct ctx {
     struct spec *spec;
     const char *step;                 /* the step running (names a failure) */
@@ -86,20 +90,28 @@ struct ctx {
     struct open_fd *open_fds; size_t n_open_fds;
     bool pivoted;                     /* host paths are unreachable from then on */
     pid_t pid;                        /* the spawned device model */
-    char proof_landlock[256];         /* what the landlock step proved at spawn (sent with the pid) */
+    struct proof proofs[4]; size_t n_proofs;
 };
 
 /* Records the failure of ctx->step; always returns -1. */
 int fail(struct ctx *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* fail() with the current errno when rc < 0; returns rc < 0 ? -1 : 0. */
 int check(struct ctx *c, long rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Records what ctx->step proved (sent back with the pid). */
+void prove(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- one step per layer (named like it) and the spawn ---- */
 
+struct field;
+
+/* Everything of one layer in the launcher, in its own file (<layer>.c): its section's place in
+ * struct spec and JSON fields (spec.c reads by them), its rules, and the step's three verbs. */
 struct step {
     const char *name;                              /* in errors, in DMJAIL_LAUNCHER_FAULT */
     const char *section;                           /* its key in the spec */
-    bool (*present)(const struct spec *);
+    size_t spec_offset;                            /* of its section struct in struct spec */
+    const struct field *fields;                    /* the section's JSON fields (spec.h) */
+    int (*rules)(const struct spec *, struct failure *);  /* the section's own rules; NULL: none */
     int (*prepare)(struct ctx *);                  /* host reads only; NULL: nothing to prepare */
     int (*apply)(struct ctx *);
     void (*abort)(struct ctx *);                   /* best-effort undo; NULL: nothing to undo */
@@ -108,14 +120,21 @@ struct step {
 extern const struct step fds_env_step, cgroup_step, namespaces_step, filesystem_step, rlimits_step, dac_step,
         selinux_step, landlock_step, seccomp_step, spawn_step;
 
+/* The launcher's one sequence (main.c): the steps in the order they are applied. */
+extern const struct step *const launcher_steps[];
+extern const size_t n_launcher_steps;
+
+/* Whether the spec holds the step's section (every section struct begins with `present`). */
+static inline bool step_present(const struct step *st, const struct spec *s) {
+    return *(const bool *) ((const char *) s + st->spec_offset);
+}
+
 /* ---- spec.c / rules.c ---- */
 
 /* Reads the spec strictly; on error fills msg and returns -1. */
 int spec_read(const char *json, size_t len, struct spec *out, char *msg, size_t msglen);
 /* Every section's own rules; an exec section is required. Fills f (step = section name). */
 int spec_validate(const struct spec *s, struct failure *f);
-/* The section names the reader knows, in step order ("fds-env, cgroup, ..."). */
-const char *spec_known_sections(void);
 
 /* ---- safe_file.c: opening a path someone else may be changing ---- */
 

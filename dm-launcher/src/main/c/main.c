@@ -2,7 +2,7 @@
  *
  * Reads one launch spec as JSON from stdin (spec.c), checks every section's rules (rules.c), prepares
  * every step whose section is present (host reads, the seccomp filter built: no side effects), then
- * applies them in the order of steps[] on its one thread and posix_spawns the device model, which
+ * applies them in the order of launcher_steps[] on its one thread and posix_spawns the device model, which
  * (with a pid namespace) becomes pid 1 there. Prints one JSON line on stdout and exits (reply.c):
  * {"ok":true,"pid":N} and 0, or {"ok":false,"step":S,"errno":E,"message":M} plus one stderr line
  * "dm-launcher: S: M: strerror (errno E)" and 1; nothing was spawned then.
@@ -25,7 +25,7 @@
 
 /* The launcher's one sequence, read top to bottom (after Firecracker's jailer env.rs run()): one
  * step per layer, named like it, then the spawn. */
-static const struct step *const steps[] = {
+const struct step *const launcher_steps[] = {
     &fds_env_step,     /* 1  open fds (disks, logs, sockets, taps) as root in the host mount namespace */
     &cgroup_step,      /* 2  join the domain's cgroups */
     &namespaces_step,  /* 3  unshare mount/ipc/uts/net/pid, sethostname, / rslave */
@@ -37,7 +37,7 @@ static const struct step *const steps[] = {
     &seccomp_step,     /* 9  load the filter built at prepare */
     &spawn_step,       /* 10 posix_spawn the device model (the exec section) */
 };
-#define N_STEPS (sizeof steps / sizeof steps[0])
+const size_t n_launcher_steps = sizeof launcher_steps / sizeof launcher_steps[0];
 #define MAX_SPEC_BYTES (16u << 20)
 
 static int vfail(struct ctx *c, int err, const char *fmt, va_list ap) {
@@ -65,6 +65,16 @@ int check(struct ctx *c, long rc, const char *fmt, ...) {
     return -1;
 }
 
+void prove(struct ctx *c, const char *fmt, ...) {
+    if (c->n_proofs == sizeof c->proofs / sizeof c->proofs[0]) return; /* one per step that proves; four do not exist */
+    struct proof *p = &c->proofs[c->n_proofs++];
+    p->step = c->step;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->text, sizeof p->text, fmt, ap);
+    va_end(ap);
+}
+
 static double ms_since(const struct timespec *t0) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -77,8 +87,8 @@ static _Noreturn void exit_failure(const struct failure *f) {
 }
 
 static void abort_all(struct ctx *c) {
-    for (size_t i = N_STEPS; i-- > 0;) {
-        if (steps[i]->abort && steps[i]->present(c->spec)) steps[i]->abort(c);
+    for (size_t i = n_launcher_steps; i-- > 0;) {
+        if (launcher_steps[i]->abort && step_present(launcher_steps[i], c->spec)) launcher_steps[i]->abort(c);
     }
 }
 
@@ -115,7 +125,7 @@ static char *read_stdin(size_t *len, struct failure *f) {
 int main(int argc, char **argv) {
     bool dry_run = false, validate_only = false;
     if (argc > 1 && strcmp(argv[1], "--steps") == 0) {
-        for (size_t i = 0; i < N_STEPS; i++) printf("%s %s\n", steps[i]->name, steps[i]->section);
+        for (size_t i = 0; i < n_launcher_steps; i++) printf("%s %s\n", launcher_steps[i]->name, launcher_steps[i]->section);
         return 0;
     }
     if (argc > 1) {
@@ -151,9 +161,9 @@ int main(int argc, char **argv) {
         return 0;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    for (size_t i = 0; i < N_STEPS; i++) {
-        ctx.step = steps[i]->name;
-        if (steps[i]->present(&spec) && steps[i]->prepare && steps[i]->prepare(&ctx) < 0) {
+    for (size_t i = 0; i < n_launcher_steps; i++) {
+        ctx.step = launcher_steps[i]->name;
+        if (step_present(launcher_steps[i], &spec) && launcher_steps[i]->prepare && launcher_steps[i]->prepare(&ctx) < 0) {
             abort_all(&ctx);
             exit_failure(&ctx.failure);
         }
@@ -163,18 +173,18 @@ int main(int argc, char **argv) {
         reply_dry_run();
         return 0;
     }
-    for (size_t i = 0; i < N_STEPS; i++) {
-        ctx.step = steps[i]->name;
-        if (fault && strcmp(fault, steps[i]->name) == 0) {
+    for (size_t i = 0; i < n_launcher_steps; i++) {
+        ctx.step = launcher_steps[i]->name;
+        if (fault && strcmp(fault, launcher_steps[i]->name) == 0) {
             _exit(137); /* fault tests: die here, every earlier step applied, as abruptly as kill -9 */
         }
-        if (steps[i]->present(&spec) && steps[i]->apply(&ctx) < 0) {
+        if (step_present(launcher_steps[i], &spec) && launcher_steps[i]->apply(&ctx) < 0) {
             abort_all(&ctx);
             exit_failure(&ctx.failure);
         }
     }
     if (fault && strcmp(fault, "reply") == 0) _exit(137);
-    reply_ok(ctx.pid, ctx.proof_landlock);
+    reply_ok(ctx.pid, ctx.proofs, ctx.n_proofs);
     if (timing) {
         fprintf(stderr, "dm-launcher: timing: spec wait+read %.1fms, steps %.1fms\n", ms_since(&t0) - ms_since(&t1),
                 ms_since(&t1));

@@ -4,15 +4,13 @@
  * mount namespace every mount made a slave (mount("none", "/", NULL, MS_SLAVE|MS_REC)): mounts made
  * on the host later still propagate in, nothing done inside propagates out (libvirt's
  * qemu_namespace.c does the same). */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
-
-static bool present(const struct spec *s) { return s->namespaces.present; }
 
 static int apply(struct ctx *c) {
     const struct namespaces_section *ns = &c->spec->namespaces;
@@ -29,4 +27,31 @@ static int apply(struct ctx *c) {
     return 0;
 }
 
-const struct step namespaces_step = { "namespaces", "namespaces", present, NULL, apply, NULL };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field namespaces_fields[] = {
+    { "mount", F_BOOL, offsetof(struct namespaces_section, mount), NULL },
+    { "ipc", F_BOOL, offsetof(struct namespaces_section, ipc), NULL },
+    { "uts", F_BOOL, offsetof(struct namespaces_section, uts), NULL },
+    { "net", F_BOOL, offsetof(struct namespaces_section, net), NULL },
+    { "pid", F_BOOL, offsetof(struct namespaces_section, pid), NULL },
+    { "hostname", F_STR, offsetof(struct namespaces_section, hostname), NULL },
+    END_OF_FIELDS };
+
+#define HOST_NAME_MAX_BYTES 64   /* include/uapi/linux/utsname.h __NEW_UTS_LEN */
+
+static int namespaces_rules(const struct namespaces_section *s, struct failure *f) {
+    if (s->hostname == NULL) return 0;
+    if (!s->uts) {
+        /* sethostname(2) outside a new uts namespace renames the host */
+        return broken(f, "namespaces", EINVAL, "hostname set without a uts namespace (would rename the host)");
+    }
+    if (strlen(s->hostname) > HOST_NAME_MAX_BYTES) {
+        return broken(f, "namespaces", EINVAL, "hostname longer than %d bytes", HOST_NAME_MAX_BYTES);
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return namespaces_rules(&s->namespaces, f); }
+
+const struct step namespaces_step = { "namespaces", "namespaces", offsetof(struct spec, namespaces), namespaces_fields, rules, NULL, apply, NULL };

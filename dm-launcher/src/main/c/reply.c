@@ -51,16 +51,18 @@ static void emit(int fd, struct buf *o) {
     }
 }
 
-void reply_ok(pid_t pid, const char *landlock_proof) {
+void reply_ok(pid_t pid, const struct proof *proofs, size_t n) {
     struct buf o = { .n = 0 };
     char num[32];
     snprintf(num, sizeof num, "%d", (int) pid);
     puts_(&o, "{\"ok\":true,\"pid\":");
     puts_(&o, num);
-    if (landlock_proof && landlock_proof[0]) {
-        puts_(&o, ",\"proofs\":{\"landlock\":");
-        quote(&o, landlock_proof);
-        puts_(&o, "}");
+    for (size_t i = 0; i < n; i++) {
+        puts_(&o, i == 0 ? ",\"proofs\":{" : ",");
+        quote(&o, proofs[i].step);
+        puts_(&o, ":");
+        quote(&o, proofs[i].text);
+        if (i == n - 1) puts_(&o, "}");
     }
     puts_(&o, "}");
     emit(STDOUT_FILENO, &o);

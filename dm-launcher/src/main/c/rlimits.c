@@ -1,8 +1,9 @@
 /* The rlimits layer's step (5th): setrlimit(2) for each planned limit, before the uid switch
  * (raising a hard limit needs CAP_SYS_RESOURCE). */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
 
@@ -20,8 +21,6 @@ int rlimit_by_name(const char *name) {
     return -1;
 }
 
-static bool present(const struct spec *s) { return s->rlimits.present; }
-
 static int apply(struct ctx *c) {
     const struct rlimit_specs *l = &c->spec->rlimits.limits;
     for (size_t i = 0; i < l->n; i++) {
@@ -34,4 +33,31 @@ static int apply(struct ctx *c) {
     return 0;
 }
 
-const struct step rlimits_step = { "rlimits", "rlimits", present, NULL, apply, NULL };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field rlimit_spec_fields[] = {
+    { "resource", F_STR, offsetof(struct rlimit_spec, resource), NULL },
+    { "soft", F_LONG, offsetof(struct rlimit_spec, soft), NULL },
+    { "hard", F_LONG, offsetof(struct rlimit_spec, hard), NULL },
+    END_OF_FIELDS };
+static const struct record rlimit_spec_rec = { sizeof(struct rlimit_spec), rlimit_spec_fields };
+static const struct field rlimits_fields[] = {
+    { "limits", F_RECLIST, offsetof(struct rlimits_section, limits), &rlimit_spec_rec },
+    END_OF_FIELDS };
+
+static int rlimits_rules(const struct rlimits_section *s, struct failure *f) {
+    for (size_t i = 0; i < s->limits.n; i++) {
+        const struct rlimit_spec *r = &s->limits.v[i];
+        if (rlimit_by_name(r->resource) < 0) {
+            return broken(f, "rlimits", EINVAL, "unknown rlimit resource %s", shown(r->resource));
+        }
+        if ((unsigned long long) r->soft > (unsigned long long) r->hard) { /* -1 is infinity */
+            return broken(f, "rlimits", EINVAL, "rlimit %s: soft %lld above hard %lld", r->resource, r->soft, r->hard);
+        }
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return rlimits_rules(&s->rlimits, f); }
+
+const struct step rlimits_step = { "rlimits", "rlimits", offsetof(struct spec, rlimits), rlimits_fields, rules, NULL, apply, NULL };

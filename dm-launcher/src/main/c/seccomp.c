@@ -5,9 +5,10 @@
  * rule per CLONE_NEW* flag on clone's arg0 (MASKED_EQ) answers EPERM, and socket(family, ...) of a
  * denied family answers EAFNOSUPPORT. libseccomp sets no_new_privs itself at load
  * (SCMP_FLTATR_CTL_NNP defaults to 1), which an unprivileged process needs anyway. */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sched.h>
 #include <seccomp.h>
 
@@ -16,8 +17,6 @@ static scmp_filter_ctx filter;
 /* clone(2)'s namespace flags; CLONE_NEWTIME (0x80) overlaps clone()'s exit-signal byte */
 static const unsigned CLONE_NS_FLAGS[] = { CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
     CLONE_NEWPID, CLONE_NEWNET };
-
-static bool present(const struct spec *s) { return s->seccomp.present; }
 
 static int resolve(struct ctx *c, const char *name, int *nr) {
     *nr = seccomp_syscall_resolve_name(name);
@@ -76,4 +75,46 @@ static void abort_step(struct ctx *c) {
     filter = NULL;
 }
 
-const struct step seccomp_step = { "seccomp", "seccomp", present, prepare, apply, abort_step };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field seccomp_fields[] = {
+    { "denyEperm", F_STRLIST, offsetof(struct seccomp_section, deny_eperm), NULL },
+    { "denyEnosys", F_STRLIST, offsetof(struct seccomp_section, deny_enosys), NULL },
+    { "denyCloneNamespaceFlags", F_BOOL, offsetof(struct seccomp_section, deny_clone_namespace_flags), NULL },
+    { "denySocketFamilies", F_INTLIST, offsetof(struct seccomp_section, deny_socket_families), NULL },
+    END_OF_FIELDS };
+
+#define AF_UNIX_FAMILY 1
+
+/* Name resolution is the step's (libseccomp knows the running architecture's table). */
+static int seccomp_rules(const struct seccomp_section *s, struct failure *f) {
+    const struct strlist *lists[] = { &s->deny_eperm, &s->deny_enosys };
+    bool clone_listed = false;
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < lists[l]->n; i++) {
+            const char *name = lists[l]->v[i];
+            if (name == NULL || name[0] == '\0') return broken(f, "seccomp", EINVAL, "empty syscall name");
+            for (size_t m = 0; m <= l; m++) {
+                for (size_t j = 0; j < (m == l ? i : lists[m]->n); j++) {
+                    if (lists[m]->v[j] && strcmp(lists[m]->v[j], name) == 0) {
+                        return broken(f, "seccomp", EEXIST, "syscall \"%s\" listed twice", name);
+                    }
+                }
+            }
+            clone_listed |= strcmp(name, "clone") == 0;
+        }
+    }
+    if (s->deny_clone_namespace_flags && clone_listed) {
+        return broken(f, "seccomp", EEXIST, "clone is both denied outright and filtered by namespace flags");
+    }
+    for (size_t i = 0; i < s->deny_socket_families.n; i++) {
+        if (s->deny_socket_families.v[i] == AF_UNIX_FAMILY) {
+            return broken(f, "seccomp", EINVAL, "AF_UNIX cannot be denied: QEMU needs it");
+        }
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return seccomp_rules(&s->seccomp, f); }
+
+const struct step seccomp_step = { "seccomp", "seccomp", offsetof(struct spec, seccomp), seccomp_fields, rules, prepare, apply, abort_step };

@@ -1,7 +1,7 @@
 /* The selinux layer's step (7th): writes the section's exec label to /proc/thread-self/attr/exec
  * (opened at prepare, before the pivot) so the spawned exec transitions to it. If SELinux is not
  * enabled on the host a label is refused at prepare: the toolstack must never plan one then. */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,6 @@ static bool selinux_enabled(void) {
     fclose(f);
     return known && access("/sys/fs/selinux/enforce", F_OK) == 0;
 }
-
-static bool present(const struct spec *s) { return s->selinux.present; }
 
 static int prepare(struct ctx *c) {
     const char *label = c->spec->selinux.exec_label;
@@ -52,4 +50,19 @@ static void abort_step(struct ctx *c) {
     exec_attr_fd = -1;
 }
 
-const struct step selinux_step = { "selinux", "selinux", present, prepare, apply, abort_step };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field selinux_fields[] = {
+    { "execLabel", F_STR_NULCHECK, offsetof(struct selinux_section, exec_label), NULL },
+    END_OF_FIELDS };
+
+static int selinux_rules(const struct selinux_section *s, struct failure *f) {
+    if (s->exec_label == NULL || s->exec_label[0] == '\0' || s->exec_label == SPEC_NUL_STRING) {
+        return broken(f, "selinux", EINVAL, "bad SELinux label \"%s\"", shown(s->exec_label));
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return selinux_rules(&s->selinux, f); }
+
+const struct step selinux_step = { "selinux", "selinux", offsetof(struct spec, selinux), selinux_fields, rules, prepare, apply, abort_step };

@@ -5,7 +5,7 @@
  * targets) onto its target, close of every other number below, closefrom_np above; attributes:
  * SETSID, an empty signal mask, every signal back to SIG_DFL. argv and envp are exactly the planned
  * ones (env sorted by name). If the exec fails, glibc reports the error and has reaped the child. */
-#include "launcher.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,8 +16,6 @@
 #include <unistd.h>
 
 static char **argv, **envp;
-
-static bool present(const struct spec *s) { return s->exec.present; }
 
 static int by_key(const void *a, const void *b) {
     return strcmp(*(char *const *) a, *(char *const *) b);
@@ -84,4 +82,32 @@ out:
     return result;
 }
 
-const struct step spawn_step = { "spawn", "exec", present, prepare, apply, NULL };
+/* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
+
+static const struct field exec_fields[] = {
+    { "path", F_STR, offsetof(struct exec_section, path), NULL },
+    { "argv", F_STRLIST_NULCHECK, offsetof(struct exec_section, argv), NULL },
+    { "env", F_STRMAP_NULCHECK, offsetof(struct exec_section, env), NULL },
+    { "cwd", F_STR, offsetof(struct exec_section, cwd), NULL },
+    END_OF_FIELDS };
+
+static int exec_rules(const struct exec_section *e, struct failure *f) {
+    const char *S = "exec";
+    if (!path_absolute(e->path)) return broken(f, S, EINVAL, "exec.path must be absolute");
+    if (e->argv.n == 0) return broken(f, S, EINVAL, "exec.argv must hold argv[0]");
+    if (e->cwd != NULL && !path_absolute(e->cwd)) return broken(f, S, EINVAL, "exec.cwd must be absolute");
+    for (size_t i = 0; i < e->env.n; i++) {
+        const char *k = e->env.keys[i], *v = e->env.vals[i];
+        if (k[0] == '\0' || strchr(k, '=') || v == NULL || v == SPEC_NUL_STRING) {
+            return broken(f, S, EINVAL, "bad environment entry %s", k);
+        }
+    }
+    for (size_t i = 0; i < e->argv.n; i++) {
+        if (e->argv.v[i] == NULL || e->argv.v[i] == SPEC_NUL_STRING) return broken(f, S, EINVAL, "bad argv entry");
+    }
+    return 0;
+}
+
+static int rules(const struct spec *s, struct failure *f) { return exec_rules(&s->exec, f); }
+
+const struct step spawn_step = { "spawn", "exec", offsetof(struct spec, exec), exec_fields, rules, prepare, apply, NULL };

@@ -1,9 +1,10 @@
-/* The launch spec reader: jansson into the section structs, by one table per section record
- * (field name = the Java record component, as dev.dmjail.launcher.spec.SpecWriter writes it).
+/* The launch spec reader: jansson into the section structs, by the field table each step declares
+ * for its section (spec.h; field name = the Java record component, as
+ * dev.dmjail.launcher.spec.SpecWriter writes it). The sections it knows are the steps' (main.c).
  * Strict like the Java SpecReader it replaces: an unknown section, an unknown field of a record, a
  * wrong type, an out-of-range integer, a duplicate key or trailing data is refused with its place
  * ("namespaces.uts: expected a boolean"); absent or null is NULL/empty/false/0. */
-#include "launcher.h"
+#include "spec.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -12,120 +13,6 @@
 #include <string.h>
 
 char SPEC_NUL_STRING[] = "\0<NUL>";
-
-enum ftype { F_BOOL, F_INT, F_LONG, F_STR, F_STR_NULCHECK, F_KIND, F_STRLIST, F_STRLIST_NULCHECK, F_INTLIST,
-             F_STRMAP, F_STRMAP_NULCHECK, F_RECLIST };
-
-struct record;
-struct field { const char *name; enum ftype type; size_t off; const struct record *rec; };
-struct record { size_t size; const struct field *fields; };
-
-
-/* ---- records ---- */
-
-static const struct field fd_spec_fields[] = {
-    { "target", F_INT, offsetof(struct fd_spec, target), NULL },
-    { "kind", F_KIND, offsetof(struct fd_spec, kind), NULL },
-    { "path", F_STR, offsetof(struct fd_spec, path), NULL },
-    { "write", F_BOOL, offsetof(struct fd_spec, write), NULL },
-    { "append", F_BOOL, offsetof(struct fd_spec, append), NULL },
-    { "identity", F_STR, offsetof(struct fd_spec, identity), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct record fd_spec_rec = { sizeof(struct fd_spec), fd_spec_fields };
-
-static const struct field device_node_fields[] = {
-    { "name", F_STR, offsetof(struct device_node, name), NULL },
-    { "major", F_INT, offsetof(struct device_node, major), NULL },
-    { "minor", F_INT, offsetof(struct device_node, minor), NULL },
-    { "mode", F_INT, offsetof(struct device_node, mode), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct record device_node_rec = { sizeof(struct device_node), device_node_fields };
-
-static const struct field root_file_fields[] = {
-    { "at", F_STR, offsetof(struct root_file, at), NULL },
-    { "hostPath", F_STR, offsetof(struct root_file, host_path), NULL },
-    { "identity", F_STR, offsetof(struct root_file, identity), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct record root_file_rec = { sizeof(struct root_file), root_file_fields };
-
-static const struct field rlimit_spec_fields[] = {
-    { "resource", F_STR, offsetof(struct rlimit_spec, resource), NULL },
-    { "soft", F_LONG, offsetof(struct rlimit_spec, soft), NULL },
-    { "hard", F_LONG, offsetof(struct rlimit_spec, hard), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct record rlimit_spec_rec = { sizeof(struct rlimit_spec), rlimit_spec_fields };
-
-/* ---- sections ---- */
-
-static const struct field fds_env_fields[] = {
-    { "fds", F_RECLIST, offsetof(struct fds_env_section, fds), &fd_spec_rec },
-    { NULL, 0, 0, NULL } };
-static const struct field cgroup_fields[] = {
-    { "procs", F_STRLIST, offsetof(struct cgroup_section, procs), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct field namespaces_fields[] = {
-    { "mount", F_BOOL, offsetof(struct namespaces_section, mount), NULL },
-    { "ipc", F_BOOL, offsetof(struct namespaces_section, ipc), NULL },
-    { "uts", F_BOOL, offsetof(struct namespaces_section, uts), NULL },
-    { "net", F_BOOL, offsetof(struct namespaces_section, net), NULL },
-    { "pid", F_BOOL, offsetof(struct namespaces_section, pid), NULL },
-    { "hostname", F_STR, offsetof(struct namespaces_section, hostname), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct field filesystem_fields[] = {
-    { "mountPoint", F_STR, offsetof(struct filesystem_section, mount_point), NULL },
-    { "readOnlyBinds", F_STRLIST, offsetof(struct filesystem_section, read_only_binds), NULL },
-    { "symlinks", F_STRMAP, offsetof(struct filesystem_section, symlinks), NULL },
-    { "devices", F_RECLIST, offsetof(struct filesystem_section, devices), &device_node_rec },
-    { "writableDirs", F_STRLIST, offsetof(struct filesystem_section, writable_dirs), NULL },
-    { "tmpfsBytes", F_LONG, offsetof(struct filesystem_section, tmpfs_bytes), NULL },
-    { "files", F_RECLIST, offsetof(struct filesystem_section, files), &root_file_rec },
-    { NULL, 0, 0, NULL } };
-static const struct field rlimits_fields[] = {
-    { "limits", F_RECLIST, offsetof(struct rlimits_section, limits), &rlimit_spec_rec },
-    { NULL, 0, 0, NULL } };
-static const struct field dac_fields[] = {
-    { "uid", F_INT, offsetof(struct dac_section, uid), NULL },
-    { "gid", F_INT, offsetof(struct dac_section, gid), NULL },
-    { "clearCapabilities", F_BOOL, offsetof(struct dac_section, clear_capabilities), NULL },
-    { "noNewPrivs", F_BOOL, offsetof(struct dac_section, no_new_privs), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct field selinux_fields[] = {
-    { "execLabel", F_STR_NULCHECK, offsetof(struct selinux_section, exec_label), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct field landlock_fields[] = {
-    { "readOnly", F_STRLIST, offsetof(struct landlock_section, read_only), NULL },
-    { "readWrite", F_STRLIST, offsetof(struct landlock_section, read_write), NULL },
-    { "devices", F_STRLIST, offsetof(struct landlock_section, devices), NULL },
-    { "denyTcp", F_BOOL, offsetof(struct landlock_section, deny_tcp), NULL },
-    { "scoped", F_BOOL, offsetof(struct landlock_section, scoped), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct field seccomp_fields[] = {
-    { "denyEperm", F_STRLIST, offsetof(struct seccomp_section, deny_eperm), NULL },
-    { "denyEnosys", F_STRLIST, offsetof(struct seccomp_section, deny_enosys), NULL },
-    { "denyCloneNamespaceFlags", F_BOOL, offsetof(struct seccomp_section, deny_clone_namespace_flags), NULL },
-    { "denySocketFamilies", F_INTLIST, offsetof(struct seccomp_section, deny_socket_families), NULL },
-    { NULL, 0, 0, NULL } };
-static const struct field exec_fields[] = {
-    { "path", F_STR, offsetof(struct exec_section, path), NULL },
-    { "argv", F_STRLIST_NULCHECK, offsetof(struct exec_section, argv), NULL },
-    { "env", F_STRMAP_NULCHECK, offsetof(struct exec_section, env), NULL },
-    { "cwd", F_STR, offsetof(struct exec_section, cwd), NULL },
-    { NULL, 0, 0, NULL } };
-
-/* The sections a spec may hold, in step order (main.c's steps[] applies them in this order too). */
-static const struct { const char *name; size_t off; struct record rec; } SECTIONS[] = {
-    { "fds-env", offsetof(struct spec, fds_env), { sizeof(struct fds_env_section), fds_env_fields } },
-    { "cgroup", offsetof(struct spec, cgroup), { sizeof(struct cgroup_section), cgroup_fields } },
-    { "namespaces", offsetof(struct spec, namespaces), { sizeof(struct namespaces_section), namespaces_fields } },
-    { "filesystem", offsetof(struct spec, filesystem), { sizeof(struct filesystem_section), filesystem_fields } },
-    { "rlimits", offsetof(struct spec, rlimits), { sizeof(struct rlimits_section), rlimits_fields } },
-    { "dac", offsetof(struct spec, dac), { sizeof(struct dac_section), dac_fields } },
-    { "selinux", offsetof(struct spec, selinux), { sizeof(struct selinux_section), selinux_fields } },
-    { "landlock", offsetof(struct spec, landlock), { sizeof(struct landlock_section), landlock_fields } },
-    { "seccomp", offsetof(struct spec, seccomp), { sizeof(struct seccomp_section), seccomp_fields } },
-    { "exec", offsetof(struct spec, exec), { sizeof(struct exec_section), exec_fields } },
-};
-#define N_SECTIONS (sizeof(SECTIONS) / sizeof(SECTIONS[0]))
 
 static const char *const KINDS[] = { [KIND_FILE] = "FILE", [KIND_DISK] = "DISK", [KIND_DEV_NULL] = "DEV_NULL",
     [KIND_UNIX_LISTEN] = "UNIX_LISTEN", [KIND_INCOMING] = "INCOMING", [KIND_TAP] = "TAP" };
@@ -306,12 +193,13 @@ static int record(struct reader *r, const struct field *fields, json_t *v, const
     return 0;
 }
 
-const char *spec_known_sections(void) {
+/* The section names the reader knows, in step order ("fds-env, cgroup, ..."). */
+static const char *known_sections(void) {
     static char known[256];
     if (!known[0]) {
-        for (size_t i = 0; i < N_SECTIONS; i++) {
+        for (size_t i = 0; i < n_launcher_steps; i++) {
             if (i) strcat(known, ", ");
-            strcat(known, SECTIONS[i].name);
+            strcat(known, launcher_steps[i]->section);
         }
     }
     return known;
@@ -341,15 +229,15 @@ int spec_read(const char *json, size_t len, struct spec *out, char *msg, size_t 
             continue;
         }
         size_t i = 0;
-        while (i < N_SECTIONS && strcmp(SECTIONS[i].name, k) != 0) i++;
-        if (i == N_SECTIONS) {
-            return bad(&r, "unknown section \"%s\" (known: %s)", k, spec_known_sections());
+        while (i < n_launcher_steps && strcmp(launcher_steps[i]->section, k) != 0) i++;
+        if (i == n_launcher_steps) {
+            return bad(&r, "unknown section \"%s\" (known: %s)", k, known_sections());
         }
         if (json_is_null(v)) {
             continue; /* absent: the layer is off */
         }
-        void *section = (char *) out + SECTIONS[i].off;
-        if (record(&r, SECTIONS[i].rec.fields, v, k, section) < 0) return -1;
+        void *section = (char *) out + launcher_steps[i]->spec_offset;
+        if (record(&r, launcher_steps[i]->fields, v, k, section) < 0) return -1;
         *(bool *) section = true; /* every section struct begins with `present` */
     }
     json_decref(root);
