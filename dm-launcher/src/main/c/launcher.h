@@ -1,7 +1,7 @@
 /* dm-launcher (native): the one process that confines itself and spawns the device model.
  * The spec (JSON on stdin) is the contract the toolstack writes with dev.dmjail.launcher.spec
- * (SpecWriter); this launcher reads it strictly (spec.c), checks every section's rules (rules.c),
- * prepares every step of a present section, then applies them in the order of steps[] (main.c). */
+ * (SpecWriter); this launcher reads it strictly (spec.c), checks every section's rules (each step's file),
+ * prepares every step of a present section, then applies them in the order of launcher_steps[] (main.c). */
 #ifndef DMJAIL_LAUNCHER_H
 #define DMJAIL_LAUNCHER_H
 
