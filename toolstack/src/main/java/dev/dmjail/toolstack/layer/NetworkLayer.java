@@ -178,6 +178,15 @@ public final class NetworkLayer implements ConfinementLayer {
         HostTool.run(NAME, String.join(" ", cmd), cmd, null);
     }
 
+    /**
+     * A tap or bridge name the kernel accepts: the launcher's one rule for a TAP fd's interface name
+     * ({@code FdSpec.INTERFACE_NAME}), asked here so the plan refuses at the vif's line what the
+     * launcher would refuse at spawn.
+     */
+    public static boolean validInterfaceName(String name) {
+        return dev.dmjail.launcher.spec.FdSpec.validInterfaceName(name);
+    }
+
     /** The bridge {@code name} exists on this host (the planner and prepare both ask). */
     public static boolean bridgeExists(String name) {
         return Files.isDirectory(Path.of("/sys/class/net", name, "bridge"));
