@@ -273,6 +273,24 @@ class DryRunTest {
         assertTrue(r.err().contains(cfg + ":4: dmjail_seccomp: host policy require_confined=1"), r.err());
     }
 
+    /** A key the config does not hold has no line: the error says FILE: KEY: reason, never FILE:0:. */
+    @Test
+    void anErrorWithoutALineNamesFileAndKeyOnly() throws IOException {
+        TestHost strict = new TestHost(tmp, "require_confined = 1");
+        Path cfg = strict.domain("nodm.cfg", "name = \"nodm\"", "type = \"hvm\""); // dm_restrict: xl's default 0
+        CliRun r = strict.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ": dm_restrict: host policy require_confined=1 needs dm_restrict=1"), r.err());
+        assertFalse(r.err().contains(":0:"), r.err());
+        Path missing = tmp.resolve("no-such.conf");
+        CliRun h = CliRun.run(List.of("--host-config", missing.toString(), "create", "-n", cfg.toString()));
+        assertEquals(ExitCodes.BAD_CONFIG, h.exit(), h.err());
+        assertTrue(h.err().contains(missing + ": host config not found"), h.err());
+        CliRun c = strict.run("create", "-n", tmp.resolve("no-such.cfg").toString());
+        assertTrue(c.err().contains(tmp.resolve("no-such.cfg") + ": unable to open configuration file: No such file or directory"),
+                c.err());
+    }
+
     @Test
     void hostConfigErrorsNameFileLineKey() throws IOException {
         TestHost h = new TestHost(tmp, "bogus_key = 1");

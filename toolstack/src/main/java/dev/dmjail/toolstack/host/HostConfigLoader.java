@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.host;
 
+import dev.dmjail.config.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ public final class HostConfigLoader {
     public static HostPolicy load(Path file, boolean explicit) throws HostConfigException {
         if (!Files.exists(file)) {
             if (explicit) {
-                throw new HostConfigException(file + ":0: host config not found");
+                throw new HostConfigException(ConfigException.where(file, 0, null) + "host config not found");
             }
             return HostPolicy.defaults();
         }
@@ -62,7 +63,7 @@ public final class HostConfigLoader {
             props.read(r);
             lines = Files.readAllLines(file);
         } catch (IOException | ConfigurationException e) {
-            throw new HostConfigException(file + ":0: cannot read host config: " + e.getMessage());
+            throw new HostConfigException(ConfigException.where(file, 0, null) + "cannot read host config: " + e.getMessage());
         }
         Values v = new Values(file, lines, props);
         HostPolicy d = HostPolicy.defaults();
@@ -307,7 +308,7 @@ public final class HostConfigLoader {
 
         private HostConfigException error(String key, String msg) {
             String k = spelled.getOrDefault(key, key);
-            return new HostConfigException(file + ":" + lineOf(k) + ": " + k + ": " + msg);
+            return new HostConfigException(ConfigException.where(file, lineOf(k), k) + msg);
         }
 
         private int lineOf(String key) {
