@@ -52,7 +52,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         if (!ctx.switches().on(NAME)) {
             return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME) + ": the device model sees the host's filesystem", null);
         }
-        if (!ctx.policy().privateRoot()) {
+        if (!ctx.policy().filesystem()) {
             return LayerPlan.weakened(NAME, "host config filesystem=0", null);
         }
         if (!ctx.switches().on(NamespaceLayer.KEYS.part("mount")) || !ctx.policy().namespaces().contains("mount")) {
@@ -69,8 +69,8 @@ public final class FilesystemLayer implements ConfinementLayer {
         List<String> writable = List.of("/tmp");
         List<FilesystemDeviceNodes.Node> devs = FilesystemDeviceNodes.forDomain(ctx);
         List<KernelBoot.File> files = ctx.dm().kernelBoot() == null ? List.of() : ctx.dm().kernelBoot().files();
-        return LayerPlan.enforced(NAME, new Settings(ctx.paths().rootMount().toString(), rc.binds(), rc.symlinks(),
-                devs, writable, ctx.policy().tmpfsBytes(), files));
+        return LayerPlan.enforced(NAME, new Settings(ctx.paths().filesystemRoot().toString(), rc.binds(), rc.symlinks(),
+                devs, writable, ctx.policy().filesystemTmpfsBytes(), files));
     }
 
     @Override

@@ -55,7 +55,7 @@ public final class SeccompLayer implements ConfinementLayer {
     public LayerPlan plan(PlanContext ctx) {
         boolean dom = ctx.switches().on(NAME);
         boolean qemu = wantsQemuSandbox(ctx.switches(), ctx.policy().seccompSandbox());
-        boolean launcher = dom && ctx.policy().launcherSeccomp();
+        boolean launcher = dom && ctx.policy().seccompLauncher();
         QemuSandbox sandbox = qemu ? ctx.dm().qemuSandbox() : null; // as data, not read back from the argv
         Settings s = new Settings(sandbox, launcher, launcher ? DENY_EPERM : List.of(),
                 launcher ? DENY_ENOSYS : List.of(), launcher, launcher ? DENY_SOCKET_FAMILIES : List.of(),

@@ -99,7 +99,7 @@ public final class QemuCommandBuilder {
                 // libxl switches the uid of an HVM guest's QEMU only (-runas is inside its HVM branch):
                 // a PV guest's QEMU keeps root there. dmjail switches it for every type.
                 dropPrivileges(a, qemu, user.uid() == null ? "<base+domid>:<base+domid>" : user.uid() + ":" + user.gid(),
-                        paths.rootMount().toString());
+                        paths.filesystemRoot().toString());
             }
         } else {
             a.add("-machine");
