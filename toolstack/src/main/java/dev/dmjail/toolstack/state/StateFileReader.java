@@ -1,12 +1,8 @@
 package dev.dmjail.toolstack.state;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,13 +20,11 @@ import java.util.Map;
  */
 final class StateFileReader {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private StateFileReader() {}
 
     static DomainRecord read(byte[] json) throws IOException {
-        try (JsonParser p = FACTORY.createParser(json)) {
+        try (JsonParser p = dev.dmjail.toolstack.text.JsonTrees.factory().createParser(json)) {
             expect(p, p.nextToken(), JsonToken.START_OBJECT, "the record");
             String name = null, key = null, config = null;
             int domid = 0, vcpus = 0;
@@ -63,7 +57,7 @@ final class StateFileReader {
                             throw new IOException("state file: field \"state\": no state " + s);
                         }
                     }
-                    case "plan" -> plan = tree(p, t); // JSON null: a NullNode, as Jackson gives a JsonNode component
+                    case "plan" -> plan = dev.dmjail.toolstack.text.JsonTrees.read(p, t); // JSON null: a NullNode, as Jackson gives a JsonNode component
                     case "prepared" -> prepared = t == JsonToken.VALUE_NULL ? null : prepared(p, t);
                     default -> throw new IOException("state file: unknown field \"" + field + "\"");
                 }
@@ -124,39 +118,5 @@ final class StateFileReader {
             out.put(layer, items);
         }
         return out;
-    }
-
-    /** The value at {@code t} as a tree, as {@code ObjectMapper.readTree} builds it (ints as int, long or big ints by size). */
-    private static JsonNode tree(JsonParser p, JsonToken t) throws IOException {
-        switch (t) {
-            case START_OBJECT -> {
-                ObjectNode o = NODES.objectNode();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String f = p.currentName();
-                    o.set(f, tree(p, p.nextToken()));
-                }
-                return o;
-            }
-            case START_ARRAY -> {
-                ArrayNode a = NODES.arrayNode();
-                for (JsonToken i = p.nextToken(); i != JsonToken.END_ARRAY; i = p.nextToken()) {
-                    a.add(tree(p, i));
-                }
-                return a;
-            }
-            case VALUE_STRING -> { return NODES.textNode(p.getText()); }
-            case VALUE_NUMBER_INT -> {
-                return switch (p.getNumberType()) {
-                    case INT -> NODES.numberNode(p.getIntValue());
-                    case LONG -> NODES.numberNode(p.getLongValue());
-                    default -> NODES.numberNode(p.getBigIntegerValue());
-                };
-            }
-            case VALUE_NUMBER_FLOAT -> { return NODES.numberNode(p.getDoubleValue()); }
-            case VALUE_TRUE -> { return NODES.booleanNode(true); }
-            case VALUE_FALSE -> { return NODES.booleanNode(false); }
-            case VALUE_NULL -> { return NODES.nullNode(); }
-            default -> throw new IOException("state file: unexpected " + t + " at " + p.currentLocation().getCharOffset());
-        }
     }
 }

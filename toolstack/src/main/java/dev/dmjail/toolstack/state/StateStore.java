@@ -42,7 +42,6 @@ public final class StateStore {
         static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
 
-    private static final com.fasterxml.jackson.core.JsonFactory STREAMING = new com.fasterxml.jackson.core.JsonFactory();
 
     private final Path stateDir;
     private final Path logDir;
@@ -167,7 +166,7 @@ public final class StateStore {
         } catch (NoSuchFileException e) {
             return null;
         }
-        try (com.fasterxml.jackson.core.JsonParser p = STREAMING.createParser(bytes)) {
+        try (com.fasterxml.jackson.core.JsonParser p = dev.dmjail.toolstack.text.JsonTrees.factory().createParser(bytes)) {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                 return null;
             }
