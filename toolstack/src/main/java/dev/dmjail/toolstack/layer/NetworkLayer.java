@@ -33,6 +33,13 @@ public final class NetworkLayer implements ConfinementLayer {
 
     private static final NetworkAntiSpoof ANTI_SPOOF = new NetworkAntiSpoof();
 
+    /** Where verify reads a tap's bridge (IFNAME/master): the host's sysfs, a fake tree in tests. */
+    private final Path sysClassNet;
+
+    public NetworkLayer() { this(Path.of("/sys/class/net")); }
+
+    NetworkLayer(Path sysClassNet) { this.sysClassNet = sysClassNet; }
+
     @Override
     public String name() { return NAME; }
 
@@ -75,7 +82,7 @@ public final class NetworkLayer implements ConfinementLayer {
         for (Nic n : nics) {
             String master;
             try {
-                master = Files.readSymbolicLink(Path.of("/sys/class/net", n.ifname(), "master")).getFileName().toString();
+                master = Files.readSymbolicLink(sysClassNet.resolve(n.ifname()).resolve("master")).getFileName().toString();
             } catch (IOException e) {
                 master = "none";
             }

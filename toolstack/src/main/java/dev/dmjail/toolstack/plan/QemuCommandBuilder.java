@@ -191,6 +191,16 @@ public final class QemuCommandBuilder {
         }
         List<String> passthrough = new ArrayList<>(d.deviceModelArgs());
         passthrough.addAll(pv ? d.deviceModelArgsPv() : d.deviceModelArgsHvm());
+        java.util.Set<String> chardevs = new java.util.TreeSet<>();
+        for (int i = 0; i + 1 < a.size(); i++) {
+            if (a.get(i).equals("-chardev")) {
+                chardevs.add(List.of(a.get(i + 1).split(",")).stream().filter(p -> p.startsWith("id="))
+                        .map(p -> p.substring(3)).findFirst().orElse(""));
+            }
+        }
+        refuseOverrides(q, "device_model_args", d.deviceModelArgs(), chardevs);
+        refuseOverrides(q, pv ? "device_model_args_pv" : "device_model_args_hvm",
+                pv ? d.deviceModelArgsPv() : d.deviceModelArgsHvm(), chardevs);
         for (String arg : passthrough) {
             if (arg.indexOf('\0') >= 0) {
                 throw new PlanException("device_model_args", "argument contains a NUL byte");
@@ -210,6 +220,15 @@ public final class QemuCommandBuilder {
                 FilesystemFirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
                         .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc,
                 images(disks));
+    }
+
+    /** A passthrough list that overrides the plan is a problem at its key (create refuses it, the dry run lists it). */
+    private static void refuseOverrides(QemuArgs q, String key, List<String> args, java.util.Set<String> chardevs)
+            throws PlanException {
+        String why = PassthroughOptions.override(args, chardevs);
+        if (why != null) {
+            q.problems.add(key, why);
+        }
     }
 
     /** Each disk's image, then its backing chain's, once each; an empty cdrom drive has none. */
