@@ -1074,7 +1074,7 @@ static void on_term(int s) { (void)s; _exit(0); }
  * QEMU has its own -sandbox filter, and the audit runs the process's filters (dumped with ptrace)
  * on syscalls of each denied group. By default a stand-in denies what QEMU's groups deny
  * (qemu-seccomp.c: obsolete, elevateprivileges, spawn, resourcecontrol) with EPERM, as an honest
- * device model would; `--sandbox allow-all` installs an allow-all filter instead, as a device model
+ * device model would; `--stand-in-filter allow-all` installs an allow-all filter instead, as a device model
  * that ignores -sandbox would, and the audit must then fail.
  */
 static const char *sandbox_mode = "stand-in";
@@ -1178,7 +1178,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(o, "--xfsz")) ignore_xfsz = strcmp(v, "default") != 0;
         else if (!strcmp(o, "--hang")) hang = atoi(v);
         else if (!strcmp(o, "--exit")) exit_code = atoi(v);
-        else if (!strcmp(o, "--sandbox")) sandbox_mode = v;
+        else if (!strcmp(o, "--stand-in-filter")) sandbox_mode = v; /* not --sandbox: QEMU reads that as -sandbox, refused */
         else continue;
         i++;
     }

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 /**
  * A config that xl would refuse (or that dmjail refuses more strictly than xl, see README).
  * The message is always one line: {@code FILE:LINE: KEY: message}, or {@code FILE:LINE: message}
- * when no key applies (e.g. a lexical error before any key was read, or a missing file, line 0).
+ * when no key applies (e.g. a lexical error before any key was read); without a line (a missing file,
+ * a key that is not in the config) {@code FILE: KEY: message} or {@code FILE: message}, never a line 0.
  */
 public final class ConfigException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -25,8 +26,17 @@ public final class ConfigException extends Exception {
 
     private static String format(Path file, int line, String key, String detail) {
         String oneLine = detail.replace("\r", "\\r").replace("\n", "\\n");
-        return (file == null ? "<unknown>" : file.toString()) + ":" + line + ": "
-                + (key == null ? "" : key + ": ") + oneLine;
+        return where(file, line, key) + oneLine;
+    }
+
+    /**
+     * The one spelling of where an error is: {@code FILE:LINE: KEY: }, {@code FILE: KEY: } when the line
+     * is unknown (0: the key is not in the file, or no line applies), {@code FILE:LINE: } or {@code FILE: }
+     * when no key applies. Every config error of dmjail (domain config, host config, plan) starts with it.
+     */
+    public static String where(Object file, int line, String key) {
+        return (file == null ? "<unknown>" : file.toString()) + (line > 0 ? ":" + line : "") + ": "
+                + (key == null ? "" : key + ": ");
     }
 
     /** The config file the error is in. */

@@ -390,7 +390,7 @@ final class DomainBuilder {
     }
 
     private void warn(int line, String key, String msg) {
-        warnings.add(file + ":" + line + ": " + key + ": " + msg + cfg.overrideNote(line));
+        warnings.add(ConfigException.where(file, line, key) + msg + cfg.overrideNote(line));
     }
 
     /** The last path element, as Path.getFileName() gives it (trailing slashes ignored), for any string. */

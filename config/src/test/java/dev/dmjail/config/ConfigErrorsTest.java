@@ -119,13 +119,13 @@ class ConfigErrorsTest {
     }
 
     @Test void overrideWithoutEquals() throws IOException {
-        expect(HEAD, "0: command-line override `memory' is not KEY=VALUE", "memory");
+        expect(HEAD, " command-line override `memory' is not KEY=VALUE", "memory");
     }
 
     @Test void missingFile() {
         Path f = dir.resolve("absent.cfg");
         ConfigException e = assertThrows(ConfigException.class, () -> XlConfigLoader.load(f, List.of()));
-        assertEquals(f + ":0: unable to open configuration file: No such file or directory", e.getMessage());
+        assertEquals(f + ": unable to open configuration file: No such file or directory", e.getMessage());
     }
 
     // ---- values ----
@@ -205,12 +205,12 @@ class ConfigErrorsTest {
     }
 
     @Test void nameRequired() throws IOException {
-        expect("kernel = '/k'\n", "0: name: Domain name must be specified.");
+        expect("kernel = '/k'\n", " name: Domain name must be specified.");
     }
 
     @Test void pvNeedsKernel() throws IOException {
-        expect("name = 'g'\n", "0: kernel: Neither kernel nor bootloader specified (a pv guest needs kernel=)");
-        expect("name = 'g'\ntype = 'pvh'\n", "0: kernel: Neither kernel nor bootloader specified (a pvh guest needs kernel=)");
+        expect("name = 'g'\n", " kernel: Neither kernel nor bootloader specified (a pv guest needs kernel=)");
+        expect("name = 'g'\ntype = 'pvh'\n", " kernel: Neither kernel nor bootloader specified (a pvh guest needs kernel=)");
     }
 
     @Test void builderContradictsType() throws IOException {

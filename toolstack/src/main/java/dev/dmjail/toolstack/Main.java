@@ -37,7 +37,6 @@ import dev.dmjail.toolstack.host.HostConfigException;
 import dev.dmjail.toolstack.host.HostConfigLoader;
 import dev.dmjail.toolstack.text.Printable;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
@@ -138,27 +137,38 @@ public class Main implements Runnable {
         }
     }
 
-    /** Subcommand name (and alias) to class, from {@link All}'s annotation: loads the classes, initialises none. */
-    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
-
-    private static Map<String, Class<?>> subcommands() {
-        Map<String, Class<?>> out = new HashMap<>();
-        for (Class<?> c : All.class.getAnnotation(Command.class).subcommands()) {
-            Command cmd = c.getAnnotation(Command.class);
-            out.put(cmd.name(), c);
-            for (String alias : cmd.aliases()) {
-                out.put(alias, c);
-            }
-        }
-        return out;
-    }
+    /**
+     * Subcommand name (and alias) to class: {@link All}'s list, by name. Written out rather than read
+     * from the annotations: reading {@code @Command} of every subcommand (annotation parsing, a dynamic
+     * proxy per annotation type) was ~40 ms of every cold run's ~200 (issue 14); {@code MainTest} holds
+     * this table to {@link All}'s annotation.
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = Map.ofEntries(
+            Map.entry("create", CreateCommand.class), Map.entry("destroy", DestroyCommand.class),
+            Map.entry("list", ListCommand.class), Map.entry("audit", AuditCommand.class),
+            Map.entry("console", ConsoleCommand.class), Map.entry("pause", PauseCommand.class),
+            Map.entry("unpause", UnpauseCommand.class), Map.entry("reset", ResetCommand.class),
+            Map.entry("shutdown", ShutdownCommand.class), Map.entry("reboot", RebootCommand.class),
+            Map.entry("block-attach", BlockAttachCommand.class), Map.entry("block-detach", BlockDetachCommand.class),
+            Map.entry("block-list", BlockListCommand.class), Map.entry("network-attach", NetworkAttachCommand.class),
+            Map.entry("network-detach", NetworkDetachCommand.class), Map.entry("network-list", NetworkListCommand.class),
+            Map.entry("cd-insert", CdInsertCommand.class), Map.entry("qemu-monitor-command", QemuMonitorCommand.class),
+            Map.entry("mem-set", MemSetCommand.class), Map.entry("vcpu-set", VcpuSetCommand.class),
+            Map.entry("watch", WatchCommand.class), Map.entry("cd-eject", CdEjectCommand.class),
+            Map.entry("save", SaveCommand.class), Map.entry("restore", RestoreCommand.class),
+            Map.entry("migrate", MigrateCommand.class), Map.entry("migrate-receive", MigrateReceiveCommand.class),
+            Map.entry("uptime", UptimeCommand.class), Map.entry("domid", DomidCommand.class),
+            Map.entry("domname", DomnameCommand.class), Map.entry("rename", RenameCommand.class),
+            Map.entry("host", HostCommand.class), Map.entry("help", CommandLine.HelpCommand.class));
 
     private static CommandLine configure(CommandLine cl) {
         Main main = cl.getCommand();
         // an argument is what it says: "@x" is a domain named @x (xl takes it so), never a file of arguments
         cl.setExpandAtFiles(false);
         cl.setExecutionStrategy(parse -> {
-            main.configureLogging();
+            if (!helpOrVersionOnly(parse)) { // those print a text and log nothing: no logging backend to start (issue 14)
+                main.configureLogging();
+            }
             return new CommandLine.RunLast().execute(parse);
         });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
@@ -187,6 +197,16 @@ public class Main implements Runnable {
             return ExitCodes.BAD_CONFIG;
         });
         return cl;
+    }
+
+    /** Whether picocli will answer this run with a usage or version text alone (CommandLine.printHelpIfRequested). */
+    static boolean helpOrVersionOnly(CommandLine.ParseResult parse) {
+        for (CommandLine c : parse.asCommandLineList()) {
+            if (c.isUsageHelpRequested() || c.isVersionHelpRequested()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static void main(String[] args) {

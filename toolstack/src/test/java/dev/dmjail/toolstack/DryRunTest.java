@@ -273,6 +273,67 @@ class DryRunTest {
         assertTrue(r.err().contains(cfg + ":4: dmjail_seccomp: host policy require_confined=1"), r.err());
     }
 
+    /**
+     * A passthrough QEMU option that would override what the plan decides is refused at its own key's line with
+     * the reason (QEMU takes the last -m, -name, -machine accel=, …); the dry run lists it as a problem.
+     */
+    @Test
+    void passthroughArgsThatOverrideThePlanAreRefusedAtTheirKey() throws IOException {
+        TestHost h = host();
+        String[][] cases = {
+            {"device_model_args = [ \"--m\", \"4096\" ]", "device_model_args", "'--m' is refused: the plan sets memory"},
+            {"device_model_args_hvm = [ \"-global\", \"x=y\", \"-sandbox\", \"off\" ]", "device_model_args_hvm",
+                "'-sandbox' is refused: the seccomp layer decides"},
+            {"device_model_args = [ \"-machine\", \"accel=tcg\" ]", "device_model_args",
+                "'-machine accel=tcg' is refused: the plan chooses the machine type and the accelerator"},
+            {"device_model_args = [ \"-chardev\", \"null,id=qmp\" ]", "device_model_args", "chardev id 'qmp' is the plan's"},
+            {"device_model_args_hvm = [ \"-runas\", \"0:0\" ]", "device_model_args_hvm", "'-runas' is refused: the launcher"},
+            {"device_model_args = [ \"-daemonize\" ]", "device_model_args", "'-daemonize' is refused"},
+            {"device_model_args = [ \"-incoming\", \"tcp::4444\" ]", "device_model_args", "'-incoming' is refused"},
+        };
+        for (String[] c : cases) {
+            Path cfg = h.domain("pass.cfg", "name = \"pass\"", "type = \"hvm\"", "memory = 32", c[0]);
+            JsonNode p = dryRun(h, cfg).at("/plan/problems/0");
+            assertEquals(c[1], p.get("key").asText(), c[0] + ": " + p);
+            assertEquals(4, p.get("line").asInt(), p.toString());
+            assertTrue(p.get("reason").asText().contains(c[2]), c[0] + ": " + p);
+        }
+        // what the plan does not decide passes through, one element each, at the end
+        Path ok = h.domain("ok.cfg", "name = \"ok\"", "type = \"hvm\"", "memory = 32",
+                "device_model_args = [ \"-machine\", \"usb=off\", \"-chardev\", \"null,id=extra\", \"-global\", \"a=b\" ]");
+        JsonNode plan = dryRun(h, ok).get("plan");
+        assertEquals(0, plan.get("problems").size(), plan.get("problems").toString());
+        List<String> argv = argv(plan);
+        assertEquals(List.of("-machine", "usb=off", "-chardev", "null,id=extra", "-global", "a=b"),
+                argv.subList(argv.size() - 6, argv.size()));
+        for (String[] c : cases) {
+            Path cfg = h.domain("pass.cfg", "name = \"pass\"", "type = \"hvm\"", "memory = 32", c[0]);
+            CliRun r = h.run("create", cfg.toString());
+            assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+            assertTrue(r.err().contains(cfg + ":4: " + c[1] + ": '") && r.err().contains(c[2]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(Files.exists(h.stateDir.resolve("domains/pass")), "a refused create left its state");
+        }
+    }
+
+    /** A key the config does not hold has no line: the error says FILE: KEY: reason, never FILE:0:. */
+    @Test
+    void anErrorWithoutALineNamesFileAndKeyOnly() throws IOException {
+        TestHost strict = new TestHost(tmp, "require_confined = 1");
+        Path cfg = strict.domain("nodm.cfg", "name = \"nodm\"", "type = \"hvm\""); // dm_restrict: xl's default 0
+        CliRun r = strict.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ": dm_restrict: host policy require_confined=1 needs dm_restrict=1"), r.err());
+        assertFalse(r.err().contains(":0:"), r.err());
+        Path missing = tmp.resolve("no-such.conf");
+        CliRun h = CliRun.run(List.of("--host-config", missing.toString(), "create", "-n", cfg.toString()));
+        assertEquals(ExitCodes.BAD_CONFIG, h.exit(), h.err());
+        assertTrue(h.err().contains(missing + ": host config not found"), h.err());
+        CliRun c = strict.run("create", "-n", tmp.resolve("no-such.cfg").toString());
+        assertTrue(c.err().contains(tmp.resolve("no-such.cfg") + ": unable to open configuration file: No such file or directory"),
+                c.err());
+    }
+
     @Test
     void hostConfigErrorsNameFileLineKey() throws IOException {
         TestHost h = new TestHost(tmp, "bogus_key = 1");

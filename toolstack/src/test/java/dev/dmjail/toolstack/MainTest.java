@@ -32,6 +32,19 @@ class MainTest {
     }
 
     @Test
+    void theSubcommandTableIsAllsAnnotation() {
+        java.util.Map<String, Class<?>> annotated = new java.util.HashMap<>();
+        for (Class<?> c : Main.All.class.getAnnotation(picocli.CommandLine.Command.class).subcommands()) {
+            picocli.CommandLine.Command cmd = c.getAnnotation(picocli.CommandLine.Command.class);
+            annotated.put(cmd.name(), c);
+            for (String alias : cmd.aliases()) {
+                annotated.put(alias, c);
+            }
+        }
+        assertEquals(annotated, Main.SUBCOMMANDS);
+    }
+
+    @Test
     void helpAndUnknownNamesGetEverySubcommand() {
         Set<String> all = Main.commandLine().getSubcommands().keySet();
         assertTrue(all.containsAll(Set.of("create", "destroy", "list", "audit", "console", "host", "help")), all.toString());

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.host;
 
+import dev.dmjail.config.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ public final class HostConfigLoader {
     public static HostPolicy load(Path file, boolean explicit) throws HostConfigException {
         if (!Files.exists(file)) {
             if (explicit) {
-                throw new HostConfigException(file + ":0: host config not found");
+                throw new HostConfigException(ConfigException.where(file, 0, null) + "host config not found");
             }
             return HostPolicy.defaults();
         }
@@ -62,7 +63,7 @@ public final class HostConfigLoader {
             props.read(r);
             lines = Files.readAllLines(file);
         } catch (IOException | ConfigurationException e) {
-            throw new HostConfigException(file + ":0: cannot read host config: " + e.getMessage());
+            throw new HostConfigException(ConfigException.where(file, 0, null) + "cannot read host config: " + e.getMessage());
         }
         Values v = new Values(file, lines, props);
         HostPolicy d = HostPolicy.defaults();
@@ -77,15 +78,15 @@ public final class HostConfigLoader {
                 v.bool("selinux", d.selinux()),
                 Set.copyOf(v.subsetOf("namespaces", d.namespaces(), HostPolicy.ALL_NAMESPACES)),
                 v.bool("seccomp_sandbox", d.seccompSandbox()),
-                v.bool("seccomp_launcher", d.launcherSeccomp()),
-                v.bool("filesystem", d.privateRoot()),
+                v.bool("seccomp_launcher", d.seccompLauncher()),
+                v.bool("filesystem", d.filesystem()),
                 List.copyOf(v.subsetOf("cgroup_controllers", d.cgroupControllers(), dev.dmjail.toolstack.layer.CgroupLayer.CONTROLLERS)),
                 v.list("cgroup_device_acl", d.cgroupDeviceAcl()),
-                v.number("rlimits_fsize_kib", d.rlimitFsizeBytes() / 1024, 1, 1L << 40) * 1024,
-                v.number("rlimits_nofile", d.rlimitNofile(), 64, 1 << 20),
-                v.number("cgroup_memory_overhead_mib", d.memoryOverheadMiB(), 32, 1 << 20),
-                v.number("cgroup_pids_max", d.pidsMax(), 16, 1 << 22),
-                v.number("filesystem_tmpfs_kib", d.tmpfsBytes() / 1024, 64, 1 << 24) * 1024,
+                v.number("rlimits_fsize_kib", d.rlimitsFsizeBytes() / 1024, 1, 1L << 40) * 1024,
+                v.number("rlimits_nofile", d.rlimitsNofile(), 64, 1 << 20),
+                v.number("cgroup_memory_overhead_mib", d.cgroupMemoryOverheadMiB(), 32, 1 << 20),
+                v.number("cgroup_pids_max", d.cgroupPidsMax(), 16, 1 << 22),
+                v.number("filesystem_tmpfs_kib", d.filesystemTmpfsBytes() / 1024, 64, 1 << 24) * 1024,
                 v.path("state_dir", d.stateDir()),
                 v.path("log_dir", d.logDir()),
                 (int) v.number("log_rotate_keep", d.logRotateKeep(), 0, 100),
@@ -307,7 +308,7 @@ public final class HostConfigLoader {
 
         private HostConfigException error(String key, String msg) {
             String k = spelled.getOrDefault(key, key);
-            return new HostConfigException(file + ":" + lineOf(k) + ": " + k + ": " + msg);
+            return new HostConfigException(ConfigException.where(file, lineOf(k), k) + msg);
         }
 
         private int lineOf(String key) {

@@ -93,7 +93,7 @@ public final class CgroupLayer implements ConfinementLayer {
             groups.add(new Group("v2", String.join(",", v2c), rel, layout.v2Mount().resolve(rel).toString()));
         }
         // both bounded (Planner.checkSizes, HostConfigLoader), and the arithmetic checked anyway
-        long mem = Math.multiplyExact(Math.addExact(Effective.memoryMiB(ctx.domain()), ctx.policy().memoryOverheadMiB()), 1024L * 1024);
+        long mem = Math.multiplyExact(Math.addExact(Effective.memoryMiB(ctx.domain()), ctx.policy().cgroupMemoryOverheadMiB()), 1024L * 1024);
         List<String> allow = new ArrayList<>();
         List<DeviceProgram.CharDevice> devices = new ArrayList<>();
         for (FilesystemDeviceNodes.Node n : FilesystemDeviceNodes.forDomain(ctx)) {
@@ -109,7 +109,7 @@ public final class CgroupLayer implements ConfinementLayer {
         if (devicesV2) {
             via.add(VIA_V2);
         }
-        Settings s = new Settings(layout.mode().name(), groups, mem, ctx.policy().pidsMax(), allow, devices, via);
+        Settings s = new Settings(layout.mode().name(), groups, mem, ctx.policy().cgroupPidsMax(), allow, devices, via);
         List<String> weak = new ArrayList<>();
         if (!missing.isEmpty()) {
             weak.add("controllers not available on this host: " + String.join(", ", missing));

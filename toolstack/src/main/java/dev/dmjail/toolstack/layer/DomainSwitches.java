@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
+import dev.dmjail.config.ConfigException;
 import dev.dmjail.config.XlConfig;
 import dev.dmjail.config.XlSetting;
 import dev.dmjail.config.XlValue;
@@ -70,19 +71,19 @@ public record DomainSwitches(Map<String, Boolean> values, Map<String, Integer> l
             String written = s.key().substring("dmjail_".length());
             String name = ALIASES.getOrDefault(written, written);
             if (!NAMES.contains(name)) {
-                throw new SwitchException(file + ":" + s.line() + ": " + s.key() + ": unknown dmjail switch (known: dmjail_"
+                throw new SwitchException(ConfigException.where(file, s.line(), s.key()) + "unknown dmjail switch (known: dmjail_"
                         + String.join(", dmjail_", NAMES) + ")");
             }
             if (sp.containsKey(name) && !sp.get(name).equals(written)) {
-                throw new SwitchException(file + ":" + s.line() + ": " + s.key() + ": the same switch as dmjail_"
+                throw new SwitchException(ConfigException.where(file, s.line(), s.key()) + "the same switch as dmjail_"
                         + sp.get(name) + " on line " + l.get(name) + "; keep dmjail_" + name + " only");
             }
             String text = (s.value() instanceof XlValue.Atom a ? a.text() : s.value().toString()).trim();
             if (!text.equals("0") && !text.equals("1")) {
-                throw new SwitchException(file + ":" + s.line() + ": " + s.key() + ": expected 0 or 1, got " + text);
+                throw new SwitchException(ConfigException.where(file, s.line(), s.key()) + "expected 0 or 1, got " + text);
             }
             if (!written.equals(name)) {
-                warnings.add(file + ":" + s.line() + ": " + s.key() + ": deprecated name, write dmjail_" + name
+                warnings.add(ConfigException.where(file, s.line(), s.key()) + "deprecated name, write dmjail_" + name
                         + " (same meaning)");
             }
             v.put(name, text.equals("1"));

@@ -4,6 +4,7 @@ import dev.dmjail.launcher.spec.ExecSection;
 import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.launcher.spec.FdsEnvSection;
 import dev.dmjail.toolstack.host.ImageDirs;
+import dev.dmjail.toolstack.plan.DeviceModelFd;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.toolstack.proc.HostTcpSockets;
@@ -28,7 +29,7 @@ public final class FdEnvLayer implements ConfinementLayer {
     /**
      * @param outputs the log and the console, each on its bounded tmpfs ({@link FdEnvBoundedOutput})
      */
-    public record Settings(List<FdSpec> fds, Map<String, String> env, String binary, List<String> argv,
+    public record Settings(List<DeviceModelFd> fds, Map<String, String> env, String binary, List<String> argv,
                            List<FdEnvBoundedOutput> outputs) {}
 
     @Override
@@ -44,7 +45,7 @@ public final class FdEnvLayer implements ConfinementLayer {
                     ctx.policy().consoleMaxBytes()));
         }
         Settings s = new Settings(ctx.dm().fds(), ctx.dm().env(), ctx.dm().binary(), ctx.dm().argv(), List.copyOf(outputs));
-        boolean disks = s.fds().stream().anyMatch(f -> f.kind() == FdSpec.Kind.DISK);
+        boolean disks = s.fds().stream().anyMatch(f -> f.kind() == DeviceModelFd.Kind.DISK);
         if (disks && ImageDirs.any(ctx.policy())) {
             return LayerPlan.weakened(NAME, "host config image_dirs = any: disks may come from any directory", s);
         }
@@ -73,14 +74,19 @@ public final class FdEnvLayer implements ConfinementLayer {
 
     private static boolean serialSocketPlanned(Settings s, DomainRuntime rt) {
         String sock = rt.paths().serialSocket().toString();
-        return s.fds().stream().anyMatch(f -> f.kind() == FdSpec.Kind.UNIX_LISTEN && sock.equals(f.path()));
+        return s.fds().stream().anyMatch(f -> f.kind() == DeviceModelFd.Kind.UNIX_LISTEN && sock.equals(f.path()));
     }
 
     @Override
     public void contribute(LayerPlan plan, DomainRuntime rt, LaunchSpecBuilder spec) {
         Settings s = plan.settingsAs(Settings.class);
-        spec.section(new FdsEnvSection(s.fds()));
+        spec.section(new FdsEnvSection(s.fds().stream().map(FdEnvLayer::wire).toList()));
         spec.section(new ExecSection(s.binary(), s.argv(), s.env(), "/"));
+    }
+
+    /** The plan's fd as the launcher's wire type: the one place the two meet (same fields, same kind names). */
+    static FdSpec wire(DeviceModelFd f) {
+        return new FdSpec(f.target(), FdSpec.Kind.valueOf(f.kind().name()), f.path(), f.write(), f.append(), f.identity());
     }
 
     @Override
@@ -93,8 +99,8 @@ public final class FdEnvLayer implements ConfinementLayer {
         checks.add(new Check("environment", String.join(" ", new TreeSet<>(wantEnv)), String.join(" ", new TreeSet<>(env)),
                 new TreeSet<>(wantEnv).equals(new TreeSet<>(env))));
         Set<String> allowedPaths = new TreeSet<>();
-        for (FdSpec f : s.fds()) {
-            if (f.path() != null && f.kind() != FdSpec.Kind.TAP) {
+        for (DeviceModelFd f : s.fds()) {
+            if (f.path() != null && f.kind() != DeviceModelFd.Kind.TAP) {
                 allowedPaths.add(f.path());
             }
         }
@@ -102,18 +108,18 @@ public final class FdEnvLayer implements ConfinementLayer {
         Map<Integer, String> fds = view.fds();
         Map<Integer, String> ids = view.fdIdentities();
         Set<String> plannedDisks = new TreeSet<>();
-        s.fds().stream().filter(f -> (f.kind() == FdSpec.Kind.DISK || f.kind() == FdSpec.Kind.INCOMING) && f.identity() != null)
+        s.fds().stream().filter(f -> (f.kind() == DeviceModelFd.Kind.DISK || f.kind() == DeviceModelFd.Kind.INCOMING) && f.identity() != null)
                 .forEach(f -> plannedDisks.add(f.identity()));
         Map<Long, String> listening = view.hostUnixListeners();
-        for (FdSpec f : s.fds()) {
+        for (DeviceModelFd f : s.fds()) {
             // stdio keeps its number; QEMU moves -add-fd fds into its fdsets (F_DUPFD_CLOEXEC, then
             // close: softmmu/vl.c parse_add_fd), so the others are checked by what they point to.
             boolean ok;
             String got;
             if (f.target() >= 0 && f.target() <= 2) { // (a disk attached while running has no fixed number: -1)
                 got = fds.get(f.target());
-                ok = got != null && (f.kind() == FdSpec.Kind.DEV_NULL ? got.equals("/dev/null") : got.equals(f.path()));
-            } else if (f.kind() == FdSpec.Kind.UNIX_LISTEN) {
+                ok = got != null && (f.kind() == DeviceModelFd.Kind.DEV_NULL ? got.equals("/dev/null") : got.equals(f.path()));
+            } else if (f.kind() == DeviceModelFd.Kind.UNIX_LISTEN) {
                 // QEMU keeps a chardev's fd=N at N (QMP, the serial line): it must still be the
                 // socket listening on the planned path, nothing the device model swapped in
                 got = fds.get(f.target());
@@ -121,16 +127,16 @@ public final class FdEnvLayer implements ConfinementLayer {
                 ok = f.path().equals(bound);
                 got = got == null ? null : bound == null ? got + " (not a socket listening on a path)"
                         : "listening on " + bound;
-            } else if (f.kind() == FdSpec.Kind.DISK && f.identity() != null) {
+            } else if (f.kind() == DeviceModelFd.Kind.DISK && f.identity() != null) {
                 // by identity: the planned file itself, whatever its path reads as now
                 ok = ids.containsValue(f.identity());
                 got = ok ? "open (" + f.identity() + ")" : "not open";
-            } else if (f.kind() == FdSpec.Kind.INCOMING) {
+            } else if (f.kind() == DeviceModelFd.Kind.INCOMING) {
                 // QEMU reads the saved state once and closes it (migration's incoming channel): open
                 // or closed both hold; what it may not be is another file (the stray check below)
                 ok = true;
                 got = ids.containsValue(f.identity()) ? "open (" + f.identity() + ")" : "read and closed";
-            } else if (f.kind() == FdSpec.Kind.TAP) {
+            } else if (f.kind() == DeviceModelFd.Kind.TAP) {
                 ok = fds.containsValue("/dev/net/tun");
                 got = ok ? "/dev/net/tun open" : "no tap fd";
             } else {

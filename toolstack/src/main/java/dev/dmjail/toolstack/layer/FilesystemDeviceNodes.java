@@ -15,7 +15,11 @@ import java.util.List;
 public final class FilesystemDeviceNodes {
     private FilesystemDeviceNodes() {}
 
-    /** A character device: /dev/NAME with its numbers and the mode the node gets in the private /dev. */
+    /**
+     * A character device: /dev/NAME with its numbers and the mode the node gets in the private /dev. The
+     * plan's record, stored in the state file with the filesystem layer's settings (same JSON shape as the
+     * launcher's {@code DeviceNode}, which state files written before this record held).
+     */
     public record Node(String name, int major, int minor, int mode) {}
 
     public static List<Node> forDomain(PlanContext ctx) {

@@ -3,6 +3,7 @@ package dev.dmjail.toolstack.layer;
 import dev.dmjail.launcher.spec.DeviceNode;
 import dev.dmjail.launcher.spec.FilesystemSection;
 import dev.dmjail.launcher.spec.RootFile;
+import dev.dmjail.toolstack.plan.KernelBoot;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
 import dev.dmjail.toolstack.proc.ProcessView;
 import java.io.IOException;
@@ -31,7 +32,8 @@ public final class FilesystemLayer implements ConfinementLayer {
             .switchAlias("root", "filesystem").hostAlias("private_root", "filesystem").hostAlias("tmpfs_kib", "filesystem_tmpfs_kib");
 
     public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
-                           List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes, List<RootFile> files) {}
+                           List<FilesystemDeviceNodes.Node> devices, List<String> writableDirs, long tmpfsBytes,
+                           List<KernelBoot.File> files) {}
 
     @Override
     public String name() { return NAME; }
@@ -50,7 +52,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         if (!ctx.switches().on(NAME)) {
             return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME) + ": the device model sees the host's filesystem", null);
         }
-        if (!ctx.policy().privateRoot()) {
+        if (!ctx.policy().filesystem()) {
             return LayerPlan.weakened(NAME, "host config filesystem=0", null);
         }
         if (!ctx.switches().on(NamespaceLayer.KEYS.part("mount")) || !ctx.policy().namespaces().contains("mount")) {
@@ -65,13 +67,10 @@ public final class FilesystemLayer implements ConfinementLayer {
         }
         // the launcher mounts these before the binds, so a device model under /tmp stays visible
         List<String> writable = List.of("/tmp");
-        List<DeviceNode> devs = new ArrayList<>();
-        for (FilesystemDeviceNodes.Node n : FilesystemDeviceNodes.forDomain(ctx)) {
-            devs.add(new DeviceNode(n.name(), n.major(), n.minor(), n.mode()));
-        }
-        List<RootFile> files = ctx.dm().kernelBoot() == null ? List.of() : ctx.dm().kernelBoot().files();
-        return LayerPlan.enforced(NAME, new Settings(ctx.paths().rootMount().toString(), rc.binds(), rc.symlinks(),
-                devs, writable, ctx.policy().tmpfsBytes(), files));
+        List<FilesystemDeviceNodes.Node> devs = FilesystemDeviceNodes.forDomain(ctx);
+        List<KernelBoot.File> files = ctx.dm().kernelBoot() == null ? List.of() : ctx.dm().kernelBoot().files();
+        return LayerPlan.enforced(NAME, new Settings(ctx.paths().filesystemRoot().toString(), rc.binds(), rc.symlinks(),
+                devs, writable, ctx.policy().filesystemTmpfsBytes(), files));
     }
 
     @Override
@@ -100,8 +99,11 @@ public final class FilesystemLayer implements ConfinementLayer {
             return;
         }
         Settings s = plan.settingsAs(Settings.class);
-        spec.section(new FilesystemSection(s.mountPoint(), s.readOnlyBinds(), s.symlinks(), s.devices(), s.writableDirs(),
-                s.tmpfsBytes(), s.files()));
+        // the plan's nodes and files as the launcher's wire types: the one place the two meet (same fields)
+        spec.section(new FilesystemSection(s.mountPoint(), s.readOnlyBinds(), s.symlinks(),
+                s.devices().stream().map(n -> new DeviceNode(n.name(), n.major(), n.minor(), n.mode())).toList(),
+                s.writableDirs(), s.tmpfsBytes(),
+                s.files().stream().map(f -> new RootFile(f.at(), f.hostPath(), f.identity())).toList()));
     }
 
     @Override
@@ -132,7 +134,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         for (String w : s.writableDirs()) {
             wantTop.add(Path.of(w).getName(0).toString());
         }
-        for (RootFile rf : s.files()) {
+        for (KernelBoot.File rf : s.files()) {
             wantTop.add(Path.of(rf.at()).getName(0).toString());
             String seen = view.identityInRoot(rf.at()).orElse("not there");
             checks.add(new Check(rf.at() + " is the planned file", rf.identity(), seen, rf.identity().equals(seen)));

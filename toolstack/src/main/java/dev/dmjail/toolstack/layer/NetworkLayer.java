@@ -33,6 +33,13 @@ public final class NetworkLayer implements ConfinementLayer {
 
     private static final NetworkAntiSpoof ANTI_SPOOF = new NetworkAntiSpoof();
 
+    /** Where verify reads a tap's bridge (IFNAME/master): the host's sysfs, a fake tree in tests. */
+    private final Path sysClassNet;
+
+    public NetworkLayer() { this(Path.of("/sys/class/net")); }
+
+    NetworkLayer(Path sysClassNet) { this.sysClassNet = sysClassNet; }
+
     @Override
     public String name() { return NAME; }
 
@@ -75,7 +82,7 @@ public final class NetworkLayer implements ConfinementLayer {
         for (Nic n : nics) {
             String master;
             try {
-                master = Files.readSymbolicLink(Path.of("/sys/class/net", n.ifname(), "master")).getFileName().toString();
+                master = Files.readSymbolicLink(sysClassNet.resolve(n.ifname()).resolve("master")).getFileName().toString();
             } catch (IOException e) {
                 master = "none";
             }
@@ -176,6 +183,15 @@ public final class NetworkLayer implements ConfinementLayer {
         cmd.add("ip");
         cmd.addAll(List.of(args));
         HostTool.run(NAME, String.join(" ", cmd), cmd, null);
+    }
+
+    /**
+     * A tap or bridge name the kernel accepts: the launcher's one rule for a TAP fd's interface name
+     * ({@code FdSpec.INTERFACE_NAME}), asked here so the plan refuses at the vif's line what the
+     * launcher would refuse at spawn.
+     */
+    public static boolean validInterfaceName(String name) {
+        return dev.dmjail.launcher.spec.FdSpec.validInterfaceName(name);
     }
 
     /** The bridge {@code name} exists on this host (the planner and prepare both ask). */

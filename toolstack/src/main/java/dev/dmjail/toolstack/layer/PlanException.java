@@ -1,9 +1,13 @@
 package dev.dmjail.toolstack.layer;
 
 /**
- * The domain cannot be planned as asked (the config asks for something dmjail cannot do, policy
- * forbids it, a resource is missing). Names the xl key responsible when there is one, so the error
- * can point at the file and line of that key; the planner turns it into one {@code PlanFailure}.
+ * A refusal raised where the file and line are not known: a layer's {@code plan}, a part of the
+ * device-model planner ({@code plan/Nic}, {@code plan/KernelBoot}, {@code plan/Problems}) says what
+ * cannot be done and which xl key asked for it (or none), nothing more. Whoever called it knows what
+ * was being planned and locates it: the planner turns it into a {@link dev.dmjail.toolstack.plan.PlanFailure}
+ * at the key's line in the domain config; {@code network-attach} refuses its command-line vif spec with it.
+ * Checked, so no caller can forget to locate it. Not for host-side failures of prepare or release
+ * ({@link LayerException}).
  */
 public class PlanException extends Exception {
     private final String key;

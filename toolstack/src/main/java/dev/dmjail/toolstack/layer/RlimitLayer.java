@@ -36,7 +36,7 @@ public final class RlimitLayer implements ConfinementLayer {
         if (!ctx.switches().on(NAME)) {
             return LayerPlan.weakened(NAME, DomainSwitches.offReason(NAME), null);
         }
-        long fsize = ctx.policy().rlimitFsizeBytes();
+        long fsize = ctx.policy().rlimitsFsizeBytes();
         String why = "host config rlimits_fsize_kib";
         long disk = ctx.dm().largestWritableImageBytes();
         if (disk > fsize) {
@@ -61,12 +61,12 @@ public final class RlimitLayer implements ConfinementLayer {
         l.put("MSGQUEUE", 0L);
         l.put("LOCKS", 0L);
         l.put("MEMLOCK", 0L);
-        l.put("NOFILE", ctx.policy().rlimitNofile());
+        l.put("NOFILE", ctx.policy().rlimitsNofile());
         if (ctx.user() != null && ctx.user().source() == dev.dmjail.uidrange.ResolvedUser.Source.RANGE) {
             // A second bound on fork bombs next to the pids cgroup (found by the ablation proof,
             // docs/proof): RLIMIT_NPROC counts the tasks of the real uid, and a range uid belongs to
             // this domain alone. Not for shared or explicit users, whose uid other domains share.
-            l.put("NPROC", ctx.policy().pidsMax());
+            l.put("NPROC", ctx.policy().cgroupPidsMax());
         }
         return LayerPlan.enforced(NAME, new Settings(l, why));
     }

@@ -2,6 +2,7 @@ package dev.dmjail.toolstack.layer;
 
 import dev.dmjail.launcher.spec.SeccompSection;
 import dev.dmjail.toolstack.layer.LayerVerdict.Check;
+import dev.dmjail.toolstack.plan.QemuSandbox;
 import dev.dmjail.toolstack.proc.ProcessView;
 import dev.dmjail.toolstack.proc.SeccompEval;
 import dev.dmjail.toolstack.proc.SeccompFilters;
@@ -43,7 +44,7 @@ public final class SeccompLayer implements ConfinementLayer {
      */
     static final List<Integer> DENY_SOCKET_FAMILIES = List.of(2, 10, 17);
 
-    public record Settings(String qemuSandbox, boolean launcherFilter, List<String> denyEperm,
+    public record Settings(QemuSandbox qemuSandbox, boolean launcherFilter, List<String> denyEperm,
                            List<String> denyEnosys, boolean denyCloneNamespaceFlags, List<Integer> denySocketFamilies,
                            int minFilters) {}
 
@@ -54,8 +55,8 @@ public final class SeccompLayer implements ConfinementLayer {
     public LayerPlan plan(PlanContext ctx) {
         boolean dom = ctx.switches().on(NAME);
         boolean qemu = wantsQemuSandbox(ctx.switches(), ctx.policy().seccompSandbox());
-        boolean launcher = dom && ctx.policy().launcherSeccomp();
-        String sandbox = qemu ? ctx.dm().qemuSandbox() : null; // as data, not read back from the argv
+        boolean launcher = dom && ctx.policy().seccompLauncher();
+        QemuSandbox sandbox = qemu ? ctx.dm().qemuSandbox() : null; // as data, not read back from the argv
         Settings s = new Settings(sandbox, launcher, launcher ? DENY_EPERM : List.of(),
                 launcher ? DENY_ENOSYS : List.of(), launcher, launcher ? DENY_SOCKET_FAMILIES : List.of(),
                 (launcher ? 1 : 0) + (sandbox != null ? 1 : 0));
@@ -149,23 +150,32 @@ public final class SeccompLayer implements ConfinementLayer {
         if (s.qemuSandbox() != null) {
             List<String> open = new ArrayList<>();
             for (var g : QEMU_SANDBOX_PROBES.entrySet()) {
-                if (!s.qemuSandbox().contains(g.getKey() + "=deny")) continue;
+                if (!s.qemuSandbox().denies(g.getKey())) continue;
                 for (String name : g.getValue()) {
-                    if (!denied(f, name)) open.add(g.getKey() + ":" + name);
+                    if (!denied(f, name)) open.add(g.getKey().option() + ":" + name);
                 }
             }
-            checks.add(new Check("QEMU -sandbox " + s.qemuSandbox() + " in force", "denied: " + QEMU_SANDBOX_PROBES,
+            checks.add(new Check("QEMU -sandbox " + s.qemuSandbox().optionValue() + " in force", "denied: " + probesText(s.qemuSandbox()),
                     open.isEmpty() ? "all denied" : "ALLOWED: " + String.join(", ", open), open.isEmpty()));
         }
         return checks;
     }
 
+    /** The probes of the groups {@code sandbox} denies, as "obsolete=[sysfs, ustat] …". */
+    private static String probesText(QemuSandbox sandbox) {
+        List<String> out = new ArrayList<>();
+        QEMU_SANDBOX_PROBES.forEach((g, names) -> {
+            if (sandbox.denies(g)) out.add(g.option() + "=" + names);
+        });
+        return String.join(" ", out);
+    }
+
     /** A few syscalls of each -sandbox group QEMU denies (qemu-seccomp.c, QEMU 7.2 .. 10), x86_64 names. */
-    static final Map<String, List<String>> QEMU_SANDBOX_PROBES = new java.util.TreeMap<>(Map.of(
-            "obsolete", List.of("sysfs", "ustat"),
-            "elevateprivileges", List.of("setuid", "setresuid", "setsid"),
-            "spawn", List.of("fork", "vfork", "execve"),
-            "resourcecontrol", List.of("setpriority", "sched_setscheduler", "sched_setaffinity")));
+    static final Map<QemuSandbox.Group, List<String>> QEMU_SANDBOX_PROBES = new java.util.EnumMap<>(Map.of(
+            QemuSandbox.Group.OBSOLETE, List.of("sysfs", "ustat"),
+            QemuSandbox.Group.ELEVATEPRIVILEGES, List.of("setuid", "setresuid", "setsid"),
+            QemuSandbox.Group.SPAWN, List.of("fork", "vfork", "execve"),
+            QemuSandbox.Group.RESOURCECONTROL, List.of("setpriority", "sched_setscheduler", "sched_setaffinity")));
 
     private static boolean denied(List<long[]> filters, String syscall, long... args) {
         int nr = dev.dmjail.toolstack.sys.Sys.seccomp().seccomp_syscall_resolve_name(syscall);

@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.spec.FdSpec;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +13,7 @@ import java.util.Map;
  * @param nics           the guest NICs behind the TAP fds (the network layer creates their taps)
  * @param firmwareDirs   directories QEMU reads ROMs/BIOS/keymaps/modules from (read-only in the root)
  * @param largestWritableImageBytes size of the largest writable file-backed disk (RLIMIT_FSIZE floor)
- * @param qemuSandbox    the value of QEMU's {@code -sandbox} in the argv, or null when it is not there
+ * @param qemuSandbox    QEMU's {@code -sandbox} as decided (the argv is written from it), or null when it is not there
  * @param kernelBoot     direct kernel boot (the files the filesystem layer binds into the root), or null
  * @param warnings       things the admin should know (passthrough args naming host paths, ignored keys)
  * @param vnc            the VNC listener the privileged side binds and hands over, null without VNC
@@ -28,11 +27,11 @@ public record DeviceModelPlan(
         boolean usesKvm,
         List<String> argv,
         Map<String, String> env,
-        List<FdSpec> fds,
+        List<DeviceModelFd> fds,
         List<Nic> nics,
         List<String> firmwareDirs,
         long largestWritableImageBytes,
-        String qemuSandbox,
+        QemuSandbox qemuSandbox,
         KernelBoot kernelBoot,
         List<String> warnings,
         Display.Vnc vnc,

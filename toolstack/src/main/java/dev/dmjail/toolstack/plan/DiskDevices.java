@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.layer.PlanException;
 import java.util.List;
 
@@ -125,10 +124,10 @@ public final class DiskDevices {
      */
     private static int imageFdset(QemuArgs q, String path, String identity, boolean writable, String opaque) {
         int set = q.fdset();
-        int ro = q.fd(FdSpec.Kind.DISK, path, false, false, identity);
+        int ro = q.fd(DeviceModelFd.Kind.DISK, path, false, false, identity);
         q.add("-add-fd", "fd=" + ro + ",set=" + set + ",opaque=" + QemuOpts.escape(opaque) + "-ro");
         if (writable) {
-            int rw = q.fd(FdSpec.Kind.DISK, path, true, false, identity);
+            int rw = q.fd(DeviceModelFd.Kind.DISK, path, true, false, identity);
             q.add("-add-fd", "fd=" + rw + ",set=" + set + ",opaque=" + QemuOpts.escape(opaque) + "-rw");
         }
         return set;

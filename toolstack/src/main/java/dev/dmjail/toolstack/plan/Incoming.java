@@ -6,7 +6,7 @@ package dev.dmjail.toolstack.plan;
  * of the state until the toolstack has audited it confined and sends {@code migrate-incoming}
  * ({@code lifecycle/IncomingStream}); {@code paused}: {@code -S}, the guest stays stopped once loaded.
  *
- * @param path         a save file the launcher opens read-only (FdSpec kind INCOMING, checked to be
+ * @param path         a save file the launcher opens read-only (DeviceModelFd kind INCOMING, checked to be
  *                     {@code identity}); null for a migration, whose stream is handed over QMP later
  * @param handoverFrom the key of the domain of this host migrating into this one (a local migration): the disks
  *                     it holds are the ones this domain takes over, not another domain's; else null

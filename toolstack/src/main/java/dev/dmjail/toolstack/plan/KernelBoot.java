@@ -2,7 +2,6 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.DomainType;
-import dev.dmjail.launcher.spec.RootFile;
 import dev.dmjail.toolstack.sys.SafeFile;
 import dev.dmjail.toolstack.sys.Sys;
 import dev.dmjail.toolstack.host.HostPolicy;
@@ -29,13 +28,23 @@ import java.util.List;
  * opens the bound inode as the device-model uid, so the file must be readable by others (a+r)
  * unless the device model runs as root.
  */
-public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
+public record KernelBoot(File kernel, File initrd, String cmdline) {
+
+    /**
+     * One host file bound into the device model's root at {@code at} (read-only): the filesystem
+     * layer's launcher section carries it. Same JSON shape as the launcher's {@code RootFile}, which
+     * state files written before this record held.
+     *
+     * @param hostPath canonical host path, opened by the launcher with no symlink on the way
+     * @param identity "dev:ino" the plan checked (null only in a dry run that could not stat it)
+     */
+    public record File(String at, String hostPath, String identity) {}
 
     public static final String KERNEL_AT = "/boot/kernel";
     public static final String INITRD_AT = "/boot/initrd";
 
     /** The files to bind into the root (kernel, then initrd if any). */
-    public List<RootFile> files() {
+    public List<File> files() {
         return initrd == null ? List.of(kernel) : List.of(kernel, initrd);
     }
 
@@ -65,8 +74,8 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
         if (cmdline != null && cmdline.indexOf('\0') >= 0) {
             throw new PlanException("cmdline", "the kernel command line contains a NUL byte");
         }
-        RootFile kernel = file("kernel", d.kernel(), KERNEL_AT, policy, dmIsRoot, problems);
-        RootFile initrd = d.ramdisk() == null ? null
+        File kernel = file("kernel", d.kernel(), KERNEL_AT, policy, dmIsRoot, problems);
+        File initrd = d.ramdisk() == null ? null
                 : file("ramdisk", d.ramdisk(), INITRD_AT, policy, dmIsRoot, problems);
         return new KernelBoot(kernel, initrd, cmdline);
     }
@@ -75,7 +84,7 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
         return root == null ? extra : extra == null ? "root=" + root : "root=" + root + " " + extra;
     }
 
-    private static RootFile file(String key, String name, String at, HostPolicy policy, boolean dmIsRoot,
+    private static File file(String key, String name, String at, HostPolicy policy, boolean dmIsRoot,
                                  Problems problems) throws PlanException {
         if (name.isEmpty() || name.indexOf('\0') >= 0 || name.indexOf('\n') >= 0) {
             throw new PlanException(key, "bad path (empty, or contains a NUL or newline)");
@@ -99,13 +108,13 @@ public record KernelBoot(RootFile kernel, RootFile initrd, String cmdline) {
         } catch (IOException e) {
             problem(key, name + " cannot be used: "
                     + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), problems);
-            return new RootFile(at, Path.of(name).toAbsolutePath().normalize().toString(), null);
+            return new File(at, Path.of(name).toAbsolutePath().normalize().toString(), null);
         }
         String refusal = refusal(real, st, policy, dmIsRoot);
         if (refusal != null) {
             problem(key, name + " " + refusal, problems);
         }
-        return new RootFile(at, real.toString(), st.identity());
+        return new File(at, real.toString(), st.identity());
     }
 
     /** create refuses; the dry run (which parses as xl does) lists it. */

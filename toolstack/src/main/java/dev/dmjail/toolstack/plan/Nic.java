@@ -2,7 +2,7 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.VifSpec;
-import dev.dmjail.launcher.spec.FdSpec;
+import dev.dmjail.toolstack.layer.NetworkLayer;
 import dev.dmjail.toolstack.layer.PlanException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -41,12 +41,12 @@ public record Nic(int devid, String ifname, String bridge, String mac, String mo
     /** One vif of domain {@code name} (create, network-attach). */
     public static Nic one(String name, VifSpec v, Integer domid) throws PlanException {
         String ifname = v.vifname() != null ? v.vifname() : "vif" + (domid == null ? "N" : domid) + "." + v.devid();
-        if (!FdSpec.validInterfaceName(ifname)) { // the launcher checks a TAP fd's name by the same rule
+        if (!NetworkLayer.validInterfaceName(ifname)) { // the launcher checks a TAP fd's name by the same rule
             throw new PlanException("vif", "interface name '" + ifname + "' is not a valid Linux interface name "
                     + "(letters, digits, '_', '.', '-', at most 15)");
         }
         String bridge = v.bridge() != null ? v.bridge() : DEFAULT_BRIDGE;
-        if (!FdSpec.validInterfaceName(bridge)) {
+        if (!NetworkLayer.validInterfaceName(bridge)) {
             throw new PlanException("vif", "bridge '" + bridge + "' is not a valid interface name");
         }
         String mac = v.mac() != null ? v.mac() : xenMac(name, v.devid());

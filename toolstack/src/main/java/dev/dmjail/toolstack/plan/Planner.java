@@ -1,6 +1,7 @@
 package dev.dmjail.toolstack.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmjail.config.ConfigException;
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.DomainType;
 import dev.dmjail.config.ParsedDomain;
@@ -64,7 +65,7 @@ public final class Planner {
         Path file = d.source();
         java.util.Optional<String> badName = dev.dmjail.toolstack.lifecycle.DomainNames.unusable(d.name());
         if (badName.isPresent()) {
-            throw new PlanFailure(where(parsed, "name") + "name: " + badName.get());
+            throw new PlanFailure(where(parsed, "name") + badName.get());
         }
         checkSizes(parsed);
         Problems problems = strict ? Problems.refusing() : Problems.listing(key -> line(parsed, key));
@@ -141,12 +142,12 @@ public final class Planner {
         List<UnhonouredKeys.Problem> unhonoured = UnhonouredKeys.find(parsed);
         if (strict && !unhonoured.isEmpty()) {
             UnhonouredKeys.Problem p = unhonoured.get(0);
-            throw new PlanFailure(file + ":" + p.line() + ": " + p.key() + ": " + p.reason()
+            throw new PlanFailure(ConfigException.where(file, p.line(), p.key()) + p.reason()
                     + (unhonoured.size() > 1 ? " (and " + (unhonoured.size() - 1) + " more; `create -n` lists them)" : ""));
         }
         for (UnhonouredKeys.Problem p : unhonoured) {
             // the parser's "unknown key, ignored" would contradict this: the key is not ignored, it is refused
-            warnings.remove(file + ":" + p.line() + ": " + p.key() + ": unknown key, ignored (not supported by dmjail)");
+            warnings.remove(ConfigException.where(file, p.line(), p.key()) + "unknown key, ignored (not supported by dmjail)");
             problem(parsed, problems, p.key(), p.line(), p.reason());
         }
         if (ShutdownActions.needsWatcher(d) && !dev.dmjail.toolstack.lifecycle.DomainWatcher.running(store.stateDir())) {
@@ -164,7 +165,7 @@ public final class Planner {
         try {
             paths = store.pathsOfKey(store.newKey(d.name(), domid)); // under the host lock in create
         } catch (java.io.IOException e) {
-            throw new PlanFailure(file + ":0: cannot read the state dir " + store.stateDir() + ": " + e.getMessage());
+            throw new PlanFailure(ConfigException.where(file, 0, null) + "cannot read the state dir " + store.stateDir() + ": " + e.getMessage());
         }
         DeviceModelPlan dm;
         XenPvDevices.Need need;
@@ -206,12 +207,11 @@ public final class Planner {
                 plans.add(l.plan(ctx));
             } catch (PlanException e) {
                 // at the key that caused it, when the layer names one
-                String at = e.key() != null ? where(parsed, e.key()) + e.key() + ": " : file + ":0: ";
-                throw new PlanFailure(at + l.name() + ": " + e.getMessage());
+                throw new PlanFailure(where(parsed, e.key()) + l.name() + ": " + e.getMessage());
             }
         }
         for (Problems.Problem p : problems.list()) {
-            warnings.add(file + ":" + p.line() + ": " + p.key() + ": " + p.reason() + "; create would refuse it");
+            warnings.add(ConfigException.where(file, p.line(), p.key()) + p.reason() + "; create would refuse it");
         }
         return new ConfinementPlan(domid, dm.backend(), dm.accel(), user, model, List.copyOf(plans),
                 model.needed() ? dm.argv() : List.of(), List.copyOf(warnings), problems.list(),
@@ -278,7 +278,7 @@ public final class Planner {
         try {
             bin = override != null ? Path.of(override) : policy.qemuBinary();
         } catch (java.nio.file.InvalidPathException e) {
-            throw new PlanFailure(where(parsed, "device_model_override") + "device_model_override: \"" + override
+            throw new PlanFailure(where(parsed, "device_model_override") + "\"" + override
                     + "\" is not a path (" + e.getReason() + ")");
         }
         String why = null;
@@ -355,22 +355,23 @@ public final class Planner {
     private static void checkRange(ParsedDomain parsed, String key, Long v, long min, long max, String unit, String why)
             throws PlanFailure {
         if (v != null && (v < min || v > max)) {
-            throw new PlanFailure(where(parsed, key) + key + ": " + v + unit + " is outside " + min + ".." + max
+            throw new PlanFailure(where(parsed, key) + v + unit + " is outside " + min + ".." + max
                     + " (" + why + ")");
         }
     }
 
+    /** "FILE:LINE: KEY: " at the key's line; "FILE: KEY: " when it is not in the config; "FILE: " without a key. */
     private static String where(ParsedDomain parsed, String key) {
-        return parsed.domain().source() + ":" + line(parsed, key) + ": ";
+        return ConfigException.where(parsed.domain().source(), line(parsed, key), key);
     }
 
     private static int line(ParsedDomain parsed, String key) {
-        return parsed.raw().get(key).map(XlSetting::line).orElse(0);
+        return key == null ? 0 : parsed.raw().get(key).map(XlSetting::line).orElse(0);
     }
 
     /** A refusal at the key the exception names, as one line. */
     private static PlanFailure failure(ParsedDomain parsed, PlanException e) {
-        return new PlanFailure(where(parsed, e.key()) + e.key() + ": " + e.getMessage());
+        return new PlanFailure(where(parsed, e.key()) + e.getMessage());
     }
 
     /** Create refuses it at the key's line; the dry run lists it. */
@@ -383,7 +384,7 @@ public final class Planner {
         try {
             problems.add(key, line, reason);
         } catch (PlanException e) {
-            throw new PlanFailure(parsed.domain().source() + ":" + line + ": " + key + ": " + reason);
+            throw new PlanFailure(ConfigException.where(parsed.domain().source(), line, key) + reason);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.plan;
 
-import dev.dmjail.launcher.spec.FdSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +15,7 @@ final class QemuArgs {
     static final int FD_FIRST_DYNAMIC = 4;
 
     final List<String> argv = new ArrayList<>();
-    final List<FdSpec> fds = new ArrayList<>();
+    final List<DeviceModelFd> fds = new ArrayList<>();
     final List<String> warnings = new ArrayList<>();
     /** What would stop a real create on this host (create: the first is thrown; dry run: listed). */
     final Problems problems;
@@ -33,14 +32,14 @@ final class QemuArgs {
     }
 
     /** Plans an fd at a fixed number (0..3). */
-    void fixedFd(FdSpec fd) {
+    void fixedFd(DeviceModelFd fd) {
         fds.add(fd);
     }
 
     /** Plans one more fd and returns the number it will have in the device model. */
-    int fd(FdSpec.Kind kind, String path, boolean write, boolean append, String identity) {
+    int fd(DeviceModelFd.Kind kind, String path, boolean write, boolean append, String identity) {
         int n = nextFd++;
-        fds.add(new FdSpec(n, kind, path, write, append, identity));
+        fds.add(new DeviceModelFd(n, kind, path, write, append, identity));
         return n;
     }
 

@@ -2,7 +2,6 @@ package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
 import dev.dmjail.config.DomainType;
-import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.host.HostPolicy;
 import dev.dmjail.toolstack.host.QemuFacts;
@@ -54,10 +53,10 @@ public final class QemuCommandBuilder {
         }
         QemuArgs q = new QemuArgs(problems);
         List<String> a = q.argv;
-        q.fixedFd(new FdSpec(0, FdSpec.Kind.DEV_NULL, null, false, false));
-        q.fixedFd(new FdSpec(1, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
-        q.fixedFd(new FdSpec(2, FdSpec.Kind.FILE, paths.liveLog().toString(), false, true));
-        q.fixedFd(new FdSpec(QemuArgs.FD_QMP, FdSpec.Kind.UNIX_LISTEN, paths.qmpSocket().toString(), false, false));
+        q.fixedFd(new DeviceModelFd(0, DeviceModelFd.Kind.DEV_NULL, null, false, false, null));
+        q.fixedFd(new DeviceModelFd(1, DeviceModelFd.Kind.FILE, paths.liveLog().toString(), false, true, null));
+        q.fixedFd(new DeviceModelFd(2, DeviceModelFd.Kind.FILE, paths.liveLog().toString(), false, true, null));
+        q.fixedFd(new DeviceModelFd(QemuArgs.FD_QMP, DeviceModelFd.Kind.UNIX_LISTEN, paths.qmpSocket().toString(), false, false, null));
 
         // a PV/PVH guest's device model is always Xen's (-machine xenpv): on the qemu backend the planner
         // lists "needs a Xen host" as a problem and the plan shows what would run there
@@ -100,7 +99,7 @@ public final class QemuCommandBuilder {
                 // libxl switches the uid of an HVM guest's QEMU only (-runas is inside its HVM branch):
                 // a PV guest's QEMU keeps root there. dmjail switches it for every type.
                 dropPrivileges(a, qemu, user.uid() == null ? "<base+domid>:<base+domid>" : user.uid() + ":" + user.gid(),
-                        paths.rootMount().toString());
+                        paths.filesystemRoot().toString());
             }
         } else {
             a.add("-machine");
@@ -168,7 +167,7 @@ public final class QemuCommandBuilder {
         for (Nic nic : nics) {
             // The tap interface is created on the host bridge by the network layer; the launcher
             // attaches to it (TUNSETIFF) and QEMU gets only the fd, in its empty network namespace.
-            int fd = q.fd(FdSpec.Kind.TAP, nic.ifname(), true, false, null);
+            int fd = q.fd(DeviceModelFd.Kind.TAP, nic.ifname(), true, false, null);
             a.add("-netdev");
             a.add("tap,id=net" + nic.devid() + ",fd=" + fd + ",vhost=off");
             a.add("-device");
@@ -176,7 +175,7 @@ public final class QemuCommandBuilder {
         }
         if (incoming != null) {
             if (incoming.path() != null) {
-                q.fd(FdSpec.Kind.INCOMING, incoming.path(), false, false, incoming.identity());
+                q.fd(DeviceModelFd.Kind.INCOMING, incoming.path(), false, false, incoming.identity());
             }
             // "defer": no incoming channel until QMP migrate-incoming, sent once the audit has passed
             a.add("-incoming");
@@ -185,15 +184,23 @@ public final class QemuCommandBuilder {
                 a.add("-S");
             }
         }
-        String sandbox = null;
-        if (qemuSandbox) {
-            sandbox = xen ? "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"
-                          : "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+        QemuSandbox sandbox = qemuSandbox ? QemuSandbox.forBackend(xen) : null;
+        if (sandbox != null) {
             a.add("-sandbox");
-            a.add(sandbox);
+            a.add(sandbox.optionValue());
         }
         List<String> passthrough = new ArrayList<>(d.deviceModelArgs());
         passthrough.addAll(pv ? d.deviceModelArgsPv() : d.deviceModelArgsHvm());
+        java.util.Set<String> chardevs = new java.util.TreeSet<>();
+        for (int i = 0; i + 1 < a.size(); i++) {
+            if (a.get(i).equals("-chardev")) {
+                chardevs.add(List.of(a.get(i + 1).split(",")).stream().filter(p -> p.startsWith("id="))
+                        .map(p -> p.substring(3)).findFirst().orElse(""));
+            }
+        }
+        refuseOverrides(q, "device_model_args", d.deviceModelArgs(), chardevs);
+        refuseOverrides(q, pv ? "device_model_args_pv" : "device_model_args_hvm",
+                pv ? d.deviceModelArgsPv() : d.deviceModelArgsHvm(), chardevs);
         for (String arg : passthrough) {
             if (arg.indexOf('\0') >= 0) {
                 throw new PlanException("device_model_args", "argument contains a NUL byte");
@@ -213,6 +220,15 @@ public final class QemuCommandBuilder {
                 FilesystemFirmwareDirs.forBinary(binary), disks.stream().filter(ResolvedDisk::writable)
                         .mapToLong(ResolvedDisk::sizeBytes).max().orElse(0), sandbox, kernelBoot, List.copyOf(q.warnings), vnc,
                 images(disks));
+    }
+
+    /** A passthrough list that overrides the plan is a problem at its key (create refuses it, the dry run lists it). */
+    private static void refuseOverrides(QemuArgs q, String key, List<String> args, java.util.Set<String> chardevs)
+            throws PlanException {
+        String why = PassthroughOptions.override(args, chardevs);
+        if (why != null) {
+            q.problems.add(key, why);
+        }
     }
 
     /** Each disk's image, then its backing chain's, once each; an empty cdrom drive has none. */

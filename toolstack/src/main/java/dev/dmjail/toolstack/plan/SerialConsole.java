@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.plan;
 
 import dev.dmjail.config.DomainConfig;
-import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.toolstack.state.DomainPaths;
 
 /**
@@ -22,9 +21,9 @@ final class SerialConsole {
             return;
         }
         int set = q.fdset();
-        int log = q.fd(FdSpec.Kind.FILE, paths.liveConsole().toString(), false, true, null);
+        int log = q.fd(DeviceModelFd.Kind.FILE, paths.liveConsole().toString(), false, true, null);
         q.add("-add-fd", "fd=" + log + ",set=" + set + ",opaque=console");
-        int socket = q.fd(FdSpec.Kind.UNIX_LISTEN, paths.serialSocket().toString(), false, false, null);
+        int socket = q.fd(DeviceModelFd.Kind.UNIX_LISTEN, paths.serialSocket().toString(), false, false, null);
         q.add("-chardev", "socket,id=serial0,fd=" + socket + ",server=on,wait=off,logfile=/dev/fdset/" + set
                 + ",logappend=on");
         q.add("-serial", "chardev:serial0");

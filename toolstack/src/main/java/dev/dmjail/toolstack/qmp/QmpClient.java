@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
  */
 public final class QmpClient implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SocketChannel ch;
     private final Selector selector;
@@ -101,11 +99,11 @@ public final class QmpClient implements AutoCloseable {
      * "return" value; a QMP error becomes an IOException.
      */
     public JsonNode execute(String command, JsonNode arguments, long deadlineNanos) throws IOException {
-        com.fasterxml.jackson.databind.node.ObjectNode msg = JSON.createObjectNode().put("execute", command);
+        com.fasterxml.jackson.databind.node.ObjectNode msg = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("execute", command);
         if (arguments != null) {
             msg.set("arguments", arguments);
         }
-        byte[] req = (JSON.writeValueAsString(msg) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] req = (dev.dmjail.toolstack.text.JsonTrees.write(msg) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.wrap(req);
         while (b.hasRemaining()) {
             if (ch.write(b) == 0) { // the device model reads nothing: wait for room, by the deadline

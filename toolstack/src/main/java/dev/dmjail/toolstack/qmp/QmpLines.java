@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -12,8 +11,6 @@ import java.util.Arrays;
  * scanned for the newline once.
  */
 final class QmpLines {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final int maxMessageBytes;
     private byte[] buf = new byte[4096];
     private int len;
@@ -45,7 +42,7 @@ final class QmpLines {
         System.arraycopy(buf, nl + 1, buf, 0, len - nl - 1);
         len -= nl + 1;
         scanned = 0;
-        return JSON.readTree(line);
+        return dev.dmjail.toolstack.text.JsonTrees.parse(line); // no ObjectMapper: list and audit ask QMP from a cold CLI
     }
 
     /** The index of the first newline, or -1 (the bytes scanned without one are not scanned again). */

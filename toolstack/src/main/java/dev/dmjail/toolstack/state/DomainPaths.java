@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * to them, and destroy copies the files there. Every path is named by the domain's {@link DomainKey},
  * never by its name.
  */
-public record DomainPaths(String key, Path dir, Path stateFile, Path qmpSocket, Path rootMount, Path log, Path console,
+public record DomainPaths(String key, Path dir, Path stateFile, Path qmpSocket, Path filesystemRoot, Path log, Path console,
                           Path logFs, Path consoleFs) {
 
     public static DomainPaths of(Path stateDir, Path logDir, String key) {

@@ -57,9 +57,9 @@ class HostConfigAliasTest {
         HostPolicy n = load("filesystem = 0\nselinux = 0\nseccomp_launcher = 0\nfilesystem_tmpfs_kib = 128\n"
                 + "rlimits_fsize_kib = 512\nrlimits_nofile = 2048\ncgroup_memory_overhead_mib = 64\ncgroup_pids_max = 64\n");
         assertEquals(n, p);
-        assertFalse(n.privateRoot());
+        assertFalse(n.filesystem());
         assertFalse(n.selinux());
-        assertEquals(64, n.pidsMax());
+        assertEquals(64, n.cgroupPidsMax());
         assertTrue(load("security_driver = selinux\n").selinux());
     }
 

@@ -64,7 +64,7 @@ class XenArgvTest {
         DomainConfig d = domain("name = \"xf-pv\"", "type = \"pv\"", "kernel = \"/boot/vmlinuz\"", "dm_restrict = 1");
         QemuFacts facts = QemuFacts.forRelease(major, minor);
         List<String> a = argv(d, facts);
-        String root = DomainPaths.of(tmp.resolve("state"), tmp.resolve("log"), "xf-pv").rootMount().toString();
+        String root = DomainPaths.of(tmp.resolve("state"), tmp.resolve("log"), "xf-pv").filesystemRoot().toString();
         String joined = String.join(" ", a);
         assertTrue(joined.contains(expected.replace("ROOT", root)), joined);
         assertFalse(major >= 9 && a.contains("-chroot"), "-chroot is gone in 9.0: " + joined);

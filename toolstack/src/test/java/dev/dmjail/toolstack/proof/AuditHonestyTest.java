@@ -32,7 +32,7 @@ class AuditHonestyTest {
         Path hostile = ProofSupport.compile("hostile");
         Path cfg = host.domain(name + ".cfg", "name = \"" + name + "\"", "type = \"hvm\"", "memory = 32",
                 "dm_restrict = 1", "vnc = 0", "device_model_override = \"" + hostile + "\"",
-                "device_model_args = [ \"--only\", \"no-attack\", \"--sandbox\", \"" + sandbox + "\" ]");
+                "device_model_args = [ \"--only\", \"no-attack\", \"--stand-in-filter\", \"" + sandbox + "\" ]");
         return host.run("create", cfg.toString());
     }
 

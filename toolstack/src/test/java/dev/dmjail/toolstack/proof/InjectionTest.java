@@ -248,8 +248,8 @@ class InjectionTest {
     void deviceModelArgsStayOneElementEachAndCannotAddFds() throws Exception {
         host = new TestHost(tmp);
         baseline();
-        List<String> pass = List.of("-name", "x,,y=z", "a\nb", "-drive file=/etc/shadow", "../../etc/shadow");
-        JsonNode p = plan(cfg("dma", "device_model_args = [ \"-name\", \"x,,y=z\", \"a\\nb\", \"-drive file=/etc/shadow\", "
+        List<String> pass = List.of("-global", "x,,y=z", "a\nb", "-drive file=/etc/shadow", "../../etc/shadow");
+        JsonNode p = plan(cfg("dma", "device_model_args = [ \"-global\", \"x,,y=z\", \"a\\nb\", \"-drive file=/etc/shadow\", "
                 + "\"../../etc/shadow\" ]"));
         assertSafe(p, "dma", List.of(), pass);
         assertTrue(p.get("warnings").toString().contains("names a host path"), p.get("warnings").toString());

@@ -22,7 +22,7 @@ class DomainPathsTest {
         Map<Path, String> owner = new HashMap<>();
         for (String n : names) {
             DomainPaths p = DomainPaths.of(Path.of("/run/dmjail"), Path.of("/var/log/dmjail"), n);
-            List<Path> files = new java.util.ArrayList<>(List.of(p.dir(), p.stateFile(), p.qmpSocket(), p.rootMount(),
+            List<Path> files = new java.util.ArrayList<>(List.of(p.dir(), p.stateFile(), p.qmpSocket(), p.filesystemRoot(),
                     p.log(), p.console()));
             for (int i = 1; i <= 12; i++) { // LogRotation's siblings NAME.log.N, NAME.console.N
                 files.add(p.log().resolveSibling(p.log().getFileName() + "." + i));
