@@ -1,15 +1,12 @@
 package dev.dmjail.toolstack.sys;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
- * Loads the native bindings once, at start-up, and offers errno/strerror and C-memory helpers.
+ * Loads the native bindings once, on first use, and offers errno/strerror and /proc and dev_t helpers.
  * Linux x86_64 constants from the kernel and glibc headers (x86_64 only: {@link Arch}).
  */
 public final class Sys {
@@ -30,18 +27,9 @@ public final class Sys {
     public static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32,
             MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
     public static final int MNT_DETACH = 2;
-    public static final long SYS_pivot_root = 155; // x86_64
     // stat modes
     public static final int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFCHR = 0020000, S_IFDIR = 0040000,
             S_IFREG = 0100000, S_IFBLK = 0060000, S_IFIFO = 0010000, S_IFLNK = 0120000;
-    // prctl
-    public static final int PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38,
-            PR_GET_NO_NEW_PRIVS = 39, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_CLEAR_ALL = 4,
-            PR_SET_CHILD_SUBREAPER = 36;
-    public static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-    // posix_spawn
-    public static final short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08,
-            POSIX_SPAWN_SETSID = 0x80;
     // errno
     public static final int EPERM = 1, ENOENT = 2, EIO = 5, EBADF = 9, EACCES = 13, EEXIST = 17,
             ENOTDIR = 20, EINVAL = 22, EFBIG = 27, ENAMETOOLONG = 36, ENOSYS = 38, ELOOP = 40, ENOTSOCK = 88,
@@ -51,7 +39,7 @@ public final class Sys {
     private static volatile LibSeccomp seccomp;
     private static volatile Runtime runtime;
 
-    /** Loads libc and libseccomp (jffi extracts and loads its stub here). Idempotent. */
+    /** Loads libc and libseccomp (jffi extracts and loads its stub here). Idempotent; called on first use. */
     public static synchronized void init() {
         if (libc != null) {
             return;
@@ -106,37 +94,6 @@ public final class Sys {
         }
     }
 
-    /** Zeroed native memory, kept alive by the returned reference. */
-    public static Pointer alloc(int size) {
-        return Memory.allocateDirect(runtime(), size, true);
-    }
-
-    /** A NUL-terminated C string in native memory. */
-    public static Pointer cString(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        Pointer p = alloc(b.length + 1);
-        p.put(0, b, 0, b.length);
-        p.putByte(b.length, (byte) 0);
-        return p;
-    }
-
-    /**
-     * A NULL-terminated {@code char *[]}. The strings are referenced from {@code keepAlive} so the
-     * garbage collector cannot free them while the array is in use.
-     */
-    public static Pointer cStringArray(List<String> strings, List<Pointer> keepAlive) {
-        int ptr = runtime().addressSize();
-        Pointer array = alloc((strings.size() + 1) * ptr);
-        for (int i = 0; i < strings.size(); i++) {
-            Pointer s = cString(strings.get(i));
-            keepAlive.add(s);
-            array.putPointer((long) i * ptr, s);
-        }
-        array.putAddress((long) strings.size() * ptr, 0L);
-        keepAlive.add(array);
-        return array;
-    }
-
     /**
      * Reads a small /proc or /sys file with ONE read(2) into a large buffer. Do not use
      * Files.readString for these: it starts with a tiny buffer when the file reports size 0, and
@@ -163,11 +120,5 @@ public final class Sys {
     /** glibc's gnu_dev_minor(). */
     public static int minor(long dev) {
         return (int) ((dev & 0xff) | ((dev >>> 12) & ~0xffL));
-    }
-
-    /** glibc's makedev(). */
-    public static long makedev(int major, int minor) {
-        long ma = major & 0xffffffffL, mi = minor & 0xffffffffL;
-        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
     }
 }
