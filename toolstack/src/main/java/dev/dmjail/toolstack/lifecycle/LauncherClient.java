@@ -2,6 +2,8 @@ package dev.dmjail.toolstack.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmjail.toolstack.DmjailException;
+import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.launcher.spec.SpecWriter;
 import java.io.IOException;
@@ -50,8 +52,10 @@ public final class LauncherClient {
     /**
      * Starts a launcher that waits for its spec on stdin, so the toolstack can start it before
      * planning and overlap its exec with its own work.
+     *
+     * @throws DmjailException (host not ready) when the binary cannot be run: nothing was done yet
      */
-    public static Started start() throws IOException {
+    public static Started start() throws DmjailException {
         ProcessBuilder pb = new ProcessBuilder(command());
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
@@ -59,7 +63,14 @@ public final class LauncherClient {
         if (fault != null) {
             pb.environment().put("DMJAIL_LAUNCHER_FAULT", fault);  // fault tests only (dm-launcher main.c)
         }
-        return new Started(pb.start());
+        try {
+            return new Started(pb.start());
+        } catch (IOException e) {
+            // ProcessImpl: 'Cannot run program "P": error=2, No such file or directory'
+            String why = e.getMessage() == null ? e.toString() : e.getMessage().replaceFirst("^.*error=\\d+, ", "");
+            throw new DmjailException(ExitCodes.HOST_NOT_READY, "cannot run the launcher " + command().get(0) + ": " + why
+                    + " (-D" + PROPERTY + " names it; the package installs it at " + INSTALLED + ")");
+        }
     }
 
     /** A launcher waiting for its spec. */
