@@ -156,8 +156,10 @@ static int field(struct reader *r, const struct field *f, json_t *v, const char 
         m->keys = xcalloc(n, sizeof(char *));
         m->vals = xcalloc(n, sizeof(char *));
         const char *k;
+        size_t klen;
         json_t *e;
-        json_object_foreach(v, k, e) {
+        json_object_keylen_foreach(v, k, klen, e) {
+            if (strlen(k) != klen) return bad(r, "%s: a NUL byte in a key", where);
             place(w, sizeof w, "%s.%s", where, k);
             if (string(r, e, w, f->type == F_STRMAP_NULCHECK, &m->vals[m->n]) < 0) return -1;
             m->keys[m->n] = strdup(k);
@@ -182,8 +184,10 @@ static int record(struct reader *r, const struct field *fields, json_t *v, const
         }
     }
     const char *k;
+    size_t klen;
     json_t *e;
-    json_object_foreach(v, k, e) {
+    json_object_keylen_foreach(v, k, klen, e) {
+        if (strlen(k) != klen) return bad(r, "%s: a NUL byte in a key", where);
         const struct field *f = fields;
         while (f->name && strcmp(f->name, k) != 0) f++;
         if (!f->name) {
@@ -222,8 +226,10 @@ int spec_read(const char *json, size_t len, struct spec *out, char *msg, size_t 
         return bad(&r, "the spec must be a JSON object");
     }
     const char *k;
+    size_t klen;
     json_t *v;
-    json_object_foreach(root, k, v) {
+    json_object_keylen_foreach(root, k, klen, v) {
+        if (strlen(k) != klen) return bad(&r, "a NUL byte in a section name");
         if (strcmp(k, "domainName") == 0) {
             if (string(&r, v, k, false, &out->domain_name) < 0) return -1;
             continue;

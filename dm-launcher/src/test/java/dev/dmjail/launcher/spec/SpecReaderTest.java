@@ -79,7 +79,9 @@ class SpecReaderTest {
                 "{\"dac\":{\"uid\":4294967296}}", "{\"fds-env\":{\"fds\":[{\"kind\":\"PIPE\"}]}}", "{} {}",
                 "{\"dac\":{\"uid\":1.5}}", "{\"future\":{\"x\":[1,2]}}", "{\"dac\":{\"uid\":1,\"caps\":[]}}",
                 "{\"dac\":{\"uid\":1},\"dac\":{\"uid\":2}}", "{\"seccomp\":{\"denySocketFamilies\":[\"AF_INET\"]}}",
-                "{\"filesystem\":{\"symlinks\":{\"/a\":1}}}")) {
+                "{\"filesystem\":{\"symlinks\":{\"/a\":1}}}",
+                // a key with a NUL byte is not the key before it (C strings would stop there)
+                "{\"dac\":{\"uid\":1,\"uid\\u0000x\":2}}", "{\"dac\\u0000\":{\"uid\":1}}")) {
             assertThrows(IOException.class, () -> SpecReader.read(bad.getBytes(StandardCharsets.UTF_8), TYPES), bad);
             NativeReader.refuses(bad.getBytes(StandardCharsets.UTF_8), "spec", 22, "cannot read the launch spec");
         }
