@@ -293,6 +293,10 @@ public final class Planner {
                 int mode = (Integer) java.nio.file.Files.getAttribute(bin, "unix:mode");
                 if ((mode & 0111) == 0) {
                     why = "is not executable";
+                } else if (!dev.dmjail.toolstack.elf.ElfFile.isElf64(bin, -1)) {
+                    // a script or another format: the filesystem layer resolves the root from ELF headers, and
+                    // the kernel would run a #! interpreter the root does not hold
+                    why = "is not an ELF64 executable";
                 }
             } catch (IOException | RuntimeException e) {
                 why = "cannot be examined (" + e.getMessage() + ")";
