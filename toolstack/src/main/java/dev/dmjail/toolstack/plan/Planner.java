@@ -321,7 +321,7 @@ public final class Planner {
         String override = parsed.domain().deviceModelOverride();
         Path bin = override != null ? Path.of(override) : policy.qemuBinary();
         try {
-            return QemuProbe.of(bin);
+            return QemuProbe.of(bin, policy.stateDir());
         } catch (IOException e) {
             if (java.nio.file.Files.exists(bin)) { // a missing binary is already a problem (checkBinary)
                 String key = override != null ? "device_model_override" : "backend";
