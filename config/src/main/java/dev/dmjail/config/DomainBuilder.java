@@ -29,6 +29,10 @@ final class DomainBuilder {
             "on_poweroff", "on_reboot", "on_crash", "dm_restrict", "device_model_user", "device_model_override",
             "device_model_version", "device_model_args", "device_model_args_hvm", "device_model_args_pv");
 
+    static boolean known(String key) {
+        return KNOWN_KEYS.contains(key) || RecordedKeys.KEYS.contains(key);
+    }
+
     /** dmjail's own per-domain switches: accepted silently, validated by the toolstack. */
     static final String DMJAIL_PREFIX = "dmjail_";
 
@@ -123,8 +127,8 @@ final class DomainBuilder {
             }
             kernel = XEN_BOOT_DIR + fw.get() + ".bin"; // xl: the pvgrub image in libxl's XEN_LIB_DIR/boot
         }
-        if (type != DomainType.HVM && kernel == null) {
-            throw err(0, "kernel", "Neither kernel nor bootloader specified (a " + type.json() + " guest needs kernel=)");
+        if (type != DomainType.HVM && kernel == null && string("bootloader").isEmpty()) {
+            throw err(0, "kernel", "Neither kernel nor bootloader specified (a " + type.json() + " guest needs kernel= or bootloader=)");
         }
 
         List<DiskSpec> disks = disks();
@@ -158,11 +162,12 @@ final class DomainBuilder {
         Long videoram = number("videoram", 0, Long.MAX_VALUE / 1024).orElse(null);
 
         List<String> serial = serial();
+        List<LibxlField> recorded = RecordedKeys.read(this, type);
         String boot = string("boot").orElse(null);
 
         return new DomainConfig(name, type, memory, maxmem, vcpus, maxVcpus, uuid, kernel, ramdisk, cmdline, root,
                 extra, disks, nics, serial, cfg.get("serial").map(x -> x.value().isList()).orElse(false), boot, vnc, sdl, acpi, vncKeys, vga, videoram, bios, hvmFirmware, onPoweroff, onReboot, onCrash, dmRestrict, dmUser,
-                dmOverride, dmVersion, dmArgs, dmArgsHvm, dmArgsPv, file);
+                dmOverride, dmVersion, dmArgs, dmArgsHvm, dmArgsPv, recorded, file);
     }
 
     /**
@@ -199,7 +204,7 @@ final class DomainBuilder {
 
     private void warnUnknownKeys() {
         for (String key : cfg.keys()) {
-            if (KNOWN_KEYS.contains(key) || key.startsWith(DMJAIL_PREFIX)) continue;
+            if (known(key) || key.startsWith(DMJAIL_PREFIX)) continue;
             XlSetting first = cfg.settings().stream().filter(s -> s.key().equals(key)).findFirst().orElseThrow();
             warn(first.line(), key, "unknown key, ignored (not supported by dmjail)");
         }
@@ -247,7 +252,7 @@ final class DomainBuilder {
         return extra;
     }
 
-    private ShutdownAction action(String key, ShutdownAction dflt) throws ConfigException {
+    ShutdownAction action(String key, ShutdownAction dflt) throws ConfigException {
         Optional<String> s = string(key);
         if (s.isEmpty()) return dflt;
         ShutdownAction a = ShutdownAction.fromXl(s.get());
@@ -298,12 +303,27 @@ final class DomainBuilder {
 
     // ---- typed access, after libxlu_cfg.c ----
 
-    private int line(String key) {
+    int line(String key) {
         return cfg.get(key).map(XlSetting::line).orElse(0);
     }
 
+    Optional<XlSetting> setting(String key) {
+        return cfg.get(key);
+    }
+
+    /**
+     * xlu_cfg_get_long with dont_warn = 1: the number when the value is one (an atom, not +=, all of it read
+     * by strtol without ERANGE), else empty without a word, so the caller can read it as a string instead.
+     */
+    Optional<Long> quietNumber(String key) {
+        Optional<XlSetting> s = cfg.get(key);
+        if (s.isEmpty() || !(s.get().value() instanceof XlValue.Atom a) || s.get().append()) return Optional.empty();
+        CNumbers.Result r = CNumbers.strtol(a.text());
+        return r.complete() && !r.overflow() ? Optional.of(r.value()) : Optional.empty();
+    }
+
     /** xlu_cfg_get_string: a list here is warned about and ignored, as xl does (find_atom). */
-    private Optional<String> string(String key) {
+    Optional<String> string(String key) {
         Optional<XlSetting> s = cfg.get(key);
         if (s.isEmpty()) return Optional.empty();
         if (s.get().value() instanceof XlValue.Atom a) return Optional.of(a.text());
@@ -311,7 +331,7 @@ final class DomainBuilder {
     }
 
     /** xlu_cfg_get_long with strtol(…, 0), plus dmjail's range check. */
-    private Optional<Long> number(String key, long min, long max) throws ConfigException {
+    Optional<Long> number(String key, long min, long max) throws ConfigException {
         Optional<XlSetting> s = cfg.get(key);
         if (s.isEmpty()) return Optional.empty();
         XlSetting set = s.get();
@@ -335,12 +355,12 @@ final class DomainBuilder {
     }
 
     /** xlu_cfg_get_defbool: a number, any non-zero value is true. */
-    private Boolean defbool(String key) throws ConfigException {
+    Boolean defbool(String key) throws ConfigException {
         return number(key, Long.MIN_VALUE, Long.MAX_VALUE).map(l -> l != 0).orElse(null);
     }
 
     /** A list of strings (device_model_args*, serial): a single value or a nested list is an error. */
-    private List<String> stringList(String key) throws ConfigException {
+    List<String> stringList(String key) throws ConfigException {
         List<String> out = new ArrayList<>();
         for (XlValue.Atom a : atomList(key)) out.add(a.text());
         return out;
@@ -359,7 +379,7 @@ final class DomainBuilder {
         return stringList(key);
     }
 
-    private List<XlValue.Atom> atomList(String key) throws ConfigException {
+    List<XlValue.Atom> atomList(String key) throws ConfigException {
         Optional<XlSetting> s = cfg.get(key);
         if (s.isEmpty()) return List.of();
         if (!(s.get().value() instanceof XlValue.XlList l)) {
@@ -378,18 +398,18 @@ final class DomainBuilder {
         return out;
     }
 
-    private ConfigException err(int line, String key, String msg) {
+    ConfigException err(int line, String key, String msg) {
         return new ConfigException(file, line, key, msg + cfg.overrideNote(line));
     }
 
     /** xl's warning, the value dropped as xl drops it, and the setting recorded for create to refuse. */
-    private <T> Optional<T> ignore(int line, String key, String msg) {
+    <T> Optional<T> ignore(int line, String key, String msg) {
         warn(line, key, "warning: " + msg + "; xl ignores it");
         ignored.add(new ParsedDomain.Ignored(key, line, msg));
         return Optional.empty();
     }
 
-    private void warn(int line, String key, String msg) {
+    void warn(int line, String key, String msg) {
         warnings.add(ConfigException.where(file, line, key) + msg + cfg.overrideNote(line));
     }
 

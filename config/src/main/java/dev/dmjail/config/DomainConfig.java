@@ -27,6 +27,8 @@ import java.util.UUID;
  * @param bios       HVM: libxl's bios type ("rombios", "seabios", "ovmf") from bios= or firmware=, null = default
  * @param hvmFirmware HVM: firmware= naming a firmware image (hvmloader) rather than a bios type, else null
  * @param dmRestrict dm_restrict=, null = default (libxl's default is false)
+ * @param recorded   the libxl fields xl sets from keys dmjail does not act on ({@link RecordedKeys}); printed by
+ *                   {@code create -n} as xl prints them, and each such key is a plan problem (create refuses it)
  * @param source     the config file
  */
 public record DomainConfig(
@@ -38,7 +40,7 @@ public record DomainConfig(
         ShutdownAction onPoweroff, ShutdownAction onReboot, ShutdownAction onCrash,
         Boolean dmRestrict, String deviceModelUser, String deviceModelOverride, DeviceModelVersion deviceModelVersion,
         List<String> deviceModelArgs, List<String> deviceModelArgsHvm, List<String> deviceModelArgsPv,
-        Path source) {
+        List<LibxlField> recorded, Path source) {
 
     /**
      * xl's parse_top_level_vnc_options: each null when not given. {@code listen} is kept as written
@@ -56,5 +58,6 @@ public record DomainConfig(
         deviceModelArgs = List.copyOf(deviceModelArgs);
         deviceModelArgsHvm = List.copyOf(deviceModelArgsHvm);
         deviceModelArgsPv = List.copyOf(deviceModelArgsPv);
+        recorded = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(recorded)); // may hold null values
     }
 }

@@ -94,6 +94,7 @@ public final class LibxlJson {
         putAction(root, "on_reboot", d.onReboot());
         putAction(root, "on_crash", d.onCrash());
         root.put("on_soft_reset", ShutdownAction.SOFT_RESET.json());
+        LibxlOrder.apply(root, d.recorded());
         return root;
     }
 

@@ -209,8 +209,8 @@ class ConfigErrorsTest {
     }
 
     @Test void pvNeedsKernel() throws IOException {
-        expect("name = 'g'\n", " kernel: Neither kernel nor bootloader specified (a pv guest needs kernel=)");
-        expect("name = 'g'\ntype = 'pvh'\n", " kernel: Neither kernel nor bootloader specified (a pvh guest needs kernel=)");
+        expect("name = 'g'\n", " kernel: Neither kernel nor bootloader specified (a pv guest needs kernel= or bootloader=)");
+        expect("name = 'g'\ntype = 'pvh'\n", " kernel: Neither kernel nor bootloader specified (a pvh guest needs kernel= or bootloader=)");
     }
 
     @Test void builderContradictsType() throws IOException {

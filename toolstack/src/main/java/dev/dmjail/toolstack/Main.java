@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack;
 
-import ch.qos.logback.classic.Level;
 import dev.dmjail.toolstack.cli.AuditCommand;
 import dev.dmjail.toolstack.cli.RenameCommand;
 import dev.dmjail.toolstack.cli.ConsoleCommand;
@@ -40,6 +39,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -95,8 +95,8 @@ public class Main implements Runnable {
     }
 
     void configureLogging() {
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(quiet ? Level.ERROR : verbose.length >= 2 ? Level.DEBUG : verbose.length == 1 ? Level.INFO : Level.WARN);
+        dev.dmjail.toolstack.text.StderrLogging.setLevel(
+                quiet ? Level.ERROR : verbose.length >= 2 ? Level.DEBUG : verbose.length == 1 ? Level.INFO : Level.WARN);
     }
 
     /** Every subcommand: what man pages, completion and {@code dmjail --help} show. */

@@ -1,9 +1,5 @@
 package dev.dmjail.bench;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.config.XlConfigLoader;
@@ -388,31 +384,23 @@ public final class CreateBench {
      * Collects StepTimer's "create NAME: STEP in N ms" lines (and, with bench.steps, still prints every
      * one of them as before) so that the median of each step can be printed per accelerator.
      */
-    private static final class StepLog extends AppenderBase<ILoggingEvent> {
+    private static final class StepLog {
         private static final Pattern LINE = Pattern.compile("create (\\S+): (.+?)(?: \\(pid \\d+\\))? in (\\d+) ms");
         /** domain → step → durations in ns (kept as ns so median() applies). */
         private final Map<String, Map<String, List<Long>>> byDomain = new LinkedHashMap<>();
 
         static StepLog install(boolean printAll) {
-            Logger root = (Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-            Logger timer = (Logger) org.slf4j.LoggerFactory.getLogger("dev.dmjail.toolstack.lifecycle.StepTimer");
-            if (printAll) {
-                // per-step durations of each create on stderr (StepTimer logs at INFO)
-                root.setLevel(Level.INFO);
-            } else {
-                timer.setAdditive(false);
-            }
-            timer.setLevel(Level.INFO);
             StepLog s = new StepLog();
-            s.setContext(timer.getLoggerContext());
-            s.start();
-            timer.addAppender(s);
+            if (printAll) {
+                // per-step durations of each create on stderr (StepTimer logs at INFO), and every other INFO line
+                dev.dmjail.toolstack.text.StderrLogging.setLevel(org.slf4j.event.Level.INFO);
+            }
+            dev.dmjail.toolstack.text.StderrLogging.listen("dev.dmjail.toolstack.lifecycle.StepTimer", s::append, printAll);
             return s;
         }
 
-        @Override
-        protected synchronized void append(ILoggingEvent e) {
-            Matcher m = LINE.matcher(e.getFormattedMessage());
+        private synchronized void append(String message) {
+            Matcher m = LINE.matcher(message);
             if (m.matches()) {
                 byDomain.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>())
                         .computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(Long.parseLong(m.group(3)) * 1_000_000L);

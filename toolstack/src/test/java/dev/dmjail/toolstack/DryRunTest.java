@@ -87,6 +87,34 @@ class DryRunTest {
     }
 
     /**
+     * An executable device_model_override that is not ELF (a script, a stub) is a host fact like a missing one, found
+     * by the planner rather than by the filesystem layer's ELF resolution: dry run exit 0 with the problem, --check 6,
+     * create refuses it at the key's line.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"#!/bin/sh\nexec /usr/bin/qemu-system-x86_64 \"$@\"\n", "\u007fELF"})
+    void anExecutableNonElfDeviceModelOverrideIsAProblem(String content) throws Exception {
+        TestHost h = host();
+        Path bin = tmp.resolve("not-elf-qemu");
+        java.nio.file.Files.writeString(bin, content);
+        java.nio.file.Files.setPosixFilePermissions(bin, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path cfg = h.domain("xf-nelf.cfg", "name = \"xf-nelf\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "device_model_override = \"" + bin + "\"");
+        CliRun r = h.run("create", "-n", cfg.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode problems = JSON.readTree(r.out()).at("/plan/problems");
+        assertEquals("device_model_override", problems.get(0).get("key").asText(), problems.toString());
+        assertEquals(5, problems.get(0).get("line").asInt());
+        assertTrue(problems.get(0).get("reason").asText().startsWith(bin + " is not an ELF64 executable"), problems.toString());
+        assertEquals(ExitCodes.WOULD_REFUSE, h.run("create", "-n", "--check", cfg.toString()).exit());
+        assertUntouched(h);
+        r = h.run("create", cfg.toString());
+        assertEquals(ExitCodes.BAD_CONFIG, r.exit(), r.err());
+        assertTrue(r.err().contains(cfg + ":5: device_model_override: " + bin + " is not an ELF64 executable"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    /**
      * A value xl warns about and ignores (libxlu_cfg.c): the dry run is xl's (exit 0, memory as if unset) and lists
      * it as a problem; create refuses to run the guest without it, at its line.
      */

@@ -80,9 +80,10 @@ class ParserFuzzTest {
             } catch (ConfigException e) {
                 String m = e.getMessage();
                 assertFalse(m.contains("\n") || m.contains("\r"), "multi-line message: " + m);
-                Matcher mm = Pattern.compile("^" + Pattern.quote(FILE.toString()) + ":(\\d+): .*", Pattern.DOTALL).matcher(m);
-                assertTrue(mm.matches(), "not FILE:LINE: " + m);
-                assertTrue(e.file() != null && e.line() >= 0, m);
+                // FILE:LINE: at a line, FILE: without one (a missing key), never FILE:0:
+                Matcher mm = Pattern.compile("^" + Pattern.quote(FILE.toString()) + "(:[1-9]\\d*)?: .*", Pattern.DOTALL).matcher(m);
+                assertTrue(mm.matches(), "not FILE[:LINE]: " + m);
+                assertTrue(e.file() != null && e.line() >= 0 && (e.line() > 0) == (mm.group(1) != null), m);
             }
             return null;
         });

@@ -23,7 +23,7 @@ public final class Auditor {
     public AuditReport audit(DomainRecord r, ConfinementPlan plan) {
         List<AuditReport.Entry> entries = new ArrayList<>();
         boolean fail = false;
-        ProcessView view = r.pid() == null ? null : new ProcessView(r.pid());
+        ProcessView view = r.pid() == null ? null : new ProcessView(r.pid()).once(); // one look at the process
         boolean alive = view != null && view.aliveAndStartedAt(r.pidStartTime());
         for (ConfinementLayer l : layers) {
             LayerPlan lp = plan.layer(l.name());

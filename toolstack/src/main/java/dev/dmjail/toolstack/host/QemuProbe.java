@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Learns a QEMU binary's {@link QemuFacts} by running {@code BINARY -help} once per binary identity
  * (device, inode, size, mtime, ctime: a replaced or rebuilt binary is probed again), as libxl 4.20
- * probes its QEMU before building the argv.
+ * probes its QEMU before building the argv. The answer is kept in memory for the command and in the
+ * state dir ({@link QemuProbeCache}) for the next ones.
  *
  * <p>The binary may be a tenant's {@code device_model_override}: run as root, the probe would be the
  * tenant's code as root. So, as root, it runs as nobody through util-linux's {@code setpriv} (no groups,
@@ -32,11 +33,25 @@ public final class QemuProbe {
 
     private QemuProbe() {}
 
-    /** The facts of {@code binary}, probed once per identity; an exception says why they cannot be known. */
+    /** The facts of {@code binary}, probed once per identity in this process; an exception says why they cannot be known. */
     public static QemuFacts of(Path binary) throws IOException {
+        return of(binary, null);
+    }
+
+    /**
+     * As {@link #of(Path)}, and kept across commands in {@code stateDir} ({@link QemuProbeCache}) when that is
+     * not null: a binary whose identity is recorded there is not run again.
+     */
+    public static QemuFacts of(Path binary, Path stateDir) throws IOException {
         String identity = identity(binary);
         QemuFacts known = CACHE.get(identity);
         if (known != null) {
+            return known;
+        }
+        QemuProbeCache disk = stateDir == null ? null : new QemuProbeCache(stateDir);
+        known = disk == null ? null : disk.lookup(identity);
+        if (known != null) {
+            CACHE.put(identity, known);
             return known;
         }
         QemuFacts facts = QemuFacts.fromHelp(run(binary));
@@ -48,7 +63,15 @@ public final class QemuProbe {
             throw new IOException(binary + " -help did not print \"QEMU emulator version\": not a QEMU system emulator");
         }
         CACHE.put(identity, facts);
+        if (disk != null) {
+            disk.store(identity, facts);
+        }
         return facts;
+    }
+
+    /** Forgets what this process probed (a test's way to start the next command afresh). */
+    static void forgetInMemory() {
+        CACHE.clear();
     }
 
     static String identity(Path binary) throws IOException {

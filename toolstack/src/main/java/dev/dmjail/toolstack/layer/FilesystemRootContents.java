@@ -27,7 +27,8 @@ public record FilesystemRootContents(List<String> binds, Map<String, String> sym
 
     /** @param stateDir where the ELF cache lives (root's state directory), or null for none */
     public static FilesystemRootContents compute(Path binary, List<String> firmwareDirs, Path stateDir) throws IOException {
-        if (!java.nio.file.Files.isRegularFile(binary) || !java.nio.file.Files.isExecutable(binary)) {
+        if (!java.nio.file.Files.isRegularFile(binary) || !java.nio.file.Files.isExecutable(binary)
+                || !dev.dmjail.toolstack.elf.ElfFile.isElf64(binary, -1)) {
             // only in a dry run: a binary this host lacks is a problem the planner lists ({@link Problems}),
             // and create refuses it before any layer plans; what it would need cannot be known
             TreeSet<String> binds = new TreeSet<>(firmwareDirs);

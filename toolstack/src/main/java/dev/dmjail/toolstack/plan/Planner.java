@@ -293,6 +293,10 @@ public final class Planner {
                 int mode = (Integer) java.nio.file.Files.getAttribute(bin, "unix:mode");
                 if ((mode & 0111) == 0) {
                     why = "is not executable";
+                } else if (!dev.dmjail.toolstack.elf.ElfFile.isElf64(bin, -1)) {
+                    // a script or another format: the filesystem layer resolves the root from ELF headers, and
+                    // the kernel would run a #! interpreter the root does not hold
+                    why = "is not an ELF64 executable";
                 }
             } catch (IOException | RuntimeException e) {
                 why = "cannot be examined (" + e.getMessage() + ")";
@@ -317,7 +321,7 @@ public final class Planner {
         String override = parsed.domain().deviceModelOverride();
         Path bin = override != null ? Path.of(override) : policy.qemuBinary();
         try {
-            return QemuProbe.of(bin);
+            return QemuProbe.of(bin, policy.stateDir());
         } catch (IOException e) {
             if (java.nio.file.Files.exists(bin)) { // a missing binary is already a problem (checkBinary)
                 String key = override != null ? "device_model_override" : "backend";

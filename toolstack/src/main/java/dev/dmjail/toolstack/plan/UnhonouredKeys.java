@@ -39,6 +39,17 @@ public final class UnhonouredKeys {
             "max_maptrack_frames", "max_event_channels", "vuart", "e820_host", "mca_caps", "nomigrate",
             "driver_domain", "passthrough", "vnuma", "xen_platform_pci", "serial_device", "nodemask");
 
+    /**
+     * Every key xl 4.17's parse_config_data reads that dmjail's parser does not model (config RecordedKeys reads
+     * these only to print xl's JSON): a setting xl would act on, so each given is a problem. Together with
+     * {@link #XL_KEYS_NOT_SUPPORTED} and RecordedKeys.KEYS this covers every key xl reads but dmjail does not honour.
+     */
+    static final Set<String> XL_KEYS_UNMODELLED = Set.of(
+            "cpuid", "vnuma", "cpus", "cpus_soft", "mmio_hole", "altp2mhvm", "ms_vm_genid", "hdtype", "vendor_device",
+            "gic_version", "tee", "firmware_override", "bios_path_override", "device_model_stubdomain_seclabel",
+            "pvshim", "pvshim_path", "pvshim_cmdline", "pvshim_extra", "spice_image_compression",
+            "spice_streaming_video", "opengl", "display", "xauthority", "vif2", "device_model", "pci_power_mgmt", "pvcalls");
+
     /** Why, for the keys a reader would otherwise expect to work. */
     static final java.util.Map<String, String> WHY = java.util.Map.of(
             "on_watchdog", "Xen's watchdog is its SCHEDOP_watchdog hypercall (the guest's xen_wdt driver), which a "
@@ -92,7 +103,8 @@ public final class UnhonouredKeys {
             }
         }
         for (String k : parsed.raw().keys()) {
-            if (XL_KEYS_NOT_SUPPORTED.contains(k)) {
+            if (XL_KEYS_NOT_SUPPORTED.contains(k) || XL_KEYS_UNMODELLED.contains(k)
+                    || dev.dmjail.config.RecordedKeys.KEYS.contains(k)) {
                 out.add(problem(parsed, k, WHY.getOrDefault(k, "an xl setting dmjail does not support; the guest would run "
                         + "without it")));
             }

@@ -24,6 +24,8 @@ public final class ProcessView {
     private final Path procRoot;
     private final Path proc;
     private final int pid;
+    /** What this view has read, by entry, when it reads each entry once ({@link #once()}); null: every call reads. */
+    private final Map<String, Object> memo;
 
     public ProcessView(int pid) { this(Path.of("/proc"), pid); }
 
@@ -32,9 +34,37 @@ public final class ProcessView {
     }
 
     private ProcessView(Path procRoot, Path proc, int pid) {
+        this(procRoot, proc, pid, null);
+    }
+
+    private ProcessView(Path procRoot, Path proc, int pid, Map<String, Object> memo) {
         this.procRoot = procRoot;
         this.proc = proc;
         this.pid = pid;
+        this.memo = memo;
+    }
+
+    /**
+     * The same process, each /proc entry (and the seccomp filter dump) read on first use and kept:
+     * an audit's layers ask for the same entries (every thread's status three times, status twice),
+     * and one audit is one look at the process (issue 14: audit --all of 200 domains). Views of other
+     * processes made from it ({@link #other}, {@link #self}) read afresh.
+     */
+    public ProcessView once() {
+        return new ProcessView(procRoot, proc, pid, new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T read(String entry, java.util.function.Supplier<T> reader) {
+        if (memo == null) {
+            return reader.get();
+        }
+        Object v = memo.get(entry);
+        if (v == null) {
+            v = reader.get();
+            memo.put(entry, v);
+        }
+        return (T) v;
     }
 
     public int pid() { return pid; }
@@ -52,10 +82,10 @@ public final class ProcessView {
      * The listening UNIX sockets of the reader's (the host's) network namespace, by inode
      * ({@code /proc/net/unix}: the launcher bound the device model's sockets there).
      */
-    public Map<Long, String> hostUnixListeners() { return UnixSockets.listening(procRoot.resolve("net/unix")); }
+    public Map<Long, String> hostUnixListeners() { return read("net/unix", () -> UnixSockets.listening(procRoot.resolve("net/unix"))); }
 
     /** The TCP sockets of the reader's (the host's) network namespace, by inode. */
-    public Map<Long, HostTcpSockets.Tcp> hostTcpSockets() { return HostTcpSockets.byInode(procRoot.resolve("net")); }
+    public Map<Long, HostTcpSockets.Tcp> hostTcpSockets() { return read("net/tcp", () -> HostTcpSockets.byInode(procRoot.resolve("net"))); }
 
     /** dev:ino of the process's root directory ({@code /proc/PID/root}, followed), or empty. */
     public Optional<String> rootIdentity() {
@@ -83,11 +113,15 @@ public final class ProcessView {
 
     /** /proc/PID/status as key → value (values trimmed). Empty when the process is gone. */
     public Optional<Map<String, String>> status() {
-        return readStatus(proc.resolve("status"));
+        return read("status", () -> readStatus(proc.resolve("status")));
     }
 
     /** status of every thread (/proc/PID/task/TID/status). */
     public Map<Integer, Map<String, String>> threadStatuses() {
+        return read("task/*/status", this::readThreadStatuses);
+    }
+
+    private Map<Integer, Map<String, String>> readThreadStatuses() {
         Map<Integer, Map<String, String>> out = new LinkedHashMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve("task"))) {
             for (Path t : ds) {
@@ -116,7 +150,7 @@ public final class ProcessView {
 
     /** Namespace link target, e.g. "mnt:[4026531841]", or empty. */
     public Optional<String> namespace(String ns) {
-        return readLink(proc.resolve("ns").resolve(ns));
+        return read("ns/" + ns, () -> readLink(proc.resolve("ns").resolve(ns)));
     }
 
     /** /proc/PID/cgroup lines. */
@@ -143,6 +177,10 @@ public final class ProcessView {
 
     /** fd number → link target. */
     public Map<Integer, String> fds() {
+        return read("fd", this::readFds);
+    }
+
+    private Map<Integer, String> readFds() {
         Map<Integer, String> out = new LinkedHashMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve("fd"))) {
             for (Path f : ds) {
@@ -160,6 +198,10 @@ public final class ProcessView {
      * tenant may rename the directory an image sits in; the fd still holds the planned file).
      */
     public Map<Integer, String> fdIdentities() {
+        return read("fd/* identities", this::readFdIdentities);
+    }
+
+    private Map<Integer, String> readFdIdentities() {
         Map<Integer, String> out = new LinkedHashMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve("fd"))) {
             for (Path f : ds) {
@@ -187,11 +229,15 @@ public final class ProcessView {
         if (!procRoot.equals(Path.of("/proc")) || pid <= 0) {
             return new SeccompFilters.Dump(java.util.List.of(), "not a live process (" + proc + ")");
         }
-        return SeccompFilters.dump(pid);
+        return read("seccomp filters", () -> SeccompFilters.dump(pid));
     }
 
     /** The process's environment, exactly as the kernel holds it. */
     public List<String> environ() {
+        return read("environ", this::readEnviron);
+    }
+
+    private List<String> readEnviron() {
         try {
             String s = new String(Files.readAllBytes(proc.resolve("environ")), StandardCharsets.UTF_8);
             List<String> out = new ArrayList<>();
@@ -251,6 +297,10 @@ public final class ProcessView {
     }
 
     private List<String> lines(String name) {
+        return read(name, () -> readLines(name));
+    }
+
+    private List<String> readLines(String name) {
         try {
             return Files.readAllLines(proc.resolve(name));
         } catch (IOException e) {

@@ -46,6 +46,17 @@ public final class StateStore {
     private final Path stateDir;
     private final Path logDir;
 
+    /**
+     * The records the thread holding the host lock has read or written in its {@link #locked} body, by
+     * key: a create asks for the name, the lowest free domid, the disks in use and the MCS pairs in use,
+     * each a walk over every domain, and with 200 domains reading every state file for each question was
+     * what made the 200th create slower than the first (issue 14). Each file is read once per body; the
+     * body's own writes and removals replace what it holds. Other processes write without the lock only
+     * their own domain's progress (pid, prepared items), never what a create asks about (names, domids,
+     * disks, MCS pairs), which change only under the lock.
+     */
+    private final ThreadLocal<java.util.Map<String, Optional<DomainRecord>>> heldSnapshot = new ThreadLocal<>();
+
     public StateStore(Path stateDir, Path logDir) {
         this.stateDir = canonical(stateDir);
         this.logDir = canonical(logDir);
@@ -83,11 +94,18 @@ public final class StateStore {
     public <T, E extends Exception> T locked(LockedBody<T, E> body) throws E, IOException {
         Files.createDirectories(stateDir.resolve("domains"));
         IN_PROCESS.lock();
+        boolean outermost = heldSnapshot.get() == null;
         try (FileChannel ch = FileChannel.open(stateDir.resolve("lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
              FileLock ignored = ch.lock()) {
+            if (outermost) {
+                heldSnapshot.set(new java.util.HashMap<>());
+            }
             return body.run();
         } finally {
+            if (outermost) {
+                heldSnapshot.remove();
+            }
             IN_PROCESS.unlock();
         }
     }
@@ -116,6 +134,19 @@ public final class StateStore {
         if (!DomainKey.isKey(key)) {
             return Optional.empty();
         }
+        java.util.Map<String, Optional<DomainRecord>> held = heldSnapshot.get();
+        if (held == null) {
+            return readFile(key);
+        }
+        Optional<DomainRecord> r = held.get(key);
+        if (r == null) {
+            r = readFile(key);
+            held.put(key, r);
+        }
+        return r;
+    }
+
+    private Optional<DomainRecord> readFile(String key) throws IOException {
         Path f = pathsOfKey(key).stateFile();
         try {
             byte[] bytes = Files.readAllBytes(f);
@@ -160,6 +191,9 @@ public final class StateStore {
      * plan would cost it a quarter of a second with 200 domains. Null when there is no state file.
      */
     private String nameIn(String key) throws IOException {
+        if (heldSnapshot.get() != null) { // under the lock the whole record is read once and kept
+            return readKey(key).map(DomainRecord::name).orElse(null);
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(pathsOfKey(key).stateFile());
@@ -260,10 +294,18 @@ public final class StateStore {
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("state dir does not support atomic rename: " + p.dir(), e);
         }
+        java.util.Map<String, Optional<DomainRecord>> held = heldSnapshot.get();
+        if (held != null) {
+            held.put(r.key(), Optional.of(r));
+        }
     }
 
     /** Removes the domain's state directory and everything dmjail put in it. */
     public void remove(DomainRecord r) throws IOException {
+        java.util.Map<String, Optional<DomainRecord>> held = heldSnapshot.get();
+        if (held != null) {
+            held.remove(r.key()); // read again if asked: what is left of it, if anything
+        }
         Path dir = paths(r).dir();
         if (!Files.exists(dir)) {
             return;

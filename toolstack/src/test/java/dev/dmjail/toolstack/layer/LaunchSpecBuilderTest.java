@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.dmjail.config.XlConfigLoader;
 import dev.dmjail.launcher.spec.ExecSection;
+import dev.dmjail.launcher.spec.FdSpec;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.launcher.spec.SeccompSection;
 import dev.dmjail.launcher.spec.SpecReader;
@@ -14,6 +15,7 @@ import dev.dmjail.launcher.spec.SpecWriter;
 import dev.dmjail.toolstack.host.HostConfigLoader;
 import dev.dmjail.toolstack.host.HostFacts;
 import dev.dmjail.toolstack.plan.ConfinementPlan;
+import dev.dmjail.toolstack.plan.DeviceModelFd;
 import dev.dmjail.toolstack.plan.Planner;
 import dev.dmjail.toolstack.state.StateStore;
 import java.nio.file.Files;
@@ -83,5 +85,14 @@ class LaunchSpecBuilderTest {
         LaunchSpecBuilder b = new LaunchSpecBuilder("x").section(new ExecSection("/x", List.of("x"), Map.of(), "/"));
         assertThrows(IllegalStateException.class, () -> b.section(new ExecSection("/y", List.of("y"), Map.of(), "/")));
         assertThrows(IllegalStateException.class, () -> new LaunchSpecBuilder("x").build());
+    }
+
+    /** The plan's fd kinds and the launcher's are the same list: FdEnvLayer.wire maps them by name. */
+    @Test
+    void everyPlannedFdKindHasItsWireKind() {
+        assertEquals(java.util.Arrays.stream(FdSpec.Kind.values()).map(Enum::name).toList(),
+                java.util.Arrays.stream(DeviceModelFd.Kind.values()).map(Enum::name).toList());
+        DeviceModelFd disk = new DeviceModelFd(5, DeviceModelFd.Kind.DISK, "/srv/a.img", true, false, "1:2");
+        assertEquals(new FdSpec(5, FdSpec.Kind.DISK, "/srv/a.img", true, false, "1:2"), FdEnvLayer.wire(disk));
     }
 }

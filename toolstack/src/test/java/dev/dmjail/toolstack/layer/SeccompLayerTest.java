@@ -95,4 +95,26 @@ class SeccompLayerTest {
         assertEquals("on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny",
                 QemuSandbox.forBackend(true).optionValue());
     }
+
+    /** Every syscall: ERRNO(EPERM). */
+    private static long[] denyAll() { return new long[] {insn(0x06, 0, 0, 0x00050001)}; }
+
+    /** Every syscall: ALLOW. */
+    private static long[] allowAll() { return new long[] {insn(0x06, 0, 0, 0x7fff0000)}; }
+
+    @Test
+    void theVerdictOfAFilterStackIsSharedByContentOnly() {
+        // issue 14: audit --all evaluates each distinct (settings, filters) once; equal content in other
+        // arrays gets the same checks, and a stack that differs in one instruction is evaluated anew
+        SeccompLayer.Settings s = PLAN.settingsAs(SeccompLayer.Settings.class);
+        var denied = SeccompLayer.filtersInForce(s, new dev.dmjail.toolstack.proc.SeccompFilters.Dump(List.of(denyAll()), null));
+        assertTrue(denied.stream().allMatch(LayerVerdict.Check::ok), denied.toString());
+        var again = SeccompLayer.filtersInForce(s, new dev.dmjail.toolstack.proc.SeccompFilters.Dump(List.of(denyAll()), null));
+        assertEquals(denied, again);
+        var open = SeccompLayer.filtersInForce(s, new dev.dmjail.toolstack.proc.SeccompFilters.Dump(List.of(allowAll()), null));
+        assertTrue(open.stream().noneMatch(LayerVerdict.Check::ok), open.toString());
+        var stacked = SeccompLayer.filtersInForce(s,
+                new dev.dmjail.toolstack.proc.SeccompFilters.Dump(List.of(allowAll(), denyAll()), null));
+        assertTrue(stacked.stream().allMatch(LayerVerdict.Check::ok), stacked.toString());
+    }
 }
