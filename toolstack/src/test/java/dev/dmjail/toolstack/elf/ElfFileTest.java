@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dmjail.launcher.sys.SafeFile;
-import dev.dmjail.launcher.sys.Sys;
+import dev.dmjail.toolstack.sys.SafeFile;
+import dev.dmjail.toolstack.sys.Sys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
