@@ -215,6 +215,14 @@ public class Main implements Runnable {
             System.err.println("dmjail: " + arch);
             System.exit(ExitCodes.HOST_NOT_READY);
         }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            String usage = UsageText.stored(); // picocli's own text, rendered at build time (issue 14)
+            if (usage != null) {
+                System.out.print(usage);
+                System.out.flush();
+                System.exit(ExitCodes.OK);
+            }
+        }
         System.exit(commandLine(args).execute(args));
     }
 

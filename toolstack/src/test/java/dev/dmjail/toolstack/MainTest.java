@@ -45,6 +45,16 @@ class MainTest {
     }
 
     @Test
+    void theStoredHelpIsPicocliOwn() {
+        // issue 14: dmjail --help prints the text the build rendered; it must be what picocli prints
+        String stored = UsageText.stored();
+        assertTrue(stored != null && stored.contains("Exit codes:"), "the build stores " + UsageText.RESOURCE);
+        assertEquals(UsageText.render(), stored);
+        assertEquals(CliRun.run("--help").out(), stored);
+        assertEquals(CliRun.run("-h").out(), stored);
+    }
+
+    @Test
     void helpAndUnknownNamesGetEverySubcommand() {
         Set<String> all = Main.commandLine().getSubcommands().keySet();
         assertTrue(all.containsAll(Set.of("create", "destroy", "list", "audit", "console", "host", "help")), all.toString());
