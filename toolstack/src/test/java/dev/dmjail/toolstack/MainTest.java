@@ -50,8 +50,12 @@ class MainTest {
         String stored = UsageText.stored();
         assertTrue(stored != null && stored.contains("Exit codes:"), "the build stores " + UsageText.RESOURCE);
         assertEquals(UsageText.render(), stored);
-        assertEquals(CliRun.run("--help").out(), stored);
-        assertEquals(CliRun.run("-h").out(), stored);
+        for (String a : new String[] {"--help", "-h", "--version", "-V"}) {
+            assertEquals(CliRun.run(a).out(), Main.quickAnswer(new String[] {a}), a);
+        }
+        assertEquals(stored, Main.quickAnswer(new String[] {"--help"}));
+        assertEquals(null, Main.quickAnswer(new String[] {"--version", "list"}));
+        assertEquals(null, Main.quickAnswer(new String[] {"list"}));
     }
 
     @Test
