@@ -215,7 +215,30 @@ public class Main implements Runnable {
             System.err.println("dmjail: " + arch);
             System.exit(ExitCodes.HOST_NOT_READY);
         }
+        String text = quickAnswer(args);
+        if (text != null) {
+            System.out.print(text);
+            System.out.flush();
+            System.exit(ExitCodes.OK);
+        }
         System.exit(commandLine(args).execute(args));
+    }
+
+    /**
+     * What picocli would print for {@code dmjail --help} or {@code dmjail --version} alone (and their
+     * short forms), without building any model: the usage text the build rendered ({@link UsageText}),
+     * the version line. Null for any other command line, and for help when the build stored no text.
+     * A cold picocli model is most of these two commands' cost (issue 14); MainTest holds both answers to picocli's.
+     */
+    static String quickAnswer(String[] args) {
+        if (args.length != 1) {
+            return null;
+        }
+        return switch (args[0]) {
+            case "--help", "-h" -> UsageText.stored();
+            case "--version", "-V" -> String.join("\n", new Version().getVersion()) + "\n";
+            default -> null;
+        };
     }
 
     /** Version from the jar manifest (set by the build). */

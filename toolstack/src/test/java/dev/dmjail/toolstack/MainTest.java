@@ -45,6 +45,20 @@ class MainTest {
     }
 
     @Test
+    void theStoredHelpIsPicocliOwn() {
+        // issue 14: dmjail --help prints the text the build rendered; it must be what picocli prints
+        String stored = UsageText.stored();
+        assertTrue(stored != null && stored.contains("Exit codes:"), "the build stores " + UsageText.RESOURCE);
+        assertEquals(UsageText.render(), stored);
+        for (String a : new String[] {"--help", "-h", "--version", "-V"}) {
+            assertEquals(CliRun.run(a).out(), Main.quickAnswer(new String[] {a}), a);
+        }
+        assertEquals(stored, Main.quickAnswer(new String[] {"--help"}));
+        assertEquals(null, Main.quickAnswer(new String[] {"--version", "list"}));
+        assertEquals(null, Main.quickAnswer(new String[] {"list"}));
+    }
+
+    @Test
     void helpAndUnknownNamesGetEverySubcommand() {
         Set<String> all = Main.commandLine().getSubcommands().keySet();
         assertTrue(all.containsAll(Set.of("create", "destroy", "list", "audit", "console", "host", "help")), all.toString());
