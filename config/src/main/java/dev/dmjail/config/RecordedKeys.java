@@ -41,7 +41,8 @@ public final class RecordedKeys {
             "stubdomain_cmdline", "stubdomain_ramdisk", "vuart", "msr_relaxed", "vpmu",
             "pae", "acpi_s3", "acpi_s4", "acpi_laptop_slate", "nx", "hpet", "vpt_align", "apic", "viridian",
             "smbios_firmware", "acpi_firmware", "rdm_mem_boundary", "mca_caps", "nographic", "gfx_passthru",
-            "usb", "usbversion", "usbdevice", "vkb_device", "soundhw", "xen_platform_pci");
+            "usb", "usbversion", "usbdevice", "vkb_device", "soundhw", "xen_platform_pci",
+            "dtdev", "p9", "vtpm", "pvcalls", "channel");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -104,6 +105,7 @@ public final class RecordedKeys {
         ioports();
         irqs();
         iomem();
+        devices();
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
@@ -313,6 +315,122 @@ public final class RecordedKeys {
             if (gfn != null && gfn.value() != -1L) o.set("gfn", num(gfn.value()));
         }
         put("b_info/iomem", a);
+    }
+
+    /** The simple device lists, in xl's order: dtdev, p9, vtpm, pvcalls, channel. */
+    private void devices() throws ConfigException {
+        ArrayNode dtdevs = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("dtdev")) dtdevs.addObject().put("path", a.text());
+        if (!dtdevs.isEmpty()) put("dtdevs", dtdevs);
+
+        ArrayNode p9s = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("p9")) {
+            java.util.Map<String, String> kv = strtokPairs(a, "p9", "9pfs", List.of("security_model", "path", "tag", "backend"));
+            if (!kv.containsKey("path") || !kv.containsKey("security_model") || !kv.containsKey("tag")) {
+                throw b.err(a.line(), "p9", "9pfs spec missing required field!");
+            }
+            // libxl_device_p9_init again after ARRAY_EXTEND_INIT: devid back at its default, not printed
+            com.fasterxml.jackson.databind.node.ObjectNode o = p9s.addObject();
+            if (kv.containsKey("backend")) o.put("backend_domname", kv.get("backend"));
+            o.put("tag", kv.get("tag"));
+            o.put("path", kv.get("path"));
+            o.put("security_model", kv.get("security_model"));
+        }
+        if (!p9s.isEmpty()) put("p9s", p9s);
+
+        ArrayNode vtpms = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("vtpm")) {
+            java.util.Map<String, String> kv = strtokPairs(a, "vtpm", "vtpm", List.of("backend", "uuid"));
+            if (kv.containsKey("uuid") && !kv.get("uuid").matches(
+                    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+                throw b.err(a.line(), "vtpm", "Failed to parse vtpm UUID: " + kv.get("uuid"));
+            }
+            if (!kv.containsKey("backend")) throw b.err(a.line(), "vtpm", "vtpm spec missing required backend field!");
+            com.fasterxml.jackson.databind.node.ObjectNode o = vtpms.addObject();
+            o.put("backend_domname", kv.get("backend"));
+            o.put("devid", vtpms.size() - 1); // ARRAY_EXTEND_INIT: the index
+            if (kv.containsKey("uuid")) o.put("uuid", kv.get("uuid").toLowerCase(java.util.Locale.ROOT));
+        }
+        if (!vtpms.isEmpty()) put("vtpms", vtpms);
+
+        ArrayNode pvcalls = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("pvcalls")) {
+            java.util.Map<String, String> kv = strtokPairs(a, "pvcalls", "pvcalls", List.of("backend"));
+            com.fasterxml.jackson.databind.node.ObjectNode o = pvcalls.addObject();
+            if (kv.containsKey("backend")) o.put("backend_domname", kv.get("backend"));
+            o.put("devid", pvcalls.size() - 1);
+        }
+        if (!pvcalls.isEmpty()) put("pvcallsifs", pvcalls);
+
+        ArrayNode channels = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("channel")) channels.add(channel(a, channels.size()));
+        if (!channels.isEmpty()) put("channels", channels);
+    }
+
+    /**
+     * The p9/vtpm/pvcalls spec loop: strtok on ",", leading blanks skipped, an item without "=" ends the spec
+     * silently (xl's break), a key outside {@code keys} is "Unknown string `K' in WHAT spec" and exit.
+     */
+    private java.util.Map<String, String> strtokPairs(XlValue.Atom a, String key, String what, List<String> keys)
+            throws ConfigException {
+        java.util.Map<String, String> kv = new java.util.HashMap<>();
+        for (String p : strtok(a.text(), ",")) {
+            p = p.replaceFirst("^ +", "");
+            int eq = p.indexOf('=');
+            if (eq < 0) break;
+            String k = p.substring(0, eq);
+            if (!keys.contains(k)) throw b.err(a.line(), key, "Unknown string `" + k + "' in " + what + " spec");
+            kv.put(k, p.substring(eq + 1));
+        }
+        return kv;
+    }
+
+    /** xl's channel spec: "," separated key=value pairs (each trimmed), connection pty or socket (with path=). */
+    private JsonNode channel(XlValue.Atom a, int devid) throws ConfigException {
+        String backend = null, name = null, path = null, connection = null;
+        for (String pair : strtok(a.text(), ",")) {
+            List<String> kv = strtok(pair, "=");
+            if (kv.size() < 2) {
+                throw b.err(a.line(), "channel", "failed to parse channel configuration: " + pair);
+            }
+            String k = kv.get(0).strip(), v = kv.get(1).strip(); // split_string_into_pair: the second token only
+            switch (k) {
+                case "backend" -> backend = v;
+                case "name" -> name = v;
+                case "path" -> path = v;
+                case "connection" -> {
+                    if (!v.equals("pty") && !v.equals("socket")) {
+                        throw b.err(a.line(), "channel", "unknown channel connection '" + v + "'");
+                    }
+                    connection = v;
+                }
+                default -> b.ignore(a.line(), "channel", "unknown channel parameter '" + k + "', ignoring");
+            }
+        }
+        if (connection == null) throw b.err(a.line(), "channel", "channel has unknown 'connection'");
+        if (connection.equals("socket") && path == null) {
+            throw b.err(a.line(), "channel", "channel connection 'socket' requires path=..");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = F.objectNode();
+        if (backend != null) o.put("backend_domname", backend);
+        o.put("devid", devid);
+        if (name != null) o.put("name", name);
+        com.fasterxml.jackson.databind.node.ObjectNode u = o.putObject("connection." + connection);
+        if (connection.equals("socket")) u.put("path", path);
+        return o;
+    }
+
+    /** C strtok: the non-empty runs between any of {@code delims}. */
+    static List<String> strtok(String s, String delims) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < s.length()) {
+            while (i < s.length() && delims.indexOf(s.charAt(i)) >= 0) i++;
+            int start = i;
+            while (i < s.length() && delims.indexOf(s.charAt(i)) < 0) i++;
+            if (i > start) out.add(s.substring(start, i));
+        }
+        return out;
     }
 
     /** xlu_cfg_get_list on a single value: EINVAL, which these three callers treat as "not given". */
