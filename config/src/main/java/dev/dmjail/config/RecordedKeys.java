@@ -42,7 +42,10 @@ public final class RecordedKeys {
             "pae", "acpi_s3", "acpi_s4", "acpi_laptop_slate", "nx", "hpet", "vpt_align", "apic", "viridian",
             "smbios_firmware", "acpi_firmware", "rdm_mem_boundary", "mca_caps", "nographic", "gfx_passthru",
             "usb", "usbversion", "usbdevice", "vkb_device", "soundhw", "xen_platform_pci",
-            "dtdev", "p9", "vtpm", "pvcalls", "channel");
+            "dtdev", "p9", "vtpm", "pvcalls", "channel", "hdtype", "vendor_device",
+            "spice", "spiceport", "spicetls_port", "spicehost", "spicedisable_ticketing", "spicepasswd",
+            "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
+            "spice_image_compression", "spice_streaming_video");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -134,6 +137,12 @@ public final class RecordedKeys {
         b.string("acpi_firmware").ifPresent(v -> put("b_info/type.hvm/acpi_firmware", F.textNode(v)));
         memkb("rdm_mem_boundary", "b_info/type.hvm/rdm_mem_boundary_memkb");
         mcaCaps();
+        if (b.string("hdtype").isPresent()) {
+            String v = b.string("hdtype").get();
+            putEnum("b_info/type.hvm/hdtype", List.of("ide", "ahci"), enumValue(List.of("ide", "ahci"), v)
+                    .orElseThrow(() -> err("hdtype", "ERROR: invalid value \"" + v + "\" for \"hdtype\"")), false);
+        }
+        spice();
         defbool("nographic", "b_info/type.hvm/nographic");
         gfxPassthru();
         defbool("usb", "b_info/type.hvm/usb");
@@ -143,6 +152,29 @@ public final class RecordedKeys {
         defbool("vkb_device", "b_info/type.hvm/vkb_device");
         b.string("soundhw").ifPresent(v -> put("b_info/type.hvm/soundhw", F.textNode(v)));
         defbool("xen_platform_pci", "b_info/type.hvm/xen_platform_pci");
+        if (b.string("vendor_device").isPresent()) {
+            String v = b.string("vendor_device").get();
+            putEnum("b_info/type.hvm/vendor_device", List.of("none", "xenserver"), enumValue(List.of("none", "xenserver"), v)
+                    .orElseThrow(() -> err("vendor_device", "xl: unknown vendor_device '" + v + "'")), false);
+        }
+    }
+
+    /** xl's spice keys (HVM), into libxl_spice_info; a 0 port is libxl's default and not printed. */
+    private void spice() throws ConfigException {
+        String s = "b_info/type.hvm/spice/";
+        defbool("spice", s + "enable");
+        b.number("spiceport", Integer.MIN_VALUE, Integer.MAX_VALUE).filter(v -> v != 0).ifPresent(v -> putInt(s + "port", v));
+        b.number("spicetls_port", Integer.MIN_VALUE, Integer.MAX_VALUE).filter(v -> v != 0).ifPresent(v -> putInt(s + "tls_port", v));
+        b.string("spicehost").ifPresent(v -> put(s + "host", F.textNode(v)));
+        defbool("spicedisable_ticketing", s + "disable_ticketing");
+        b.string("spicepasswd").ifPresent(v -> put(s + "passwd", F.textNode(v)));
+        defbool("spiceagent_mouse", s + "agent_mouse");
+        defbool("spicevdagent", s + "vdagent");
+        defbool("spice_clipboard_sharing", s + "clipboard_sharing");
+        b.number("spiceusbredirection", Integer.MIN_VALUE, Integer.MAX_VALUE).filter(v -> v != 0)
+                .ifPresent(v -> putInt(s + "usbredirection", v));
+        b.string("spice_image_compression").ifPresent(v -> put(s + "image_compression", F.textNode(v)));
+        b.string("spice_streaming_video").ifPresent(v -> put(s + "streaming_video", F.textNode(v)));
     }
 
     /** xl: a list of enlightenment names ("!name" disables, "all", "defaults"), or else a defbool. */
