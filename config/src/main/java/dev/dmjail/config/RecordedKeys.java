@@ -45,7 +45,8 @@ public final class RecordedKeys {
             "dtdev", "p9", "vtpm", "pvcalls", "channel", "hdtype", "vendor_device",
             "spice", "spiceport", "spicetls_port", "spicehost", "spicedisable_ticketing", "spicepasswd",
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
-            "spice_image_compression", "spice_streaming_video");
+            "spice_image_compression", "spice_streaming_video",
+            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -109,6 +110,7 @@ public final class RecordedKeys {
         irqs();
         iomem();
         devices();
+        pci();
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
@@ -347,6 +349,32 @@ public final class RecordedKeys {
             if (gfn != null && gfn.value() != -1L) o.set("gfn", num(gfn.value()));
         }
         put("b_info/iomem", a);
+    }
+
+    /**
+     * xl's pci list (libxlu_pci.c xlu_pci_parse_spec_string): "[[DDDD:]BB:DD.F[@VSLOT][,KEY=VAL…]" or KEY=VAL
+     * pairs with bdf= or name= (exactly one of them); permissive, msitranslate, seize, power_mgmt default to the
+     * global pci_* keys. A PV guest with a PCI device gets e820_host (xl). rdm_policy= is refused here: it
+     * depends on rdm=, which dmjail does not model.
+     */
+    private void pci() throws ConfigException {
+        boolean[] globals = new boolean[4];
+        String[] names = {"pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize"};
+        for (int i = 0; i < 4; i++) {
+            globals[i] = b.number(names[i], Integer.MIN_VALUE, Integer.MAX_VALUE).map(v -> v != 0).orElse(false);
+        }
+        ArrayNode pcis = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("pci")) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = PciSpec.parse(a.text(), globals, type == DomainType.HVM);
+            if (o == null) {
+                throw b.err(a.line(), "pci", "unable to parse PCI_SPEC_STRING `" + a.text() + "' for passthrough");
+            }
+            pcis.add(o);
+        }
+        if (!pcis.isEmpty()) {
+            put("pcidevs", pcis);
+            if (type == DomainType.PV) put("b_info/type.pv/e820_host", F.textNode("True"));
+        }
     }
 
     /** The simple device lists, in xl's order: dtdev, p9, vtpm, pvcalls, channel. */
