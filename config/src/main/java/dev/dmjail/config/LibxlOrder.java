@@ -45,9 +45,11 @@ final class LibxlOrder {
     static final List<String> SCHED = List.of("sched", "weight", "cap", "period", "budget", "extratime", "slice",
             "latency");
     static final List<String> ARCH_ARM = List.of("gic_version", "vuart");
+    static final List<String> SPICE = List.of("enable", "port", "tls_port", "host", "disable_ticketing", "passwd",
+            "agent_mouse", "vdagent", "clipboard_sharing", "usbredirection", "image_compression", "streaming_video");
 
     static final Map<String, List<String>> BY_PATH = Map.of("", ROOT, "c_info", C_INFO, "b_info", B_INFO,
-            "b_info/type.hvm", HVM, "b_info/type.pv", PV, "b_info/sched_params", SCHED, "b_info/arch_arm", ARCH_ARM);
+            "b_info/type.hvm", HVM, "b_info/type.pv", PV, "b_info/sched_params", SCHED, "b_info/arch_arm", ARCH_ARM, "b_info/type.hvm/spice", SPICE);
 
     /** Sets (or, for a null value, removes) each field, then puts every struct above in IDL order. */
     static void apply(ObjectNode root, List<LibxlField> fields) {

@@ -41,7 +41,12 @@ public final class RecordedKeys {
             "stubdomain_cmdline", "stubdomain_ramdisk", "vuart", "msr_relaxed", "vpmu",
             "pae", "acpi_s3", "acpi_s4", "acpi_laptop_slate", "nx", "hpet", "vpt_align", "apic", "viridian",
             "smbios_firmware", "acpi_firmware", "rdm_mem_boundary", "mca_caps", "nographic", "gfx_passthru",
-            "usb", "usbversion", "usbdevice", "vkb_device", "soundhw", "xen_platform_pci");
+            "usb", "usbversion", "usbdevice", "vkb_device", "soundhw", "xen_platform_pci",
+            "dtdev", "p9", "vtpm", "pvcalls", "channel", "hdtype", "vendor_device",
+            "spice", "spiceport", "spicetls_port", "spicehost", "spicedisable_ticketing", "spicepasswd",
+            "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
+            "spice_image_compression", "spice_streaming_video",
+            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -104,6 +109,8 @@ public final class RecordedKeys {
         ioports();
         irqs();
         iomem();
+        devices();
+        pci();
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
@@ -132,6 +139,12 @@ public final class RecordedKeys {
         b.string("acpi_firmware").ifPresent(v -> put("b_info/type.hvm/acpi_firmware", F.textNode(v)));
         memkb("rdm_mem_boundary", "b_info/type.hvm/rdm_mem_boundary_memkb");
         mcaCaps();
+        if (b.string("hdtype").isPresent()) {
+            String v = b.string("hdtype").get();
+            putEnum("b_info/type.hvm/hdtype", List.of("ide", "ahci"), enumValue(List.of("ide", "ahci"), v)
+                    .orElseThrow(() -> err("hdtype", "ERROR: invalid value \"" + v + "\" for \"hdtype\"")), false);
+        }
+        spice();
         defbool("nographic", "b_info/type.hvm/nographic");
         gfxPassthru();
         defbool("usb", "b_info/type.hvm/usb");
@@ -141,6 +154,29 @@ public final class RecordedKeys {
         defbool("vkb_device", "b_info/type.hvm/vkb_device");
         b.string("soundhw").ifPresent(v -> put("b_info/type.hvm/soundhw", F.textNode(v)));
         defbool("xen_platform_pci", "b_info/type.hvm/xen_platform_pci");
+        if (b.string("vendor_device").isPresent()) {
+            String v = b.string("vendor_device").get();
+            putEnum("b_info/type.hvm/vendor_device", List.of("none", "xenserver"), enumValue(List.of("none", "xenserver"), v)
+                    .orElseThrow(() -> err("vendor_device", "xl: unknown vendor_device '" + v + "'")), false);
+        }
+    }
+
+    /** xl's spice keys (HVM), into libxl_spice_info; a 0 port is libxl's default and not printed. */
+    private void spice() throws ConfigException {
+        String s = "b_info/type.hvm/spice/";
+        defbool("spice", s + "enable");
+        b.number("spiceport", Integer.MIN_VALUE, Integer.MAX_VALUE).filter(v -> v != 0).ifPresent(v -> putInt(s + "port", v));
+        b.number("spicetls_port", Integer.MIN_VALUE, Integer.MAX_VALUE).filter(v -> v != 0).ifPresent(v -> putInt(s + "tls_port", v));
+        b.string("spicehost").ifPresent(v -> put(s + "host", F.textNode(v)));
+        defbool("spicedisable_ticketing", s + "disable_ticketing");
+        b.string("spicepasswd").ifPresent(v -> put(s + "passwd", F.textNode(v)));
+        defbool("spiceagent_mouse", s + "agent_mouse");
+        defbool("spicevdagent", s + "vdagent");
+        defbool("spice_clipboard_sharing", s + "clipboard_sharing");
+        b.number("spiceusbredirection", Integer.MIN_VALUE, Integer.MAX_VALUE).filter(v -> v != 0)
+                .ifPresent(v -> putInt(s + "usbredirection", v));
+        b.string("spice_image_compression").ifPresent(v -> put(s + "image_compression", F.textNode(v)));
+        b.string("spice_streaming_video").ifPresent(v -> put(s + "streaming_video", F.textNode(v)));
     }
 
     /** xl: a list of enlightenment names ("!name" disables, "all", "defaults"), or else a defbool. */
@@ -313,6 +349,148 @@ public final class RecordedKeys {
             if (gfn != null && gfn.value() != -1L) o.set("gfn", num(gfn.value()));
         }
         put("b_info/iomem", a);
+    }
+
+    /**
+     * xl's pci list (libxlu_pci.c xlu_pci_parse_spec_string): "[[DDDD:]BB:DD.F[@VSLOT][,KEY=VAL…]" or KEY=VAL
+     * pairs with bdf= or name= (exactly one of them); permissive, msitranslate, seize, power_mgmt default to the
+     * global pci_* keys. A PV guest with a PCI device gets e820_host (xl). rdm_policy= is refused here: it
+     * depends on rdm=, which dmjail does not model.
+     */
+    private void pci() throws ConfigException {
+        boolean[] globals = new boolean[4];
+        String[] names = {"pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize"};
+        for (int i = 0; i < 4; i++) {
+            globals[i] = b.number(names[i], Integer.MIN_VALUE, Integer.MAX_VALUE).map(v -> v != 0).orElse(false);
+        }
+        ArrayNode pcis = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("pci")) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = PciSpec.parse(a.text(), globals, type == DomainType.HVM);
+            if (o == null) {
+                throw b.err(a.line(), "pci", "unable to parse PCI_SPEC_STRING `" + a.text() + "' for passthrough");
+            }
+            pcis.add(o);
+        }
+        if (!pcis.isEmpty()) {
+            put("pcidevs", pcis);
+            if (type == DomainType.PV) put("b_info/type.pv/e820_host", F.textNode("True"));
+        }
+    }
+
+    /** The simple device lists, in xl's order: dtdev, p9, vtpm, pvcalls, channel. */
+    private void devices() throws ConfigException {
+        ArrayNode dtdevs = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("dtdev")) dtdevs.addObject().put("path", a.text());
+        if (!dtdevs.isEmpty()) put("dtdevs", dtdevs);
+
+        ArrayNode p9s = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("p9")) {
+            java.util.Map<String, String> kv = strtokPairs(a, "p9", "9pfs", List.of("security_model", "path", "tag", "backend"));
+            if (!kv.containsKey("path") || !kv.containsKey("security_model") || !kv.containsKey("tag")) {
+                throw b.err(a.line(), "p9", "9pfs spec missing required field!");
+            }
+            // libxl_device_p9_init again after ARRAY_EXTEND_INIT: devid back at its default, not printed
+            com.fasterxml.jackson.databind.node.ObjectNode o = p9s.addObject();
+            if (kv.containsKey("backend")) o.put("backend_domname", kv.get("backend"));
+            o.put("tag", kv.get("tag"));
+            o.put("path", kv.get("path"));
+            o.put("security_model", kv.get("security_model"));
+        }
+        if (!p9s.isEmpty()) put("p9s", p9s);
+
+        ArrayNode vtpms = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("vtpm")) {
+            java.util.Map<String, String> kv = strtokPairs(a, "vtpm", "vtpm", List.of("backend", "uuid"));
+            if (kv.containsKey("uuid") && !kv.get("uuid").matches(
+                    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+                throw b.err(a.line(), "vtpm", "Failed to parse vtpm UUID: " + kv.get("uuid"));
+            }
+            if (!kv.containsKey("backend")) throw b.err(a.line(), "vtpm", "vtpm spec missing required backend field!");
+            com.fasterxml.jackson.databind.node.ObjectNode o = vtpms.addObject();
+            o.put("backend_domname", kv.get("backend"));
+            o.put("devid", vtpms.size() - 1); // ARRAY_EXTEND_INIT: the index
+            if (kv.containsKey("uuid")) o.put("uuid", kv.get("uuid").toLowerCase(java.util.Locale.ROOT));
+        }
+        if (!vtpms.isEmpty()) put("vtpms", vtpms);
+
+        ArrayNode pvcalls = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("pvcalls")) {
+            java.util.Map<String, String> kv = strtokPairs(a, "pvcalls", "pvcalls", List.of("backend"));
+            com.fasterxml.jackson.databind.node.ObjectNode o = pvcalls.addObject();
+            if (kv.containsKey("backend")) o.put("backend_domname", kv.get("backend"));
+            o.put("devid", pvcalls.size() - 1);
+        }
+        if (!pvcalls.isEmpty()) put("pvcallsifs", pvcalls);
+
+        ArrayNode channels = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("channel")) channels.add(channel(a, channels.size()));
+        if (!channels.isEmpty()) put("channels", channels);
+    }
+
+    /**
+     * The p9/vtpm/pvcalls spec loop: strtok on ",", leading blanks skipped, an item without "=" ends the spec
+     * silently (xl's break), a key outside {@code keys} is "Unknown string `K' in WHAT spec" and exit.
+     */
+    private java.util.Map<String, String> strtokPairs(XlValue.Atom a, String key, String what, List<String> keys)
+            throws ConfigException {
+        java.util.Map<String, String> kv = new java.util.HashMap<>();
+        for (String p : strtok(a.text(), ",")) {
+            p = p.replaceFirst("^ +", "");
+            int eq = p.indexOf('=');
+            if (eq < 0) break;
+            String k = p.substring(0, eq);
+            if (!keys.contains(k)) throw b.err(a.line(), key, "Unknown string `" + k + "' in " + what + " spec");
+            kv.put(k, p.substring(eq + 1));
+        }
+        return kv;
+    }
+
+    /** xl's channel spec: "," separated key=value pairs (each trimmed), connection pty or socket (with path=). */
+    private JsonNode channel(XlValue.Atom a, int devid) throws ConfigException {
+        String backend = null, name = null, path = null, connection = null;
+        for (String pair : strtok(a.text(), ",")) {
+            List<String> kv = strtok(pair, "=");
+            if (kv.size() < 2) {
+                throw b.err(a.line(), "channel", "failed to parse channel configuration: " + pair);
+            }
+            String k = kv.get(0).strip(), v = kv.get(1).strip(); // split_string_into_pair: the second token only
+            switch (k) {
+                case "backend" -> backend = v;
+                case "name" -> name = v;
+                case "path" -> path = v;
+                case "connection" -> {
+                    if (!v.equals("pty") && !v.equals("socket")) {
+                        throw b.err(a.line(), "channel", "unknown channel connection '" + v + "'");
+                    }
+                    connection = v;
+                }
+                default -> b.ignore(a.line(), "channel", "unknown channel parameter '" + k + "', ignoring");
+            }
+        }
+        if (connection == null) throw b.err(a.line(), "channel", "channel has unknown 'connection'");
+        if (connection.equals("socket") && path == null) {
+            throw b.err(a.line(), "channel", "channel connection 'socket' requires path=..");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = F.objectNode();
+        if (backend != null) o.put("backend_domname", backend);
+        o.put("devid", devid);
+        if (name != null) o.put("name", name);
+        com.fasterxml.jackson.databind.node.ObjectNode u = o.putObject("connection." + connection);
+        if (connection.equals("socket")) u.put("path", path);
+        return o;
+    }
+
+    /** C strtok: the non-empty runs between any of {@code delims}. */
+    static List<String> strtok(String s, String delims) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < s.length()) {
+            while (i < s.length() && delims.indexOf(s.charAt(i)) >= 0) i++;
+            int start = i;
+            while (i < s.length() && delims.indexOf(s.charAt(i)) < 0) i++;
+            if (i > start) out.add(s.substring(start, i));
+        }
+        return out;
     }
 
     /** xlu_cfg_get_list on a single value: EINVAL, which these three callers treat as "not given". */
