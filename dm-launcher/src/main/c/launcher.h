@@ -117,9 +117,6 @@ struct step {
     void (*abort)(struct ctx *);                   /* best-effort undo; NULL: nothing to undo */
 };
 
-extern const struct step fds_env_step, cgroup_step, namespaces_step, filesystem_step, rlimits_step, dac_step,
-        selinux_step, landlock_step, seccomp_step, spawn_step;
-
 /* The launcher's one sequence (main.c): the steps in the order they are applied. */
 extern const struct step *const launcher_steps[];
 extern const size_t n_launcher_steps;

@@ -24,19 +24,25 @@
 #include <unistd.h>
 
 /* The launcher's one sequence, read top to bottom (after Firecracker's jailer env.rs run()): one
- * step per layer, named like it, then the spawn. */
-const struct step *const launcher_steps[] = {
-    &fds_env_step,     /* 1  open fds (disks, logs, sockets, taps) as root in the host mount namespace */
-    &cgroup_step,      /* 2  join the domain's cgroups */
-    &namespaces_step,  /* 3  unshare mount/ipc/uts/net/pid, sethostname, / rslave */
-    &filesystem_step,  /* 4  tmpfs root, read-only binds, /dev, pivot_root */
-    &rlimits_step,     /* 5  setrlimit */
-    &dac_step,         /* 6  groups, gid, caps, uid, no_new_privs (verified) */
-    &selinux_step,     /* 7  exec label */
-    &landlock_step,    /* 8  Landlock ruleset (needs no_new_privs), proven by a probe */
-    &seccomp_step,     /* 9  load the filter built at prepare */
-    &spawn_step,       /* 10 posix_spawn the device model (the exec section) */
-};
+ * step per layer, named like it, then the spawn. Each line names a step's file (NAME.c defines
+ * NAME_step) and is the only line outside that file a step needs: the declarations and the array
+ * below are made from this one list. */
+#define LAUNCHER_STEPS(STEP) \
+    STEP(fds_env)     /* 1  open fds (disks, logs, sockets, taps) as root in the host mount namespace */ \
+    STEP(cgroup)      /* 2  join the domain's cgroups */ \
+    STEP(namespaces)  /* 3  unshare mount/ipc/uts/net/pid, sethostname, / rslave */ \
+    STEP(filesystem)  /* 4  tmpfs root, read-only binds, /dev, pivot_root */ \
+    STEP(rlimits)     /* 5  setrlimit */ \
+    STEP(dac)         /* 6  groups, gid, caps, uid, no_new_privs (verified) */ \
+    STEP(selinux)     /* 7  exec label */ \
+    STEP(landlock)    /* 8  Landlock ruleset (needs no_new_privs), proven by a probe */ \
+    STEP(seccomp)     /* 9  load the filter built at prepare */ \
+    STEP(spawn)       /* 10 posix_spawn the device model (the exec section) */
+
+#define DECLARE_STEP(name) extern const struct step name##_step;
+#define STEP_ENTRY(name) &name##_step,
+LAUNCHER_STEPS(DECLARE_STEP)
+const struct step *const launcher_steps[] = { LAUNCHER_STEPS(STEP_ENTRY) };
 const size_t n_launcher_steps = sizeof launcher_steps / sizeof launcher_steps[0];
 #define MAX_SPEC_BYTES (16u << 20)
 
