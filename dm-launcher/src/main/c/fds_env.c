@@ -165,9 +165,13 @@ static void abort_step(struct ctx *c) {
 
 /* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
 
+/* FdSpec.Kind by name */
+static const char *const FD_KINDS[] = { [KIND_NONE] = "", [KIND_FILE] = "FILE", [KIND_DISK] = "DISK",
+    [KIND_DEV_NULL] = "DEV_NULL", [KIND_UNIX_LISTEN] = "UNIX_LISTEN", [KIND_INCOMING] = "INCOMING", [KIND_TAP] = "TAP",
+    NULL };
 static const struct field fd_spec_fields[] = {
     { "target", F_INT, offsetof(struct fd_spec, target), NULL },
-    { "kind", F_KIND, offsetof(struct fd_spec, kind), NULL },
+    { "kind", F_ENUM, offsetof(struct fd_spec, kind), FD_KINDS },
     { "path", F_STR, offsetof(struct fd_spec, path), NULL },
     { "write", F_BOOL, offsetof(struct fd_spec, write), NULL },
     { "append", F_BOOL, offsetof(struct fd_spec, append), NULL },

@@ -7,14 +7,15 @@
 enum ftype {
     F_BOOL, F_INT, F_LONG, F_STR,
     F_STR_NULCHECK,        /* a string whose NUL byte a rule refuses itself (SPEC_NUL_STRING) */
-    F_KIND,                /* an fd_kind by name */
+    F_ENUM,                /* an int by name: `of` is its names, NULL-terminated, index = value; index 0 is
+                              the value of an absent field and never matches */
     F_STRLIST, F_STRLIST_NULCHECK, F_INTLIST,
     F_STRMAP, F_STRMAP_NULCHECK,
-    F_RECLIST,             /* a list of records of `rec` */
+    F_RECLIST,             /* a list of records: `of` is its struct record */
 };
 
 struct record;
-struct field { const char *name; enum ftype type; size_t off; const struct record *rec; };
+struct field { const char *name; enum ftype type; size_t off; const void *of; };
 struct record { size_t size; const struct field *fields; };
 
 #define END_OF_FIELDS { NULL, 0, 0, NULL }
