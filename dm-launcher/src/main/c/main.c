@@ -94,7 +94,7 @@ static _Noreturn void exit_failure(const struct failure *f) {
 
 static void abort_all(struct ctx *c) {
     for (size_t i = n_launcher_steps; i-- > 0;) {
-        if (launcher_steps[i]->abort && step_present(launcher_steps[i], c->spec)) launcher_steps[i]->abort(c);
+        if (launcher_steps[i]->abort && step_present(launcher_steps[i])) launcher_steps[i]->abort(c);
     }
 }
 
@@ -149,7 +149,6 @@ int main(int argc, char **argv) {
 
     static struct spec spec;
     static struct ctx ctx;
-    ctx.spec = &spec;
     ctx.pid = -1;
     size_t len = 0;
     char *json = read_stdin(&len, &ctx.failure);
@@ -161,7 +160,7 @@ int main(int argc, char **argv) {
         snprintf(ctx.failure.message, sizeof ctx.failure.message, "cannot read the launch spec: %s", msg);
         exit_failure(&ctx.failure);
     }
-    if (spec_validate(&spec, &ctx.failure) < 0) exit_failure(&ctx.failure);
+    if (spec_validate(&ctx.failure) < 0) exit_failure(&ctx.failure);
     if (validate_only) {
         reply_dry_run();
         return 0;
@@ -169,7 +168,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     for (size_t i = 0; i < n_launcher_steps; i++) {
         ctx.step = launcher_steps[i]->name;
-        if (step_present(launcher_steps[i], &spec) && launcher_steps[i]->prepare && launcher_steps[i]->prepare(&ctx) < 0) {
+        if (step_present(launcher_steps[i]) && launcher_steps[i]->prepare && launcher_steps[i]->prepare(&ctx) < 0) {
             abort_all(&ctx);
             exit_failure(&ctx.failure);
         }
@@ -184,7 +183,7 @@ int main(int argc, char **argv) {
         if (fault && strcmp(fault, launcher_steps[i]->name) == 0) {
             _exit(137); /* fault tests: die here, every earlier step applied, as abruptly as kill -9 */
         }
-        if (step_present(launcher_steps[i], &spec) && launcher_steps[i]->apply(&ctx) < 0) {
+        if (step_present(launcher_steps[i]) && launcher_steps[i]->apply(&ctx) < 0) {
             abort_all(&ctx);
             exit_failure(&ctx.failure);
         }

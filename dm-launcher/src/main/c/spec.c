@@ -1,6 +1,7 @@
 /* The launch spec reader: jansson into the section structs, by the field table each step declares
  * for its section (spec.h; field name = the Java record component, as
- * dev.dmjail.launcher.spec.SpecWriter writes it). The sections it knows are the steps' (main.c).
+ * dev.dmjail.launcher.spec.SpecWriter writes it), each into its step's own section (step.data).
+ * The sections it knows are the steps' (main.c).
  * Strict like the Java SpecReader it replaces: an unknown section, an unknown field of a record, a
  * wrong type, an out-of-range integer, a duplicate key or trailing data is refused with its place
  * ("namespaces.uts: expected a boolean"); absent or null is NULL/empty/false/0. */
@@ -210,7 +211,7 @@ static const char *known_sections(void) {
 
 int spec_read(const char *json, size_t len, struct spec *out, char *msg, size_t msglen) {
     struct reader r = { msg, msglen };
-    memset(out, 0, sizeof *out);
+    memset(out, 0, sizeof *out); /* the steps' sections are statics, all zero until read: absent */
     if (len == 0) {
         return bad(&r, "empty input");
     }
@@ -241,7 +242,7 @@ int spec_read(const char *json, size_t len, struct spec *out, char *msg, size_t 
         if (json_is_null(v)) {
             continue; /* absent: the layer is off */
         }
-        void *section = (char *) out + launcher_steps[i]->spec_offset;
+        void *section = launcher_steps[i]->data;
         if (record(&r, launcher_steps[i]->fields, v, k, section) < 0) return -1;
         *(bool *) section = true; /* every section struct begins with `present` */
     }

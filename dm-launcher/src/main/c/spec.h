@@ -1,8 +1,19 @@
 /* The spec's JSON shape, declared by each step next to its section (spec.c reads by these tables):
- * one field table per section record, field name = the Java record component SpecWriter writes. */
+ * one field table per section record, field name = the Java record component SpecWriter writes,
+ * and the value shapes the reader fills, which the sections' structs are made of. */
 #ifndef DMJAIL_SPEC_H
 #define DMJAIL_SPEC_H
 #include "launcher.h"
+
+struct strlist { char **v; size_t n; };
+struct intlist { int *v; size_t n; };
+struct strmap { char **keys; char **vals; size_t n; };   /* a value may be NULL (JSON null) */
+/* A list of records (F_RECLIST) is a struct of the same shape: { T *v; size_t n; }. */
+
+/* A string the JSON held with a NUL byte in it: only where a section's rule names that case
+ * (exec.argv, exec.env, selinux.execLabel) the reader keeps this marker for the rule to refuse;
+ * anywhere else the reader refuses it itself. */
+extern char SPEC_NUL_STRING[];
 
 enum ftype {
     F_BOOL, F_INT, F_LONG, F_STR,
