@@ -1,7 +1,10 @@
 /* dm-launcher (native): the one process that confines itself and spawns the device model.
  * The spec (JSON on stdin) is the contract the toolstack writes with dev.dmjail.launcher.spec
- * (SpecWriter); this launcher reads it strictly (spec.c), checks every section's rules (each step's file),
- * prepares every step of a present section, then applies them in the order of launcher_steps[] (main.c). */
+ * (SpecWriter); this launcher reads it strictly (spec.c), checks every section's rules (each step's
+ * file), prepares every step of a present section, then applies them in the order of
+ * launcher_steps[] (main.c). This header is the machinery the steps share and names no layer:
+ * adding one is its file <layer>.c (its step, its section struct and JSON fields, its rules) and
+ * its STEP(<layer>) line in main.c's LAUNCHER_STEPS, nothing else here. */
 #ifndef DMJAIL_LAUNCHER_H
 #define DMJAIL_LAUNCHER_H
 
