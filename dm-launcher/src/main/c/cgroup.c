@@ -8,8 +8,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+struct cgroup_section { bool present; struct strlist procs; };   /* CgroupSection */
+
+static struct cgroup_section cgroup;
+
 static int apply(struct ctx *c) {
-    const struct strlist *procs = &c->spec->cgroup.procs;
+    const struct strlist *procs = &cgroup.procs;
     for (size_t i = 0; i < procs->n; i++) {
         int fd = open(procs->v[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) return fail(c, errno, "open %s", procs->v[i]);
@@ -36,6 +40,7 @@ static int cgroup_rules(const struct cgroup_section *s, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return cgroup_rules(&s->cgroup, f); }
+static int rules(struct failure *f) { return cgroup_rules(&cgroup, f); }
 
-const struct step cgroup_step = { "cgroup", "cgroup", offsetof(struct spec, cgroup), cgroup_fields, rules, NULL, apply, NULL };
+const struct step cgroup_step = { .name = "cgroup", .section = "cgroup", .data = &cgroup, .fields = cgroup_fields,
+    .rules = rules, .apply = apply };

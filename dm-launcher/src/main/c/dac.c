@@ -4,6 +4,7 @@
  * effective/permitted sets when the uid stays 0), PR_SET_NO_NEW_PRIVS, and finally verifies with
  * capget/getresuid/getresgid/PR_CAPBSET_READ that the process really holds the identity and no
  * capability (capabilities(7), prctl(2)). */
+#include "dac.h"
 #include "spec.h"
 
 #include <errno.h>
@@ -19,10 +20,20 @@
 
 #define CAP_LAST_CAP_FILE "/proc/sys/kernel/cap_last_cap"
 
+struct dac_section { bool present; int uid, gid; bool clear_capabilities, no_new_privs; };   /* DacSection */
+
+static struct dac_section dac;
 static int cap_last_cap = -1;
 
+bool dac_planned_identity(unsigned *uid, unsigned *gid) {
+    if (!dac.present) return false;
+    *uid = (unsigned) dac.uid;
+    *gid = (unsigned) dac.gid;
+    return true;
+}
+
 static int prepare(struct ctx *c) {
-    if (!c->spec->dac.clear_capabilities) return 0;
+    if (!dac.clear_capabilities) return 0;
     int fd = open(CAP_LAST_CAP_FILE, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail(c, EIO, "read %s: %m", CAP_LAST_CAP_FILE);
     char buf[16] = "";
@@ -73,7 +84,7 @@ static int verify(struct ctx *c, const struct dac_section *id) {
 }
 
 static int apply(struct ctx *c) {
-    const struct dac_section *id = &c->spec->dac;
+    const struct dac_section *id = &dac;
     if (check(c, setgroups(0, NULL), "setgroups(0, NULL)") < 0) return -1;
     if (check(c, setresgid(id->gid, id->gid, id->gid), "setresgid %d", id->gid) < 0) return -1;
     if (id->clear_capabilities) {
@@ -113,6 +124,7 @@ static int dac_rules(const struct dac_section *s, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return dac_rules(&s->dac, f); }
+static int rules(struct failure *f) { return dac_rules(&dac, f); }
 
-const struct step dac_step = { "dac", "dac", offsetof(struct spec, dac), dac_fields, rules, prepare, apply, NULL };
+const struct step dac_step = { .name = "dac", .section = "dac", .data = &dac, .fields = dac_fields, .rules = rules,
+    .prepare = prepare, .apply = apply };

@@ -17,6 +17,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+enum fd_kind { KIND_NONE = 0, KIND_FILE, KIND_DISK, KIND_DEV_NULL, KIND_UNIX_LISTEN, KIND_INCOMING, KIND_TAP };
+
+/* the section (FdsEnvSection, FdSpec) */
+struct fd_spec { int target; int kind; char *path; bool write, append; char *identity; };
+struct fd_specs { struct fd_spec *v; size_t n; };
+struct fds_env_section { bool present; struct fd_specs fds; };
+
+static struct fds_env_section fds_env;
 static char **created_sockets;
 static size_t n_created_sockets;
 
@@ -124,7 +132,7 @@ static int unix_listen(struct ctx *c, const struct fd_spec *f) {
 }
 
 static int apply(struct ctx *c) {
-    const struct fd_specs *fds = &c->spec->fds_env.fds;
+    const struct fd_specs *fds = &fds_env.fds;
     int above = 3;
     for (size_t i = 0; i < fds->n; i++) {
         if (fds->v[i].target + 1 > above) above = fds->v[i].target + 1;
@@ -165,9 +173,13 @@ static void abort_step(struct ctx *c) {
 
 /* ---- the section: its JSON fields and its rules (the Java record's validate()) ---- */
 
+/* FdSpec.Kind by name */
+static const char *const FD_KINDS[] = { [KIND_NONE] = "", [KIND_FILE] = "FILE", [KIND_DISK] = "DISK",
+    [KIND_DEV_NULL] = "DEV_NULL", [KIND_UNIX_LISTEN] = "UNIX_LISTEN", [KIND_INCOMING] = "INCOMING", [KIND_TAP] = "TAP",
+    NULL };
 static const struct field fd_spec_fields[] = {
     { "target", F_INT, offsetof(struct fd_spec, target), NULL },
-    { "kind", F_KIND, offsetof(struct fd_spec, kind), NULL },
+    { "kind", F_ENUM, offsetof(struct fd_spec, kind), FD_KINDS },
     { "path", F_STR, offsetof(struct fd_spec, path), NULL },
     { "write", F_BOOL, offsetof(struct fd_spec, write), NULL },
     { "append", F_BOOL, offsetof(struct fd_spec, append), NULL },
@@ -220,6 +232,7 @@ static int fds_env_rules(const struct fds_env_section *s, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return fds_env_rules(&s->fds_env, f); }
+static int rules(struct failure *f) { return fds_env_rules(&fds_env, f); }
 
-const struct step fds_env_step = { "fds-env", "fds-env", offsetof(struct spec, fds_env), fds_env_fields, rules, NULL, apply, abort_step };
+const struct step fds_env_step = { .name = "fds-env", .section = "fds-env", .data = &fds_env, .fields = fds_env_fields,
+    .rules = rules, .apply = apply, .abort = abort_step };

@@ -3,8 +3,9 @@
  * point and every bind source exist and are canonical), building the tree (root_tree.c) and the
  * pivot (pivot_root.c). Nothing is created on the host: every mount lives in the launcher's mount
  * namespace only. */
+#include "dac.h"
 #include "filesystem.h"
-#include "spec.h"
+#include "namespaces.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static struct filesystem_section filesystem;
 static struct root_tree tree;
 
 static int canonical(struct ctx *c, const char *p, const char *what, char **out) {
@@ -37,7 +39,7 @@ static int by_depth(const void *a, const void *b) {
 }
 
 static int prepare(struct ctx *c) {
-    const struct filesystem_section *r = &c->spec->filesystem;
+    const struct filesystem_section *r = &filesystem;
     char *root;
     if (canonical(c, r->mount_point, "mountPoint", &root) < 0) return -1;
     struct stat st;
@@ -64,9 +66,8 @@ static int prepare(struct ctx *c) {
     }
     tree.root = root;
     tree.section = r;
-    /* the writable tmpfs belongs to the dm uid */
-    tree.uid = c->spec->dac.present ? (unsigned) c->spec->dac.uid : 0;
-    tree.gid = c->spec->dac.present ? (unsigned) c->spec->dac.gid : 0;
+    /* the writable tmpfs belongs to the dm uid (root's without a dac section) */
+    if (!dac_planned_identity(&tree.uid, &tree.gid)) tree.uid = tree.gid = 0;
     return 0;
 }
 
@@ -103,9 +104,9 @@ static const struct field filesystem_fields[] = {
     { "files", F_RECLIST, offsetof(struct filesystem_section, files), &root_file_rec },
     END_OF_FIELDS };
 
-static int filesystem_rules(const struct spec *spec, const struct filesystem_section *s, struct failure *f) {
+static int filesystem_rules(const struct filesystem_section *s, struct failure *f) {
     const char *S = "filesystem";
-    if (!spec->namespaces.present || !spec->namespaces.mount) {
+    if (!namespaces_mount_planned()) {
         /* the tmpfs root and its binds must live in a mount namespace of their own, or they would
          * appear on the host (and pivot_root would move the host's root) */
         return broken(f, S, EINVAL, "a private root needs a mount namespace (namespaces.mount)");
@@ -150,6 +151,7 @@ static int filesystem_rules(const struct spec *spec, const struct filesystem_sec
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return filesystem_rules(s, &s->filesystem, f); }
+static int rules(struct failure *f) { return filesystem_rules(&filesystem, f); }
 
-const struct step filesystem_step = { "filesystem", "filesystem", offsetof(struct spec, filesystem), filesystem_fields, rules, prepare, apply, NULL };
+const struct step filesystem_step = { .name = "filesystem", .section = "filesystem", .data = &filesystem,
+    .fields = filesystem_fields, .rules = rules, .prepare = prepare, .apply = apply };

@@ -2,8 +2,19 @@
  * pivot into it (pivot_root.c). */
 #ifndef DMJAIL_FILESYSTEM_H
 #define DMJAIL_FILESYSTEM_H
-#include "launcher.h"
+#include "spec.h"
 #include <sys/mount.h>
+
+/* the section (FilesystemSection, DeviceNode, RootFile): here, not in filesystem.c, because the
+ * tree's unit (root_tree.c) builds from it */
+struct device_node { char *name; int major, minor, mode; };
+struct device_nodes { struct device_node *v; size_t n; };
+struct root_file { char *at, *host_path, *identity; };
+struct root_files { struct root_file *v; size_t n; };
+struct filesystem_section {
+    bool present; char *mount_point; struct strlist read_only_binds; struct strmap symlinks;
+    struct device_nodes devices; struct strlist writable_dirs; long long tmpfs_bytes; struct root_files files;
+};
 
 /* a read-only bind remount: per-mount flags, shown as "ro" in mountinfo */
 #define RO_BIND (MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)

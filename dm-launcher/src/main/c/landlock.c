@@ -42,6 +42,11 @@
 #define SCOPE_ABSTRACT_UNIX_SOCKET 1ULL
 #define SCOPE_SIGNAL 2ULL
 
+/* the section (LandlockSection) */
+struct landlock_section { bool present; struct strlist read_only, read_write, devices; bool deny_tcp, scoped; };
+
+static struct landlock_section landlock;
+
 struct ll_ruleset_attr { uint64_t handled_access_fs, handled_access_net, scoped; };
 struct ll_path_beneath_attr { uint64_t allowed_access; int32_t parent_fd; } __attribute__((packed));
 
@@ -94,7 +99,7 @@ static int probe(struct ctx *c) {
 }
 
 static int apply(struct ctx *c) {
-    const struct landlock_section *l = &c->spec->landlock;
+    const struct landlock_section *l = &landlock;
     int v = abi();
     uint64_t handled = fs_rights(v);
     struct ll_ruleset_attr attr = {
@@ -147,6 +152,7 @@ static int landlock_rules(const struct landlock_section *s, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return landlock_rules(&s->landlock, f); }
+static int rules(struct failure *f) { return landlock_rules(&landlock, f); }
 
-const struct step landlock_step = { "landlock", "landlock", offsetof(struct spec, landlock), landlock_fields, rules, prepare, apply, NULL };
+const struct step landlock_step = { .name = "landlock", .section = "landlock", .data = &landlock,
+    .fields = landlock_fields, .rules = rules, .prepare = prepare, .apply = apply };

@@ -24,19 +24,25 @@
 #include <unistd.h>
 
 /* The launcher's one sequence, read top to bottom (after Firecracker's jailer env.rs run()): one
- * step per layer, named like it, then the spawn. */
-const struct step *const launcher_steps[] = {
-    &fds_env_step,     /* 1  open fds (disks, logs, sockets, taps) as root in the host mount namespace */
-    &cgroup_step,      /* 2  join the domain's cgroups */
-    &namespaces_step,  /* 3  unshare mount/ipc/uts/net/pid, sethostname, / rslave */
-    &filesystem_step,  /* 4  tmpfs root, read-only binds, /dev, pivot_root */
-    &rlimits_step,     /* 5  setrlimit */
-    &dac_step,         /* 6  groups, gid, caps, uid, no_new_privs (verified) */
-    &selinux_step,     /* 7  exec label */
-    &landlock_step,    /* 8  Landlock ruleset (needs no_new_privs), proven by a probe */
-    &seccomp_step,     /* 9  load the filter built at prepare */
-    &spawn_step,       /* 10 posix_spawn the device model (the exec section) */
-};
+ * step per layer, named like it, then the spawn. Each line names a step's file (NAME.c defines
+ * NAME_step) and is the only line outside that file a step needs: the declarations and the array
+ * below are made from this one list. */
+#define LAUNCHER_STEPS(STEP) \
+    STEP(fds_env)     /* 1  open fds (disks, logs, sockets, taps) as root in the host mount namespace */ \
+    STEP(cgroup)      /* 2  join the domain's cgroups */ \
+    STEP(namespaces)  /* 3  unshare mount/ipc/uts/net/pid, sethostname, / rslave */ \
+    STEP(filesystem)  /* 4  tmpfs root, read-only binds, /dev, pivot_root */ \
+    STEP(rlimits)     /* 5  setrlimit */ \
+    STEP(dac)         /* 6  groups, gid, caps, uid, no_new_privs (verified) */ \
+    STEP(selinux)     /* 7  exec label */ \
+    STEP(landlock)    /* 8  Landlock ruleset (needs no_new_privs), proven by a probe */ \
+    STEP(seccomp)     /* 9  load the filter built at prepare */ \
+    STEP(spawn)       /* 10 posix_spawn the device model (the exec section) */
+
+#define DECLARE_STEP(name) extern const struct step name##_step;
+#define STEP_ENTRY(name) &name##_step,
+LAUNCHER_STEPS(DECLARE_STEP)
+const struct step *const launcher_steps[] = { LAUNCHER_STEPS(STEP_ENTRY) };
 const size_t n_launcher_steps = sizeof launcher_steps / sizeof launcher_steps[0];
 #define MAX_SPEC_BYTES (16u << 20)
 
@@ -88,7 +94,7 @@ static _Noreturn void exit_failure(const struct failure *f) {
 
 static void abort_all(struct ctx *c) {
     for (size_t i = n_launcher_steps; i-- > 0;) {
-        if (launcher_steps[i]->abort && step_present(launcher_steps[i], c->spec)) launcher_steps[i]->abort(c);
+        if (launcher_steps[i]->abort && step_present(launcher_steps[i])) launcher_steps[i]->abort(c);
     }
 }
 
@@ -143,7 +149,6 @@ int main(int argc, char **argv) {
 
     static struct spec spec;
     static struct ctx ctx;
-    ctx.spec = &spec;
     ctx.pid = -1;
     size_t len = 0;
     char *json = read_stdin(&len, &ctx.failure);
@@ -155,7 +160,7 @@ int main(int argc, char **argv) {
         snprintf(ctx.failure.message, sizeof ctx.failure.message, "cannot read the launch spec: %s", msg);
         exit_failure(&ctx.failure);
     }
-    if (spec_validate(&spec, &ctx.failure) < 0) exit_failure(&ctx.failure);
+    if (spec_validate(&ctx.failure) < 0) exit_failure(&ctx.failure);
     if (validate_only) {
         reply_dry_run();
         return 0;
@@ -163,7 +168,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     for (size_t i = 0; i < n_launcher_steps; i++) {
         ctx.step = launcher_steps[i]->name;
-        if (step_present(launcher_steps[i], &spec) && launcher_steps[i]->prepare && launcher_steps[i]->prepare(&ctx) < 0) {
+        if (step_present(launcher_steps[i]) && launcher_steps[i]->prepare && launcher_steps[i]->prepare(&ctx) < 0) {
             abort_all(&ctx);
             exit_failure(&ctx.failure);
         }
@@ -178,7 +183,7 @@ int main(int argc, char **argv) {
         if (fault && strcmp(fault, launcher_steps[i]->name) == 0) {
             _exit(137); /* fault tests: die here, every earlier step applied, as abruptly as kill -9 */
         }
-        if (step_present(launcher_steps[i], &spec) && launcher_steps[i]->apply(&ctx) < 0) {
+        if (step_present(launcher_steps[i]) && launcher_steps[i]->apply(&ctx) < 0) {
             abort_all(&ctx);
             exit_failure(&ctx.failure);
         }

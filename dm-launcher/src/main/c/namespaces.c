@@ -4,6 +4,7 @@
  * mount namespace every mount made a slave (mount("none", "/", NULL, MS_SLAVE|MS_REC)): mounts made
  * on the host later still propagate in, nothing done inside propagates out (libvirt's
  * qemu_namespace.c does the same). */
+#include "namespaces.h"
 #include "spec.h"
 
 #include <errno.h>
@@ -12,8 +13,16 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+struct namespaces_section { bool present; bool mount, ipc, uts, net, pid; char *hostname; };   /* NamespacesSection */
+
+static struct namespaces_section namespaces;
+
+bool namespaces_mount_planned(void) {
+    return namespaces.present && namespaces.mount;
+}
+
 static int apply(struct ctx *c) {
-    const struct namespaces_section *ns = &c->spec->namespaces;
+    const struct namespaces_section *ns = &namespaces;
     int flags = (ns->mount ? CLONE_NEWNS : 0) | (ns->ipc ? CLONE_NEWIPC : 0) | (ns->uts ? CLONE_NEWUTS : 0)
             | (ns->net ? CLONE_NEWNET : 0) | (ns->pid ? CLONE_NEWPID : 0);
     if (flags != 0 && check(c, unshare(flags), "unshare(0x%x)", flags) < 0) return -1;
@@ -52,6 +61,7 @@ static int namespaces_rules(const struct namespaces_section *s, struct failure *
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return namespaces_rules(&s->namespaces, f); }
+static int rules(struct failure *f) { return namespaces_rules(&namespaces, f); }
 
-const struct step namespaces_step = { "namespaces", "namespaces", offsetof(struct spec, namespaces), namespaces_fields, rules, NULL, apply, NULL };
+const struct step namespaces_step = { .name = "namespaces", .section = "namespaces", .data = &namespaces,
+    .fields = namespaces_fields, .rules = rules, .apply = apply };

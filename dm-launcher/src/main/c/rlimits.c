@@ -7,12 +7,19 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+/* the section (RlimitsSection, RlimitSpec) */
+struct rlimit_spec { char *resource; long long soft, hard; };
+struct rlimit_specs { struct rlimit_spec *v; size_t n; };
+struct rlimits_section { bool present; struct rlimit_specs limits; };
+
+static struct rlimits_section rlimits;
+
 /* RLIMIT_* in number order (include/uapi/asm-generic/resource.h, x86_64): the spec's Rlimit enum. */
 static const char *const NAMES[] = { "CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK",
     "AS", "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME" };
 
 /* By name, with or without the RLIMIT_ prefix, any case; -1 when unknown. */
-int rlimit_by_name(const char *name) {
+static int rlimit_by_name(const char *name) {
     if (name == NULL || name == SPEC_NUL_STRING) return -1;
     if (strncasecmp(name, "RLIMIT_", 7) == 0) name += 7;
     for (int i = 0; i < (int) (sizeof NAMES / sizeof NAMES[0]); i++) {
@@ -22,7 +29,7 @@ int rlimit_by_name(const char *name) {
 }
 
 static int apply(struct ctx *c) {
-    const struct rlimit_specs *l = &c->spec->rlimits.limits;
+    const struct rlimit_specs *l = &rlimits.limits;
     for (size_t i = 0; i < l->n; i++) {
         struct rlimit r = { (rlim_t) l->v[i].soft, (rlim_t) l->v[i].hard }; /* -1 = RLIM_INFINITY */
         if (check(c, setrlimit((__rlimit_resource_t) rlimit_by_name(l->v[i].resource), &r), "setrlimit %s",
@@ -58,6 +65,7 @@ static int rlimits_rules(const struct rlimits_section *s, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return rlimits_rules(&s->rlimits, f); }
+static int rules(struct failure *f) { return rlimits_rules(&rlimits, f); }
 
-const struct step rlimits_step = { "rlimits", "rlimits", offsetof(struct spec, rlimits), rlimits_fields, rules, NULL, apply, NULL };
+const struct step rlimits_step = { .name = "rlimits", .section = "rlimits", .data = &rlimits, .fields = rlimits_fields,
+    .rules = rules, .apply = apply };

@@ -1,7 +1,7 @@
 /* What the sections' rules share (the Java spec's Paths), and the one sequence of them: every
- * section's own rules (each in its step's file, the validate() of its Java record rule for rule,
- * with the same errno and words), checked in step order before any step prepares. Pure checks, no
- * host access. */
+ * required section present (a step's `required`: exec's), then every section's own rules (each in
+ * its step's file, the validate() of its Java record rule for rule, with the same errno and words),
+ * checked in step order before any step prepares. Pure checks, no host access. */
 #include "spec.h"
 
 #include <errno.h>
@@ -43,11 +43,16 @@ bool path_absolute_normal_below_root(const char *p) {
     return path_absolute(p) && strcmp(p, "/") != 0 && path_normal_components(p + 1);
 }
 
-int spec_validate(const struct spec *s, struct failure *f) {
-    if (!s->exec.present) return broken(f, "exec", EINVAL, "no exec section: nothing to spawn");
+int spec_validate(struct failure *f) {
     for (size_t i = 0; i < n_launcher_steps; i++) {
         const struct step *st = launcher_steps[i];
-        if (st->rules && step_present(st, s) && st->rules(s, f) < 0) return -1;
+        if (st->required && !step_present(st)) {
+            return broken(f, st->section, EINVAL, "no %s section: %s", st->section, st->required);
+        }
+    }
+    for (size_t i = 0; i < n_launcher_steps; i++) {
+        const struct step *st = launcher_steps[i];
+        if (st->rules && step_present(st) && st->rules(f) < 0) return -1;
     }
     return 0;
 }

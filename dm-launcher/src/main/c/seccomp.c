@@ -12,6 +12,13 @@
 #include <sched.h>
 #include <seccomp.h>
 
+/* the section (SeccompSection) */
+struct seccomp_section {
+    bool present; struct strlist deny_eperm, deny_enosys; bool deny_clone_namespace_flags;
+    struct intlist deny_socket_families;
+};
+
+static struct seccomp_section seccomp;
 static scmp_filter_ctx filter;
 
 /* clone(2)'s namespace flags; CLONE_NEWTIME (0x80) overlaps clone()'s exit-signal byte */
@@ -35,7 +42,7 @@ static int deny(struct ctx *c, const struct strlist *names, int err) {
 }
 
 static int prepare(struct ctx *c) {
-    const struct seccomp_section *s = &c->spec->seccomp;
+    const struct seccomp_section *s = &seccomp;
     filter = seccomp_init(SCMP_ACT_ALLOW);
     if (!filter) return fail(c, EINVAL, "seccomp_init failed");
     if (deny(c, &s->deny_eperm, EPERM) < 0 || deny(c, &s->deny_enosys, ENOSYS) < 0) return -1;
@@ -115,6 +122,7 @@ static int seccomp_rules(const struct seccomp_section *s, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return seccomp_rules(&s->seccomp, f); }
+static int rules(struct failure *f) { return seccomp_rules(&seccomp, f); }
 
-const struct step seccomp_step = { "seccomp", "seccomp", offsetof(struct spec, seccomp), seccomp_fields, rules, prepare, apply, abort_step };
+const struct step seccomp_step = { .name = "seccomp", .section = "seccomp", .data = &seccomp, .fields = seccomp_fields,
+    .rules = rules, .prepare = prepare, .apply = apply, .abort = abort_step };

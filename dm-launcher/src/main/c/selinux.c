@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+struct selinux_section { bool present; char *exec_label; };   /* SelinuxSection */
+
+static struct selinux_section selinux;
 static int exec_attr_fd = -1;
 
 /* selinuxfs is a filesystem of this kernel and mounted (its "enforce" node exists), as
@@ -25,7 +28,7 @@ static bool selinux_enabled(void) {
 }
 
 static int prepare(struct ctx *c) {
-    const char *label = c->spec->selinux.exec_label;
+    const char *label = selinux.exec_label;
     if (!selinux_enabled()) {
         return fail(c, EOPNOTSUPP, "exec label %s planned but SELinux is not enabled on this host", label);
     }
@@ -34,7 +37,7 @@ static int prepare(struct ctx *c) {
 }
 
 static int apply(struct ctx *c) {
-    const char *label = c->spec->selinux.exec_label;
+    const char *label = selinux.exec_label;
     size_t len = strlen(label);
     ssize_t n = write(exec_attr_fd, label, len);
     int err = errno;
@@ -63,6 +66,7 @@ static int selinux_rules(const struct selinux_section *s, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return selinux_rules(&s->selinux, f); }
+static int rules(struct failure *f) { return selinux_rules(&selinux, f); }
 
-const struct step selinux_step = { "selinux", "selinux", offsetof(struct spec, selinux), selinux_fields, rules, prepare, apply, abort_step };
+const struct step selinux_step = { .name = "selinux", .section = "selinux", .data = &selinux, .fields = selinux_fields,
+    .rules = rules, .prepare = prepare, .apply = apply, .abort = abort_step };

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+struct exec_section { bool present; char *path; struct strlist argv; struct strmap env; char *cwd; };   /* ExecSection */
+
+static struct exec_section exec;
 static char **argv, **envp;
 
 static int by_key(const void *a, const void *b) {
@@ -22,7 +25,7 @@ static int by_key(const void *a, const void *b) {
 }
 
 static int prepare(struct ctx *c) {
-    const struct exec_section *e = &c->spec->exec;
+    const struct exec_section *e = &exec;
     argv = calloc(e->argv.n + 1, sizeof(char *));
     envp = calloc(e->env.n + 1, sizeof(char *));
     if (!argv || !envp) abort();
@@ -39,7 +42,7 @@ static int prepare(struct ctx *c) {
 #define SPAWN_CHECK(call, ...) do { int rc_ = (call); if (rc_ != 0) { fail(c, rc_, __VA_ARGS__); goto out; } } while (0)
 
 static int apply(struct ctx *c) {
-    const struct exec_section *e = &c->spec->exec;
+    const struct exec_section *e = &exec;
     if (e->cwd != NULL && check(c, chdir(e->cwd), "chdir %s", e->cwd) < 0) return -1;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -108,6 +111,7 @@ static int exec_rules(const struct exec_section *e, struct failure *f) {
     return 0;
 }
 
-static int rules(const struct spec *s, struct failure *f) { return exec_rules(&s->exec, f); }
+static int rules(struct failure *f) { return exec_rules(&exec, f); }
 
-const struct step spawn_step = { "spawn", "exec", offsetof(struct spec, exec), exec_fields, rules, prepare, apply, NULL };
+const struct step spawn_step = { .name = "spawn", .section = "exec", .data = &exec, .fields = exec_fields,
+    .required = "nothing to spawn", .rules = rules, .prepare = prepare, .apply = apply };

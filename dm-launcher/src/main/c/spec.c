@@ -1,6 +1,7 @@
 /* The launch spec reader: jansson into the section structs, by the field table each step declares
  * for its section (spec.h; field name = the Java record component, as
- * dev.dmjail.launcher.spec.SpecWriter writes it). The sections it knows are the steps' (main.c).
+ * dev.dmjail.launcher.spec.SpecWriter writes it), each into its step's own section (step.data).
+ * The sections it knows are the steps' (main.c).
  * Strict like the Java SpecReader it replaces: an unknown section, an unknown field of a record, a
  * wrong type, an out-of-range integer, a duplicate key or trailing data is refused with its place
  * ("namespaces.uts: expected a boolean"); absent or null is NULL/empty/false/0. */
@@ -13,9 +14,6 @@
 #include <string.h>
 
 char SPEC_NUL_STRING[] = "\0<NUL>";
-
-static const char *const KINDS[] = { [KIND_FILE] = "FILE", [KIND_DISK] = "DISK", [KIND_DEV_NULL] = "DEV_NULL",
-    [KIND_UNIX_LISTEN] = "UNIX_LISTEN", [KIND_INCOMING] = "INCOMING", [KIND_TAP] = "TAP" };
 
 /* ---- conversion ---- */
 
@@ -105,34 +103,36 @@ static int field(struct reader *r, const struct field *f, json_t *v, const char 
     }
     case F_STR: case F_STR_NULCHECK:
         return string(r, v, where, f->type == F_STR_NULCHECK, (char **) at);
-    case F_KIND: {
+    case F_ENUM: {
+        const char *const *names = f->of;
         if (v == NULL || json_is_null(v)) {
-            *(int *) at = KIND_NONE;
+            *(int *) at = 0;
             return 0;
         }
         if (json_is_string(v)) {
-            for (int k = KIND_FILE; k <= KIND_TAP; k++) {
-                if (strcmp(KINDS[k], json_string_value(v)) == 0 && strlen(KINDS[k]) == json_string_length(v)) {
+            for (int k = 1; names[k]; k++) {
+                if (strcmp(names[k], json_string_value(v)) == 0 && strlen(names[k]) == json_string_length(v)) {
                     *(int *) at = k;
                     return 0;
                 }
             }
-            return bad(r, "%s: unknown kind %s", where, json_string_value(v));
+            return bad(r, "%s: unknown %s %s", where, f->name, json_string_value(v));
         }
-        return bad(r, "%s: unknown kind (not a string)", where);
+        return bad(r, "%s: unknown %s (not a string)", where, f->name);
     }
     case F_STRLIST: case F_STRLIST_NULCHECK: case F_INTLIST: case F_RECLIST: {
         if (v == NULL || json_is_null(v)) return 0; /* empty */
         if (!json_is_array(v)) return bad(r, "%s: expected an array", where);
         size_t n = json_array_size(v);
-        size_t esize = f->type == F_RECLIST ? f->rec->size : f->type == F_INTLIST ? sizeof(int) : sizeof(char *);
+        const struct record *rec = f->of;
+        size_t esize = f->type == F_RECLIST ? rec->size : f->type == F_INTLIST ? sizeof(int) : sizeof(char *);
         char *elems = xcalloc(n, esize);
         for (size_t i = 0; i < n; i++) {
             json_t *e = json_array_get(v, i);
             place(w, sizeof w, "%s[%zu]", where, i);
             void *ea = elems + i * esize;
             if (f->type == F_RECLIST) {
-                if (record(r, f->rec->fields, e, w, ea) < 0) return -1;
+                if (record(r, rec->fields, e, w, ea) < 0) return -1;
             } else if (f->type == F_INTLIST) {
                 if (!json_is_integer(e) || json_integer_value(e) < INT32_MIN || json_integer_value(e) > INT32_MAX) {
                     return bad(r, "%s: expected an integer", w);
@@ -211,7 +211,7 @@ static const char *known_sections(void) {
 
 int spec_read(const char *json, size_t len, struct spec *out, char *msg, size_t msglen) {
     struct reader r = { msg, msglen };
-    memset(out, 0, sizeof *out);
+    memset(out, 0, sizeof *out); /* the steps' sections are statics, all zero until read: absent */
     if (len == 0) {
         return bad(&r, "empty input");
     }
@@ -242,7 +242,7 @@ int spec_read(const char *json, size_t len, struct spec *out, char *msg, size_t 
         if (json_is_null(v)) {
             continue; /* absent: the layer is off */
         }
-        void *section = (char *) out + launcher_steps[i]->spec_offset;
+        void *section = launcher_steps[i]->data;
         if (record(&r, launcher_steps[i]->fields, v, k, section) < 0) return -1;
         *(bool *) section = true; /* every section struct begins with `present` */
     }
