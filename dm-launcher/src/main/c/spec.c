@@ -2,7 +2,7 @@
  * for its section (spec.h; field name = the Java record component, as
  * dev.dmjail.launcher.spec.SpecWriter writes it), each into its step's own section (step.data).
  * The sections it knows are the steps' (main.c).
- * Strict like the Java SpecReader it replaces: an unknown section, an unknown field of a record, a
+ * Strict like the tests' Java SpecReader (their model of this reader): an unknown section, an unknown field of a record, a
  * wrong type, an out-of-range integer, a duplicate key or trailing data is refused with its place
  * ("namespaces.uts: expected a boolean"); absent or null is NULL/empty/false/0. */
 #include "spec.h"

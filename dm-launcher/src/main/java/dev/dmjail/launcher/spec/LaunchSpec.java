@@ -16,7 +16,7 @@ import java.util.Objects;
  *
  * <p>The toolstack builds it from the confinement plan (each layer contributes its own section),
  * writes it as JSON ({@link SpecWriter}) to the launcher's stdin, and the launcher reads it back
- * ({@link SpecReader}) and applies the sections in the order of its steps. The JSON is one object:
+ * (the native reader (dm-launcher/src/main/c/spec.c; its Java model for the tests: test SpecReader)) and applies the sections in the order of its steps. The JSON is one object:
  * {@code {"domainName": ..., "<layer>": {...}, ..., "exec": {...}}}.
  */
 public final class LaunchSpec {

@@ -6,7 +6,7 @@ package dev.dmjail.launcher.spec;
  * and in the launcher's step by the layer's name ({@link #sectionName()}); an absent section means the
  * layer is switched off for this domain.
  *
- * <p>Every section is a record of plain data that {@link SpecReader} and {@link SpecWriter} map
+ * <p>Every section is a record of plain data that the native reader (dm-launcher/src/main/c/spec.c; its Java model for the tests: test SpecReader) and {@link SpecWriter} map
  * generically (component name = JSON field). Its own rules are in {@link #validate}: pure checks,
  * no host access, the same for the toolstack (which may call it when it plans) and the launcher
  * (which calls it before any step prepares).

@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a {@link LaunchSpec} as the JSON {@link SpecReader} reads (the one contract between the
+ * Writes a {@link LaunchSpec} as the JSON the native launcher's reader (dm-launcher/src/main/c/spec.c) reads (the one contract between the
  * toolstack and the launcher), generically from the section records: one field per record
  * component, enums by name.
  */
 public final class SpecWriter {
+    /** The one top-level field that is not a section. */
+    public static final String DOMAIN_NAME = "domainName";
+
     private static final JsonFactory FACTORY = new JsonFactory();
 
     private SpecWriter() {}
@@ -23,7 +26,7 @@ public final class SpecWriter {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField(SpecReader.DOMAIN_NAME, spec.domainName());
+            g.writeStringField(DOMAIN_NAME, spec.domainName());
             for (Map.Entry<String, Section> e : spec.sections().entrySet()) {
                 g.writeFieldName(e.getKey());
                 value(g, e.getValue());

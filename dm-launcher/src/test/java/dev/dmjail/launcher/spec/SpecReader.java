@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a {@link LaunchSpec} back into the section records, the Java half of the contract whose
- * other reader is the native launcher's (dm-launcher/src/main/c/spec.c): the tests read back what
- * {@link SpecWriter} writes and hold both readers to the same refusals. Jackson's streaming parser,
+ * The tests' Java model of the spec reader (test code: the one reader in production is the native
+ * launcher's, dm-launcher/src/main/c/spec.c, and its step list the one list of sections): reads a
+ * {@link LaunchSpec} back into the section records, so the tests read back what {@link SpecWriter}
+ * writes and hold the native reader to the same refusals (SpecReaderTest, SectionRulesTest). Jackson's streaming parser,
  * generically: a JSON field is the record component of that
  * name, an enum is its name, absent or null is null/empty/false/0. Strict: an unknown section, an
  * unknown field of a section, a wrong type or an out-of-range integer is refused with its place
@@ -26,7 +27,7 @@ import java.util.Map;
  */
 public final class SpecReader {
     private static final JsonFactory FACTORY = new JsonFactory();
-    static final String DOMAIN_NAME = "domainName";
+    static final String DOMAIN_NAME = SpecWriter.DOMAIN_NAME;
 
     /**
      * The sections a spec may hold, by name, in the order the launcher applies their steps (the
