@@ -140,7 +140,7 @@ public class Main implements Runnable {
     /**
      * Subcommand name (and alias) to class: {@link All}'s list, by name. Written out rather than read
      * from the annotations: reading {@code @Command} of every subcommand (annotation parsing, a dynamic
-     * proxy per annotation type) was ~40 ms of every cold run's ~200 (issue 14); {@code MainTest} holds
+     * proxy per annotation type) was ~14 ms of a cold `list`'s ~200 (issue 14); {@code MainTest} holds
      * this table to {@link All}'s annotation.
      */
     static final Map<String, Class<?>> SUBCOMMANDS = Map.ofEntries(

@@ -1,72 +1,94 @@
 package dev.dmjail.uidrange;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-
-import jnr.posix.Group;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
-import jnr.posix.Passwd;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
 
 /**
  * The real user database through libc (getpwnam, getpwuid, getgrnam, getgrgid, getpwent, getgrent),
  * so every NSS source in /etc/nsswitch.conf (files, systemd, sss, ldap...) is seen, as libxl sees it.
- * The *ent iterators are process-global in libc, hence the synchronisation.
+ * libc's answers live in its static buffers (and the *ent iterators are process-global), so every
+ * call holds one lock and copies the entry out before it returns.
+ *
+ * <p>Bound with jnr-ffi to these ten functions alone: jnr-posix's binding of all of libc (a few
+ * hundred functions, each a stub generated at run time) was ~50 ms of every cold command that looks a
+ * user up, destroy and create among them (issue 14).
  */
 public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
-    private static final Object ENT_LOCK = new Object();
-    private final java.util.function.Supplier<POSIX> source;
-    private POSIX posix;
+
+    /** glibc's user and group database functions (pwd.h, grp.h). */
+    public interface Nss {
+        Pointer getpwnam(String name);
+        Pointer getpwuid(int uid);
+        Pointer getgrnam(String name);
+        Pointer getgrgid(int gid);
+        void setpwent();
+        Pointer getpwent();
+        void endpwent();
+        void setgrent();
+        Pointer getgrent();
+        void endgrent();
+    }
+
+    private static final Object LOCK = new Object();
+    private static volatile Nss libc;
 
     /** libc is bound on first use: commands that look no user up (list, console) never load jnr-ffi for it. */
-    public PosixUserDatabase() {
-        this.source = POSIXFactory::getNativePOSIX;
-    }
+    public PosixUserDatabase() {}
 
-    public PosixUserDatabase(POSIX posix) {
-        this.source = () -> posix;
-    }
-
-    private synchronized POSIX posix() {
-        if (posix == null) {
-            posix = source.get();
+    private static Nss libc() {
+        if (libc == null) {
+            synchronized (LOCK) {
+                if (libc == null) {
+                    libc = LibraryLoader.create(Nss.class).load("c");
+                }
+            }
         }
-        return posix;
+        return libc;
     }
 
     @Override
     public Optional<PasswdEntry> byName(String name) {
-        return Optional.ofNullable(posix().getpwnam(name)).map(PosixUserDatabase::toEntry);
+        synchronized (LOCK) {
+            return Optional.ofNullable(passwd(libc().getpwnam(name)));
+        }
     }
 
     @Override
     public Optional<PasswdEntry> byUid(int uid) {
-        return Optional.ofNullable(posix().getpwuid(uid)).map(PosixUserDatabase::toEntry);
+        synchronized (LOCK) {
+            return Optional.ofNullable(passwd(libc().getpwuid(uid)));
+        }
     }
 
     @Override
     public Optional<GroupEntry> groupByName(String name) {
-        return Optional.ofNullable(posix().getgrnam(name)).map(PosixUserDatabase::toEntry);
+        synchronized (LOCK) {
+            return Optional.ofNullable(group(libc().getgrnam(name)));
+        }
     }
 
     @Override
     public Optional<GroupEntry> groupByGid(int gid) {
-        return Optional.ofNullable(posix().getgrgid(gid)).map(PosixUserDatabase::toEntry);
+        synchronized (LOCK) {
+            return Optional.ofNullable(group(libc().getgrgid(gid)));
+        }
     }
 
     @Override
     public List<PasswdEntry> allUsers() {
-        synchronized (ENT_LOCK) {
+        synchronized (LOCK) {
             List<PasswdEntry> out = new ArrayList<>();
-            posix().setpwent();
+            libc().setpwent();
             try {
-                for (Passwd p = posix().getpwent(); p != null; p = posix().getpwent()) {
-                    out.add(toEntry(p));
+                for (PasswdEntry p = passwd(libc().getpwent()); p != null; p = passwd(libc().getpwent())) {
+                    out.add(p);
                 }
             } finally {
-                posix().endpwent();
+                libc().endpwent();
             }
             return out;
         }
@@ -74,28 +96,52 @@ public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
 
     @Override
     public List<GroupEntry> allGroups() {
-        synchronized (ENT_LOCK) {
+        synchronized (LOCK) {
             List<GroupEntry> out = new ArrayList<>();
-            posix().setgrent();
+            libc().setgrent();
             try {
-                for (Group g = posix().getgrent(); g != null; g = posix().getgrent()) {
-                    out.add(toEntry(g));
+                for (GroupEntry g = group(libc().getgrent()); g != null; g = group(libc().getgrent())) {
+                    out.add(g);
                 }
             } finally {
-                posix().endgrent();
+                libc().endgrent();
             }
             return out;
         }
     }
 
-    private static PasswdEntry toEntry(Passwd p) {
-        return new PasswdEntry(p.getLoginName(), (int) p.getUID(), (int) p.getGID(), p.getGECOS(), p.getHome(),
-                p.getShell());
+    /**
+     * struct passwd on an LP64 glibc (x86_64, aarch64: the architectures dmjail runs on, see
+     * dev.dmjail.launcher.sys.Arch): pw_name, pw_passwd (pointers), pw_uid, pw_gid (32-bit), pw_gecos,
+     * pw_dir, pw_shell (pointers).
+     */
+    private static PasswdEntry passwd(Pointer p) {
+        if (p == null) {
+            return null;
+        }
+        return new PasswdEntry(string(p, 0), p.getInt(16), p.getInt(20), string(p, 24), string(p, 32), string(p, 40));
     }
 
-    private static GroupEntry toEntry(Group g) {
-        String[] members = g.getMembers();
-        return new GroupEntry(g.getName(), (int) g.getGID(),
-                members == null ? List.of() : Arrays.stream(members).filter(m -> m != null).toList());
+    /** struct group on an LP64 glibc: gr_name, gr_passwd (pointers), gr_gid (32-bit, then padding), gr_mem (char **, NULL-ended). */
+    private static GroupEntry group(Pointer g) {
+        if (g == null) {
+            return null;
+        }
+        List<String> members = new ArrayList<>();
+        Pointer mem = g.getPointer(24);
+        int size = Runtime.getSystemRuntime().addressSize();
+        for (int i = 0; mem != null; i++) {
+            Pointer m = mem.getPointer((long) i * size);
+            if (m == null) {
+                break;
+            }
+            members.add(m.getString(0));
+        }
+        return new GroupEntry(string(g, 0), g.getInt(16), List.copyOf(members));
+    }
+
+    private static String string(Pointer struct, long offset) {
+        Pointer s = struct.getPointer(offset);
+        return s == null ? null : s.getString(0);
     }
 }

@@ -51,9 +51,10 @@ public final class StateStore {
      * key: a create asks for the name, the lowest free domid, the disks in use and the MCS pairs in use,
      * each a walk over every domain, and with 200 domains reading every state file for each question was
      * what made the 200th create slower than the first (issue 14). Each file is read once per body; the
-     * body's own writes and removals replace what it holds. Other processes write without the lock only
-     * their own domain's progress (pid, prepared items), never what a create asks about (names, domids,
-     * disks, MCS pairs), which change only under the lock.
+     * body's own writes and removals replace what it holds. What a create asks about (names, domids,
+     * disks, MCS pairs) is changed only under the lock (create, rename, the hotplugs); without it other
+     * processes write their own domain's progress (pid, prepared items), and a destroy removes its
+     * domain, which a body that read it first still counts as taken: the safe side.
      */
     private final ThreadLocal<java.util.Map<String, Optional<DomainRecord>>> heldSnapshot = new ThreadLocal<>();
 
