@@ -354,8 +354,9 @@ public final class RecordedKeys {
     /**
      * xl's pci list (libxlu_pci.c xlu_pci_parse_spec_string): "[[DDDD:]BB:DD.F[@VSLOT][,KEY=VAL…]" or KEY=VAL
      * pairs with bdf= or name= (exactly one of them); permissive, msitranslate, seize, power_mgmt default to the
-     * global pci_* keys. A PV guest with a PCI device gets e820_host (xl). rdm_policy= is refused here: it
-     * depends on rdm=, which dmjail does not model.
+     * global pci_* keys. A PV guest with a PCI device gets e820_host (xl). Without rdm_policy= a device takes rdm='s
+     * policy in xl; dmjail does not model rdm= (its xlu_rdm_parse rejects every policy= it recognises), so the
+     * device's policy is libxl's default.
      */
     private void pci() throws ConfigException {
         boolean[] globals = new boolean[4];
