@@ -46,7 +46,7 @@ public final class RecordedKeys {
             "spice", "spiceport", "spicetls_port", "spicehost", "spicedisable_ticketing", "spicepasswd",
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
-            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize");
+            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -111,6 +111,7 @@ public final class RecordedKeys {
         iomem();
         devices();
         pci();
+        usb();
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
@@ -376,6 +377,77 @@ public final class RecordedKeys {
             put("pcidevs", pcis);
             if (type == DomainType.PV) put("b_info/type.pv/e820_host", F.textNode("True"));
         }
+    }
+
+    /**
+     * xl's usbctrl and usbdev lists (parse_usbctrl_config, parse_usbdev_config): strtok on ",", leading blanks
+     * skipped, each item "KEY=VALUE" (MATCH_OPTION: a prefix match on "KEY="), numbers by atoi (hostbus and
+     * hostaddr by strtoul base 0, into a uint8). A usbdev without type=hostdev prints no host address (the
+     * keyed union is unset), and its controller, unset, is libxl's default.
+     */
+    private void usb() throws ConfigException {
+        List<String> ctrlTypes = List.of("auto", "pv", "devicemodel", "qusb");
+        ArrayNode ctrls = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("usbctrl")) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = F.objectNode();
+            String type = "auto";
+            long version = 0, ports = 0;
+            for (String t : strtok(a.text(), ",")) {
+                t = t.replaceFirst("^ +", "");
+                if (t.startsWith("type=")) {
+                    String v = t.substring(5);
+                    type = enumValue(ctrlTypes, v)
+                            .orElseThrow(() -> b.err(a.line(), "usbctrl", "Invalid usb controller type '" + v + "'"));
+                } else if (t.startsWith("version=")) {
+                    version = PciSpec.atoi(t.substring(8));
+                } else if (t.startsWith("ports=")) {
+                    ports = PciSpec.atoi(t.substring(6));
+                } else {
+                    throw b.err(a.line(), "usbctrl", "Unknown string `" + t + "' in usbctrl spec");
+                }
+            }
+            if (!type.equals("auto")) o.put("type", type);
+            o.put("devid", ctrls.size()); // ARRAY_EXTEND_INIT: the index
+            if (version != 0) o.set("version", num(version));
+            if (ports != 0) o.set("ports", num(ports));
+            ctrls.add(o);
+        }
+        if (!ctrls.isEmpty()) put("usbctrls", ctrls);
+
+        ArrayNode devs = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("usbdev")) {
+            boolean hostdev = false;
+            Long ctrl = null, port = null, hostbus = null, hostaddr = null;
+            for (String t : strtok(a.text(), ",")) {
+                t = t.replaceFirst("^ +", "");
+                if (t.startsWith("type=")) {
+                    // xl prints getopt's optarg (NULL: "(null)") where the value belongs; dmjail names the value
+                    if (!t.substring(5).equalsIgnoreCase("hostdev")) {
+                        throw b.err(a.line(), "usbdev", "Invalid usb device type: " + t.substring(5));
+                    }
+                    hostdev = true;
+                } else if (t.startsWith("hostbus=")) {
+                    hostbus = CNumbers.strtoulPrefix(t.substring(8)) & 0xff;
+                } else if (t.startsWith("hostaddr=")) {
+                    hostaddr = CNumbers.strtoulPrefix(t.substring(9)) & 0xff;
+                } else if (t.startsWith("controller=")) {
+                    ctrl = PciSpec.atoi(t.substring(11));
+                } else if (t.startsWith("port=")) {
+                    port = PciSpec.atoi(t.substring(5));
+                } else {
+                    throw b.err(a.line(), "usbdev", "Unknown string `" + t + "' in usbdev spec");
+                }
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode o = devs.addObject();
+            if (ctrl != null && ctrl != -1) o.set("ctrl", num(ctrl)); // libxl_devid: -1 is its default
+            if (port != null && port != 0) o.set("port", num(port));
+            if (hostdev) {
+                com.fasterxml.jackson.databind.node.ObjectNode h = o.putObject("type.hostdev");
+                if (hostbus != null && hostbus != 0) h.set("hostbus", num(hostbus));
+                if (hostaddr != null && hostaddr != 0) h.set("hostaddr", num(hostaddr));
+            }
+        }
+        if (!devs.isEmpty()) put("usbdevs", devs);
     }
 
     /** The simple device lists, in xl's order: dtdev, p9, vtpm, pvcalls, channel. */
