@@ -46,7 +46,8 @@ public final class RecordedKeys {
             "spice", "spiceport", "spicetls_port", "spicehost", "spicedisable_ticketing", "spicepasswd",
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
-            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev");
+            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
+            "vfb", "vkb");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -112,6 +113,7 @@ public final class RecordedKeys {
         devices();
         pci();
         usb();
+        framebuffers();
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
@@ -448,6 +450,107 @@ public final class RecordedKeys {
             }
         }
         if (!devs.isEmpty()) put("usbdevs", devs);
+    }
+
+    /**
+     * xl's vfb list (each vfb brings a vkb of its own), the vkb a PV guest's top-level vnc = N (N non-zero, no
+     * vfb=) brings with its vfb ({@link LibxlJson} prints that vfb), then the vkb list (parse_vkb_list). A vfb
+     * item: strtok on ",", an item without "=" ends it, unknown keys are skipped without a word, numbers by atoi.
+     */
+    private void framebuffers() throws ConfigException {
+        ArrayNode vfbs = F.arrayNode();
+        ArrayNode vkbs = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("vfb")) {
+            com.fasterxml.jackson.databind.node.ObjectNode vfb = vfbs.addObject();
+            vfb.put("devid", vfbs.size() - 1);
+            com.fasterxml.jackson.databind.node.ObjectNode vnc = F.objectNode(), sdl = F.objectNode();
+            String keymap = null;
+            for (String t : strtok(a.text(), ",")) {
+                t = t.replaceFirst("^ +", "");
+                int eq = t.indexOf('=');
+                if (eq < 0) break;
+                String k = t.substring(0, eq), v = t.substring(eq + 1);
+                switch (k) {
+                    case "vnc" -> vnc.put("enable", PciSpec.atoi(v) != 0 ? "True" : "False");
+                    case "vnclisten" -> vnc.put("listen", v);
+                    case "vncpasswd" -> vnc.put("passwd", v);
+                    case "vncdisplay" -> vnc.put("display", (int) PciSpec.atoi(v));
+                    case "vncunused" -> vnc.put("findunused", PciSpec.atoi(v) != 0 ? "True" : "False");
+                    case "keymap" -> keymap = v;
+                    case "sdl" -> sdl.put("enable", PciSpec.atoi(v) != 0 ? "True" : "False");
+                    case "opengl" -> sdl.put("opengl", PciSpec.atoi(v) != 0 ? "True" : "False");
+                    case "display" -> sdl.put("display", v);
+                    case "xauthority" -> sdl.put("xauthority", v);
+                    default -> { } // xl: skipped silently
+                }
+            }
+            if (vnc.has("display") && vnc.get("display").asInt() == 0) vnc.remove("display");
+            orderFields(vnc, List.of("enable", "listen", "passwd", "display", "findunused"));
+            orderFields(sdl, List.of("enable", "opengl", "display", "xauthority"));
+            vfb.set("vnc", vnc);
+            vfb.set("sdl", sdl);
+            if (keymap != null) vfb.put("keymap", keymap);
+            vkbs.addObject().put("devid", vkbs.size() - 1);
+        }
+        if (type == DomainType.PV && vfbs.isEmpty() && b.quietNumber("vnc").orElse(0L) != 0) {
+            vkbs.addObject().put("devid", 0); // the top-level vnc's vkb (LibxlJson prints its vfb)
+        }
+        for (XlValue.Atom a : b.atomList("vkb")) vkbs.add(vkb(a, vkbs.size()));
+        if (!vfbs.isEmpty()) put("vfbs", vfbs);
+        if (!b.atomList("vfb").isEmpty() || !b.atomList("vkb").isEmpty()) put("vkbs", vkbs);
+    }
+
+    /** parse_vkb_config's keys (MATCH_OPTION prefixes, numbers by strtoul base 0) and parse_vkb_list's checks. */
+    private JsonNode vkb(XlValue.Atom a, int devid) throws ConfigException {
+        String backend = null, type = null, uniqueId = null;
+        List<String> numKeys = List.of("feature-disable-keyboard", "feature-disable-pointer", "feature-abs-pointer",
+                "feature-raw-pointer", "feature-multi-touch", "width", "height", "multi-touch-width",
+                "multi-touch-height", "multi-touch-num-contacts");
+        long[] v = new long[numKeys.size()];
+        for (String t : strtok(a.text(), ",")) {
+            t = t.replaceFirst("^ +", "");
+            if (t.startsWith("backend=")) {
+                backend = t.substring(8);
+            } else if (t.startsWith("backend-type=")) {
+                String bt = t.substring(13);
+                type = enumValue(List.of("unknown", "qemu", "linux"), bt)
+                        .orElseThrow(() -> b.err(a.line(), "vkb", "Unknown backend_type \"" + bt + "\" in vkb spec"));
+            } else if (t.startsWith("unique-id=")) {
+                uniqueId = t.substring(10);
+            } else {
+                int k = -1;
+                for (int i = 0; i < numKeys.size(); i++) if (t.startsWith(numKeys.get(i) + "=")) { k = i; break; }
+                if (k < 0) throw b.err(a.line(), "vkb", "Unknown string \"" + t + "\" in vkb spec");
+                long x = CNumbers.strtoulPrefix(t.substring(numKeys.get(k).length() + 1));
+                v[k] = k < 5 ? (x != 0 ? 1 : 0) : x & 0xffffffffL; // bool fields, then uint32
+            }
+        }
+        if (type == null || type.equals("unknown")) throw b.err(a.line(), "vkb", "backend-type should be set in vkb spec");
+        boolean mt = v[7] != 0 || v[8] != 0 || v[9] != 0;
+        if (mt) v[4] = 1;
+        if (v[4] != 0 && !mt) {
+            throw b.err(a.line(), "vkb", "multi-touch-width, multi-touch-height, multi-touch-num-contacts should be set "
+                    + "for multi touch in vkb spec");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = F.objectNode();
+        if (backend != null) o.put("backend_domname", backend);
+        o.put("devid", devid);
+        o.put("backend_type", type);
+        if (uniqueId != null) o.put("unique_id", uniqueId);
+        String[] fields = {"feature_disable_keyboard", "feature_disable_pointer", "feature_abs_pointer",
+                "feature_raw_pointer", "feature_multi_touch", "width", "height", "multi_touch_width",
+                "multi_touch_height", "multi_touch_num_contacts"};
+        for (int i = 0; i < fields.length; i++) {
+            if (v[i] == 0) continue;
+            if (i < 5) o.put(fields[i], true); else o.set(fields[i], num(v[i]));
+        }
+        return o;
+    }
+
+    private static void orderFields(com.fasterxml.jackson.databind.node.ObjectNode o, List<String> order) {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = o.deepCopy();
+        o.removeAll();
+        for (String k : order) if (copy.has(k)) o.set(k, copy.get(k));
     }
 
     /** The simple device lists, in xl's order: dtdev, p9, vtpm, pvcalls, channel. */
