@@ -3,6 +3,7 @@ package dev.dmjail.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -47,20 +48,25 @@ public final class RecordedKeys {
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
             "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
-            "vfb", "vkb");
+            "vfb", "vkb", "cpus", "cpus_soft");
 
     private final DomainBuilder b;
     private final DomainType type;
+    private final int maxVcpus;
     private final List<LibxlField> out = new ArrayList<>();
 
-    private RecordedKeys(DomainBuilder b, DomainType type) {
+    private RecordedKeys(DomainBuilder b, DomainType type, int maxVcpus) {
         this.b = b;
         this.type = type;
+        this.maxVcpus = maxVcpus;
     }
 
-    /** Reads every key above that the config sets; xl's order, so the first refusal is xl's first. */
-    static List<LibxlField> read(DomainBuilder b, DomainType type) throws ConfigException {
-        RecordedKeys r = new RecordedKeys(b, type);
+    /**
+     * Reads every key above that the config sets; xl's order, so the first refusal is xl's first.
+     * {@code maxVcpus}: b_info->max_vcpus as xl has it when it reads cpus= (maxvcpus, else vcpus, else 0).
+     */
+    static List<LibxlField> read(DomainBuilder b, DomainType type, int maxVcpus) throws ConfigException {
+        RecordedKeys r = new RecordedKeys(b, type, maxVcpus);
         r.run();
         return r.out;
     }
@@ -78,6 +84,8 @@ public final class RecordedKeys {
                 {"slice", "slice"}, {"latency", "latency"}, {"extratime", "extratime"}}) {
             b.number(k[0], Integer.MIN_VALUE, Integer.MAX_VALUE).ifPresent(v -> putInt("b_info/sched_params/" + k[1], v));
         }
+        affinity("cpus", "b_info/vcpu_hard_affinity", true);
+        affinity("cpus_soft", "b_info/vcpu_soft_affinity", false);
         grantLimit("max_grant_frames");
         grantLimit("max_maptrack_frames");
         grantLimit("max_grant_version");
@@ -551,6 +559,104 @@ public final class RecordedKeys {
         com.fasterxml.jackson.databind.node.ObjectNode copy = o.deepCopy();
         o.removeAll();
         for (String k : order) if (copy.has(k)) o.set(k, copy.get(k));
+    }
+
+    /**
+     * The bits a libxl cpu bitmap has: libxl_cpu_bitmap_alloc sizes it for the host's CPUs in whole bytes.
+     * dmjail asks this host (/sys/devices/system/cpu/possible) where xl asks Xen; the parity shim says 4 CPUs,
+     * and any host up to 8 CPUs has the same 8 bits (cpus = "all" and CPU numbers past the width are where
+     * hosts differ, as with xl on them).
+     */
+    static final int CPU_BITS = cpuBits();
+
+    private static int cpuBits() {
+        int n = Runtime.getRuntime().availableProcessors();
+        try {
+            String p = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/possible")).strip();
+            for (String r : p.split(",")) {
+                String last = r.contains("-") ? r.substring(r.indexOf('-') + 1) : r;
+                n = Math.max(n, Integer.parseInt(last) + 1);
+            }
+        } catch (IOException | RuntimeException e) {
+            // availableProcessors() then
+        }
+        return (n + 7) / 8 * 8;
+    }
+
+    /**
+     * xl parse_vcpu_affinity: a string is one cpu set copied to every vcpu (up to max_vcpus); a list gives
+     * vcpu i the i-th set (items past max_vcpus are not read). A list, or any cpus_soft, turns automatic NUMA
+     * placement off. The "node:" forms need the host's NUMA layout from Xen and are not modelled: such an affinity
+     * is left out of the JSON (a JSON difference; create refuses cpus= anyway).
+     */
+    private void affinity(String key, String path, boolean hard) throws ConfigException {
+        Optional<XlSetting> s = b.setting(key);
+        if (s.isEmpty()) return;
+        ArrayNode out = F.arrayNode();
+        if (s.get().value() instanceof XlValue.XlList) {
+            List<XlValue.Atom> items = b.atomList(key);
+            int n = Math.min(items.size(), maxVcpus);
+            for (int j = 0; j < n; j++) {
+                boolean[] set = cpuRange(items.get(j).text(), items.get(j).line(), key);
+                if (set == null) return;
+                out.add(bits(set));
+            }
+            put("b_info/numa_placement", F.textNode("False"));
+        } else {
+            Optional<String> text = b.string(key);
+            if (text.isEmpty()) return;
+            boolean[] set = cpuRange(text.get(), s.get().line(), key);
+            if (set == null) return;
+            for (int i = 0; i < maxVcpus; i++) out.add(bits(set));
+            if (!hard) put("b_info/numa_placement", F.textNode("False"));
+        }
+        if (hard) {
+            // xl_vmcontrol.c create_domain, after parsing: apply_global_affinity_masks ANDs each hard map with
+            // xl.conf's masks (all CPUs by default) and refuses an empty one
+            for (JsonNode m : out) {
+                if (m.isEmpty()) throw b.err(s.get().line(), key, "vcpu hard affinity map is empty");
+            }
+        }
+        if (!out.isEmpty()) put(path, out);
+    }
+
+    /**
+     * xl parse_cpurange: "," separated "[^]N", "[^]N-M", "all"; CPUs past the bitmap are dropped (libxl_bitmap_set).
+     * Null for a "node:" form.
+     */
+    private boolean[] cpuRange(String text, int line, String key) throws ConfigException {
+        boolean[] set = new boolean[CPU_BITS];
+        for (String item : strtok(text, ",")) {
+            String str = item;
+            boolean not = str.startsWith("^");
+            if (not) str = str.substring(1);
+            if (str.startsWith("node:") || str.startsWith("nodes:")) {
+                return null; // the host's NUMA layout from Xen: not modelled, the affinity is left out
+            }
+            if (str.equals("all")) {
+                if (not) throw b.err(line, key, "Can't combine \"^\" and \"all\".");
+                java.util.Arrays.fill(set, true);
+                continue;
+            }
+            long[] r = parseRange(str);
+            if (r == null) throw b.err(line, key, "Invalid pcpu range: " + str + ".");
+            for (long i = r[0]; i <= r[1] && i < CPU_BITS; i++) set[(int) i] = !not;
+        }
+        return set;
+    }
+
+    /** xl parse_range: strtoul base 10, optional "-M" (M >= N), nothing after. */
+    private static long[] parseRange(String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[ \\t\\n\\x0B\\f\\r]*\\+?([0-9]+)(?:-[ \\t\\n\\x0B\\f\\r]*\\+?([0-9]+))?")
+                .matcher(s);
+        if (!m.matches()) return null;
+        try {
+            long a = Long.parseLong(m.group(1));
+            long z = m.group(2) == null ? a : Long.parseLong(m.group(2));
+            return z < a ? null : new long[] {a, z};
+        } catch (NumberFormatException e) {
+            return null; // ERANGE: ULONG_MAX, which xl refuses
+        }
     }
 
     /** The simple device lists, in xl's order: dtdev, p9, vtpm, pvcalls, channel. */
