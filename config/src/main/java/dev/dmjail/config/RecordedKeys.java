@@ -48,7 +48,7 @@ public final class RecordedKeys {
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
             "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
-            "vfb", "vkb", "cpus", "cpus_soft");
+            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -147,6 +147,7 @@ public final class RecordedKeys {
         defbool("apic", "b_info/apic");
         viridian();
         b.string("smbios_firmware").ifPresent(v -> put("b_info/type.hvm/smbios_firmware", F.textNode(v)));
+        msVmGenid();
         b.string("acpi_firmware").ifPresent(v -> put("b_info/type.hvm/acpi_firmware", F.textNode(v)));
         memkb("rdm_mem_boundary", "b_info/type.hvm/rdm_mem_boundary_memkb");
         mcaCaps();
@@ -222,6 +223,23 @@ public final class RecordedKeys {
         // a libxl_bitmap with no bit set is not printed (gentypes: libxl_bitmap_is_empty)
         if (bits(enable).size() > 0) put("b_info/type.hvm/viridian_enable", bits(enable));
         if (bits(disable).size() > 0) put("b_info/type.hvm/viridian_disable", bits(disable));
+    }
+
+    /**
+     * xl: ms_vm_genid = "generate" is libxl_ms_vm_genid_generate, 16 random bytes (printed as a list of numbers,
+     * a fresh value each time, as xl's), "none" is nothing, anything else xl's error.
+     */
+    private void msVmGenid() throws ConfigException {
+        Optional<String> v = b.string("ms_vm_genid");
+        if (v.isEmpty() || v.get().equals("none")) return;
+        if (!v.get().equals("generate")) {
+            throw err("ms_vm_genid", "ERROR: \"ms_vm_genid\" option must be \"generate\" or \"none\"");
+        }
+        byte[] id = new byte[16];
+        new java.security.SecureRandom().nextBytes(id);
+        ArrayNode a = F.arrayNode();
+        for (byte x : id) a.add(x & 0xff);
+        put("b_info/type.hvm/ms_vm_genid", a);
     }
 
     /** xl: mca_caps is a list; "lmce" (XEN_HVM_MCA_CAP_LMCE, bit 0) is the only capability. */
@@ -695,6 +713,10 @@ public final class RecordedKeys {
         }
         if (!vtpms.isEmpty()) put("vtpms", vtpms);
 
+        ArrayNode vdispls = F.arrayNode();
+        for (XlValue.Atom a : b.atomList("vdispl")) vdispls.add(vdispl(a, vdispls.size()));
+        if (!vdispls.isEmpty()) put("vdispls", vdispls);
+
         ArrayNode pvcalls = F.arrayNode();
         for (XlValue.Atom a : b.atomList("pvcalls")) {
             java.util.Map<String, String> kv = strtokPairs(a, "pvcalls", "pvcalls", List.of("backend"));
@@ -760,6 +782,66 @@ public final class RecordedKeys {
         com.fasterxml.jackson.databind.node.ObjectNode u = o.putObject("connection." + connection);
         if (connection.equals("socket")) u.put("path", path);
         return o;
+    }
+
+    /**
+     * xl parse_vdispl_config: backend=, be-alloc= (strtoul, a bool), connectors=ID:WxH;ID:WxH… (sscanf "%ux%u");
+     * at least one connector. A connector without ":" or an empty connectors= makes xl read memory it never set
+     * (it crashes or fails): refused here with the reason.
+     */
+    private JsonNode vdispl(XlValue.Atom a, int devid) throws ConfigException {
+        String backend = null;
+        boolean beAlloc = false;
+        ArrayNode connectors = F.arrayNode();
+        for (String t : strtok(a.text(), ",")) {
+            t = t.replaceFirst("^ +", "");
+            if (t.startsWith("backend=")) {
+                backend = t.substring(8);
+            } else if (t.startsWith("be-alloc=")) {
+                beAlloc = CNumbers.strtoulPrefix(t.substring(9)) != 0;
+            } else if (t.startsWith("connectors=")) {
+                connectors = F.arrayNode();
+                List<String> list = strtok(t.substring(11), ";");
+                if (list.isEmpty()) throw b.err(a.line(), "vdispl", "connectors= is empty (xl dereferences a NULL string here)");
+                for (String c : list) {
+                    List<String> pair = strtok(c, ":");
+                    if (pair.size() < 2) {
+                        throw b.err(a.line(), "vdispl", "connector `" + c + "' has no ID:WIDTHxHEIGHT form "
+                                + "(xl reads an unset resolution here)");
+                    }
+                    long[] w = scanUnsigned(pair.get(1), 0);
+                    long[] h = w == null || w[1] >= pair.get(1).length() || pair.get(1).charAt((int) w[1]) != 'x'
+                            ? null : scanUnsigned(pair.get(1), (int) w[1] + 1);
+                    if (h == null) throw b.err(a.line(), "vdispl", "Can't parse connector resolution");
+                    com.fasterxml.jackson.databind.node.ObjectNode o = connectors.addObject();
+                    o.put("unique_id", pair.get(0));
+                    if (w[0] != 0) o.set("width", num(w[0]));
+                    if (h[0] != 0) o.set("height", num(h[0]));
+                }
+            } else {
+                throw b.err(a.line(), "vdispl", "Unknown string \"" + t + "\" in vdispl spec");
+            }
+        }
+        if (connectors.isEmpty()) throw b.err(a.line(), "vdispl", "At least one connector should be specified.");
+        com.fasterxml.jackson.databind.node.ObjectNode o = F.objectNode();
+        if (backend != null) o.put("backend_domname", backend);
+        o.put("devid", devid);
+        if (beAlloc) o.put("be_alloc", true);
+        o.set("connectors", connectors);
+        return o;
+    }
+
+    /** sscanf "%u": blanks, a sign, decimal digits, as an unsigned int; {value, end} or null when no digit. */
+    private static long[] scanUnsigned(String s, int from) {
+        int i = from;
+        while (i < s.length() && " \t\n\u000b\f\r".indexOf(s.charAt(i)) >= 0) i++;
+        boolean neg = false;
+        if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) { neg = s.charAt(i) == '-'; i++; }
+        int start = i;
+        long v = 0;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') v = (v * 10 + (s.charAt(i++) - '0')) & 0xffffffffL;
+        if (i == start) return null;
+        return new long[] {neg ? (-v) & 0xffffffffL : v, i};
     }
 
     /** C strtok: the non-empty runs between any of {@code delims}. */
