@@ -48,7 +48,7 @@ public final class RecordedKeys {
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
             "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
-            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl");
+            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -717,6 +717,8 @@ public final class RecordedKeys {
         for (XlValue.Atom a : b.atomList("vdispl")) vdispls.add(vdispl(a, vdispls.size()));
         if (!vdispls.isEmpty()) put("vdispls", vdispls);
 
+        vsnds();
+
         ArrayNode pvcalls = F.arrayNode();
         for (XlValue.Atom a : b.atomList("pvcalls")) {
             java.util.Map<String, String> kv = strtokPairs(a, "pvcalls", "pvcalls", List.of("backend"));
@@ -842,6 +844,36 @@ public final class RecordedKeys {
         while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') v = (v * 10 + (s.charAt(i++) - '0')) & 0xffffffffL;
         if (i == start) return null;
         return new long[] {neg ? (-v) & 0xffffffffL : v, i};
+    }
+
+    /**
+     * xl parse_vsnd_config: vsnd is a list of cards, each card a list of item strings ({@link VsndSpec}); a card
+     * that is not a list ends xl ("Failed to get vsnd card list"), a nested list inside a card ends that card.
+     */
+    private void vsnds() throws ConfigException {
+        Optional<XlSetting> s = b.setting("vsnd");
+        if (s.isEmpty()) return;
+        if (!(s.get().value() instanceof XlValue.XlList cards)) {
+            b.atomList("vsnd"); // xl's warning: a single value where a list belongs, and the key is skipped
+            return;
+        }
+        ArrayNode out = F.arrayNode();
+        for (XlValue card : cards.items()) {
+            if (!(card instanceof XlValue.XlList items)) {
+                throw b.err(card.line(), "vsnd", "Failed to get vsnd card list: Invalid argument");
+            }
+            List<String> texts = new ArrayList<>();
+            for (XlValue item : items.items()) {
+                if (!(item instanceof XlValue.Atom a)) break; // xlu_cfg_get_listitem: NULL at a nested list
+                texts.add(a.text());
+            }
+            try {
+                out.add(VsndSpec.parse(texts, out.size()));
+            } catch (VsndSpec.VsndError e) {
+                throw b.err(card.line(), "vsnd", e.getMessage());
+            }
+        }
+        if (!out.isEmpty()) put("vsnds", out);
     }
 
     /** C strtok: the non-empty runs between any of {@code delims}. */
