@@ -33,4 +33,21 @@ final class CNumbers {
         boolean overflow = v.bitLength() > 63;
         return new Result(overflow ? 0 : v.longValue(), i == s.length(), overflow);
     }
+
+    /** strtoul(s, NULL, 0) where only the value matters: what strtol reads of s (0 when nothing; ERANGE: all ones). */
+    static long strtoulPrefix(String s) {
+        int i = 0;
+        while (i < s.length() && " \t\n\u000b\f\r".indexOf(s.charAt(i)) >= 0) i++;
+        int j = i;
+        if (j < s.length() && (s.charAt(j) == '+' || s.charAt(j) == '-')) j++;
+        if (j + 1 < s.length() && s.charAt(j) == '0' && (s.charAt(j + 1) | 0x20) == 'x') {
+            j += 2;
+            while (j < s.length() && s.charAt(j) < 128 && Character.digit(s.charAt(j), 16) >= 0) j++;
+        } else {
+            int base = j < s.length() && s.charAt(j) == '0' ? 8 : 10;
+            while (j < s.length() && s.charAt(j) < 128 && Character.digit(s.charAt(j), base) >= 0) j++;
+        }
+        Result r = strtol(s.substring(i, j));
+        return r.overflow() ? -1L : r.value();
+    }
 }

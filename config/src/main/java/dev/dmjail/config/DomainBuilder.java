@@ -162,7 +162,7 @@ final class DomainBuilder {
         Long videoram = number("videoram", 0, Long.MAX_VALUE / 1024).orElse(null);
 
         List<String> serial = serial();
-        List<LibxlField> recorded = RecordedKeys.read(this, type);
+        List<LibxlField> recorded = RecordedKeys.read(this, type, maxVcpus == null ? 0 : maxVcpus);
         String boot = string("boot").orElse(null);
 
         return new DomainConfig(name, type, memory, maxmem, vcpus, maxVcpus, uuid, kernel, ramdisk, cmdline, root,

@@ -19,6 +19,8 @@ final class PciSpec {
      * (invalid, not printed), for PV and PVH the union's other member reads as 0, "strict" (seen with xl 4.17).
      */
     private boolean strictPolicy;
+    /** rdm_policy= when given ("invalid", "strict", "relaxed"), else null. */
+    private String policy;
     private int pos;
 
     /** {@code globals}: pci_msitranslate, pci_power_mgmt, pci_permissive, pci_seize. */
@@ -57,7 +59,13 @@ final class PciSpec {
                 case "permissive" -> flags[2] = atoi(val) != 0;
                 case "seize" -> flags[3] = atoi(val) != 0;
                 case "name" -> { named = true; name = val; }
-                default -> { return false; } // rdm_policy included: see RecordedKeys.pci
+                case "rdm_policy" -> {
+                    // libxl_rdm_reserve_policy_from_string (strcasecmp); "invalid" is the IDL default, not printed
+                    String v = val.toLowerCase(java.util.Locale.ROOT);
+                    if (!v.equals("invalid") && !v.equals("strict") && !v.equals("relaxed")) return false;
+                    policy = v;
+                }
+                default -> { return false; }
             }
         }
         return bdf ^ named;
@@ -158,7 +166,8 @@ final class PciSpec {
         else if (vfuncMask != 0) o.put("vfunc_mask", vfuncMask);
         String[] names = {"msitranslate", "power_mgmt", "permissive", "seize"};
         for (int i = 0; i < 4; i++) if (flags[i]) o.put(names[i], true);
-        if (strictPolicy) o.put("rdm_policy", "strict");
+        String p = policy != null ? policy : strictPolicy ? "strict" : "invalid";
+        if (!p.equals("invalid")) o.put("rdm_policy", p);
         if (name != null) o.put("name", name);
         return o;
     }

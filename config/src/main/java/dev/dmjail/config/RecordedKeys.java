@@ -3,6 +3,7 @@ package dev.dmjail.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -46,20 +47,26 @@ public final class RecordedKeys {
             "spice", "spiceport", "spicetls_port", "spicehost", "spicedisable_ticketing", "spicepasswd",
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
-            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize");
+            "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
+            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd");
 
     private final DomainBuilder b;
     private final DomainType type;
+    private final int maxVcpus;
     private final List<LibxlField> out = new ArrayList<>();
 
-    private RecordedKeys(DomainBuilder b, DomainType type) {
+    private RecordedKeys(DomainBuilder b, DomainType type, int maxVcpus) {
         this.b = b;
         this.type = type;
+        this.maxVcpus = maxVcpus;
     }
 
-    /** Reads every key above that the config sets; xl's order, so the first refusal is xl's first. */
-    static List<LibxlField> read(DomainBuilder b, DomainType type) throws ConfigException {
-        RecordedKeys r = new RecordedKeys(b, type);
+    /**
+     * Reads every key above that the config sets; xl's order, so the first refusal is xl's first.
+     * {@code maxVcpus}: b_info->max_vcpus as xl has it when it reads cpus= (maxvcpus, else vcpus, else 0).
+     */
+    static List<LibxlField> read(DomainBuilder b, DomainType type, int maxVcpus) throws ConfigException {
+        RecordedKeys r = new RecordedKeys(b, type, maxVcpus);
         r.run();
         return r.out;
     }
@@ -77,6 +84,8 @@ public final class RecordedKeys {
                 {"slice", "slice"}, {"latency", "latency"}, {"extratime", "extratime"}}) {
             b.number(k[0], Integer.MIN_VALUE, Integer.MAX_VALUE).ifPresent(v -> putInt("b_info/sched_params/" + k[1], v));
         }
+        affinity("cpus", "b_info/vcpu_hard_affinity", true);
+        affinity("cpus_soft", "b_info/vcpu_soft_affinity", false);
         grantLimit("max_grant_frames");
         grantLimit("max_maptrack_frames");
         grantLimit("max_grant_version");
@@ -109,8 +118,7 @@ public final class RecordedKeys {
         ioports();
         irqs();
         iomem();
-        devices();
-        pci();
+        new RecordedDevices(b, type, out).read();
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
@@ -136,6 +144,7 @@ public final class RecordedKeys {
         defbool("apic", "b_info/apic");
         viridian();
         b.string("smbios_firmware").ifPresent(v -> put("b_info/type.hvm/smbios_firmware", F.textNode(v)));
+        msVmGenid();
         b.string("acpi_firmware").ifPresent(v -> put("b_info/type.hvm/acpi_firmware", F.textNode(v)));
         memkb("rdm_mem_boundary", "b_info/type.hvm/rdm_mem_boundary_memkb");
         mcaCaps();
@@ -213,6 +222,23 @@ public final class RecordedKeys {
         if (bits(disable).size() > 0) put("b_info/type.hvm/viridian_disable", bits(disable));
     }
 
+    /**
+     * xl: ms_vm_genid = "generate" is libxl_ms_vm_genid_generate, 16 random bytes (printed as a list of numbers,
+     * a fresh value each time, as xl's), "none" is nothing, anything else xl's error.
+     */
+    private void msVmGenid() throws ConfigException {
+        Optional<String> v = b.string("ms_vm_genid");
+        if (v.isEmpty() || v.get().equals("none")) return;
+        if (!v.get().equals("generate")) {
+            throw err("ms_vm_genid", "ERROR: \"ms_vm_genid\" option must be \"generate\" or \"none\"");
+        }
+        byte[] id = new byte[16];
+        new java.security.SecureRandom().nextBytes(id);
+        ArrayNode a = F.arrayNode();
+        for (byte x : id) a.add(x & 0xff);
+        put("b_info/type.hvm/ms_vm_genid", a);
+    }
+
     /** xl: mca_caps is a list; "lmce" (XEN_HVM_MCA_CAP_LMCE, bit 0) is the only capability. */
     private void mcaCaps() throws ConfigException {
         Optional<XlSetting> s = b.setting("mca_caps");
@@ -276,8 +302,7 @@ public final class RecordedKeys {
     /** xl: each ioports item is "FIRST[-LAST]" in hex (strtoul base 16); junk after FIRST is only a warning. */
     private void ioports() throws ConfigException {
         if (b.setting("ioports").isEmpty() || !(b.setting("ioports").get().value() instanceof XlValue.XlList)) {
-            quietSingle("ioports");
-            return;
+            return; // xlu_cfg_get_list on a single value: EINVAL, which xl treats as "not given"
         }
         ArrayNode a = F.arrayNode();
         for (XlValue.Atom item : b.atomList("ioports")) {
@@ -307,8 +332,7 @@ public final class RecordedKeys {
     /** xl: each irqs item a decimal number (strtoul base 10), nothing after it. */
     private void irqs() throws ConfigException {
         if (b.setting("irqs").isEmpty() || !(b.setting("irqs").get().value() instanceof XlValue.XlList)) {
-            quietSingle("irqs");
-            return;
+            return; // as for ioports
         }
         ArrayNode a = F.arrayNode();
         for (XlValue.Atom item : b.atomList("irqs")) {
@@ -325,8 +349,7 @@ public final class RecordedKeys {
     /** xl: each iomem item "START,NUMBER[@GFN]" in hex (sscanf %x), nothing after it. */
     private void iomem() throws ConfigException {
         if (b.setting("iomem").isEmpty() || !(b.setting("iomem").get().value() instanceof XlValue.XlList)) {
-            quietSingle("iomem");
-            return;
+            return; // as for ioports
         }
         ArrayNode a = F.arrayNode();
         for (XlValue.Atom item : b.atomList("iomem")) {
@@ -352,132 +375,101 @@ public final class RecordedKeys {
     }
 
     /**
-     * xl's pci list (libxlu_pci.c xlu_pci_parse_spec_string): "[[DDDD:]BB:DD.F[@VSLOT][,KEY=VAL…]" or KEY=VAL
-     * pairs with bdf= or name= (exactly one of them); permissive, msitranslate, seize, power_mgmt default to the
-     * global pci_* keys. A PV guest with a PCI device gets e820_host (xl). rdm_policy= is refused here: it
-     * depends on rdm=, which dmjail does not model.
+     * The bits a libxl cpu bitmap has: libxl_cpu_bitmap_alloc sizes it for the host's CPUs in whole bytes.
+     * dmjail asks this host (/sys/devices/system/cpu/possible) where xl asks Xen; the parity shim says 4 CPUs,
+     * and any host up to 8 CPUs has the same 8 bits (cpus = "all" and CPU numbers past the width are where
+     * hosts differ, as with xl on them).
      */
-    private void pci() throws ConfigException {
-        boolean[] globals = new boolean[4];
-        String[] names = {"pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize"};
-        for (int i = 0; i < 4; i++) {
-            globals[i] = b.number(names[i], Integer.MIN_VALUE, Integer.MAX_VALUE).map(v -> v != 0).orElse(false);
-        }
-        ArrayNode pcis = F.arrayNode();
-        for (XlValue.Atom a : b.atomList("pci")) {
-            com.fasterxml.jackson.databind.node.ObjectNode o = PciSpec.parse(a.text(), globals, type == DomainType.HVM);
-            if (o == null) {
-                throw b.err(a.line(), "pci", "unable to parse PCI_SPEC_STRING `" + a.text() + "' for passthrough");
+    static final int CPU_BITS = cpuBits();
+
+    private static int cpuBits() {
+        int n = Runtime.getRuntime().availableProcessors();
+        try {
+            String p = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/possible")).strip();
+            for (String r : p.split(",")) {
+                String last = r.contains("-") ? r.substring(r.indexOf('-') + 1) : r;
+                n = Math.max(n, Integer.parseInt(last) + 1);
             }
-            pcis.add(o);
+        } catch (IOException | RuntimeException e) {
+            // availableProcessors() then
         }
-        if (!pcis.isEmpty()) {
-            put("pcidevs", pcis);
-            if (type == DomainType.PV) put("b_info/type.pv/e820_host", F.textNode("True"));
-        }
-    }
-
-    /** The simple device lists, in xl's order: dtdev, p9, vtpm, pvcalls, channel. */
-    private void devices() throws ConfigException {
-        ArrayNode dtdevs = F.arrayNode();
-        for (XlValue.Atom a : b.atomList("dtdev")) dtdevs.addObject().put("path", a.text());
-        if (!dtdevs.isEmpty()) put("dtdevs", dtdevs);
-
-        ArrayNode p9s = F.arrayNode();
-        for (XlValue.Atom a : b.atomList("p9")) {
-            java.util.Map<String, String> kv = strtokPairs(a, "p9", "9pfs", List.of("security_model", "path", "tag", "backend"));
-            if (!kv.containsKey("path") || !kv.containsKey("security_model") || !kv.containsKey("tag")) {
-                throw b.err(a.line(), "p9", "9pfs spec missing required field!");
-            }
-            // libxl_device_p9_init again after ARRAY_EXTEND_INIT: devid back at its default, not printed
-            com.fasterxml.jackson.databind.node.ObjectNode o = p9s.addObject();
-            if (kv.containsKey("backend")) o.put("backend_domname", kv.get("backend"));
-            o.put("tag", kv.get("tag"));
-            o.put("path", kv.get("path"));
-            o.put("security_model", kv.get("security_model"));
-        }
-        if (!p9s.isEmpty()) put("p9s", p9s);
-
-        ArrayNode vtpms = F.arrayNode();
-        for (XlValue.Atom a : b.atomList("vtpm")) {
-            java.util.Map<String, String> kv = strtokPairs(a, "vtpm", "vtpm", List.of("backend", "uuid"));
-            if (kv.containsKey("uuid") && !kv.get("uuid").matches(
-                    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
-                throw b.err(a.line(), "vtpm", "Failed to parse vtpm UUID: " + kv.get("uuid"));
-            }
-            if (!kv.containsKey("backend")) throw b.err(a.line(), "vtpm", "vtpm spec missing required backend field!");
-            com.fasterxml.jackson.databind.node.ObjectNode o = vtpms.addObject();
-            o.put("backend_domname", kv.get("backend"));
-            o.put("devid", vtpms.size() - 1); // ARRAY_EXTEND_INIT: the index
-            if (kv.containsKey("uuid")) o.put("uuid", kv.get("uuid").toLowerCase(java.util.Locale.ROOT));
-        }
-        if (!vtpms.isEmpty()) put("vtpms", vtpms);
-
-        ArrayNode pvcalls = F.arrayNode();
-        for (XlValue.Atom a : b.atomList("pvcalls")) {
-            java.util.Map<String, String> kv = strtokPairs(a, "pvcalls", "pvcalls", List.of("backend"));
-            com.fasterxml.jackson.databind.node.ObjectNode o = pvcalls.addObject();
-            if (kv.containsKey("backend")) o.put("backend_domname", kv.get("backend"));
-            o.put("devid", pvcalls.size() - 1);
-        }
-        if (!pvcalls.isEmpty()) put("pvcallsifs", pvcalls);
-
-        ArrayNode channels = F.arrayNode();
-        for (XlValue.Atom a : b.atomList("channel")) channels.add(channel(a, channels.size()));
-        if (!channels.isEmpty()) put("channels", channels);
+        return (n + 7) / 8 * 8;
     }
 
     /**
-     * The p9/vtpm/pvcalls spec loop: strtok on ",", leading blanks skipped, an item without "=" ends the spec
-     * silently (xl's break), a key outside {@code keys} is "Unknown string `K' in WHAT spec" and exit.
+     * xl parse_vcpu_affinity: a string is one cpu set copied to every vcpu (up to max_vcpus); a list gives
+     * vcpu i the i-th set (items past max_vcpus are not read). A list, or any cpus_soft, turns automatic NUMA
+     * placement off. The "node:" forms need the host's NUMA layout from Xen and are not modelled: such an affinity
+     * is left out of the JSON (a JSON difference; create refuses cpus= anyway).
      */
-    private java.util.Map<String, String> strtokPairs(XlValue.Atom a, String key, String what, List<String> keys)
-            throws ConfigException {
-        java.util.Map<String, String> kv = new java.util.HashMap<>();
-        for (String p : strtok(a.text(), ",")) {
-            p = p.replaceFirst("^ +", "");
-            int eq = p.indexOf('=');
-            if (eq < 0) break;
-            String k = p.substring(0, eq);
-            if (!keys.contains(k)) throw b.err(a.line(), key, "Unknown string `" + k + "' in " + what + " spec");
-            kv.put(k, p.substring(eq + 1));
+    private void affinity(String key, String path, boolean hard) throws ConfigException {
+        Optional<XlSetting> s = b.setting(key);
+        if (s.isEmpty()) return;
+        ArrayNode out = F.arrayNode();
+        if (s.get().value() instanceof XlValue.XlList) {
+            List<XlValue.Atom> items = b.atomList(key);
+            int n = Math.min(items.size(), maxVcpus);
+            for (int j = 0; j < n; j++) {
+                boolean[] set = cpuRange(items.get(j).text(), items.get(j).line(), key);
+                if (set == null) return;
+                out.add(bits(set));
+            }
+            put("b_info/numa_placement", F.textNode("False"));
+        } else {
+            Optional<String> text = b.string(key);
+            if (text.isEmpty()) return;
+            boolean[] set = cpuRange(text.get(), s.get().line(), key);
+            if (set == null) return;
+            for (int i = 0; i < maxVcpus; i++) out.add(bits(set));
+            if (!hard) put("b_info/numa_placement", F.textNode("False"));
         }
-        return kv;
+        if (hard) {
+            // xl_vmcontrol.c create_domain, after parsing: apply_global_affinity_masks ANDs each hard map with
+            // xl.conf's masks (all CPUs by default) and refuses an empty one
+            for (JsonNode m : out) {
+                if (m.isEmpty()) throw b.err(s.get().line(), key, "vcpu hard affinity map is empty");
+            }
+        }
+        if (!out.isEmpty()) put(path, out);
     }
 
-    /** xl's channel spec: "," separated key=value pairs (each trimmed), connection pty or socket (with path=). */
-    private JsonNode channel(XlValue.Atom a, int devid) throws ConfigException {
-        String backend = null, name = null, path = null, connection = null;
-        for (String pair : strtok(a.text(), ",")) {
-            List<String> kv = strtok(pair, "=");
-            if (kv.size() < 2) {
-                throw b.err(a.line(), "channel", "failed to parse channel configuration: " + pair);
+    /**
+     * xl parse_cpurange: "," separated "[^]N", "[^]N-M", "all"; CPUs past the bitmap are dropped (libxl_bitmap_set).
+     * Null for a "node:" form.
+     */
+    private boolean[] cpuRange(String text, int line, String key) throws ConfigException {
+        boolean[] set = new boolean[CPU_BITS];
+        for (String item : strtok(text, ",")) {
+            String str = item;
+            boolean not = str.startsWith("^");
+            if (not) str = str.substring(1);
+            if (str.startsWith("node:") || str.startsWith("nodes:")) {
+                return null; // the host's NUMA layout from Xen: not modelled, the affinity is left out
             }
-            String k = kv.get(0).strip(), v = kv.get(1).strip(); // split_string_into_pair: the second token only
-            switch (k) {
-                case "backend" -> backend = v;
-                case "name" -> name = v;
-                case "path" -> path = v;
-                case "connection" -> {
-                    if (!v.equals("pty") && !v.equals("socket")) {
-                        throw b.err(a.line(), "channel", "unknown channel connection '" + v + "'");
-                    }
-                    connection = v;
-                }
-                default -> b.ignore(a.line(), "channel", "unknown channel parameter '" + k + "', ignoring");
+            if (str.equals("all")) {
+                if (not) throw b.err(line, key, "Can't combine \"^\" and \"all\".");
+                java.util.Arrays.fill(set, true);
+                continue;
             }
+            long[] r = parseRange(str);
+            if (r == null) throw b.err(line, key, "Invalid pcpu range: " + str + ".");
+            for (long i = r[0]; i <= r[1] && i < CPU_BITS; i++) set[(int) i] = !not;
         }
-        if (connection == null) throw b.err(a.line(), "channel", "channel has unknown 'connection'");
-        if (connection.equals("socket") && path == null) {
-            throw b.err(a.line(), "channel", "channel connection 'socket' requires path=..");
+        return set;
+    }
+
+    /** xl parse_range: strtoul base 10, optional "-M" (M >= N), nothing after. */
+    private static long[] parseRange(String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[ \\t\\n\\x0B\\f\\r]*\\+?([0-9]+)(?:-[ \\t\\n\\x0B\\f\\r]*\\+?([0-9]+))?")
+                .matcher(s);
+        if (!m.matches()) return null;
+        try {
+            long a = Long.parseLong(m.group(1));
+            long z = m.group(2) == null ? a : Long.parseLong(m.group(2));
+            return z < a ? null : new long[] {a, z};
+        } catch (NumberFormatException e) {
+            return null; // ERANGE: ULONG_MAX, which xl refuses
         }
-        com.fasterxml.jackson.databind.node.ObjectNode o = F.objectNode();
-        if (backend != null) o.put("backend_domname", backend);
-        o.put("devid", devid);
-        if (name != null) o.put("name", name);
-        com.fasterxml.jackson.databind.node.ObjectNode u = o.putObject("connection." + connection);
-        if (connection.equals("socket")) u.put("path", path);
-        return o;
     }
 
     /** C strtok: the non-empty runs between any of {@code delims}. */
@@ -493,8 +485,6 @@ public final class RecordedKeys {
         return out;
     }
 
-    /** xlu_cfg_get_list on a single value: EINVAL, which these three callers treat as "not given". */
-    private void quietSingle(String key) { }
 
     private void grantLimit(String key) throws ConfigException {
         // xlu_cfg_get_bounded_long(…, 0, INT_MAX, dont_warn=1): anything but a number in range ends xl (exit 1)
@@ -556,7 +546,7 @@ public final class RecordedKeys {
         return true;
     }
 
-    private static Optional<String> enumValue(List<String> names, String s) {
+    static Optional<String> enumValue(List<String> names, String s) {
         int i = enumIndex(names, s);
         return i < 0 ? Optional.empty() : Optional.of(names.get(i));
     }
@@ -593,7 +583,7 @@ public final class RecordedKeys {
     }
 
     /** An int node where the value fits, as a JSON parser builds it from xl's output (the trees must be equal). */
-    private static JsonNode num(long v) {
+    static JsonNode num(long v) {
         return v == (int) v ? F.numberNode((int) v) : F.numberNode(v);
     }
 

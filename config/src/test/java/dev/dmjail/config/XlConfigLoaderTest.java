@@ -107,9 +107,9 @@ class XlConfigLoaderTest {
     }
 
     @Test void unknownKeysWarnWithFileLineKey() throws Exception {
-        ParsedDomain p = load("name = 'g'\nkernel = '/k'\nspicehost = '0.0.0.0'\nfoo = 1\nfoo = 2\ndmjail_x = 1\n");
+        ParsedDomain p = load("name = 'g'\nkernel = '/k'\nnodemask = '0'\nfoo = 1\nfoo = 2\ndmjail_x = 1\n");
         Path f = dir.resolve("g.cfg");
-        assertEquals(List.of(f + ":3: spicehost: unknown key, ignored (not supported by dmjail)",
+        assertEquals(List.of(f + ":3: nodemask: unknown key, ignored (not supported by dmjail)",
                 f + ":4: foo: unknown key, ignored (not supported by dmjail)"), p.warnings());
     }
 
