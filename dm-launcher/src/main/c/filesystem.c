@@ -1,6 +1,7 @@
 /* The filesystem layer's step (4th): the per-domain root, built inside the private mount namespace
  * and pivoted into, in three units: what the host must hold for it (here, at prepare: the mount
- * point and every bind source exist and are canonical), building the tree (root_tree.c) and the
+ * point and every bind source exist and are canonical; whether each is still the file the plan
+ * checked is decided at apply, on the fd the bind is made from), building the tree (root_tree.c) and the
  * pivot (pivot_root.c). Nothing is created on the host: every mount lives in the launcher's mount
  * namespace only. */
 #include "dac.h"
@@ -38,6 +39,26 @@ static int by_depth(const void *a, const void *b) {
     return d != 0 ? d : strcmp(x, y);
 }
 
+/* The rules hold one for every bind. */
+static const char *planned_identity(const struct filesystem_section *r, const char *bind) {
+    for (size_t i = 0; i < r->bind_identities.n; i++) {
+        if (strcmp(r->bind_identities.keys[i], bind) == 0) return r->bind_identities.vals[i];
+    }
+    return NULL;
+}
+
+/* "dev:ino" in decimal (the Java record's identityShaped) */
+static bool identity_shaped(const char *id) {
+    if (id == NULL || id == SPEC_NUL_STRING) return false;
+    size_t digits = 0, colons = 0;
+    for (const char *p = id; *p; p++) {
+        if (*p == ':' && digits > 0 && colons == 0) colons++, digits = 0;
+        else if (*p >= '0' && *p <= '9' && digits < 20) digits++;
+        else return false;
+    }
+    return colons == 1 && digits > 0;
+}
+
 static int prepare(struct ctx *c) {
     const struct filesystem_section *r = &filesystem;
     char *root;
@@ -61,8 +82,7 @@ static int prepare(struct ctx *c) {
         }
         free(canon);
         if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0) continue; /* sorted: duplicates are neighbours */
-        bool dir = lstat(sorted[i], &st) == 0 && S_ISDIR(st.st_mode);
-        tree.binds[tree.n_binds++] = (struct bind) { sorted[i], dir };
+        tree.binds[tree.n_binds++] = (struct bind) { sorted[i], planned_identity(r, sorted[i]) };
     }
     tree.root = root;
     tree.section = r;
@@ -102,6 +122,7 @@ static const struct field filesystem_fields[] = {
     { "writableDirs", F_STRLIST, offsetof(struct filesystem_section, writable_dirs), NULL },
     { "tmpfsBytes", F_LONG, offsetof(struct filesystem_section, tmpfs_bytes), NULL },
     { "files", F_RECLIST, offsetof(struct filesystem_section, files), &root_file_rec },
+    { "bindIdentities", F_STRMAP, offsetof(struct filesystem_section, bind_identities), NULL },
     END_OF_FIELDS };
 
 static int filesystem_rules(const struct filesystem_section *s, struct failure *f) {
@@ -116,6 +137,17 @@ static int filesystem_rules(const struct filesystem_section *s, struct failure *
         if (!path_absolute_normal_below_root(s->read_only_binds.v[i])) {
             return broken(f, S, EINVAL, "bind must be absolute and normalized: %s", shown(s->read_only_binds.v[i]));
         }
+        const char *id = planned_identity(s, s->read_only_binds.v[i]);
+        if (!identity_shaped(id)) {
+            return broken(f, S, EINVAL, "bind %s: no identity planned (dev:ino), got %s", s->read_only_binds.v[i], shown(id));
+        }
+    }
+    for (size_t i = 0; i < s->bind_identities.n; i++) {
+        bool bound = false;
+        for (size_t j = 0; j < s->read_only_binds.n && !bound; j++) {
+            bound = strcmp(s->bind_identities.keys[i], s->read_only_binds.v[j]) == 0;
+        }
+        if (!bound) return broken(f, S, EINVAL, "identity for %s, which is not a bind", s->bind_identities.keys[i]);
     }
     for (size_t i = 0; i < s->symlinks.n; i++) {
         if (!path_absolute_normal_below_root(s->symlinks.keys[i])) {

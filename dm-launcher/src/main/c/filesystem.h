@@ -14,12 +14,13 @@ struct root_files { struct root_file *v; size_t n; };
 struct filesystem_section {
     bool present; char *mount_point; struct strlist read_only_binds; struct strmap symlinks;
     struct device_nodes devices; struct strlist writable_dirs; long long tmpfs_bytes; struct root_files files;
+    struct strmap bind_identities;        /* bind path -> "dev:ino" the toolstack saw on its own fd */
 };
 
 /* a read-only bind remount: per-mount flags, shown as "ro" in mountinfo */
 #define RO_BIND (MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
-struct bind { char *path; bool dir; };   /* a canonical bind source, and whether a directory (read at prepare) */
+struct bind { char *path; const char *identity; };   /* a canonical bind source and the dev:ino planned for it */
 
 struct root_tree {
     const char *root;                     /* the canonical mount point */

@@ -3,8 +3,9 @@
  *  2. the planned symlinks, recreated as symlinks (parents first);
  *  3. writableDirs: tmpfs nosuid,nodev,noexec, mode 0700, owned by the dm uid/gid (before the binds:
  *     a bind below one, a device model built under /tmp, then lands on top of it);
- *  4. each bind at the same path (files onto empty files, directories onto directories), each
- *     remounted MS_RDONLY|MS_NOSUID|MS_NODEV;
+ *  4. each bind at the same path (files onto empty files, directories onto directories), opened
+ *     here like the files of 5 (no symlink on the way, dev:ino the plan saw, bound from the open
+ *     file), each remounted MS_RDONLY|MS_NOSUID|MS_NODEV;
  *  5. files: each opened here (O_PATH, no symlink on the way), checked to be the regular file the
  *     plan checked, and bound from the open file (/proc/self/fd/N as the bind source: mount(2)
  *     resolves the magic link to the opened file itself, so a tenant who swaps a name on the path
@@ -104,45 +105,74 @@ static int symlinks(struct ctx *c, const struct root_tree *t) {
     return 0;
 }
 
-static int bind(struct ctx *c, const struct root_tree *t, const struct bind *b) {
-    char at[PATH_MAX_ROOT];
-    struct stat st;
-    if (mkparents(c, t->root, b->path) < 0 || in_root(c, at, t->root, b->path) < 0) return -1;
-    if (lstat(at, &st) != 0) {
-        if (b->dir) {
-            if (check(c, mkdir(at, 0755), "mkdir %s", b->path) < 0) return -1;
-        } else if (empty_file(c, at, b->path) < 0) {
-            return -1;
-        }
+/* Mounts the file open on fd at `at` in the root, then read-only (and `extra`). The source is
+ * /proc/self/fd/N: mount(2) resolves that magic link to the opened file itself, so a name on the
+ * host path swapped after the open changes nothing. Not open_tree(2)/move_mount(2) (5.2+, here on
+ * 6.x): the same guarantee, but a second mechanism next to the kernel files' for no gain, and the
+ * host's /proc is still mounted at this step (before the pivot). */
+static int mount_from_fd(struct ctx *c, int fd, const char *at, const char *rel, unsigned long extra) {
+    char src[64];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+    if (check(c, mount(src, at, NULL, MS_BIND, NULL), "bind %s from its open file", rel) < 0) return -1;
+    return check(c, mount(NULL, at, NULL, RO_BIND | extra, NULL), "remount read-only %s", rel);
+}
+
+/* Opens a planned host file or directory with no symlink on the way (O_PATH: no read access needed,
+ * no device opened, a FIFO not waited on) and checks on that fd that it is what the plan checked:
+ * its type, and the dev:ino the toolstack saw on its own fd. Returns the fd, or -1 (failure set). */
+static int open_planned(struct ctx *c, const char *what, const char *path, const char *identity, struct stat *st) {
+    int fd = safe_open(path, O_PATH, 0);
+    if (fd < 0) {
+        int err = errno;
+        return fail(c, err, "%s: open %s%s", what, path, err == ELOOP ? " (a symlink on the path: refused)" : "");
     }
-    if (check(c, mount(b->path, at, NULL, MS_BIND, NULL), "bind %s", b->path) < 0) return -1;
-    return check(c, mount(NULL, at, NULL, RO_BIND, NULL), "remount read-only %s", b->path);
+    char id[64];
+    if (fstat(fd, st) != 0) {
+        fail(c, errno, "%s: %s is not fstat-able", what, path);
+    } else if (file_identity(st, id, sizeof id), strcmp(id, identity) != 0) {
+        fail(c, ESTALE, "%s: %s is not the file the plan checked (dev:ino %s, planned %s): it was replaced after "
+                "planning", what, path, id, identity);
+    } else {
+        return fd;
+    }
+    close(fd);
+    return -1;
+}
+
+/* A read-only bind: a regular file onto an empty file, a directory onto a directory, from the open
+ * source (anything else, a device node or a socket swapped in, is refused). */
+static int bind(struct ctx *c, const struct root_tree *t, const struct bind *b) {
+    struct stat st, here;
+    int fd = open_planned(c, "bind", b->path, b->identity, &st);
+    if (fd < 0) return -1;
+    char at[PATH_MAX_ROOT];
+    int rc = -1;
+    bool dir = S_ISDIR(st.st_mode);
+    if (!dir && !S_ISREG(st.st_mode)) {
+        fail(c, EINVAL, "bind: %s is %s, not a regular file or a directory", b->path, file_type_name(st.st_mode));
+    } else if (mkparents(c, t->root, b->path) == 0 && in_root(c, at, t->root, b->path) == 0) {
+        if (lstat(at, &here) == 0) rc = 0;
+        else if (dir) rc = check(c, mkdir(at, 0755), "mkdir %s", b->path);
+        else rc = empty_file(c, at, b->path);
+        if (rc == 0) rc = mount_from_fd(c, fd, at, b->path, 0);
+    }
+    close(fd);
+    return rc;
 }
 
 static int bind_opened_file(struct ctx *c, const struct root_tree *t, const struct root_file *f) {
-    int fd = safe_open(f->host_path, O_PATH, 0);
-    if (fd < 0) {
-        int err = errno;
-        return fail(c, err, "file %s: open %s%s", f->at, f->host_path,
-                err == ELOOP ? " (a symlink on the path: refused)" : "");
-    }
-    int rc = -1;
+    char what[PATH_MAX_ROOT + 8];
+    snprintf(what, sizeof what, "file %s", f->at);
     struct stat st;
-    char id[64];
-    char at[PATH_MAX_ROOT], src[64];
-    if (fstat(fd, &st) != 0) {
-        fail(c, errno, "file %s: %s is not fstat-able", f->at, f->host_path);
-    } else if (!S_ISREG(st.st_mode)) {
+    int fd = open_planned(c, what, f->host_path, f->identity, &st);
+    if (fd < 0) return -1;
+    int rc = -1;
+    char at[PATH_MAX_ROOT];
+    if (!S_ISREG(st.st_mode)) {
         fail(c, EINVAL, "file %s: %s is %s, not a regular file", f->at, f->host_path, file_type_name(st.st_mode));
-    } else if (file_identity(&st, id, sizeof id), strcmp(id, f->identity) != 0) {
-        fail(c, ESTALE, "file %s: %s is not the file the plan checked (dev:ino %s, planned %s): it was replaced after "
-                "planning", f->at, f->host_path, id, f->identity);
     } else if (mkparents(c, t->root, f->at) == 0 && in_root(c, at, t->root, f->at) == 0
             && empty_file(c, at, f->at) == 0) {
-        snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
-        if (check(c, mount(src, at, NULL, MS_BIND, NULL), "bind %s from its open file", f->at) == 0) {
-            rc = check(c, mount(NULL, at, NULL, RO_BIND | MS_NOEXEC, NULL), "remount read-only %s", f->at);
-        }
+        rc = mount_from_fd(c, fd, at, f->at, MS_NOEXEC);
     }
     close(fd);
     return rc;

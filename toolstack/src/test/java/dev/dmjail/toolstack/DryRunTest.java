@@ -210,6 +210,14 @@ class DryRunTest {
         JsonNode cg = layer(plan, "cgroup").get("settings");
         assertEquals((96 + 384) * 1024L * 1024, cg.get("memoryBytes").asLong());
         assertTrue(layer(plan, "filesystem").at("/settings/readOnlyBinds").toString().contains("qemu-system-x86_64"));
+        // every bind carries the dev:ino the plan saw on its own fd (the launcher binds only that file)
+        JsonNode fs = layer(plan, "filesystem").get("settings");
+        List<String> binds = new ArrayList<>();
+        fs.get("readOnlyBinds").forEach(b -> binds.add(b.asText()));
+        List<String> identified = new ArrayList<>();
+        fs.get("bindIdentities").fieldNames().forEachRemaining(identified::add);
+        assertEquals(binds, identified, "one identity per bind, in the binds' order");
+        assertTrue(fs.at("/bindIdentities/~1usr~1bin~1qemu-system-x86_64").asText().matches("[0-9]+:[0-9]+"), fs.toString());
         List<String> argv = argv(plan);
         assertEquals("/usr/bin/qemu-system-x86_64", argv.get(0));
         assertTrue(argv.contains("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));

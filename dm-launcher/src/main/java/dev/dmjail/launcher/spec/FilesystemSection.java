@@ -1,6 +1,8 @@
 package dev.dmjail.launcher.spec;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,10 +22,16 @@ import java.util.Map;
  * @param files         single files the launcher opens itself (no symlink on the way, identity
  *                      checked) and binds into the root from the open file, not by name: a
  *                      guest's kernel and initrd, which QEMU reads by path ({@code -kernel})
+ * @param bindIdentities for every read-only bind, the "dev:ino" the toolstack saw on its own fd when
+ *                      it planned (the ELF file it parsed, the firmware directory it listed): the
+ *                      launcher opens each bind source with no symlink on the way, refuses one that
+ *                      is not that file, and binds from the open file, so a tenant who owns a
+ *                      directory on the path (a device_model_override beside its libraries) cannot
+ *                      swap in something the plan never checked
  */
 public record FilesystemSection(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                                 List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes,
-                                List<RootFile> files) implements Section {
+                                List<RootFile> files, Map<String, String> bindIdentities) implements Section {
     public static final String NAME = "filesystem";
 
     public FilesystemSection {
@@ -32,11 +40,20 @@ public record FilesystemSection(String mountPoint, List<String> readOnlyBinds, M
         devices = devices == null ? List.of() : List.copyOf(devices);
         writableDirs = writableDirs == null ? List.of() : List.copyOf(writableDirs);
         files = files == null ? List.of() : List.copyOf(files);
+        // not Map.copyOf: a null value (JSON null) must reach the rule, which names the bind
+        bindIdentities = bindIdentities == null ? Map.of() : Collections.unmodifiableMap(new HashMap<>(bindIdentities));
     }
 
+    /** No identities: valid only without binds (the rules' tests). */
+    public FilesystemSection(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
+                             List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes, List<RootFile> files) {
+        this(mountPoint, readOnlyBinds, symlinks, devices, writableDirs, tmpfsBytes, files, Map.of());
+    }
+
+    /** No root files, no identities: valid only without binds (the rules' tests). */
     public FilesystemSection(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                              List<DeviceNode> devices, List<String> writableDirs, long tmpfsBytes) {
-        this(mountPoint, readOnlyBinds, symlinks, devices, writableDirs, tmpfsBytes, List.of());
+        this(mountPoint, readOnlyBinds, symlinks, devices, writableDirs, tmpfsBytes, List.of(), Map.of());
     }
 
     @Override
@@ -57,6 +74,14 @@ public record FilesystemSection(String mountPoint, List<String> readOnlyBinds, M
         for (String b : readOnlyBinds) {
             if (!Paths.absoluteNormalBelowRoot(b)) {
                 throw fail("bind must be absolute and normalized: " + b);
+            }
+            if (!identityShaped(bindIdentities.get(b))) {
+                throw fail("bind " + b + ": no identity planned (dev:ino), got " + bindIdentities.get(b));
+            }
+        }
+        for (String k : bindIdentities.keySet()) {
+            if (!readOnlyBinds.contains(k)) {
+                throw fail("identity for " + k + ", which is not a bind");
             }
         }
         for (Map.Entry<String, String> e : symlinks.entrySet()) {
@@ -96,6 +121,11 @@ public record FilesystemSection(String mountPoint, List<String> readOnlyBinds, M
                 throw fail("file " + f.at() + ": no identity planned");
             }
         }
+    }
+
+    /** "dev:ino" in decimal, as fstat gives them. */
+    static boolean identityShaped(String id) {
+        return id != null && id.matches("[0-9]{1,20}:[0-9]{1,20}");
     }
 
     private static SpecException fail(String message) {

@@ -87,7 +87,7 @@ class LauncherConfinementTest {
                 new NamespacesSection(true, true, true, true, true, "dm-probe"),
                 new FilesystemSection(mountPoint.toString(), binds, links,
                         List.of(new DeviceNode("null", 1, 3, 0666), new DeviceNode("zero", 1, 5, 0666)),
-                        List.of("/tmp"), 1 << 20),
+                        List.of("/tmp"), 1 << 20, List.of(), deps.identities()),
                 new RlimitsSection(List.of(new RlimitSpec("FSIZE", 262144, 262144), new RlimitSpec("CORE", 0, 0),
                         new RlimitSpec("MSGQUEUE", 0, 0), new RlimitSpec("LOCKS", 0, 0),
                         new RlimitSpec("MEMLOCK", 0, 0), new RlimitSpec("NOFILE", 64, 64))),

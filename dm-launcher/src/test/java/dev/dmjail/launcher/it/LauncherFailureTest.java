@@ -79,12 +79,30 @@ class LauncherFailureTest {
                 new ExecSection(probe.toString(), List.of("probe"), Map.of(), "/"));
     }
 
+    /** The probe's root and {@code moreBinds}, each with the identity it has now ("0:0" for one that does not exist). */
     FilesystemSection root(List<String> moreBinds, RootFile... files) {
+        Map<String, String> ids = new HashMap<>(deps.identities());
+        for (String b : moreBinds) {
+            ids.put(b, Files.exists(Path.of(b), java.nio.file.LinkOption.NOFOLLOW_LINKS) ? identity(b) : "0:0");
+        }
+        return root(moreBinds, ids, files);
+    }
+
+    FilesystemSection root(List<String> moreBinds, Map<String, String> identities, RootFile... files) {
         Map<String, String> links = new HashMap<>();
         links.putAll(deps.symlinks());
         List<String> binds = new ArrayList<>(deps.files());
         binds.addAll(moreBinds);
-        return new FilesystemSection(mountPoint.toString(), binds, links, List.of(), List.of("/tmp"), 0, List.of(files));
+        return new FilesystemSection(mountPoint.toString(), binds, links, List.of(), List.of("/tmp"), 0, List.of(files),
+                identities);
+    }
+
+    static String identity(String path) {
+        try {
+            return LddRoot.identity(path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The good fds and one more. */
@@ -258,6 +276,63 @@ class LauncherFailureTest {
         String id = Files.getAttribute(Path.of("/etc/hostname"), "unix:dev") + ":"
                 + Files.getAttribute(Path.of("/etc/hostname"), "unix:ino");
         expectFailure(withRootFile(kernel, id), "filesystem", 40 /* ELOOP */, true);
+    }
+
+    /**
+     * A bind the plan checked (a device_model_override's directory, say, which a tenant owns), swapped
+     * for another directory under its name after planning: refused before anything is mounted on the
+     * host, nothing spawned, nothing left (the root's tmpfs lived only in the launcher's mount namespace).
+     */
+    @Test
+    void bindReplacedAfterPlanning() throws Exception {
+        Path fw = Files.createDirectory(dir.resolve("firmware"));
+        Files.writeString(fw.resolve("bios.bin"), "planned");
+        String planned = identity(fw.toString());
+        Path other = Files.createDirectory(dir.resolve("other"));
+        Files.writeString(other.resolve("bios.bin"), "swapped in");
+        Files.move(fw, dir.resolve("planned-one"));
+        Files.move(other, fw);
+        Map<String, String> ids = new HashMap<>(deps.identities());
+        ids.put(fw.toString(), planned);
+        Harness.Result r = Harness.launch(good().with(root(List.of(fw.toString()), ids)));
+        try {
+            assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            assertEquals("filesystem", r.json().get("step").asText(), r.stdout());
+            assertEquals(116 /* ESTALE */, r.json().get("errno").asInt(), r.stdout());
+            String message = r.json().get("message").asText();
+            assertTrue(message.contains(fw + " is not the file the plan checked") && message.contains("planned " + planned),
+                    message);
+            assertEquals(List.of(), Harness.children(), "nothing spawned");
+            // (other tests mount beside this one: only this test's directory is looked for)
+            assertEquals(List.of(), Files.readString(Path.of("/proc/self/mountinfo")).lines().filter(l -> l.contains(dir.toString()))
+                    .toList(), "nothing mounted on the host");
+            try (var entries = Files.list(mountPoint)) {
+                assertEquals(List.of(), entries.toList(), "the mount point is left empty");
+            }
+            assertFalse(Files.exists(sock), "socket removed");
+        } finally {
+            for (int pid : Harness.children()) Harness.killAndReap(pid);
+        }
+    }
+
+    /** The same for a library of the closure swapped for another file (a rename over it). */
+    @Test
+    void libraryReplacedAfterPlanning() throws Exception {
+        Path lib = Files.writeString(dir.resolve("libplanned.so"), "planned");
+        String planned = identity(lib.toString());
+        Path other = Files.writeString(dir.resolve("libother.so"), "swapped in");
+        Files.move(other, lib, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Map<String, String> ids = new HashMap<>(deps.identities());
+        ids.put(lib.toString(), planned);
+        expectFailure(good().with(root(List.of(lib.toString()), ids)), "filesystem", 116 /* ESTALE */, true);
+    }
+
+    /** Identities are part of the contract: a bind without one is refused by the rules, before any step. */
+    @Test
+    void bindWithoutIdentityRefused() throws Exception {
+        Map<String, String> ids = new HashMap<>(deps.identities());
+        ids.remove(deps.files().get(0));
+        expectFailure(good().with(root(List.of(), ids)), "filesystem", 22, true);
     }
 
     private LaunchSpec withRootFile(Path host, String identity) {

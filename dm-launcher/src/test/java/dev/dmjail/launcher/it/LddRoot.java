@@ -25,7 +25,22 @@ import java.util.regex.Pattern;
  * with its own ELF reader (toolstack/elf, tested against ldd); the launcher only applies a root.
  */
 final class LddRoot {
-    record Result(List<String> files, Map<String, String> symlinks) {}
+    /** @param identities each file's "dev:ino", seen when this was resolved (the plan's view of it) */
+    record Result(List<String> files, Map<String, String> symlinks, Map<String, String> identities) {
+        /** These identities and those of {@code more} binds (seen now). */
+        Map<String, String> identitiesWith(List<String> more) throws IOException {
+            Map<String, String> all = new TreeMap<>(identities);
+            for (String m : more) all.put(m, identity(m));
+            return all;
+        }
+    }
+
+    /** "dev:ino" as the filesystem section's bindIdentities want it (lstat: the binds are canonical). */
+    static String identity(String path) throws IOException {
+        Path p = Path.of(path);
+        return Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS) + ":"
+                + Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+    }
 
     private static final Pattern ARROW = Pattern.compile("=>\\s+(/\\S+)\\s+\\(0x");
     private static final Pattern BARE = Pattern.compile("^\\s*(/\\S+)\\s+\\(0x");
@@ -46,7 +61,9 @@ final class LddRoot {
                 r.walk(lib);
             }
         }
-        return new Result(List.copyOf(r.files), Map.copyOf(r.symlinks));
+        Map<String, String> ids = new TreeMap<>();
+        for (String f : r.files) ids.put(f, identity(f));
+        return new Result(List.copyOf(r.files), Map.copyOf(r.symlinks), Map.copyOf(ids));
     }
 
     private static List<String> ldd(Path binary) throws Exception {

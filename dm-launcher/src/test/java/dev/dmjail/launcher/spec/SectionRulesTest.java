@@ -86,7 +86,7 @@ class SectionRulesTest {
     void filesystemNeedsAMountNamespaceAndNormalPaths() {
         FilesystemSection good = new FilesystemSection("/run/x/root", List.of("/usr/bin/qemu"), Map.of("/lib64", "usr/lib64"),
                 List.of(new DeviceNode("net/tun", 10, 200, 0666)), List.of("/tmp"), 0,
-                List.of(new RootFile("/boot/kernel", "/img/vmlinuz", "1:2")));
+                List.of(new RootFile("/boot/kernel", "/img/vmlinuz", "1:2")), Map.of("/usr/bin/qemu", "2049:131"));
         ok(good, ALL_NS);
         broken(good, 22, "needs a mount namespace");
         broken(good, 22, "needs a mount namespace", new NamespacesSection(false, true, true, true, true, null));
@@ -105,6 +105,19 @@ class SectionRulesTest {
                 List.of(new RootFile("/boot/kernel", "/k", null))), 22, "no identity", ALL_NS);
         broken(new FilesystemSection("/r", List.of(), Map.of(), List.of(), List.of(), 0,
                 List.of(new RootFile("/boot/kernel", "k", "1:2"))), 22, "host path", ALL_NS);
+        // every bind carries the dev:ino the plan saw, and only binds do
+        broken(new FilesystemSection("/r", List.of("/usr/bin/qemu"), Map.of(), List.of(), List.of(), 0), 22,
+                "bind /usr/bin/qemu: no identity planned", ALL_NS);
+        for (String bad : new String[] {"", "12", "1:2:3", "a:1", "1:", ":1", "-1:2", "1:" + "9".repeat(21)}) {
+            broken(new FilesystemSection("/r", List.of("/q"), Map.of(), List.of(), List.of(), 0, List.of(), Map.of("/q", bad)), 22,
+                    "bind /q: no identity planned", ALL_NS);
+        }
+        java.util.Map<String, String> nullId = new java.util.HashMap<>();
+        nullId.put("/q", null);
+        broken(new FilesystemSection("/r", List.of("/q"), Map.of(), List.of(), List.of(), 0, List.of(), nullId), 22,
+                "bind /q: no identity planned (dev:ino), got null", ALL_NS);
+        broken(new FilesystemSection("/r", List.of("/q"), Map.of(), List.of(), List.of(), 0, List.of(),
+                Map.of("/q", "1:2", "/etc", "3:4")), 22, "identity for /etc, which is not a bind", ALL_NS);
     }
 
     @Test

@@ -49,9 +49,12 @@ public final class ElfDependencies {
      * @param symlinks     every symlink on the way (absolute path → link text as stored)
      * @param searchedDirs every directory a library was looked for in, up to where it was found: a
      *                     file appearing in one of them can change the result (toolstack's ELF cache)
+     * @param identities   each of {@code files} → "dev:ino" of the fd its headers were read from
+     *                     ({@link ElfFile#identity}): the file this result vouches for, which the
+     *                     launcher checks again on the fd it binds from
      */
     public record Result(Path binary, String interpreter, Map<String, String> libraries, List<Path> files,
-                         Map<Path, String> symlinks, List<Path> searchedDirs) {
+                         Map<Path, String> symlinks, List<Path> searchedDirs, Map<Path, String> identities) {
         public boolean staticallyLinked() {
             return interpreter == null && libraries.isEmpty();
         }
@@ -81,14 +84,24 @@ public final class ElfDependencies {
         Map<Path, String> links = new LinkedHashMap<>(main.symlinks());
         Map<String, String> libs = new LinkedHashMap<>(main.libraries());
         Set<Path> searched = new LinkedHashSet<>(main.searchedDirs());
+        Map<Path, String> ids = new LinkedHashMap<>(main.identities());
         for (Path m : dlopened) {
             Result r = resolve(m, cache);
             files.addAll(r.files());
             links.putAll(r.symlinks());
             r.libraries().forEach(libs::putIfAbsent);
             searched.addAll(r.searchedDirs());
+            for (Map.Entry<Path, String> e : r.identities().entrySet()) {
+                String had = ids.putIfAbsent(e.getKey(), e.getValue());
+                if (had != null && !had.equals(e.getValue())) {
+                    // two reads of one name met two files: which one the root would get is a race
+                    throw new IOException(e.getKey() + " changed while it was resolved (read as " + had + ", then as "
+                            + e.getValue() + ")");
+                }
+            }
         }
-        return new Result(main.binary(), main.interpreter(), libs, List.copyOf(files), Map.copyOf(links), List.copyOf(searched));
+        return new Result(main.binary(), main.interpreter(), libs, List.copyOf(files), Map.copyOf(links), List.copyOf(searched),
+                Map.copyOf(ids));
     }
 
     public static Result resolve(Path binary, LdSoCache cache) throws IOException {
@@ -96,6 +109,8 @@ public final class ElfDependencies {
         Collector col = new Collector();
         Path realBinary = col.add(abs);
         ElfFile exe = ElfFile.parse(realBinary);
+        Map<Path, String> ids = new LinkedHashMap<>();
+        ids.put(realBinary, exe.identity());
         int archFlag = exe.machine() == EM_AARCH64 ? LdSoCache.FLAG_AARCH64_LIB64 : LdSoCache.FLAG_X8664_LIB64;
         String lib = exe.machine() == EM_AARCH64 ? "lib/aarch64-linux-gnu" : "lib/x86_64-linux-gnu";
         String platform = exe.machine() == EM_AARCH64 ? "aarch64" : "x86_64";
@@ -108,6 +123,7 @@ public final class ElfDependencies {
             Path realInterp = col.add(interp);
             loadedNames.add(interp.getFileName().toString());
             ElfFile ld = ElfFile.parse(realInterp);
+            ids.put(realInterp, ld.identity());
             if (ld.soname() != null) loadedNames.add(ld.soname());
         }
         // breadth first, like _dl_map_object_deps
@@ -153,6 +169,7 @@ public final class ElfDependencies {
                 if (dep == null) {
                     dep = ElfFile.parse(real);
                     parsed.put(real.toString(), dep);
+                    ids.put(real, dep.identity());
                 }
                 if (dep.soname() != null) loadedNames.add(dep.soname());
                 // a library's DT_RPATH chain continues only while no DT_RUNPATH intervenes
@@ -161,7 +178,7 @@ public final class ElfDependencies {
             }
         }
         return new Result(abs, exe.interpreter(), libraries, List.copyOf(col.files), Map.copyOf(col.symlinks),
-                List.copyOf(searched));
+                List.copyOf(searched), Map.copyOf(ids));
     }
 
     private static List<String> split(String path, String origin, String lib, String platform) {

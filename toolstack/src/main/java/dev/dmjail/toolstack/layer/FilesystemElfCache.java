@@ -39,7 +39,8 @@ final class FilesystemElfCache {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final String FILE = "elf-cache.json";
-    static final int VERSION = 1;
+    /** 2: a file's recorded identity is the one its headers were read from (1 did not check that). */
+    static final int VERSION = 2;
     static final long MAX_BYTES = 1 << 20;
     static final int MAX_ENTRIES = 8;
     /** ld.so's default search directories on Debian x86_64 (ElfDependencies searches them too). */
@@ -48,9 +49,12 @@ final class FilesystemElfCache {
 
     /**
      * What the root needs for the binary and its modules: real files, and symlinks met on the way;
-     * and the directories searched for them (not kept in the root, but part of the key).
+     * and the directories searched for them (not kept in the root, but part of the key); and each
+     * file's "dev:ino" as its headers were read (from the cache: the lstat identity the entry was
+     * just checked against, which {@link #store} recorded only where it was the file that was read).
      */
-    record Closure(List<String> files, Map<String, String> symlinks, List<String> searchedDirs) {}
+    record Closure(List<String> files, Map<String, String> symlinks, List<String> searchedDirs,
+                   Map<String, String> identities) {}
 
     private final Path file;
     /** Root's, writable by root only (022): it names what is bound into every device model's root. */
@@ -95,11 +99,14 @@ final class FilesystemElfCache {
             }
         }
         List<String> files = new ArrayList<>();
+        Map<String, String> fileIds = new TreeMap<>();
         for (JsonNode f : e.path("files")) {
-            if (!f.isTextual()) {
-                return null;
+            String checked = f.isTextual() ? e.path("identities").path(f.asText()).asText("") : "";
+            if (checked.split(":").length < 2) {
+                return null; // every file is keyed: one without an identity is not an entry this class wrote
             }
             files.add(f.asText());
+            fileIds.put(f.asText(), devIno(checked));
         }
         Map<String, String> links = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = e.path("symlinks").fields(); it.hasNext(); ) {
@@ -116,7 +123,13 @@ final class FilesystemElfCache {
             }
             searched.add(d.asText());
         }
-        return new Closure(List.copyOf(files), Map.copyOf(links), List.copyOf(searched));
+        return new Closure(List.copyOf(files), Map.copyOf(links), List.copyOf(searched), Map.copyOf(fileIds));
+    }
+
+    /** "dev:ino" of an identity of {@link #identity}. */
+    static String devIno(String identity) {
+        String[] f = identity.split(":");
+        return f[0] + ":" + f[1];
     }
 
     /**
@@ -142,6 +155,14 @@ final class FilesystemElfCache {
         for (Map.Entry<String, String> b : before.entrySet()) {
             if (!b.getValue().equals(ids.get(b.getKey()))) {
                 LOG.debug("ELF cache: {} changed while {} was resolved: not cached", b.getKey(), binary);
+                return;
+            }
+        }
+        for (String f : c.files()) {
+            // the name must still be the file whose headers were read, or the entry would vouch for another
+            String now = ids.get(f);
+            if (now.equals("absent") || !devIno(now).equals(c.identities().get(f))) {
+                LOG.debug("ELF cache: {} is not the file read for {}: not cached", f, binary);
                 return;
             }
         }

@@ -1,5 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.dmjail.launcher.spec.DeviceNode;
 import dev.dmjail.launcher.spec.FilesystemSection;
 import dev.dmjail.launcher.spec.RootFile;
@@ -31,9 +32,23 @@ public final class FilesystemLayer implements ConfinementLayer {
     public static final LayerKeys KEYS = LayerKeys.of(NAME).switched().host("filesystem", "filesystem_tmpfs_kib")
             .switchAlias("root", "filesystem").hostAlias("private_root", "filesystem").hostAlias("tmpfs_kib", "filesystem_tmpfs_kib");
 
+    /**
+     * @param bindIdentities each read-only bind → "dev:ino" the plan saw on its own fd
+     *                       ({@link FilesystemRootContents}); the launcher binds only that file. Empty
+     *                       in a state file written before it existed: destroy needs none of it, and
+     *                       the audit then has no identities to compare
+     */
     public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                            List<FilesystemDeviceNodes.Node> devices, List<String> writableDirs, long tmpfsBytes,
-                           List<KernelBoot.File> files) {}
+                           List<KernelBoot.File> files,
+                           // not written when empty: a plan without them keeps the stored shape of old state files
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> bindIdentities) {
+        public Settings {
+            // sorted: the dry run and the state file print them in one order
+            bindIdentities = bindIdentities == null ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(bindIdentities));
+        }
+    }
 
     @Override
     public String name() { return NAME; }
@@ -70,7 +85,7 @@ public final class FilesystemLayer implements ConfinementLayer {
         List<FilesystemDeviceNodes.Node> devs = FilesystemDeviceNodes.forDomain(ctx);
         List<KernelBoot.File> files = ctx.dm().kernelBoot() == null ? List.of() : ctx.dm().kernelBoot().files();
         return LayerPlan.enforced(NAME, new Settings(ctx.paths().filesystemRoot().toString(), rc.binds(), rc.symlinks(),
-                devs, writable, ctx.policy().filesystemTmpfsBytes(), files));
+                devs, writable, ctx.policy().filesystemTmpfsBytes(), files, rc.identities()));
     }
 
     @Override
@@ -103,7 +118,8 @@ public final class FilesystemLayer implements ConfinementLayer {
         spec.section(new FilesystemSection(s.mountPoint(), s.readOnlyBinds(), s.symlinks(),
                 s.devices().stream().map(n -> new DeviceNode(n.name(), n.major(), n.minor(), n.mode())).toList(),
                 s.writableDirs(), s.tmpfsBytes(),
-                s.files().stream().map(f -> new RootFile(f.at(), f.hostPath(), f.identity())).toList()));
+                s.files().stream().map(f -> new RootFile(f.at(), f.hostPath(), f.identity())).toList(),
+                s.bindIdentities()));
     }
 
     @Override
@@ -138,6 +154,21 @@ public final class FilesystemLayer implements ConfinementLayer {
             wantTop.add(Path.of(rf.at()).getName(0).toString());
             String seen = view.identityInRoot(rf.at()).orElse("not there");
             checks.add(new Check(rf.at() + " is the planned file", rf.identity(), seen, rf.identity().equals(seen)));
+        }
+        if (!s.bindIdentities().isEmpty()) {
+            // what its root holds at each bind's path is the file the plan checked (a bind mount shows
+            // its source's dev:ino); a state file from before identities were planned has none to compare
+            List<String> other = new ArrayList<>();
+            for (String b : s.readOnlyBinds()) {
+                String want = s.bindIdentities().get(b);
+                String seen = view.identityInRoot(b).orElse("not there");
+                if (!seen.equals(want)) {
+                    other.add(b + " " + seen + " (planned " + want + ")");
+                }
+            }
+            checks.add(new Check("binds are the files the plan checked", s.readOnlyBinds().size() + " as planned (dev:ino)",
+                    other.isEmpty() ? s.readOnlyBinds().size() + " as planned" : String.join(", ", other.subList(0, Math.min(3, other.size())))
+                            + (other.size() > 3 ? " and " + (other.size() - 3) + " more" : ""), other.isEmpty()));
         }
         TreeSet<String> top = new TreeSet<>(view.listRoot("/"));
         checks.add(new Check("top-level entries of its root", String.join(" ", wantTop), String.join(" ", top), top.equals(wantTop)));

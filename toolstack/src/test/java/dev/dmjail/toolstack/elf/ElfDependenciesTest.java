@@ -99,6 +99,12 @@ class ElfDependenciesTest {
         ElfDependencies.Result r = ElfDependencies.resolve(QEMU);
         assertEquals("/lib64/ld-linux-x86-64.so.2", r.interpreter());
         assertTrue(r.libraries().size() > 20, r.libraries().toString());
+        // each file with the dev:ino of the fd its headers were read from (the root binds only that file)
+        assertEquals(new TreeSet<>(r.files()), new TreeSet<>(r.identities().keySet()));
+        for (Path f : r.files()) {
+            assertEquals(Files.getAttribute(f, "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS) + ":"
+                    + Files.getAttribute(f, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS), r.identities().get(f), f.toString());
+        }
     }
 
     @Test
@@ -109,6 +115,7 @@ class ElfDependenciesTest {
         ElfDependencies.Result qemu = ElfDependencies.resolve(QEMU);
         assertTrue(all.files().containsAll(qemu.files()));
         assertTrue(all.files().contains(tcg.toRealPath()));
+        assertEquals(new TreeSet<>(all.files()), new TreeSet<>(all.identities().keySet()), "the merged closure keeps every identity");
         Set<String> expected = new TreeSet<>(ldd(QEMU));
         expected.addAll(ldd(tcg));
         expected.add(QEMU.toRealPath().toString());

@@ -81,6 +81,39 @@ class FilesystemElfCacheTest {
         assertEquals(first, cached());
     }
 
+    /**
+     * Every bind carries the dev:ino of the file the closure was read from (the launcher binds only that
+     * file), from a fresh resolution and from the cache alike; a library renamed over between the read
+     * and the store is not cached as the file that was read.
+     */
+    @Test
+    void everyBindCarriesTheIdentityItWasReadAs() throws Exception {
+        FilesystemRootContents first = cached();
+        assertEquals(new java.util.TreeSet<>(first.binds()), new java.util.TreeSet<>(first.identities().keySet()));
+        for (String b : first.binds()) {
+            Path p = Path.of(b);
+            assertEquals(Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS) + ":"
+                    + Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS), first.identities().get(b), b);
+        }
+        assertEquals(first.identities(), lookup().identities(), "the cache gives the identities it was stored with");
+
+        // the store's view of a library is another file than the one whose headers were read: no entry
+        Files.delete(state.resolve(FilesystemElfCache.FILE));
+        FilesystemElfCache.Closure c = resolvedFresh();
+        Path other = tmp.resolve("lib/libpf.so.new");
+        Files.copy(lib, other);
+        Files.move(other, lib, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        cache().store(prog, List.of(), FilesystemFirmwareDirs.moduleDir(prog.toString()), c,
+                FilesystemElfCache.before(prog, FilesystemFirmwareDirs.moduleDir(prog.toString())));
+        assertNull(lookup(), "not cached: " + lib + " is not the file that was read");
+    }
+
+    /** The closure resolved afresh (no cache), as a cache entry would hold it. */
+    private FilesystemElfCache.Closure resolvedFresh() throws IOException {
+        FilesystemRootContents r = fresh();
+        return new FilesystemElfCache.Closure(r.binds(), r.symlinks(), List.of(), r.identities());
+    }
+
     @Test
     void aChangedLibraryOrBinaryIsResolvedAgain() throws Exception {
         cached();

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The filesystem layer's verify, against a fake /proc: PID/root is the private root (not init's),
  * / read-only, the planned top-level entries and /dev nodes, no writable mount but /tmp, a bound
- * kernel being the planned file.
+ * kernel being the planned file, each bind being the file the plan checked (when the plan holds
+ * identities: one from a state file written before them has none, and verifies as before).
  */
 class FilesystemLayerTest {
 
@@ -61,6 +62,31 @@ class FilesystemLayerTest {
         LayerVerdict v = verify();
         assertEquals(LayerVerdict.Result.PASS, v.result(), v.toString());
         assertEquals(6, v.checks().size());
+    }
+
+    /** A plan with the binds' identities: one more row, PASS while each path in the root is that file. */
+    private LayerPlan withBindIdentity(String identity) {
+        FilesystemLayer.Settings s = plan.settingsAs(FilesystemLayer.Settings.class);
+        return LayerPlan.enforced(FilesystemLayer.NAME, new FilesystemLayer.Settings(s.mountPoint(), s.readOnlyBinds(),
+                s.symlinks(), s.devices(), s.writableDirs(), s.tmpfsBytes(), s.files(),
+                java.util.Map.of("/usr/bin/qemu-system-x86_64", identity)));
+    }
+
+    @Test
+    void passesWhenEveryBindIsThePlannedFile() throws Exception {
+        Path qemu = root.resolve("usr/bin/qemu-system-x86_64");
+        String id = Files.getAttribute(qemu, "unix:dev", LinkOption.NOFOLLOW_LINKS) + ":"
+                + Files.getAttribute(qemu, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+        LayerVerdict v = new FilesystemLayer().verify(withBindIdentity(id), p.view());
+        assertEquals(LayerVerdict.Result.PASS, v.result(), v.toString());
+        assertEquals(7, v.checks().size());
+    }
+
+    @Test
+    void failsWhenABindIsAnotherFile() {
+        LayerVerdict v = new FilesystemLayer().verify(withBindIdentity("1:2"), p.view());
+        assertEquals(List.of("binds are the files the plan checked"), failed(v));
+        assertEquals(true, v.toString().contains("(planned 1:2)"), v.toString());
     }
 
     @Test

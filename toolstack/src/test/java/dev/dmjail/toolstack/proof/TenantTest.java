@@ -132,6 +132,99 @@ class TenantTest {
         assertEquals(shadowMode, Files.getAttribute(Path.of("/etc/shadow"), "unix:mode"));
     }
 
+    /**
+     * The device model's own binary in a directory the tenant owns ({@code device_model_override =
+     * TENANT/d/dm}): the toolstack plans it (reads its ELF headers from its own fd, notes that fd's
+     * dev:ino) and stops between plan and launch (DMJAIL_STOP create.host-prepared); there the tenant
+     * renames another binary over it, or swaps d for a symlink to a directory holding a binary of that
+     * name. The launcher binds neither (a one-line refusal naming the path, nothing left); left alone, the
+     * create runs the file the plan checked: audit PASS, its "binds are the files the plan checked" row
+     * included, and the running executable is that dev:ino.
+     */
+    @Test
+    void aDeviceModelSwappedBetweenPlanAndLaunchIsNeverBound() throws Exception {
+        TestHost host = host();
+        Path hostile = ProofSupport.compile("hostile");
+        Path tenantDir = Files.createDirectory(tmp.resolve("tenant-dm"));
+        Path d = Files.createDirectory(tenantDir.resolve("d"));
+        Path other = Files.createDirectory(tenantDir.resolve("other"));
+        Path dm = executableCopy(hostile, d.resolve("dm"));
+        executableCopy(hostile, other.resolve("dm"));
+        for (Path p : List.of(tenantDir, d, other, dm, other.resolve("dm"))) chownTenant(p);
+        Path cfg = host.domain("pf-bind.cfg", "name = \"pf-bind\"", "type = \"hvm\"", "memory = 32", "dm_restrict = 1",
+                "serial = \"pty\"", "device_model_override = \"" + dm + "\"",
+                "device_model_args = [ \"--only\", \"none\" ]");
+
+        // another binary renamed over the planned one
+        String planned = identity(dm);
+        String err = createSwappedAtLaunch(host, cfg, () -> {
+            Path swapped = executableCopy(hostile, d.resolve(".swapped"));
+            Files.move(swapped, dm, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        });
+        assertTrue(err.contains(dm + " is not the file the plan checked") && err.contains("planned " + planned), err);
+        System.out.println("device model swapped between plan and launch: " + err);
+
+        // the directory swapped for a symlink to another one
+        Path kept = tenantDir.resolve("d.planned");
+        err = createSwappedAtLaunch(host, cfg, () -> {
+            Files.move(d, kept, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.createSymbolicLink(d, other);
+        });
+        assertTrue(err.contains(dm + " is not canonical") || err.contains("a symlink on the path"), err);
+        System.out.println("device model swapped between plan and launch: " + err);
+        Files.delete(d);
+        Files.move(kept, d);
+
+        // left alone: the checked file runs, and the audit says so
+        assertEquals(0, host.run("create", cfg.toString()).exit());
+        try {
+            long pid = ProofSupport.listed(host, "pf-bind").get("pid").asLong();
+            Path exe = Path.of("/proc/" + pid + "/exe"); // stat follows it to the file the process runs
+            assertEquals(identity(dm), Files.getAttribute(exe, "unix:dev") + ":" + Files.getAttribute(exe, "unix:ino"),
+                    "the device model runs the checked file");
+            CliRun audit = host.run("audit", "-a", "pf-bind");
+            assertEquals(0, audit.exit(), audit.out());
+            assertTrue(audit.out().lines().anyMatch(l -> l.contains("binds are the files the plan checked")
+                    && l.contains("3 as planned")), audit.out()); // hostile, libc, ld.so
+        } finally {
+            assertEquals(0, host.run("destroy", "pf-bind").exit());
+        }
+        assertEquals(List.of(), ProofSupport.leftovers(host, "pf-bind", null));
+    }
+
+    private interface Swap {
+        void run() throws Exception;
+    }
+
+    /** create, stopped between plan and launch while {@code swap} runs: its one-line refusal, nothing left. */
+    private static String createSwappedAtLaunch(TestHost host, Path cfg, Swap swap) throws Exception {
+        Process p = SubprocessCli.start(host, java.util.Map.of("DMJAIL_STOP", "create.host-prepared"), "create", cfg.toString());
+        long t0 = System.nanoTime();
+        long stopped = dev.dmjail.toolstack.Toolstacks.awaitStopped(host, "create", 120);
+        try {
+            swap.run();
+        } finally {
+            dev.dmjail.toolstack.Toolstacks.resume(stopped);
+        }
+        SubprocessCli.Result r = SubprocessCli.finish(p, t0);
+        assertEquals(ExitCodes.FAILED, r.exit(), r.out() + r.err());
+        List<String> lines = r.err().strip().lines().filter(l -> !l.startsWith("dmjail: WARN")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertEquals(List.of(), ProofSupport.leftovers(host, "pf-bind", null));
+        return lines.get(0);
+    }
+
+    private static Path executableCopy(Path from, Path to) throws IOException {
+        Files.copy(from, to);
+        Files.setPosixFilePermissions(to, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return to;
+    }
+
+    private static String identity(Path p) throws IOException {
+        return Files.getAttribute(p, "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS) + ":"
+                + Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
     /** A FIFO in place of an image, or as the config: refused at once, never waited on. */
     @Test
     void fifosAndDevicesNeverHangTheRootSide() throws Exception {
