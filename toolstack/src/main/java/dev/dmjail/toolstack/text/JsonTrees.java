@@ -84,7 +84,8 @@ public final class JsonTrees {
         return w.toString();
     }
 
-    private static void write(JsonGenerator g, JsonNode n) throws IOException {
+    /** Writes {@code n} to {@code g} as {@code ObjectMapper} writes a tree (the generator's printer applies). */
+    public static void write(JsonGenerator g, JsonNode n) throws IOException {
         switch (n.getNodeType()) {
             case OBJECT -> {
                 g.writeStartObject();
