@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.toolstack.sys.SafeFile;
 import dev.dmjail.toolstack.sys.Sys;
@@ -27,7 +26,9 @@ import java.util.Map;
  * dir: a dry run leaves the host as it found it, so the cache is written only where the dir exists.
  */
 final class QemuProbeCache {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Trees only, read and written by jackson-core: no ObjectMapper in a create (issue 14). */
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
     static final String FILE = "qemu-probe.json";
     static final int VERSION = 1;
@@ -54,7 +55,7 @@ final class QemuProbeCache {
         if (!Files.isDirectory(dir)) {
             return;
         }
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JSON.objectNode();
         root.put("version", VERSION);
         ObjectNode entries = root.putObject("entries");
         JsonNode old = read();
@@ -76,7 +77,7 @@ final class QemuProbeCache {
             Path tmp = Files.createTempFile(dir, ".qemu-probe", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
-                Files.write(tmp, JSON.writeValueAsBytes(root));
+                Files.write(tmp, dev.dmjail.toolstack.text.JsonTrees.write(root).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -118,7 +119,7 @@ final class QemuProbeCache {
                     return null;
                 }
                 if (chunk.length == 0) {
-                    JsonNode root = JSON.readTree(out.toByteArray());
+                    JsonNode root = dev.dmjail.toolstack.text.JsonTrees.parse(out.toByteArray());
                     return root != null && root.path("version").isInt() && root.path("version").asInt() == VERSION
                             && root.path("entries").isObject() ? root : null;
                 }

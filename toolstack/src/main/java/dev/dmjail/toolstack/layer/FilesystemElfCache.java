@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.toolstack.sys.SafeFile;
@@ -41,7 +40,9 @@ import org.slf4j.LoggerFactory;
  */
 final class FilesystemElfCache {
     private static final Logger LOG = LoggerFactory.getLogger(FilesystemElfCache.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Trees only, read and written by jackson-core: no ObjectMapper in a create (issue 14). */
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
     static final String FILE = "elf-cache.json";
     static final int VERSION = 1;
@@ -143,7 +144,7 @@ final class FilesystemElfCache {
                 return;
             }
         }
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JSON.objectNode();
         root.put("version", VERSION);
         ObjectNode entries = root.putObject("entries");
         JsonNode old = read();
@@ -174,7 +175,7 @@ final class FilesystemElfCache {
             Path tmp = Files.createTempFile(dir, ".elf-cache", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
             try {
-                Files.write(tmp, JSON.writeValueAsBytes(root));
+                Files.write(tmp, dev.dmjail.toolstack.text.JsonTrees.write(root).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -204,7 +205,7 @@ final class FilesystemElfCache {
                     return null;
                 }
                 if (chunk.length == 0) {
-                    JsonNode root = JSON.readTree(out.toByteArray());
+                    JsonNode root = dev.dmjail.toolstack.text.JsonTrees.parse(out.toByteArray());
                     return root != null && root.path("version").asInt() == VERSION && root.path("entries").isObject() ? root : null;
                 }
                 out.write(chunk, 0, chunk.length);
@@ -240,7 +241,7 @@ final class FilesystemElfCache {
     }
 
     private static ArrayNode pathsJson(List<Path> paths) {
-        ArrayNode a = JSON.createArrayNode();
+        ArrayNode a = JSON.arrayNode();
         paths.forEach(p -> a.add(p.toString()));
         return a;
     }

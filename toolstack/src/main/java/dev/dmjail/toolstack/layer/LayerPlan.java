@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.toolstack.text.RecordTrees;
 
 /**
@@ -15,17 +14,13 @@ import dev.dmjail.toolstack.text.RecordTrees;
  */
 public record LayerPlan(String layer, LayerStatus status, String reason, JsonNode settings) {
 
-    /** Writes settings as trees: built by a command's first plan (create), never by audit or destroy. */
-    private static final class Writer {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-    }
 
     public static LayerPlan enforced(String layer, Object settings) {
-        return new LayerPlan(layer, LayerStatus.ENFORCED, null, Writer.MAPPER.valueToTree(settings));
+        return new LayerPlan(layer, LayerStatus.ENFORCED, null, RecordTrees.tree(settings));
     }
 
     public static LayerPlan weakened(String layer, String reason, Object settings) {
-        return new LayerPlan(layer, LayerStatus.WEAKENED, reason, settings == null ? null : Writer.MAPPER.valueToTree(settings));
+        return new LayerPlan(layer, LayerStatus.WEAKENED, reason, settings == null ? null : RecordTrees.tree(settings));
     }
 
     public static LayerPlan unavailable(String layer, String reason) {

@@ -19,33 +19,84 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A stored plan (a JSON tree) read back into its records with plain reflection: each record through
- * its canonical constructor, component by component, as Jackson's databind reads a record with
- * {@code FAIL_ON_UNKNOWN_PROPERTIES} off, but without an {@code ObjectMapper}: its construction and
- * its deserializers for the plan's ~40 record types were ~90 ms of every cold {@code audit} and
- * {@code destroy} (issue 14, docs/benchmark.md "Third round"). {@code RecordTreesTest} holds it to
- * databind's result.
+ * The plan's records to and from JSON trees with plain reflection, no {@code ObjectMapper}: the
+ * mapper's construction and databind's serializers and deserializers for the plan's ~40 record
+ * types were ~90 ms of every cold {@code audit} and {@code destroy} and more of a {@code create}
+ * (issue 14, docs/benchmark.md "Third round"). {@code RecordTreesTest} holds both directions to
+ * databind's results, on a real state file and on a plan made by the Planner.
  *
- * <p>What the plan's records use, read as databind reads it: records (a field the record lacks is
- * skipped, one it has that is absent or JSON null is null, or 0/false for a primitive); String;
- * int/long/boolean and their boxes; enums by name; {@code List} (an ArrayList) and
+ * <p>Reading ({@link #read}), as databind reads a record with {@code FAIL_ON_UNKNOWN_PROPERTIES}
+ * off: each record through its canonical constructor, component by component (a field the record
+ * lacks is skipped, one it has that is absent or JSON null is null, or 0/false for a primitive);
+ * String; int/long/boolean and their boxes; enums by name; {@code List} (an ArrayList) and
  * {@code Map<String, V>} (a LinkedHashMap); {@code JsonNode} as it is (JSON null a NullNode). A
  * JSON string where a record is expected goes to the record's static
  * {@code @JsonCreator(mode = DELEGATING)} factory of one String, as databind does (older state files:
  * {@code QemuSandbox}). Anything else is refused with the path to the value: these trees are the
- * toolstack's own, written by {@code LayerPlan} and {@code StateStore}.
+ * toolstack's own, written by {@code LayerPlan} and {@code StateStore}. Writing: {@link #tree}.
  */
 public final class RecordTrees {
 
     private RecordTrees() {}
 
-    private record Shape(Constructor<?> constructor, RecordComponent[] components) {}
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory NODES =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+
+    /** A record's canonical constructor, its components, and the one bean getter databind also writes, if any. */
+    private record Shape(Constructor<?> constructor, RecordComponent[] components, Method getter, String getterName) {}
 
     private static final Map<Class<?>, Shape> SHAPES = new ConcurrentHashMap<>();
 
     /** {@code node} as a {@code type}; a JSON null or a missing node is null. */
     public static <T> T read(JsonNode node, Class<T> type) throws IOException {
         return type.cast(value(node, type, type.getSimpleName()));
+    }
+
+    /**
+     * {@code v} as a tree, the one {@code new ObjectMapper().valueToTree(v)} builds for the plan's
+     * types: a record's components in their order, then a bean getter of its own ({@code isX()} of a
+     * boolean, {@code getX()}) as property "x" (databind writes those too: {@code ResolvedUser.isDeferred});
+     * int and long as int and long nodes; enums by name; lists as arrays; maps as objects; null as
+     * a NullNode. create plans and stores with it, so a create builds no ObjectMapper for its plan.
+     */
+    public static JsonNode tree(Object v) {
+        if (v == null) return NODES.nullNode();
+        if (v instanceof JsonNode n) return n;
+        if (v instanceof String s) return NODES.textNode(s);
+        if (v instanceof Integer i) return NODES.numberNode(i);
+        if (v instanceof Long l) return NODES.numberNode(l);
+        if (v instanceof Boolean b) return NODES.booleanNode(b);
+        if (v instanceof Enum<?> e) return NODES.textNode(e.name());
+        if (v instanceof java.util.Collection<?> c) {
+            com.fasterxml.jackson.databind.node.ArrayNode a = NODES.arrayNode(c.size());
+            for (Object e : c) a.add(tree(e));
+            return a;
+        }
+        if (v instanceof Map<?, ?> m) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = NODES.objectNode();
+            for (Map.Entry<?, ?> e : m.entrySet()) o.set(String.valueOf(e.getKey()), tree(e.getValue()));
+            return o;
+        }
+        if (v.getClass().isRecord()) {
+            Shape s = shape(v.getClass());
+            com.fasterxml.jackson.databind.node.ObjectNode o = NODES.objectNode();
+            try {
+                for (RecordComponent c : s.components()) {
+                    Method a = c.getAccessor();
+                    a.setAccessible(true);
+                    o.set(c.getName(), tree(a.invoke(v)));
+                }
+                if (s.getter() != null) {
+                    o.set(s.getterName(), tree(s.getter().invoke(v)));
+                }
+            } catch (InvocationTargetException e) {
+                throw new IllegalStateException(v.getClass().getName() + ": " + e.getCause(), e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(v.getClass().getName() + ": " + e, e);
+            }
+            return o;
+        }
+        throw new IllegalArgumentException(v.getClass().getName() + " is not a type a plan holds");
     }
 
     private static Object value(JsonNode n, Type t, String where) throws IOException {
@@ -126,17 +177,42 @@ public final class RecordTrees {
         return SHAPES.computeIfAbsent(type, t -> {
             RecordComponent[] cs = t.getRecordComponents();
             Class<?>[] types = new Class<?>[cs.length];
+            java.util.Set<String> accessors = new java.util.HashSet<>();
             for (int i = 0; i < cs.length; i++) {
                 types[i] = cs[i].getType();
+                accessors.add(cs[i].getName());
+            }
+            Method getter = null;
+            String getterName = null;
+            for (Method m : t.getMethods()) {
+                String p = beanProperty(m);
+                if (p == null || m.getDeclaringClass() != t || accessors.contains(m.getName())) continue;
+                if (getter != null) {
+                    // databind's order of several such getters is its own; no plan record has more than one
+                    throw new IllegalStateException("record " + t.getName() + " has more than one bean getter");
+                }
+                getter = m;
+                getterName = p;
             }
             try {
                 Constructor<?> k = t.getDeclaredConstructor(types);
                 k.setAccessible(true);
-                return new Shape(k, cs);
+                if (getter != null) getter.setAccessible(true);
+                return new Shape(k, cs, getter, getterName);
             } catch (NoSuchMethodException e) {
                 throw new IllegalStateException("record " + t.getName() + " has no canonical constructor", e);
             }
         });
+    }
+
+    /** "x" for a public instance getX() or a boolean isX() of no arguments, as databind names it; else null. */
+    private static String beanProperty(Method m) {
+        if (Modifier.isStatic(m.getModifiers()) || m.getParameterCount() != 0 || m.getReturnType() == void.class) return null;
+        String n = m.getName();
+        String rest = n.startsWith("get") && n.length() > 3 ? n.substring(3)
+                : n.startsWith("is") && n.length() > 2 && m.getReturnType() == boolean.class ? n.substring(2) : null;
+        if (rest == null || !Character.isUpperCase(rest.charAt(0))) return null;
+        return Character.toLowerCase(rest.charAt(0)) + rest.substring(1);
     }
 
     /** A string where a record is: the record's static delegating creator of one String, if it has one. */

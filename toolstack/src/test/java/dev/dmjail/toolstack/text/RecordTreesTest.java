@@ -82,6 +82,82 @@ class RecordTreesTest {
     }
 
     @Test
+    void treesAreTheOnesDatabindBuilds() throws IOException {
+        ConfinementPlan plan = RecordTrees.read(storedPlan(), ConfinementPlan.class);
+        // as text too: an int node and a long node of one value are equal as trees only by kind
+        assertEquals(DATABIND.writeValueAsString(DATABIND.valueToTree(plan)), DATABIND.writeValueAsString(RecordTrees.tree(plan)));
+        assertEquals((JsonNode) DATABIND.valueToTree(plan), RecordTrees.tree(plan));
+        assertTrue(RecordTrees.tree(plan).get("user").has("deferred"), "ResolvedUser.isDeferred() is written, as databind does");
+        for (LayerPlan l : plan.layers()) {
+            if (l.settings() == null || l.settings().isNull()) {
+                continue;
+            }
+            Object settings = l.settingsAs(SETTINGS.get(l.layer()));
+            assertEquals(DATABIND.writeValueAsString(DATABIND.valueToTree(settings)),
+                    DATABIND.writeValueAsString(RecordTrees.tree(settings)), l.layer());
+            assertEquals((JsonNode) DATABIND.valueToTree(settings), RecordTrees.tree(settings), l.layer());
+        }
+        LayerPlan unavailable = LayerPlan.unavailable("x", "none here");
+        assertEquals((JsonNode) DATABIND.valueToTree(List.of(unavailable)), RecordTrees.tree(List.of(unavailable)));
+        Map<String, Object> odd = new java.util.LinkedHashMap<>();
+        odd.put("n", null);
+        odd.put("l", List.of(1, 2L, true, "s"));
+        assertEquals((JsonNode) DATABIND.valueToTree(odd), RecordTrees.tree(odd));
+    }
+
+    /** The range base user alone (as SelinuxLayerTest's): the plan resolves domid 7 to uid 65543. */
+    private static final dev.dmjail.uidrange.UserDatabase USERS = new dev.dmjail.uidrange.UserDatabase() {
+        final dev.dmjail.uidrange.PasswdEntry base = new dev.dmjail.uidrange.PasswdEntry("xen-qemuuser-range-base", 65536, 65536,
+                "", "/nonexistent", "/usr/sbin/nologin");
+
+        @Override
+        public java.util.Optional<dev.dmjail.uidrange.PasswdEntry> byName(String name) {
+            return name.equals(base.name()) ? java.util.Optional.of(base) : java.util.Optional.empty();
+        }
+
+        @Override
+        public java.util.Optional<dev.dmjail.uidrange.PasswdEntry> byUid(int uid) {
+            return uid == 65536 ? java.util.Optional.of(base) : java.util.Optional.empty();
+        }
+
+        @Override
+        public java.util.Optional<dev.dmjail.uidrange.GroupEntry> groupByName(String name) { return java.util.Optional.empty(); }
+
+        @Override
+        public java.util.Optional<dev.dmjail.uidrange.GroupEntry> groupByGid(int gid) { return java.util.Optional.empty(); }
+    };
+
+    /** A plan made here and now (plan only, as LaunchSpecBuilderTest makes one): the writer, then the reader. */
+    @Test
+    void aFreshPlanRoundTripsAsWithDatabind(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path img = java.nio.file.Files.write(tmp.resolve("sa-rt.img"), new byte[1 << 20]);
+        java.nio.file.Path conf = java.nio.file.Files.write(tmp.resolve("dmjail.conf"), List.of("state_dir = " + tmp.resolve("run"),
+                "log_dir = " + tmp.resolve("log"), "image_dirs = " + tmp, "accel = tcg"));
+        java.nio.file.Path cfg = java.nio.file.Files.write(tmp.resolve("sa-rt.cfg"), List.of("name = \"sa-rt\"", "type = \"hvm\"",
+                "memory = 32", "vcpus = 2", "serial = \"pty\"", "dm_restrict = 1",
+                "disk = [ \"format=raw, vdev=hda, access=rw, target=" + img + "\" ]"));
+        var facts = dev.dmjail.toolstack.host.HostFacts.detect();
+        var layers = dev.dmjail.toolstack.layer.LayerStack.standard(facts,
+                new dev.dmjail.toolstack.layer.SelinuxMcsAllocator(Map::of), x -> null);
+        var store = new dev.dmjail.toolstack.state.StateStore(tmp.resolve("run"), tmp.resolve("log"));
+        ConfinementPlan plan = new dev.dmjail.toolstack.plan.Planner(dev.dmjail.toolstack.host.HostConfigLoader.load(conf, true), facts,
+                USERS, layers, store)
+                .plan(dev.dmjail.config.XlConfigLoader.load(cfg, List.of()), 7, false);
+        JsonNode byDatabind = DATABIND.valueToTree(plan);
+        assertEquals(DATABIND.writeValueAsString(byDatabind), DATABIND.writeValueAsString(RecordTrees.tree(plan)));
+        assertEquals(DATABIND.treeToValue(byDatabind, ConfinementPlan.class), RecordTrees.read(byDatabind, ConfinementPlan.class));
+        int compared = 0;
+        for (LayerPlan l : plan.layers()) {
+            if (l.active()) {
+                Class<?> type = SETTINGS.get(l.layer());
+                assertEquals(DATABIND.convertValue(l.settings(), type), l.settingsAs(type), l.layer());
+                compared++;
+            }
+        }
+        assertTrue(compared >= 8, "active layers compared: " + compared);
+    }
+
+    @Test
     void absentNullAndUnknownFieldsAsDatabind() throws IOException {
         for (String json : List.of("{}", "{\"layer\": \"x\", \"settings\": null, \"status\": null, \"extra\": [1, {\"a\": 2}]}",
                 "{\"layer\": \"x\", \"status\": \"WEAKENED\", \"reason\": \"r\", \"settings\": {\"k\": [1, null]}}")) {
