@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,9 @@ import java.util.Map;
  * dir: a dry run leaves the host as it found it, so the cache is written only where the dir exists.
  */
 final class QemuProbeCache {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Trees only, read and written by jackson-core: no ObjectMapper in a create (issue 14). */
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
     static final String FILE = "qemu-probe.json";
     static final int VERSION = 1;
@@ -47,7 +48,7 @@ final class QemuProbeCache {
 
     /** Records {@code facts} for {@code identity}, keeping at most {@link #MAX_ENTRIES} (newest last). Best effort. */
     void store(String identity, QemuFacts facts) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JSON.objectNode();
         root.put("version", VERSION);
         ObjectNode entries = root.putObject("entries");
         JsonNode old = read();

@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.toolstack.sys.SafeFile;
 import dev.dmjail.toolstack.sys.Sys;
 import java.io.ByteArrayOutputStream;
@@ -20,8 +19,6 @@ import java.nio.file.attribute.PosixFilePermissions;
  * the caller recomputes, a cache is only ever a faster next command.
  */
 public final class RootOwnedCache {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Path file;
     private final long maxBytes;
     private final int forbiddenMode;
@@ -60,7 +57,7 @@ public final class RootOwnedCache {
                     return null;
                 }
                 if (chunk.length == 0) {
-                    JsonNode root = JSON.readTree(out.toByteArray());
+                    JsonNode root = dev.dmjail.toolstack.text.JsonTrees.parse(out.toByteArray()); // jackson-core: no ObjectMapper on create
                     return root != null && root.path("version").isInt() && root.path("version").asInt() == version
                             && root.path("entries").isObject() ? root : null;
                 }
@@ -85,7 +82,7 @@ public final class RootOwnedCache {
             Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
             try {
-                Files.write(tmp, JSON.writeValueAsBytes(root));
+                Files.write(tmp, dev.dmjail.toolstack.text.JsonTrees.write(root).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);

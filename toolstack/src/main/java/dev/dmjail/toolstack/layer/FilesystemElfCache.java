@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.layer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -36,7 +35,9 @@ import org.slf4j.LoggerFactory;
  */
 final class FilesystemElfCache {
     private static final Logger LOG = LoggerFactory.getLogger(FilesystemElfCache.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Trees only, read and written by jackson-core: no ObjectMapper in a create (issue 14). */
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
     static final String FILE = "elf-cache.json";
     /** 2: a file's recorded identity is the one its headers were read from (1 did not check that). */
@@ -166,7 +167,7 @@ final class FilesystemElfCache {
                 return;
             }
         }
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JSON.objectNode();
         root.put("version", VERSION);
         ObjectNode entries = root.putObject("entries");
         JsonNode old = read();
@@ -216,7 +217,7 @@ final class FilesystemElfCache {
     }
 
     private static ArrayNode pathsJson(List<Path> paths) {
-        ArrayNode a = JSON.createArrayNode();
+        ArrayNode a = JSON.arrayNode();
         paths.forEach(p -> a.add(p.toString()));
         return a;
     }
