@@ -43,6 +43,8 @@ import org.junit.jupiter.api.TestFactory;
 class XlParityTest {
     static final Path CORPUS = Path.of("src/test/resources/xl-corpus");
     private static final ObjectMapper M = new ObjectMapper();
+    /** The host src/test/native/fakexen.c makes up for xl: 4 CPUs, all online, all on NUMA node 0. */
+    static final HostFacts FAKEXEN = HostFacts.uniform(4);
     private static final Pattern UUID_LINE = Pattern.compile("\"uuid\": \"([0-9a-f-]{36})\"");
 
     @Test
@@ -82,7 +84,7 @@ class XlParityTest {
         ParsedDomain ours = null;
         ConfigException ourError = null;
         try {
-            ours = XlConfigLoader.load(cfg, overrides);
+            ours = XlConfigLoader.load(cfg, overrides, FAKEXEN);
         } catch (ConfigException e) {
             ourError = e;
         }
