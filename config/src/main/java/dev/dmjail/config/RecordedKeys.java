@@ -47,7 +47,7 @@ public final class RecordedKeys {
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
             "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
-            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd", "vnuma");
+            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd", "vnuma", "cpuid");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -118,6 +118,7 @@ public final class RecordedKeys {
         irqs();
         iomem();
         new RecordedDevices(b, type, out).read();
+        CpuidSpec.read(b).ifPresent(out::add); // xl_parse.c reads cpuid right after the usb devices
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
