@@ -47,7 +47,7 @@ public final class RecordedKeys {
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
             "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
-            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd", "vnuma", "cpuid");
+            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd", "vnuma", "cpuid", "rdm");
 
     private final DomainBuilder b;
     private final DomainType type;
