@@ -183,9 +183,9 @@ final class VnumaSpec {
         return b.err(a.line(), "vnuma", msg);
     }
 
-    /** One libxl_vnode_info; fields at their IDL default (0, an empty bitmap) are not printed. */
+    /** One libxl_vnode_info; fields at their IDL default (memkb unset, pnode 0, an empty bitmap) are not printed. */
     private static final class Node {
-        long memKiB;
+        Long memKiB; // MemKB: LIBXL_MEMKB_DEFAULT (not printed) until a size= is given, even size=0
         final long[] distances;
         long pnode;
         final CpuBitmap vcpus;
@@ -197,7 +197,7 @@ final class VnumaSpec {
 
         ObjectNode json() {
             ObjectNode o = F.objectNode();
-            if (memKiB != 0) o.set("memkb", RecordedKeys.num(memKiB));
+            if (memKiB != null) o.set("memkb", RecordedKeys.num(memKiB));
             ArrayNode d = o.putArray("distances");
             for (long x : distances) d.add(RecordedKeys.num(x));
             if (pnode != 0) o.set("pnode", RecordedKeys.num(pnode));
