@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
-import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
@@ -21,7 +20,8 @@ public final class SeccompFilters {
 
     /** libc entry points. */
     public interface LibC {
-        long ptrace(long request, int pid, long addr, Pointer data);
+        /** {@code data}: null, or the buffer PTRACE_SECCOMP_GET_FILTER fills (copied back after the call). */
+        long ptrace(long request, int pid, long addr, byte[] data);
 
         int waitpid(int pid, int[] status, int options);
     }
@@ -104,17 +104,19 @@ public final class SeccompFilters {
                 if (n == 0 || n > MAX_INSNS) {
                     return new Dump(List.of(), "PTRACE_SECCOMP_GET_FILTER: " + n + " instructions");
                 }
-                Pointer buf = rt.getMemoryManager().allocateDirect(n * 8, true);
-                long got = c.ptrace(PTRACE_SECCOMP_GET_FILTER, pid, index, buf);
+                // a heap buffer: jnr-ffi's native memory would start its finalizer queue (and java.util.logging)
+                byte[] raw = new byte[(int) n * 8];
+                long got = c.ptrace(PTRACE_SECCOMP_GET_FILTER, pid, index, raw);
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.nativeOrder());
                 if (got != n) {
                     return new Dump(List.of(), "PTRACE_SECCOMP_GET_FILTER: filter " + index + " changed while read");
                 }
                 long[] prog = new long[(int) n];
                 for (int i = 0; i < n; i++) {
-                    long code = buf.getShort(i * 8L) & 0xffffL;
-                    long jt = buf.getByte(i * 8L + 2) & 0xffL;
-                    long jf = buf.getByte(i * 8L + 3) & 0xffL;
-                    long k = buf.getInt(i * 8L + 4) & 0xffffffffL;
+                    long code = buf.getShort(i * 8) & 0xffffL;
+                    long jt = buf.get(i * 8 + 2) & 0xffL;
+                    long jf = buf.get(i * 8 + 3) & 0xffL;
+                    long k = buf.getInt(i * 8 + 4) & 0xffffffffL;
                     prog[i] = code | jt << 16 | jf << 24 | k << 32;
                 }
                 out.add(prog);
