@@ -161,7 +161,7 @@ class XlParityTest {
      * copies that policy): dmjail prints null there, and only there the projection takes xl's value. Debian's
      * xl 4.17.7 prints null too, but a rebuild need not.
      */
-    private static void takeUninitialised(ObjectNode mine, JsonNode theirs) {
+    static void takeUninitialised(ObjectNode mine, JsonNode theirs) {
         for (String f : List.of("strategy", "policy")) {
             if (!mine.at("/b_info/type.hvm/rdm/" + f).isNull()) continue;
             JsonNode x = theirs.at("/b_info/type.hvm/rdm/" + f);
