@@ -4,8 +4,9 @@
  *
  * `xl -N` (dry run) only parses the config and prints libxl_domain_config as JSON, but
  * libxl_ctx_alloc() still opens libxc and xenstore handles, and xl_parse.c asks libxl for
- * physinfo, the cpu/node counts and the sharing counters. Each of those is answered here
- * with a plausible x86 host: 4 cpus, 1 node, 4 GiB, hvm+pv+hap capable.
+ * physinfo, the cpu/node counts, the cpu topology (cpus="node:N", libxl_node_to_cpumap) and the
+ * sharing counters. Each of those is answered here with a plausible x86 host: 4 cpus, all on
+ * node 0, 4 GiB, hvm+pv+hap capable. XlParityTest gives dmjail's parser the same facts (HostFacts).
  *
  * Built by the test itself: gcc -shared -fPIC -o target/fakexen.so fakexen.c
  */
@@ -52,6 +53,21 @@ int xc_physinfo(xc_interface *xch, xc_physinfo_t *info)
     info->total_pages = 1 << 20;
     info->free_pages = 1 << 19;
     info->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_hap;
+    return 0;
+}
+
+/* libxl_get_cpu_topology: a NULL buffer asks for the count; else one entry per cpu (core i, socket 0, node 0). */
+int xc_cputopoinfo(xc_interface *xch, unsigned *max_cpus, xc_cputopo_t *cputopo)
+{
+    (void)xch;
+    if (cputopo) {
+        for (unsigned i = 0; i < *max_cpus && i < 4; i++) {
+            cputopo[i].core = i;
+            cputopo[i].socket = 0;
+            cputopo[i].node = 0;
+        }
+    }
+    *max_cpus = 4;
     return 0;
 }
 

@@ -50,4 +50,40 @@ final class CNumbers {
         Result r = strtol(s.substring(i, j));
         return r.overflow() ? -1L : r.value();
     }
+
+    /** What C strtoul(s + from, &end, base) gives: the value (unsigned, in a long) and the index of end. */
+    record Unsigned(long value, int end) {
+        /** endptr == str: no digit was read. */
+        boolean none(int from) {
+            return end == from;
+        }
+    }
+
+    /**
+     * glibc strtoul: blanks, a sign ('-' negates modulo 2^64), "0x" for base 16 or 0, a leading 0 is octal for base
+     * 0; digits past ULONG_MAX give ULONG_MAX (ERANGE, -1 here). No digit: value 0, end = from.
+     */
+    static Unsigned strtoul(String s, int from, int base) {
+        int i = from;
+        while (i < s.length() && " \t\n\u000b\f\r".indexOf(s.charAt(i)) >= 0) i++;
+        boolean neg = false;
+        if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) neg = s.charAt(i++) == '-';
+        if ((base == 0 || base == 16) && i + 2 < s.length() && s.charAt(i) == '0' && (s.charAt(i + 1) | 0x20) == 'x'
+                && s.charAt(i + 2) < 128 && Character.digit(s.charAt(i + 2), 16) >= 0) {
+            base = 16;
+            i += 2;
+        } else if (base == 0) {
+            base = i < s.length() && s.charAt(i) == '0' ? 8 : 10;
+        }
+        int start = i;
+        BigInteger v = BigInteger.ZERO;
+        while (i < s.length() && s.charAt(i) < 128 && Character.digit(s.charAt(i), base) >= 0) {
+            v = v.multiply(BigInteger.valueOf(base)).add(BigInteger.valueOf(Character.digit(s.charAt(i), base)));
+            i++;
+        }
+        if (i == start) return new Unsigned(0, from);
+        if (v.bitLength() > 64) return new Unsigned(-1L, i);
+        long l = v.longValue();
+        return new Unsigned(neg ? -l : l, i);
+    }
 }

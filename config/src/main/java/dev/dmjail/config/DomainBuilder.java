@@ -45,13 +45,16 @@ final class DomainBuilder {
     private final List<String> warnings = new ArrayList<>();
     private final List<ParsedDomain.Ignored> ignored = new ArrayList<>();
 
-    private DomainBuilder(XlConfig cfg) {
+    private final HostFacts facts;
+
+    private DomainBuilder(XlConfig cfg, HostFacts facts) {
         this.cfg = cfg;
         this.file = cfg.source();
+        this.facts = facts;
     }
 
-    static ParsedDomain build(XlConfig cfg) throws ConfigException {
-        DomainBuilder b = new DomainBuilder(cfg);
+    static ParsedDomain build(XlConfig cfg, HostFacts facts) throws ConfigException {
+        DomainBuilder b = new DomainBuilder(cfg, facts);
         DomainConfig d = b.run();
         return new ParsedDomain(d, b.warnings, cfg, b.ignored);
     }
@@ -73,9 +76,14 @@ final class DomainBuilder {
 
         // memory/maxmem in MiB (xl: *_memkb = l * 1024); maxmem defaults to memory.
         Long memory = number("memory", 0, Long.MAX_VALUE / 1024).orElse(null);
-        Long maxmem = number("maxmem", 0, Long.MAX_VALUE / 1024).orElse(memory);
+        Long maxmem = number("maxmem", 0, Long.MAX_VALUE / 1024).orElse(null);
         Integer vcpus = number("vcpus", 0, Integer.MAX_VALUE).map(Long::intValue).orElse(null);
         Integer maxVcpus = number("maxvcpus", 0, Integer.MAX_VALUE).map(Long::intValue).orElse(null);
+        // xl parse_vnuma_config, before the defaults below: the vnodes set max_memkb and max_vcpus
+        VnumaSpec.Result vnuma = VnumaSpec.read(this, maxVcpus == null ? 0 : maxVcpus, maxmem == null ? null : maxmem * 1024);
+        if (vnuma.maxMemKiB() != null) maxmem = vnuma.maxMemKiB() / 1024; // a sum of MiB sizes: whole MiB
+        if (vnuma.maxVcpus() != 0) maxVcpus = (int) vnuma.maxVcpus();
+        if (maxmem == null) maxmem = memory; // xl: max_memkb = target_memkb when neither set it
         if (maxVcpus == null || maxVcpus == 0) maxVcpus = vcpus; // xl: if (max_vcpus == 0) max_vcpus = vcpus
         if (maxVcpus != null && vcpus != null && maxVcpus < vcpus) {
             throw err(line("maxvcpus"), "maxvcpus", "maxvcpus < vcpus (" + maxVcpus + " < " + vcpus + ")");
@@ -162,7 +170,8 @@ final class DomainBuilder {
         Long videoram = number("videoram", 0, Long.MAX_VALUE / 1024).orElse(null);
 
         List<String> serial = serial();
-        List<LibxlField> recorded = RecordedKeys.read(this, type, maxVcpus == null ? 0 : maxVcpus);
+        List<LibxlField> recorded = new ArrayList<>(vnuma.fields());
+        recorded.addAll(RecordedKeys.read(this, type, maxVcpus == null ? 0 : maxVcpus));
         String boot = string("boot").orElse(null);
 
         return new DomainConfig(name, type, memory, maxmem, vcpus, maxVcpus, uuid, kernel, ramdisk, cmdline, root,
@@ -299,6 +308,11 @@ final class DomainBuilder {
         if (s.isEmpty()) return List.of();
         if (s.get().value() instanceof XlValue.Atom a) return List.of(a.text());
         return stringList("serial");
+    }
+
+    /** The host facts libxl would give xl while it parses (cpu bitmap width, NUMA nodes). */
+    HostFacts facts() {
+        return facts;
     }
 
     // ---- typed access, after libxlu_cfg.c ----

@@ -16,17 +16,21 @@ final class PciSpec {
     private String name;
     /**
      * xl sets rdm_policy from b_info->u.hvm.rdm.policy whatever the type: for HVM that is libxl's default
-     * (invalid, not printed), for PV and PVH the union's other member reads as 0, "strict" (seen with xl 4.17).
+     * (invalid, not printed), for PV and PVH the union's other member reads as 0, "strict" (seen with xl 4.17),
+     * after a parsed rdm= memory xl never initialised (null: see {@link RdmSpec}).
      */
-    private boolean strictPolicy;
+    private String inherited;
     /** rdm_policy= when given ("invalid", "strict", "relaxed"), else null. */
     private String policy;
     private int pos;
 
-    /** {@code globals}: pci_msitranslate, pci_power_mgmt, pci_permissive, pci_seize. */
-    static ObjectNode parse(String s, boolean[] globals, boolean hvm) {
+    /**
+     * {@code globals}: pci_msitranslate, pci_power_mgmt, pci_permissive, pci_seize; {@code inherited}: the policy
+     * a device without rdm_policy= gets ("invalid", "strict", or null where xl reads uninitialised memory).
+     */
+    static ObjectNode parse(String s, boolean[] globals, String inherited) {
         PciSpec p = new PciSpec();
-        p.strictPolicy = !hvm;
+        p.inherited = inherited;
         System.arraycopy(globals, 0, p.flags, 0, 4);
         return p.run(s) ? p.json() : null;
     }
@@ -166,8 +170,9 @@ final class PciSpec {
         else if (vfuncMask != 0) o.put("vfunc_mask", vfuncMask);
         String[] names = {"msitranslate", "power_mgmt", "permissive", "seize"};
         for (int i = 0; i < 4; i++) if (flags[i]) o.put(names[i], true);
-        String p = policy != null ? policy : strictPolicy ? "strict" : "invalid";
-        if (!p.equals("invalid")) o.put("rdm_policy", p);
+        String p = policy != null ? policy : inherited;
+        if (p == null) o.putNull("rdm_policy");
+        else if (!p.equals("invalid")) o.put("rdm_policy", p);
         if (name != null) o.put("name", name);
         return o;
     }

@@ -45,11 +45,11 @@ final class RecordedDevices {
     /**
      * xl's pci list (libxlu_pci.c xlu_pci_parse_spec_string): "[[DDDD:]BB:DD.F[@VSLOT][,KEY=VAL…]" or KEY=VAL
      * pairs with bdf= or name= (exactly one of them); permissive, msitranslate, seize, power_mgmt default to the
-     * global pci_* keys. A PV guest with a PCI device gets e820_host (xl). Without rdm_policy= a device takes rdm='s
-     * policy in xl; dmjail does not model rdm= (its xlu_rdm_parse rejects every policy= it recognises), so the
-     * device's policy is libxl's default.
+     * global pci_* keys. A PV guest with a PCI device gets e820_host (xl). Without rdm_policy= a device takes
+     * the policy xl copied from rdm= ({@link RdmSpec}), read just before the list as xl does.
      */
     private void pci() throws ConfigException {
+        String inherited = rdm();
         boolean[] globals = new boolean[4];
         String[] names = {"pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize"};
         for (int i = 0; i < 4; i++) {
@@ -57,7 +57,7 @@ final class RecordedDevices {
         }
         ArrayNode pcis = F.arrayNode();
         for (XlValue.Atom a : b.atomList("pci")) {
-            com.fasterxml.jackson.databind.node.ObjectNode o = PciSpec.parse(a.text(), globals, type == DomainType.HVM);
+            com.fasterxml.jackson.databind.node.ObjectNode o = PciSpec.parse(a.text(), globals, inherited);
             if (o == null) {
                 throw b.err(a.line(), "pci", "unable to parse PCI_SPEC_STRING `" + a.text() + "' for passthrough");
             }
@@ -67,6 +67,33 @@ final class RecordedDevices {
             put("pcidevs", pcis);
             if (type == DomainType.PV) put("b_info/type.pv/e820_host", F.textNode("True"));
         }
+    }
+
+    /**
+     * rdm= into b_info.u.hvm.rdm (printed for HVM only; xl writes the union whatever the type), with the warnings
+     * for what xl drops or leaves uninitialised; returns the policy a PCI device without rdm_policy= inherits.
+     */
+    private String rdm() throws ConfigException {
+        String fallback = type == DomainType.HVM ? "invalid" : "strict";
+        java.util.Optional<String> v = b.string("rdm");
+        if (v.isEmpty()) return fallback;
+        int line = b.line("rdm");
+        RdmSpec r = RdmSpec.parse(v.get());
+        for (String c : r.complaints()) b.ignore(line, "rdm", c);
+        if (!r.parsed()) {
+            b.ignore(line, "rdm", r.dropped());
+            return fallback;
+        }
+        b.ignore(line, "rdm", "xl 4.17 copies the policy" + (r.host() ? "" : " and the strategy")
+                + " from memory it never initialised (xlu_rdm_parse): undefined, printed as null");
+        if (type == DomainType.HVM) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = F.objectNode();
+            if (r.host()) o.put("strategy", "host");
+            else o.putNull("strategy");
+            o.putNull("policy");
+            put("b_info/type.hvm/rdm", o);
+        }
+        return null;
     }
 
     /**

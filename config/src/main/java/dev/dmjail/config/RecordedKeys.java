@@ -3,7 +3,6 @@ package dev.dmjail.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +47,7 @@ public final class RecordedKeys {
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection",
             "spice_image_compression", "spice_streaming_video",
             "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive", "pci_seize", "usbctrl", "usbdev",
-            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd");
+            "vfb", "vkb", "cpus", "cpus_soft", "ms_vm_genid", "vdispl", "vsnd", "vnuma", "cpuid", "rdm");
 
     private final DomainBuilder b;
     private final DomainType type;
@@ -119,6 +118,7 @@ public final class RecordedKeys {
         irqs();
         iomem();
         new RecordedDevices(b, type, out).read();
+        CpuidSpec.read(b).ifPresent(out::add); // xl_parse.c reads cpuid right after the usb devices
         defbool("device_model_stubdomain_override", "b_info/device_model_stubdomain");
         memkb("stubdomain_memory", "b_info/stubdomain_memkb");
         b.string("stubdomain_kernel").ifPresent(v -> put("b_info/stubdomain_kernel", F.textNode(v)));
@@ -375,32 +375,9 @@ public final class RecordedKeys {
     }
 
     /**
-     * The bits a libxl cpu bitmap has: libxl_cpu_bitmap_alloc sizes it for the host's CPUs in whole bytes.
-     * dmjail asks this host (/sys/devices/system/cpu/possible) where xl asks Xen; the parity shim says 4 CPUs,
-     * and any host up to 8 CPUs has the same 8 bits (cpus = "all" and CPU numbers past the width are where
-     * hosts differ, as with xl on them).
-     */
-    static final int CPU_BITS = cpuBits();
-
-    private static int cpuBits() {
-        int n = Runtime.getRuntime().availableProcessors();
-        try {
-            String p = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/possible")).strip();
-            for (String r : p.split(",")) {
-                String last = r.contains("-") ? r.substring(r.indexOf('-') + 1) : r;
-                n = Math.max(n, Integer.parseInt(last) + 1);
-            }
-        } catch (IOException | RuntimeException e) {
-            // availableProcessors() then
-        }
-        return (n + 7) / 8 * 8;
-    }
-
-    /**
      * xl parse_vcpu_affinity: a string is one cpu set copied to every vcpu (up to max_vcpus); a list gives
      * vcpu i the i-th set (items past max_vcpus are not read). A list, or any cpus_soft, turns automatic NUMA
-     * placement off. The "node:" forms need the host's NUMA layout from Xen and are not modelled: such an affinity
-     * is left out of the JSON (a JSON difference; create refuses cpus= anyway).
+     * placement off. The bitmaps are as wide as the host's CPU count ({@link HostFacts}).
      */
     private void affinity(String key, String path, boolean hard) throws ConfigException {
         Optional<XlSetting> s = b.setting(key);
@@ -409,18 +386,13 @@ public final class RecordedKeys {
         if (s.get().value() instanceof XlValue.XlList) {
             List<XlValue.Atom> items = b.atomList(key);
             int n = Math.min(items.size(), maxVcpus);
-            for (int j = 0; j < n; j++) {
-                boolean[] set = cpuRange(items.get(j).text(), items.get(j).line(), key);
-                if (set == null) return;
-                out.add(bits(set));
-            }
+            for (int j = 0; j < n; j++) out.add(cpuRange(items.get(j).text(), items.get(j).line(), key).json());
             put("b_info/numa_placement", F.textNode("False"));
         } else {
             Optional<String> text = b.string(key);
             if (text.isEmpty()) return;
-            boolean[] set = cpuRange(text.get(), s.get().line(), key);
-            if (set == null) return;
-            for (int i = 0; i < maxVcpus; i++) out.add(bits(set));
+            ArrayNode set = cpuRange(text.get(), s.get().line(), key).json();
+            for (int i = 0; i < maxVcpus; i++) out.add(set.deepCopy());
             if (!hard) put("b_info/numa_placement", F.textNode("False"));
         }
         if (hard) {
@@ -434,42 +406,58 @@ public final class RecordedKeys {
     }
 
     /**
-     * xl parse_cpurange: "," separated "[^]N", "[^]N-M", "all"; CPUs past the bitmap are dropped (libxl_bitmap_set).
-     * Null for a "node:" form.
+     * xl parse_cpurange / update_cpumap_range: "," separated items "[^]N", "[^]N-M", "all", each optionally
+     * "node:"/"nodes:" after the "^" (a node's CPUs from the host's topology: libxl_node_to_cpumap, which
+     * gathers them in a node-sized bitmap, so CPUs at or past that width are lost, as in libxl).
      */
-    private boolean[] cpuRange(String text, int line, String key) throws ConfigException {
-        boolean[] set = new boolean[CPU_BITS];
+    private CpuBitmap cpuRange(String text, int line, String key) throws ConfigException {
+        HostFacts facts = b.facts();
+        CpuBitmap set = new CpuBitmap(facts.cpuBits(0));
         for (String item : strtok(text, ",")) {
             String str = item;
             boolean not = str.startsWith("^");
             if (not) str = str.substring(1);
-            if (str.startsWith("node:") || str.startsWith("nodes:")) {
-                return null; // the host's NUMA layout from Xen: not modelled, the affinity is left out
+            boolean nodes = false;
+            for (String p : List.of("node:", "nodes:")) {
+                if (str.startsWith(p)) {
+                    str = str.substring(p.length());
+                    nodes = true;
+                    break;
+                }
             }
             if (str.equals("all")) {
                 if (not) throw b.err(line, key, "Can't combine \"^\" and \"all\".");
-                java.util.Arrays.fill(set, true);
+                set.setAll();
                 continue;
             }
             long[] r = parseRange(str);
             if (r == null) throw b.err(line, key, "Invalid pcpu range: " + str + ".");
-            for (long i = r[0]; i <= r[1] && i < CPU_BITS; i++) set[(int) i] = !not;
+            if (!nodes) {
+                set.range(r[0], r[1], !not);
+                continue;
+            }
+            CpuBitmap nodemap = new CpuBitmap(facts.nodeBits());
+            nodemap.range(r[0], r[1], true);
+            for (int cpu = 0; cpu < facts.maxCpus() && cpu < facts.nodeBits(); cpu++) {
+                if (nodemap.get(facts.cpuNode()[cpu])) set.set(cpu, !not);
+            }
         }
         return set;
     }
 
-    /** xl parse_range: strtoul base 10, optional "-M" (M >= N), nothing after. */
-    private static long[] parseRange(String s) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[ \\t\\n\\x0B\\f\\r]*\\+?([0-9]+)(?:-[ \\t\\n\\x0B\\f\\r]*\\+?([0-9]+))?")
-                .matcher(s);
-        if (!m.matches()) return null;
-        try {
-            long a = Long.parseLong(m.group(1));
-            long z = m.group(2) == null ? a : Long.parseLong(m.group(2));
-            return z < a ? null : new long[] {a, z};
-        } catch (NumberFormatException e) {
-            return null; // ERANGE: ULONG_MAX, which xl refuses
+    /** xl parse_range: strtoul base 10 (ULONG_MAX refused), optional "-M" (M >= N unsigned), nothing after. */
+    static long[] parseRange(String s) {
+        CNumbers.Unsigned a = CNumbers.strtoul(s, 0, 10);
+        if (a.none(0) || a.value() == -1L) return null;
+        long z = a.value();
+        int end = a.end();
+        if (end < s.length() && s.charAt(end) == '-') {
+            CNumbers.Unsigned m = CNumbers.strtoul(s, end + 1, 10);
+            if (m.none(end + 1) || m.value() == -1L || Long.compareUnsigned(m.value(), a.value()) < 0) return null;
+            z = m.value();
+            end = m.end();
         }
+        return end == s.length() ? new long[] {a.value(), z} : null;
     }
 
     /** C strtok: the non-empty runs between any of {@code delims}. */

@@ -20,6 +20,11 @@ public final class XlConfigLoader {
     private XlConfigLoader() { }
 
     public static ParsedDomain load(Path file, List<String> overrides) throws ConfigException {
+        return load(file, overrides, HostFacts.thisHost());
+    }
+
+    /** As {@link #load(Path, List)}, with the host facts xl would get from libxl (the parity test's fake host). */
+    public static ParsedDomain load(Path file, List<String> overrides, HostFacts facts) throws ConfigException {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -28,7 +33,7 @@ public final class XlConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file, 0, null, "unable to read configuration file: " + e.getMessage());
         }
-        return parse(file, text, overrides);
+        return parse(file, text, overrides, facts);
     }
 
     /**
@@ -59,6 +64,11 @@ public final class XlConfigLoader {
 
     /** Same as {@link #load} for text already in memory; {@code file} is used in messages. */
     public static ParsedDomain parse(Path file, String text, List<String> overrides) throws ConfigException {
+        return parse(file, text, overrides, HostFacts.thisHost());
+    }
+
+    /** As {@link #parse(Path, String, List)}, with the given host facts. */
+    public static ParsedDomain parse(Path file, String text, List<String> overrides, HostFacts facts) throws ConfigException {
         List<String> ovs = overrides == null ? List.of() : overrides;
         for (String o : ovs) {
             // xl create takes an argument as an override only if it contains '='
@@ -67,7 +77,7 @@ public final class XlConfigLoader {
             }
         }
         XlConfig raw = XlParser.parse(file, text, ovs);
-        ParsedDomain parsed = DomainBuilder.build(raw);
+        ParsedDomain parsed = DomainBuilder.build(raw, facts);
         for (String w : parsed.warnings()) LOG.debug("{}", w); // callers report warnings themselves
         return parsed;
     }

@@ -161,11 +161,7 @@ class RealGuestTest {
     }
 
     private static List<String> consoleCommand(TestHost host, String name) {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> cmd = new java.util.ArrayList<>(List.of(java.toString(), "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.dmjail.toolstack.Main"));
-        cmd.addAll(host.args("console", name));
-        return cmd;
+        return dev.dmjail.toolstack.proof.SubprocessCli.command(host, "console", name);
     }
 
     private static StringBuffer drain(Process p) {

@@ -246,11 +246,7 @@ class SerialConsoleTest {
     }
 
     private List<String> consoleCommand(String name) {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), "dev.dmjail.toolstack.Main"));
-        cmd.addAll(host.args("console", name));
-        return cmd;
+        return dev.dmjail.toolstack.proof.SubprocessCli.command(host, "console", name);
     }
 
     static final class Session {

@@ -13,18 +13,23 @@ import jnr.ffi.Runtime;
  * libc's answers live in its static buffers (and the *ent iterators are process-global), so every
  * call holds one lock and copies the entry out before it returns.
  *
- * <p>Bound with jnr-ffi to these ten functions alone: jnr-posix's binding of all of libc (a few
- * hundred functions, each a stub generated at run time) was ~50 ms of every cold command that looks a
- * user up, destroy and create among them (issue 14).
+ * <p>Bound with jnr-ffi to these ten functions alone, in two interfaces bound apart (lookups,
+ * iterators): jnr-posix's binding of all of libc (a few hundred functions, each a stub generated at
+ * run time) was ~50 ms of every cold command that looks a user up, destroy and create among them
+ * (issue 14).
  */
 public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
 
-    /** glibc's user and group database functions (pwd.h, grp.h). */
-    public interface Nss {
+    /** glibc's user and group lookups (pwd.h, grp.h): what create and destroy call. */
+    public interface Lookup {
         Pointer getpwnam(String name);
         Pointer getpwuid(int uid);
         Pointer getgrnam(String name);
         Pointer getgrgid(int gid);
+    }
+
+    /** glibc's user and group iterators: what {@code host install}, {@code check} and {@code uninstall} call. */
+    public interface Enumeration {
         void setpwent();
         Pointer getpwent();
         void endpwent();
@@ -34,47 +39,46 @@ public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
     }
 
     private static final Object LOCK = new Object();
-    private static volatile Nss libc;
 
-    /** libc is bound on first use: commands that look no user up (list, console) never load jnr-ffi for it. */
-    public PosixUserDatabase() {}
-
-    private static Nss libc() {
-        if (libc == null) {
-            synchronized (LOCK) {
-                if (libc == null) {
-                    libc = LibraryLoader.create(Nss.class).load("c");
-                }
-            }
-        }
-        return libc;
+    /**
+     * Each interface is bound on its first call (holder classes): commands that look no user up (list,
+     * console) never load jnr-ffi for it, and a lookup does not pay for the iterators' stubs.
+     */
+    private static final class BoundLookup {
+        static final Lookup C = LibraryLoader.create(Lookup.class).load("c");
     }
+
+    private static final class BoundEnumeration {
+        static final Enumeration C = LibraryLoader.create(Enumeration.class).load("c");
+    }
+
+    public PosixUserDatabase() {}
 
     @Override
     public Optional<PasswdEntry> byName(String name) {
         synchronized (LOCK) {
-            return Optional.ofNullable(passwd(libc().getpwnam(name)));
+            return Optional.ofNullable(passwd(BoundLookup.C.getpwnam(name)));
         }
     }
 
     @Override
     public Optional<PasswdEntry> byUid(int uid) {
         synchronized (LOCK) {
-            return Optional.ofNullable(passwd(libc().getpwuid(uid)));
+            return Optional.ofNullable(passwd(BoundLookup.C.getpwuid(uid)));
         }
     }
 
     @Override
     public Optional<GroupEntry> groupByName(String name) {
         synchronized (LOCK) {
-            return Optional.ofNullable(group(libc().getgrnam(name)));
+            return Optional.ofNullable(group(BoundLookup.C.getgrnam(name)));
         }
     }
 
     @Override
     public Optional<GroupEntry> groupByGid(int gid) {
         synchronized (LOCK) {
-            return Optional.ofNullable(group(libc().getgrgid(gid)));
+            return Optional.ofNullable(group(BoundLookup.C.getgrgid(gid)));
         }
     }
 
@@ -82,13 +86,13 @@ public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
     public List<PasswdEntry> allUsers() {
         synchronized (LOCK) {
             List<PasswdEntry> out = new ArrayList<>();
-            libc().setpwent();
+            BoundEnumeration.C.setpwent();
             try {
-                for (PasswdEntry p = passwd(libc().getpwent()); p != null; p = passwd(libc().getpwent())) {
+                for (PasswdEntry p = passwd(BoundEnumeration.C.getpwent()); p != null; p = passwd(BoundEnumeration.C.getpwent())) {
                     out.add(p);
                 }
             } finally {
-                libc().endpwent();
+                BoundEnumeration.C.endpwent();
             }
             return out;
         }
@@ -98,13 +102,13 @@ public final class PosixUserDatabase implements UserDatabase, UserEnumeration {
     public List<GroupEntry> allGroups() {
         synchronized (LOCK) {
             List<GroupEntry> out = new ArrayList<>();
-            libc().setgrent();
+            BoundEnumeration.C.setgrent();
             try {
-                for (GroupEntry g = group(libc().getgrent()); g != null; g = group(libc().getgrent())) {
+                for (GroupEntry g = group(BoundEnumeration.C.getgrent()); g != null; g = group(BoundEnumeration.C.getgrent())) {
                     out.add(g);
                 }
             } finally {
-                libc().endgrent();
+                BoundEnumeration.C.endgrent();
             }
             return out;
         }

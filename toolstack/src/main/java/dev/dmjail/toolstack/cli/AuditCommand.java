@@ -51,12 +51,12 @@ public final class AuditCommand implements Callable<Integer> {
                 return print(audit(ts, r), null) ? ExitCodes.OK : ExitCodes.AUDIT_FAILED;
             }
             boolean passed = true;
-            com.fasterxml.jackson.databind.node.ArrayNode arr = json ? CreateCommand.PRETTY.createArrayNode() : null;
+            com.fasterxml.jackson.databind.node.ArrayNode arr = json ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode() : null;
             for (Audited a : EachDomain.ask(ts.store().list(), r -> audit(ts, r))) { // all at once, printed in order
                 passed &= print(a, arr);
             }
             if (json) {
-                spec.commandLine().getOut().println(CreateCommand.PRETTY.writeValueAsString(arr));
+                spec.commandLine().getOut().println(CreateCommand.pretty().writeValueAsString(arr));
             }
             return passed ? ExitCodes.OK : ExitCodes.AUDIT_FAILED;
         } catch (IOException e) {
@@ -79,13 +79,13 @@ public final class AuditCommand implements Callable<Integer> {
         String guest = d.guest();
         java.util.List<String> taints = d.taints();
         if (json) {
-            com.fasterxml.jackson.databind.node.ObjectNode o = CreateCommand.PRETTY.valueToTree(a);
+            com.fasterxml.jackson.databind.node.ObjectNode o = CreateCommand.pretty().valueToTree(a);
             o.put("guest_state", guest);
             taints.forEach(o.withArray("tainted")::add);
             if (arr != null) {
                 arr.add(o);
             } else {
-                spec.commandLine().getOut().println(CreateCommand.PRETTY.writeValueAsString(o));
+                spec.commandLine().getOut().println(CreateCommand.pretty().writeValueAsString(o));
             }
         } else {
             AuditPrinter.print(spec.commandLine().getOut(), a, all);

@@ -39,8 +39,15 @@ public final class CreateCommand implements Callable<Integer> {
      * and bidi overrides from a config or a device model, which a terminal would act on (Jackson
      * already escapes C0 controls); the escaped form is the same JSON to every parser.
      */
-    static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+    static ObjectMapper pretty() {
+        return Pretty.MAPPER;
+    }
+
+    /** Built on first use (a JSON answer): a create that prints text builds no ObjectMapper (issue 14). */
+    private static final class Pretty {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+    }
 
     @ParentCommand
     Main main;
@@ -82,10 +89,10 @@ public final class CreateCommand implements Callable<Integer> {
             ConfinementPlan plan = ts.planner().plan(parsed, null, false);
             // what a real create would refuse or warn about, beyond the parser's own warnings (shown above)
             plan.warnings().stream().filter(w -> !parsed.warnings().contains(w)).forEach(LOG::warn);
-            ObjectNode root = PRETTY.createObjectNode();
+            ObjectNode root = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
             root.set("domain", LibxlJson.toJson(parsed.domain()));
-            root.set("plan", PRETTY.valueToTree(plan));
-            out.println(PRETTY.writeValueAsString(root));
+            root.set("plan", dev.dmjail.toolstack.text.RecordTrees.tree(plan));
+            out.println(dev.dmjail.toolstack.text.JsonTrees.writePretty(root)); // as pretty() writes it, without building it
             return check && !plan.problems().isEmpty() ? ExitCodes.WOULD_REFUSE : ExitCodes.OK;
         }
         Privileges.requireRoot("create");
@@ -94,15 +101,15 @@ public final class CreateCommand implements Callable<Integer> {
         DomainManager.Created c = manager.create(parsed);
         c.plan().warnings().stream().filter(w -> !parsed.warnings().contains(w)).forEach(LOG::warn);
         if (json) {
-            ObjectNode root = PRETTY.createObjectNode();
+            ObjectNode root = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
             root.put("name", c.record().name());
             root.put("domid", c.record().domid());
             root.put("pid", c.record().pid());
             root.put("uid", c.record().uid());
             root.put("gid", c.record().gid());
             root.put("vnc", c.plan().vnc() == null ? null : c.plan().vnc().address());
-            root.set("audit", PRETTY.valueToTree(c.audit()));
-            out.println(PRETTY.writeValueAsString(root));
+            root.set("audit", pretty().valueToTree(c.audit()));
+            out.println(pretty().writeValueAsString(root));
         } else {
             boolean dac = c.plan().layer(dev.dmjail.toolstack.layer.DacLayer.NAME).active();
             out.printf("Created domain %s: domid %d, device model pid %d as %s%n", Printable.line(c.record().name()), c.record().domid(),

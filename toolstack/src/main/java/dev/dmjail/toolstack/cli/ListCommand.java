@@ -83,7 +83,7 @@ public final class ListCommand implements Callable<Integer> {
             var records = ts.store().list();
             List<String> states = EachDomain.ask(records, r -> state(ts, r));
             if (json) {
-                ArrayNode arr = CreateCommand.PRETTY.createArrayNode();
+                ArrayNode arr = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
                 for (int i = 0; i < records.size(); i++) {
                     DomainRecord r = records.get(i);
                     ObjectNode o = arr.addObject();
@@ -101,7 +101,7 @@ public final class ListCommand implements Callable<Integer> {
                     o.put("log", ts.store().paths(r).log().toString());
                     o.put("vnc", vncAddress(r));
                 }
-                out.println(CreateCommand.PRETTY.writeValueAsString(arr));
+                out.println(CreateCommand.pretty().writeValueAsString(arr));
             } else {
                 out.printf("%-32s %5s %5s %5s %-6s %-14s %7s %7s %s%n", "Name", "ID", "Mem", "VCPUs", "State", "QEMU", "UID", "PID", "VNC");
                 for (int i = 0; i < records.size(); i++) {

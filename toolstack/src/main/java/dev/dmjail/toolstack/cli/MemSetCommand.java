@@ -48,7 +48,7 @@ public final class MemSetCommand implements Callable<Integer> {
             throw new DmjailException(ExitCodes.BAD_CONFIG, "mem-set: at least 16 MiB (a guest squeezed below that "
                     + "cannot run)");
         }
-        JsonNode args = CreateCommand.PRETTY.createObjectNode().put("value", kib * 1024);
+        JsonNode args = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("value", kib * 1024);
         DomainTarget.qmp(ts, "mem-set", r, "balloon", args);
         try {
             ts.store().<Void, IOException>locked(() -> {

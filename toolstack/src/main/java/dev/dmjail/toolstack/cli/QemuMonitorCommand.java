@@ -67,7 +67,7 @@ public final class QemuMonitorCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new DmjailException(ExitCodes.FAILED, "qemu-monitor-command: cannot record the taint: " + e.getMessage());
         }
-        ObjectNode args = CreateCommand.PRETTY.createObjectNode().put("command-line", line);
+        ObjectNode args = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("command-line", line);
         JsonNode out = DomainTarget.qmp(ts, "qemu-monitor-command", r, "human-monitor-command", args);
         String text = out.isTextual() ? out.asText() : out.toString();
         // the device model's words: terminal-safe, line by line

@@ -57,11 +57,11 @@ public final class UptimeCommand implements Callable<Integer> {
         long now = System.currentTimeMillis();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ArrayNode arr = CreateCommand.PRETTY.createArrayNode();
+            ArrayNode arr = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
             for (DomainRecord r : records) {
                 arr.addObject().put("name", r.name()).put("domid", r.domid()).put("uptime_seconds", seconds(r, now));
             }
-            out.println(CreateCommand.PRETTY.writeValueAsString(arr));
+            out.println(CreateCommand.pretty().writeValueAsString(arr));
             return ExitCodes.OK;
         }
         if (!shortMode) {

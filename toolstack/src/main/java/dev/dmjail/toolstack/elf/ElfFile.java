@@ -46,7 +46,7 @@ public record ElfFile(Path path, String identity, int machine, boolean littleEnd
      * by the library search. Follows symlinks (candidates are named through them), never blocks on a FIFO.
      */
     public static boolean isElf64(Path p, int machine) {
-        int fd = Sys.libc().open(p.toString(), Sys.O_RDONLY | Sys.O_NONBLOCK | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0);
+        int fd = SafeFile.openReadFollowing(p.toString());
         if (fd < 0) return false;
         try {
             SafeFile.Stat st = SafeFile.fstat(fd);

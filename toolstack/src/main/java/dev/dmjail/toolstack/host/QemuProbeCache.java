@@ -1,16 +1,8 @@
 package dev.dmjail.toolstack.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dmjail.toolstack.sys.SafeFile;
-import dev.dmjail.toolstack.sys.Sys;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,20 +19,26 @@ import java.util.Map;
  * dir: a dry run leaves the host as it found it, so the cache is written only where the dir exists.
  */
 final class QemuProbeCache {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Trees only, read and written by jackson-core: no ObjectMapper in a create (issue 14). */
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
     static final String FILE = "qemu-probe.json";
     static final int VERSION = 1;
     static final long MAX_BYTES = 64 << 10;
     static final int MAX_ENTRIES = 8;
 
-    private final Path file;
+    private final RootOwnedCache cache;
 
     QemuProbeCache(Path stateDir) {
-        this.file = stateDir.resolve(FILE);
+        this.cache = new RootOwnedCache(stateDir.resolve(FILE), MAX_BYTES, 077, "rw-------");
     }
 
-    Path file() { return file; }
+    Path file() { return cache.file(); }
+
+    private JsonNode read() {
+        return cache.read(VERSION);
+    }
 
     /** The facts recorded for exactly this identity, or null. */
     QemuFacts lookup(String identity) {
@@ -50,11 +48,7 @@ final class QemuProbeCache {
 
     /** Records {@code facts} for {@code identity}, keeping at most {@link #MAX_ENTRIES} (newest last). Best effort. */
     void store(String identity, QemuFacts facts) {
-        Path dir = file.getParent();
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JSON.objectNode();
         root.put("version", VERSION);
         ObjectNode entries = root.putObject("entries");
         JsonNode old = read();
@@ -72,18 +66,7 @@ final class QemuProbeCache {
         e.put("runas", facts.runas());
         e.put("run_with_chroot", facts.runWithChroot());
         e.put("run_with_user", facts.runWithUser());
-        try {
-            Path tmp = Files.createTempFile(dir, ".qemu-probe", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                Files.write(tmp, JSON.writeValueAsBytes(root));
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException | UnsupportedOperationException e2) {
-            // a cache that cannot be written is only a slower next command
-        }
+        cache.write(root); // a cache that cannot be written is only a slower next command
     }
 
     /** One entry's facts, or null when it is not exactly what {@link #store} writes. */
@@ -100,36 +83,4 @@ final class QemuProbeCache {
                 e.path("run_with_chroot").asBoolean(), e.path("run_with_user").asBoolean());
     }
 
-    /** The cache's JSON, or null when there is none or it is not one root wrote for root alone. */
-    private JsonNode read() {
-        SafeFile.Opened o = SafeFile.open(file.toString(), Sys.O_RDONLY, 0); // no symlink on the way, never blocks
-        if (!o.ok()) {
-            return null;
-        }
-        try {
-            SafeFile.Stat st = SafeFile.fstat(o.fd());
-            if (st == null || !st.regular() || st.uid() != 0 || (st.mode() & 077) != 0 || st.size() > MAX_BYTES) {
-                return null;
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            for (long off = 0; off <= MAX_BYTES; ) {
-                byte[] chunk = SafeFile.pread(o.fd(), 16384, off);
-                if (chunk == null) {
-                    return null;
-                }
-                if (chunk.length == 0) {
-                    JsonNode root = JSON.readTree(out.toByteArray());
-                    return root != null && root.path("version").isInt() && root.path("version").asInt() == VERSION
-                            && root.path("entries").isObject() ? root : null;
-                }
-                out.write(chunk, 0, chunk.length);
-                off += chunk.length;
-            }
-            return null; // grew past the bound while read
-        } catch (IOException e) {
-            return null;
-        } finally {
-            SafeFile.close(o.fd());
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.layer;
 
-import dev.dmjail.toolstack.sys.LibC;
 import dev.dmjail.toolstack.sys.Sys;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +30,16 @@ public record FdEnvBoundedOutput(String mount, String live, String kept, long by
     static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     static final int MNT_DETACH = 2;
     static final long PAGE = 4096;
+
+    /** mount(2) and umount2(2), bound on first use (prepare and release only). */
+    public interface MountCalls {
+        int mount(String source, String target, String fstype, long flags, String data);
+        int umount2(String target, int flags);
+    }
+
+    private static final class Bound {
+        static final MountCalls C = Sys.bind(MountCalls.class, "c");
+    }
 
     /** What the tmpfs holds: {@code size=} rounds up to whole pages (mm/shmem.c shmem_parse_one). */
     public static long capacity(long bytes) {
@@ -66,7 +75,7 @@ public record FdEnvBoundedOutput(String mount, String live, String kept, long by
         } catch (IOException e) {
             throw new LayerException(FdEnvLayer.NAME, "mkdir", mount + ": " + e.getMessage(), e);
         }
-        LibC c = Sys.libc();
+        MountCalls c = Bound.C;
         // size rounds up to whole pages; nr_inodes: the one file (and room for nothing else)
         String opts = "size=" + bytes + ",nr_inodes=4,mode=0700,uid=0,gid=0";
         if (c.mount("tmpfs", mount, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0) {
@@ -114,7 +123,7 @@ public record FdEnvBoundedOutput(String mount, String live, String kept, long by
             } catch (IOException e) {
                 throw new LayerException(FdEnvLayer.NAME, "keep", live + " -> " + kept + ": " + e.getMessage(), e);
             }
-            LibC c = Sys.libc();
+            MountCalls c = Bound.C;
             if (c.umount2(mount, 0) != 0 && c.umount2(mount, MNT_DETACH) != 0) {
                 throw new LayerException(FdEnvLayer.NAME, "umount", mount + ": " + Sys.strerror(Sys.errno()));
             }

@@ -1,19 +1,13 @@
 package dev.dmjail.toolstack.layer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dmjail.toolstack.sys.SafeFile;
-import dev.dmjail.toolstack.sys.Sys;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -41,7 +35,9 @@ import org.slf4j.LoggerFactory;
  */
 final class FilesystemElfCache {
     private static final Logger LOG = LoggerFactory.getLogger(FilesystemElfCache.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Trees only, read and written by jackson-core: no ObjectMapper in a create (issue 14). */
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
     static final String FILE = "elf-cache.json";
     /** 2: a file's recorded identity is the one its headers were read from (1 did not check that). */
@@ -62,12 +58,19 @@ final class FilesystemElfCache {
                    Map<String, String> identities) {}
 
     private final Path file;
+    /** Root's, writable by root only (022): it names what is bound into every device model's root. */
+    private final dev.dmjail.toolstack.host.RootOwnedCache cache;
 
     FilesystemElfCache(Path stateDir) {
         this.file = stateDir.resolve(FILE);
+        this.cache = new dev.dmjail.toolstack.host.RootOwnedCache(file, MAX_BYTES, 022, "rw-r--r--");
     }
 
     Path file() { return file; }
+
+    private JsonNode read() {
+        return cache.read(VERSION);
+    }
 
     /** The identities an entry for {@code binary} would be checked against before the resolution. */
     static Map<String, String> before(Path binary, Path moduleDir) {
@@ -164,7 +167,7 @@ final class FilesystemElfCache {
                 return;
             }
         }
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JSON.objectNode();
         root.put("version", VERSION);
         ObjectNode entries = root.putObject("entries");
         JsonNode old = read();
@@ -187,58 +190,11 @@ final class FilesystemElfCache {
         c.searchedDirs().forEach(searched::add);
         ObjectNode idNode = e.putObject("identities");
         ids.forEach(idNode::put);
-        try {
-            Path dir = file.getParent();
-            if (!Files.isDirectory(dir)) {
-                return;
-            }
-            Path tmp = Files.createTempFile(dir, ".elf-cache", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
-            try {
-                Files.write(tmp, JSON.writeValueAsBytes(root));
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException | UnsupportedOperationException e2) {
-            LOG.debug("ELF cache: not written ({}): {}", file, e2.getMessage());
+        if (!cache.write(root)) {
+            LOG.debug("ELF cache: not written ({})", file);
         }
     }
 
-    /** The cache's JSON, or null when there is none or it is not one root wrote. */
-    private JsonNode read() {
-        SafeFile.Opened o = SafeFile.open(file.toString(), Sys.O_RDONLY, 0); // no symlink on the way
-        if (!o.ok()) {
-            return null;
-        }
-        try {
-            SafeFile.Stat st = SafeFile.fstat(o.fd());
-            if (st == null || !st.regular() || st.uid() != 0 || (st.mode() & 022) != 0 || st.size() > MAX_BYTES) {
-                LOG.debug("ELF cache {} ignored: not a regular file of root's, writable only by root, within {} bytes",
-                        file, MAX_BYTES);
-                return null;
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            for (long off = 0; off <= MAX_BYTES; ) {
-                byte[] chunk = SafeFile.pread(o.fd(), 65536, off);
-                if (chunk == null) {
-                    return null;
-                }
-                if (chunk.length == 0) {
-                    JsonNode root = JSON.readTree(out.toByteArray());
-                    return root != null && root.path("version").asInt() == VERSION && root.path("entries").isObject() ? root : null;
-                }
-                out.write(chunk, 0, chunk.length);
-                off += chunk.length;
-            }
-            return null; // grew past the bound while read
-        } catch (IOException e) {
-            LOG.debug("ELF cache {} ignored: {}", file, e.getMessage());
-            return null;
-        } finally {
-            SafeFile.close(o.fd());
-        }
-    }
 
     private static List<String> fixedPaths(Path binary, Path moduleDir) {
         List<String> out = new ArrayList<>(SYSTEM_DIRS);
@@ -261,7 +217,7 @@ final class FilesystemElfCache {
     }
 
     private static ArrayNode pathsJson(List<Path> paths) {
-        ArrayNode a = JSON.createArrayNode();
+        ArrayNode a = JSON.arrayNode();
         paths.forEach(p -> a.add(p.toString()));
         return a;
     }

@@ -34,9 +34,18 @@ public final class LandlockLayer implements ConfinementLayer {
     /** landlock_create_ruleset(2) is 444 on every architecture; with LANDLOCK_CREATE_RULESET_VERSION it returns the ABI. */
     static final long SYS_landlock_create_ruleset = 444, LANDLOCK_CREATE_RULESET_VERSION = 1;
 
+    /** landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) through syscall(3), variadic in C. */
+    public interface AbiCall {
+        long syscall(long number, byte[] attr, long size, long flags);
+    }
+
+    private static final class Bound {
+        static final AbiCall C = Sys.bind(AbiCall.class, "c");
+    }
+
     /** The kernel's Landlock ABI version, 0 when it has none (or it is disabled); the launcher asks the same. */
     public static int abi() {
-        long v = Sys.libc().syscall(SYS_landlock_create_ruleset, (byte[]) null, 0L, LANDLOCK_CREATE_RULESET_VERSION);
+        long v = Bound.C.syscall(SYS_landlock_create_ruleset, (byte[]) null, 0L, LANDLOCK_CREATE_RULESET_VERSION);
         return v < 0 ? 0 : (int) v;
     }
 

@@ -1,8 +1,7 @@
 package dev.dmjail.toolstack.layer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.dmjail.toolstack.text.RecordTrees;
 
 /**
  * The plan of one layer as pure data: printed by {@code create -n}, stored in the domain state so
@@ -15,15 +14,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
  */
 public record LayerPlan(String layer, LayerStatus status, String reason, JsonNode settings) {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public static LayerPlan enforced(String layer, Object settings) {
-        return new LayerPlan(layer, LayerStatus.ENFORCED, null, MAPPER.valueToTree(settings));
+        return new LayerPlan(layer, LayerStatus.ENFORCED, null, RecordTrees.tree(settings));
     }
 
     public static LayerPlan weakened(String layer, String reason, Object settings) {
-        return new LayerPlan(layer, LayerStatus.WEAKENED, reason, settings == null ? null : MAPPER.valueToTree(settings));
+        return new LayerPlan(layer, LayerStatus.WEAKENED, reason, settings == null ? null : RecordTrees.tree(settings));
     }
 
     public static LayerPlan unavailable(String layer, String reason) {
@@ -35,8 +32,15 @@ public record LayerPlan(String layer, LayerStatus status, String reason, JsonNod
         return settings != null && !settings.isNull() && status != LayerStatus.UNAVAILABLE;
     }
 
-    /** The settings in the layer's own record type. */
+    /**
+     * The settings in the layer's own record type, read without databind ({@link RecordTrees}); a tree
+     * that does not fit the type is an IllegalArgumentException, as {@code ObjectMapper.convertValue}'s.
+     */
     public <T> T settingsAs(Class<T> type) {
-        return MAPPER.convertValue(settings, type);
+        try {
+            return RecordTrees.read(settings, type);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(layer + " settings: " + e.getMessage(), e);
+        }
     }
 }

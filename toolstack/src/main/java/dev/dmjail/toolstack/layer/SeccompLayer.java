@@ -229,7 +229,7 @@ public final class SeccompLayer implements ConfinementLayer {
             QemuSandbox.Group.RESOURCECONTROL, List.of("setpriority", "sched_setscheduler", "sched_setaffinity")));
 
     private static boolean denied(List<long[]> filters, String syscall, long... args) {
-        int nr = dev.dmjail.toolstack.sys.Sys.seccomp().seccomp_syscall_resolve_name(syscall);
+        int nr = dev.dmjail.toolstack.sys.LibSeccomp.syscallNumber(syscall);
         if (nr < 0) {
             return false; // unknown to libseccomp here: cannot be shown denied
         }

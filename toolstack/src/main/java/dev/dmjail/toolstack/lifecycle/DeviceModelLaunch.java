@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.lifecycle;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.launcher.spec.LaunchSpec;
 import dev.dmjail.toolstack.host.HostPolicy;
@@ -28,7 +27,6 @@ import java.util.Map;
  */
 final class DeviceModelLaunch {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The record with the device model's pid, and the plan with the launcher's proofs. */
     record Launched(DomainRecord record, ConfinementPlan plan) {}
@@ -73,7 +71,7 @@ final class DeviceModelLaunch {
             plan = plan.withLayer(l.withProof(plan.layer(l.name()), res.proof(l.name())));
         }
         ObjectNode stored = rec.plan().deepCopy(); // keeps what is not layers
-        stored.set("layers", JSON.valueToTree(plan.layers()));
+        stored.set("layers", dev.dmjail.toolstack.text.RecordTrees.tree(plan.layers()));
         rec = rec.withPid(res.pid(), start).withPlan(stored);
         store.write(rec);
         FaultPoint.hit("create.launched");

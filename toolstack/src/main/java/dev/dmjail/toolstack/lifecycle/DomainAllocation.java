@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.toolstack.DmjailException;
@@ -34,7 +33,6 @@ import org.slf4j.LoggerFactory;
 final class DomainAllocation {
 
     private static final Logger LOG = LoggerFactory.getLogger(DomainAllocation.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StateStore store;
     private final Planner planner;
@@ -100,10 +98,10 @@ final class DomainAllocation {
      * xl_vmcontrol.c reload_domain_config): the file may have changed since, and overrides are nowhere else.
      */
     private static JsonNode storedPlan(ConfinementPlan plan, ParsedDomain parsed, Incoming incoming) {
-        ObjectNode pj = JSON.valueToTree(plan);
+        ObjectNode pj = (ObjectNode) dev.dmjail.toolstack.text.RecordTrees.tree(plan); // no ObjectMapper: issue 14
         var wa = ShutdownActions.watcherActions(parsed.domain());
         if (wa.any()) {
-            pj.set("watcherActions", JSON.valueToTree(wa));
+            pj.set("watcherActions", dev.dmjail.toolstack.text.RecordTrees.tree(wa));
         }
         if (incoming != null && incoming.configText() != null) {
             pj.put(DomainManager.RECEIVED_CONFIG, incoming.configText());

@@ -1,7 +1,5 @@
 package dev.dmjail.toolstack.lifecycle;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.config.ParsedDomain;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.audit.AuditReport;
@@ -30,9 +28,6 @@ import java.util.Optional;
  * so that destroy finishes whatever a killed toolstack left half done.
  */
 public final class DomainManager {
-
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final HostPolicy policy;
     private final Planner planner;
@@ -135,8 +130,9 @@ public final class DomainManager {
     /** The stored plan's key for the config text a domain was created with (overrides appended). */
     public static final String CREATED_CONFIG = "createdConfig";
 
+    /** The stored plan as records, without databind ({@code RecordTrees}: audit and destroy read no more). */
     public ConfinementPlan planOf(DomainRecord r) throws IOException {
-        return JSON.treeToValue(r.plan(), ConfinementPlan.class);
+        return dev.dmjail.toolstack.text.RecordTrees.read(r.plan(), ConfinementPlan.class);
     }
 
     public AuditReport audit(DomainRecord r) throws IOException {

@@ -1,7 +1,6 @@
 package dev.dmjail.toolstack.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmjail.toolstack.DmjailException;
 import dev.dmjail.toolstack.ExitCodes;
 import dev.dmjail.launcher.spec.LaunchSpec;
@@ -22,7 +21,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LauncherClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * The launcher's verdict: the device model's host pid, or the failed step.
@@ -127,7 +125,7 @@ public final class LauncherClient {
         JsonNode v;
         try {
             String last = stdout.isEmpty() ? "{}" : stdout.substring(stdout.lastIndexOf('\n') + 1);
-            v = JSON.readTree(last);
+            v = dev.dmjail.toolstack.text.JsonTrees.parse(last); // a tree: no ObjectMapper in a create (issue 14)
         } catch (IOException e) {
             return new Result(false, 0, "protocol", "unreadable launcher output: " + stdout, stderr);
         }

@@ -29,15 +29,15 @@ public final class UnhonouredKeys {
             "nographic", "spice", "spicehost", "spiceport", "spicetls_port", "spicedisable_ticketing", "spicepasswd",
             "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing", "spiceusbredirection", "gfx_passthru",
             "usb", "usbdevice", "usbctrl", "usbdev", "soundhw", "pci", "pci_permissive", "pci_msitranslate",
-            "pci_seize", "pci_power_mgmt", "rdm", "rdm_mem_boundary", "irqs", "iomem", "ioports", "dtdev",
+            "pci_seize", "pci_power_mgmt", "rdm_mem_boundary", "irqs", "iomem", "ioports", "dtdev",
             "device_tree", "viridian", "hap", "nestedhvm", "pae", "apic", "hpet", "timer_mode", "vpt_align",
-            "localtime", "rtc_timeoffset", "tsc_mode", "cpuid", "cpus", "cpus_soft", "cpu_weight", "cap",
+            "localtime", "rtc_timeoffset", "tsc_mode", "cpus", "cpus_soft", "cpu_weight", "cap",
             "bootloader", "bootloader_args", "shadow_memory", "vfb", "vkb", "channel", "p9", "vtpm", "vdispl",
             "vsnd", "bios_path_override", "firmware_override", "acpi_firmware",
             "smbios_firmware", "ms_vm_genid", "altp2m", "on_watchdog", "on_soft_reset", "seclabel", "init_seclabel",
             "stubdomain_kernel", "stubdomain_ramdisk", "device_model_stubdomain_override", "max_grant_frames",
             "max_maptrack_frames", "max_event_channels", "vuart", "e820_host", "mca_caps", "nomigrate",
-            "driver_domain", "passthrough", "vnuma", "xen_platform_pci", "serial_device", "nodemask");
+            "driver_domain", "passthrough", "xen_platform_pci", "serial_device", "nodemask");
 
     /**
      * Every key xl 4.17's parse_config_data reads that dmjail's parser does not model (config RecordedKeys reads
@@ -45,7 +45,7 @@ public final class UnhonouredKeys {
      * {@link #XL_KEYS_NOT_SUPPORTED} and RecordedKeys.KEYS this covers every key xl reads but dmjail does not honour.
      */
     static final Set<String> XL_KEYS_UNMODELLED = Set.of(
-            "cpuid", "vnuma", "cpus", "cpus_soft", "mmio_hole", "altp2mhvm", "ms_vm_genid", "hdtype", "vendor_device",
+            "mmio_hole", "altp2mhvm", "ms_vm_genid", "hdtype", "vendor_device",
             "gic_version", "tee", "firmware_override", "bios_path_override", "device_model_stubdomain_seclabel",
             "pvshim", "pvshim_path", "pvshim_cmdline", "pvshim_extra", "spice_image_compression",
             "spice_streaming_video", "opengl", "display", "xauthority", "vif2", "device_model", "pci_power_mgmt", "pvcalls");

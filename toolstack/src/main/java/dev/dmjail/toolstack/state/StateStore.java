@@ -1,7 +1,5 @@
 package dev.dmjail.toolstack.state;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -33,15 +31,6 @@ public final class StateStore {
 
     /** flock() is per open file description; one JVM may run several creates at once (tests). */
     private static final ReentrantLock IN_PROCESS = new ReentrantLock();
-
-    /**
-     * Writes only: built on a command's first write, as reads go through {@link StateFileReader}
-     * (list, console, audit and destroy read state files; an ObjectMapper is ~20 ms of a cold start).
-     */
-    private static final class Writer {
-        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    }
-
 
     private final Path stateDir;
     private final Path logDir;
@@ -287,7 +276,7 @@ public final class StateStore {
         Path tmp = p.dir().resolve(".state.json.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(Writer.JSON.writeValueAsBytes(r)));
+            ch.write(java.nio.ByteBuffer.wrap(StateFileWriter.write(r)));
             ch.force(true);
         }
         try {

@@ -1,15 +1,23 @@
 package dev.dmjail.toolstack.sys;
 
-import jnr.ffi.Pointer;
+/**
+ * The one libseccomp.so.2 function the toolstack calls (seccomp.h, libseccomp 2.5): the audit names the
+ * syscalls it checks a dumped filter for, and libseccomp numbers them for the running architecture
+ * (the native launcher builds and loads the filters itself, in C). Bound on first use.
+ */
+public final class LibSeccomp {
+    private LibSeccomp() {}
 
-/** The part of libseccomp.so.2 the launcher uses (seccomp.h, libseccomp 2.5). */
-public interface LibSeccomp {
-    Pointer seccomp_init(int defAction);
-    void seccomp_release(Pointer ctx);
-    int seccomp_syscall_resolve_name(String name);
-    /** Variadic in C; only ever called with {@code argCnt == 0}. */
-    int seccomp_rule_add(Pointer ctx, int action, int syscall, int argCnt);
-    /** {@code args} points to {@code argCnt} {@code struct scmp_arg_cmp} (24 bytes each). */
-    int seccomp_rule_add_array(Pointer ctx, int action, int syscall, int argCnt, Pointer args);
-    int seccomp_load(Pointer ctx);
+    public interface ResolveName {
+        int seccomp_syscall_resolve_name(String name);
+    }
+
+    private static final class Bound {
+        static final ResolveName C = Sys.bind(ResolveName.class, "seccomp");
+    }
+
+    /** The syscall's number on this architecture, or a negative value when libseccomp does not know it. */
+    public static int syscallNumber(String name) {
+        return Bound.C.seccomp_syscall_resolve_name(name);
+    }
 }

@@ -18,6 +18,28 @@ import java.nio.ByteOrder;
 public final class SafeFile {
     private SafeFile() {}
 
+    /**
+     * The libc calls of opening, inspecting and reading one file, bound on first use ({@link Sys#bind}).
+     * open and syscall are variadic in C, declared here with fixed integer/pointer arguments:
+     * ABI-compatible on x86_64 ({@link Arch}).
+     */
+    public interface Calls {
+        int open(String path, int flags, int mode);
+        /** openat2(2): syscall(SYS_openat2, dirfd, path, struct open_how *, sizeof). */
+        long syscall(long number, int dirfd, String path, byte[] how, long size);
+        /** fstat(2) into a struct stat buffer (x86_64 layout, see {@link Stat}). */
+        int fstat(int fd, byte[] statbuf);
+        long pread(int fd, byte[] buf, long count, long offset);
+        int close(int fd);
+        int fcntl(int fd, int cmd, int arg);
+        /** ioctl with a 64-bit out value (BLKGETSIZE64). */
+        int ioctl(int fd, long request, long[] arg);
+    }
+
+    private static final class Bound {
+        static final Calls C = Sys.bind(Calls.class, "c");
+    }
+
     public static final long SYS_openat2 = 437;
     static final int AT_FDCWD = -100;
     public static final long RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04,
@@ -72,7 +94,7 @@ public final class SafeFile {
      * way. O_NONBLOCK stays set: call {@link #clearNonBlock} once the type is checked.
      */
     public static Opened open(String path, int flags, int mode) {
-        LibC c = Sys.libc();
+        Calls c = Bound.C;
         // openat2 refuses O_PATH with any flag but O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC (fs/open.c build_open_flags)
         int all = (flags & Sys.O_PATH) != 0 ? flags | Sys.O_CLOEXEC : flags | Sys.O_NONBLOCK | Sys.O_NOCTTY | Sys.O_CLOEXEC;
         ByteBuffer how = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
@@ -85,7 +107,7 @@ public final class SafeFile {
 
     public static Stat fstat(int fd) {
         byte[] b = new byte[144];
-        if (Sys.libc().fstat(fd, b) != 0) {
+        if (Bound.C.fstat(fd, b) != 0) {
             return null;
         }
         ByteBuffer s = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
@@ -95,7 +117,7 @@ public final class SafeFile {
 
     /** Clears O_NONBLOCK (QEMU expects ordinary blocking fds). Returns false with errno set. */
     public static boolean clearNonBlock(int fd) {
-        LibC c = Sys.libc();
+        Calls c = Bound.C;
         int fl = c.fcntl(fd, Sys.F_GETFL, 0);
         return fl >= 0 && c.fcntl(fd, Sys.F_SETFL, fl & ~Sys.O_NONBLOCK) == 0;
     }
@@ -103,13 +125,13 @@ public final class SafeFile {
     /** The size in bytes of a block device, or -1. */
     public static long blockDeviceSize(int fd) {
         long[] v = new long[1];
-        return Sys.libc().ioctl(fd, BLKGETSIZE64, v) == 0 ? v[0] : -1;
+        return Bound.C.ioctl(fd, BLKGETSIZE64, v) == 0 ? v[0] : -1;
     }
 
     /** Up to {@code n} bytes at {@code offset}; fewer at end of file; null on error. */
     public static byte[] pread(int fd, int n, long offset) {
         byte[] b = new byte[n];
-        long r = Sys.libc().pread(fd, b, n, offset);
+        long r = Bound.C.pread(fd, b, n, offset);
         if (r < 0) {
             return null;
         }
@@ -120,8 +142,16 @@ public final class SafeFile {
 
     public static void close(int fd) {
         if (fd >= 0) {
-            Sys.libc().close(fd);
+            Bound.C.close(fd);
         }
+    }
+
+    /**
+     * open(2) with {@code O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC}, following symlinks (a path an
+     * admin named, a library search's candidate): the fd, or -1 with errno set. Never blocks on a FIFO.
+     */
+    public static int openReadFollowing(String path) {
+        return Bound.C.open(path, Sys.O_RDONLY | Sys.O_NONBLOCK | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0);
     }
 
     /** Thrown by {@link #readRegularFile} with the reason in words. */
@@ -134,8 +164,7 @@ public final class SafeFile {
      * never blocking on a FIFO and never reading without bound (a config pointed at /dev/zero).
      */
     public static byte[] readRegularFile(String path, long maxBytes) throws Refused {
-        LibC c = Sys.libc();
-        int fd = c.open(path, Sys.O_RDONLY | Sys.O_NONBLOCK | Sys.O_NOCTTY | Sys.O_CLOEXEC, 0);
+        int fd = openReadFollowing(path);
         if (fd < 0) {
             throw new Refused(Sys.strerror(Sys.errno()));
         }
@@ -165,7 +194,7 @@ public final class SafeFile {
             }
             throw new Refused("grew past the " + maxBytes + " bytes a config may have while being read");
         } finally {
-            c.close(fd);
+            close(fd);
         }
     }
 }

@@ -6,7 +6,7 @@ import jnr.ffi.LibraryOption;
 import jnr.ffi.Runtime;
 
 /**
- * Loads the native bindings once, on first use, and offers errno/strerror and /proc and dev_t helpers.
+ * Binds the native calls each use needs ({@link #bind}), and offers errno/strerror and /proc and dev_t helpers.
  * Linux x86_64 constants from the kernel and glibc headers (x86_64 only: {@link Arch}).
  */
 public final class Sys {
@@ -35,51 +35,33 @@ public final class Sys {
             ENOTDIR = 20, EINVAL = 22, EFBIG = 27, ENAMETOOLONG = 36, ENOSYS = 38, ELOOP = 40, ENOTSOCK = 88,
             EOPNOTSUPP = 95, ESTALE = 116, EXDEV = 18, EMLINK = 31;
 
-    private static volatile LibC libc;
-    private static volatile LibSeccomp seccomp;
-    private static volatile Runtime runtime;
-
-    /** Loads libc and libseccomp (jffi extracts and loads its stub here). Idempotent; called on first use. */
-    public static synchronized void init() {
-        if (libc != null) {
-            return;
-        }
+    /**
+     * Binds {@code calls}, an interface of a few C functions, to {@code library} ("c", "seccomp") with
+     * errno saved after each call. Each caller binds its own small interface on its first call (a
+     * holder class): jnr-ffi generates a stub per function at run time, ~1 ms each in a cold JVM plus
+     * ~2.5 ms per interface, so a command pays only for the functions it calls (issue 14,
+     * docs/benchmark.md "Third round").
+     */
+    public static <T> T bind(Class<T> calls, String library) {
         String arch = Arch.unsupported();
         if (arch != null) {
             throw new UnsupportedOperationException(arch);
         }
-        LibC c = LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, true).failImmediately()
-                .load("c");
-        runtime = Runtime.getRuntime(c);
-        seccomp = LibraryLoader.create(LibSeccomp.class).option(LibraryOption.SaveError, true)
-                .failImmediately().load("seccomp");
-        libc = c;
+        return LibraryLoader.create(calls).option(LibraryOption.SaveError, true).failImmediately().load(library);
     }
 
-    public static LibC libc() {
-        if (libc == null) {
-            init();
-        }
-        return libc;
-    }
-
-    public static LibSeccomp seccomp() {
-        if (seccomp == null) {
-            init();
-        }
-        return seccomp;
-    }
-
-    public static Runtime runtime() {
-        if (runtime == null) {
-            init();
-        }
-        return runtime;
-    }
-
-    /** errno of the last bound call made on this thread. */
+    /** errno of the last bound call made on this thread (jffi keeps one per thread, for every library). */
     public static int errno() {
-        return runtime().getLastError();
+        return Runtime.getSystemRuntime().getLastError();
+    }
+
+    /** strerror(3), bound only when an error is worded. */
+    public interface Strerror {
+        String strerror(int errnum);
+    }
+
+    private static final class StrerrorCall {
+        static final Strerror C = bind(Strerror.class, "c");
     }
 
     public static String strerror(int errno) {
@@ -87,7 +69,7 @@ public final class Sys {
             return "Success";
         }
         try {
-            String s = libc().strerror(errno);
+            String s = StrerrorCall.C.strerror(errno);
             return s == null ? "errno " + errno : s;
         } catch (RuntimeException | LinkageError e) {
             return "errno " + errno;

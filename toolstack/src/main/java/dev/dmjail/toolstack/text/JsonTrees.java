@@ -30,6 +30,14 @@ public final class JsonTrees {
 
     public static JsonFactory factory() { return FACTORY; }
 
+    /** The first JSON value of {@code json} (UTF-8); empty input is a MissingNode, as with {@code readTree}. */
+    public static JsonNode parse(byte[] json) throws IOException {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            JsonToken t = p.nextToken();
+            return t == null ? MissingNode.getInstance() : read(p, t);
+        }
+    }
+
     /** The first JSON value of {@code text}; empty text is a MissingNode, as with {@code readTree}. */
     public static JsonNode parse(String text) throws IOException {
         try (JsonParser p = FACTORY.createParser(text)) {
@@ -84,7 +92,22 @@ public final class JsonTrees {
         return w.toString();
     }
 
-    private static void write(JsonGenerator g, JsonNode n) throws IOException {
+    /**
+     * Indented JSON text of {@code n} with every non-ASCII character as \\uXXXX: what the CLI's
+     * {@code ObjectMapper} (INDENT_OUTPUT, ESCAPE_NON_ASCII) writes, for a tree, without building one.
+     */
+    public static String writePretty(JsonNode n) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(w)) {
+            g.setPrettyPrinter(new com.fasterxml.jackson.core.util.DefaultPrettyPrinter());
+            g.enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+            write(g, n);
+        }
+        return w.toString();
+    }
+
+    /** Writes {@code n} to {@code g} as {@code ObjectMapper} writes a tree (the generator's printer applies). */
+    public static void write(JsonGenerator g, JsonNode n) throws IOException {
         switch (n.getNodeType()) {
             case OBJECT -> {
                 g.writeStartObject();

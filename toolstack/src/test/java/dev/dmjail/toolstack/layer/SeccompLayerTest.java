@@ -53,7 +53,7 @@ class SeccompLayerTest {
     private static long[] denying(List<String> names) {
         List<Long> p = new ArrayList<>(List.of(insn(0x20, 0, 0, 0)));
         for (String n : names) {
-            p.add(insn(0x15, 0, 1, dev.dmjail.toolstack.sys.Sys.seccomp().seccomp_syscall_resolve_name(n)));
+            p.add(insn(0x15, 0, 1, dev.dmjail.toolstack.sys.LibSeccomp.syscallNumber(n)));
             p.add(insn(0x06, 0, 0, 0x00050001));
         }
         p.add(insn(0x06, 0, 0, 0x7fff0000));

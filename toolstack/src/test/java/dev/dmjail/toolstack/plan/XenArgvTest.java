@@ -126,7 +126,7 @@ class XenArgvTest {
             "channel = [ 'name=org.qemu.guest_agent.0,connection=pty' ];channel: served by QEMU",
             "p9 = [ 'tag=share,path=/srv/share,security_model=none' ];p9: served by QEMU",
             "vkb = [ 'backend-type=linux' ];",
-            "vkb = [ 'unique-id=k0' ];vkb: a vkb on the QEMU back-end",
+            "vkb = [ 'backend-type=qemu,unique-id=k0' ];vkb: a vkb on the QEMU back-end",  // xl 4.17 parse_vkb_config refuses a vkb without backend-type
             "usbctrl = [ 'type=qusb,version=2' ];usbctrl: a qusb controller",
             "usbctrl = [ 'version=2,ports=4' ];usbctrl: type auto is qusb (QEMU's) on a host without usbback",
             "usbctrl = [ 'type=pv,version=2' ];",

@@ -76,7 +76,13 @@ class StateFileCompatTest {
         for (var layer : List.of(FdEnvLayer.NAME, FilesystemLayer.NAME)) {
             LayerPlan stored = plan.layer(layer);
             Class<?> type = layer.equals(FdEnvLayer.NAME) ? FdEnvLayer.Settings.class : FilesystemLayer.Settings.class;
-            JsonNode rewritten = LayerPlan.enforced(layer, stored.settingsAs(type)).settings();
+            JsonNode rewritten = LayerPlan.enforced(layer, stored.settingsAs(type)).settings().deepCopy();
+            // a field added since that file was written (filesystem bindIdentities) comes back empty: the rest is unchanged
+            for (String added : List.of("bindIdentities")) {
+                if (!stored.settings().has(added) && rewritten.path(added).isEmpty()) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) rewritten).remove(added);
+                }
+            }
             // as text: a tree read from a file holds 262144 as an int node, one made from a long field as a long node
             assertEquals(JSON.writeValueAsString(stored.settings()), JSON.writeValueAsString(rewritten), layer);
         }

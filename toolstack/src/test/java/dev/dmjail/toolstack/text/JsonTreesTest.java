@@ -32,6 +32,18 @@ class JsonTreesTest {
         }
     }
 
+    /** The CLI's JSON answers (create -n): indented, non-ASCII escaped, as its ObjectMapper wrote them. */
+    @Test
+    void writesPrettyAsTheCliMapper() throws IOException {
+        ObjectMapper cli = new ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+        for (String json : List.of("{\"name\": \"caf\\u00e9 \\u202e \\u0085 \\u001b[2J\", \"n\": [1, 3000000000, 1.5, null, true, [], {}],"
+                + " \"o\": {\"a\": {\"b\": []}}}", "[]", "{}", "\"\\u2028\"", "[[1], {\"x\": null}]")) {
+            JsonNode t = JACKSON.readTree(json);
+            assertEquals(cli.writeValueAsString(t), JsonTrees.writePretty(t), json);
+        }
+    }
+
     @Test
     void refusesWhatObjectMapperRefuses() {
         for (String bad : List.of("{\"a\": ", "[1, 2", "{\"a\" 1}", "{'a': 1}", "[1,]x", "{\"a\": tru}",
