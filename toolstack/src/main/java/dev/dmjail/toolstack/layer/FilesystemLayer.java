@@ -1,6 +1,5 @@
 package dev.dmjail.toolstack.layer;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.dmjail.launcher.spec.DeviceNode;
 import dev.dmjail.launcher.spec.FilesystemSection;
 import dev.dmjail.launcher.spec.RootFile;
@@ -40,9 +39,7 @@ public final class FilesystemLayer implements ConfinementLayer {
      */
     public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                            List<FilesystemDeviceNodes.Node> devices, List<String> writableDirs, long tmpfsBytes,
-                           List<KernelBoot.File> files,
-                           // not written when empty: a plan without them keeps the stored shape of old state files
-                           @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> bindIdentities) {
+                           List<KernelBoot.File> files, Map<String, String> bindIdentities) {
         public Settings {
             // sorted: the dry run and the state file print them in one order
             bindIdentities = bindIdentities == null ? Map.of()

@@ -274,13 +274,18 @@ class TenantTest {
     private static String createSwappedAtLaunch(TestHost host, Path cfg, Swap swap) throws Exception {
         Process p = SubprocessCli.start(host, java.util.Map.of("DMJAIL_STOP", "create.host-prepared"), "create", cfg.toString());
         long t0 = System.nanoTime();
-        long stopped = dev.dmjail.toolstack.Toolstacks.awaitStopped(host, "create", 120);
+        SubprocessCli.Result r;
         try {
-            swap.run();
+            long stopped = dev.dmjail.toolstack.Toolstacks.awaitStopped(host, "create", 120);
+            try {
+                swap.run();
+            } finally {
+                dev.dmjail.toolstack.Toolstacks.resume(stopped);
+            }
         } finally {
-            dev.dmjail.toolstack.Toolstacks.resume(stopped);
+            r = SubprocessCli.finish(p, t0);
+            if (r.exit() == 0) host.run("destroy", "pf-bind"); // never leave a domain behind a failed assertion
         }
-        SubprocessCli.Result r = SubprocessCli.finish(p, t0);
         assertEquals(ExitCodes.FAILED, r.exit(), r.out() + r.err());
         List<String> lines = r.err().strip().lines().filter(l -> !l.startsWith("dmjail: WARN")).toList();
         assertEquals(1, lines.size(), r.err());
