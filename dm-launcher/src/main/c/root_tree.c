@@ -1,8 +1,9 @@
 /* The filesystem step's tree, built on the mount point before the pivot, in this order:
  *  1. tmpfs (mode 0755, nosuid, nodev) on the mount point;
- *  2. the planned symlinks, recreated as symlinks (parents first);
- *  3. writableDirs: tmpfs nosuid,nodev,noexec, mode 0700, owned by the dm uid/gid (before the binds:
- *     a bind below one, a device model built under /tmp, then lands on top of it);
+ *  2. writableDirs: tmpfs nosuid,nodev,noexec, mode 0700, owned by the dm uid/gid (before the symlinks
+ *     and the binds: one below a writable dir, a device model under /tmp reached through a symlink,
+ *     then lands on top of its tmpfs instead of being hidden by it);
+ *  3. the planned symlinks, recreated as symlinks (parents first);
  *  4. each bind at the same path (files onto empty files, directories onto directories), opened
  *     here like the files of 5 (no symlink on the way, dev:ino the plan saw, bound from the open
  *     file), each remounted MS_RDONLY|MS_NOSUID|MS_NODEV;
@@ -206,7 +207,6 @@ int root_tree_build(struct ctx *c, const struct root_tree *t) {
             t->root) < 0) {
         return -1;
     }
-    if (symlinks(c, t) < 0) return -1;
     for (size_t i = 0; i < s->writable_dirs.n; i++) {
         const char *w = s->writable_dirs.v[i];
         char at[PATH_MAX_ROOT], opts[128];
@@ -217,6 +217,7 @@ int root_tree_build(struct ctx *c, const struct root_tree *t) {
             return -1;
         }
     }
+    if (symlinks(c, t) < 0) return -1;
     for (size_t i = 0; i < t->n_binds; i++) {
         if (bind(c, t, &t->binds[i]) < 0) return -1;
     }

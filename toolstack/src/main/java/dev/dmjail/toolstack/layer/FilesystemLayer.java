@@ -39,8 +39,7 @@ public final class FilesystemLayer implements ConfinementLayer {
      */
     public record Settings(String mountPoint, List<String> readOnlyBinds, Map<String, String> symlinks,
                            List<FilesystemDeviceNodes.Node> devices, List<String> writableDirs, long tmpfsBytes,
-                           List<KernelBoot.File> files,
-                           Map<String, String> bindIdentities) {
+                           List<KernelBoot.File> files, Map<String, String> bindIdentities) {
         public Settings {
             // sorted: the dry run and the state file print them in one order
             bindIdentities = bindIdentities == null ? Map.of()

@@ -192,6 +192,80 @@ class TenantTest {
         assertEquals(List.of(), ProofSupport.leftovers(host, "pf-bind", null));
     }
 
+    /**
+     * The same directory raced for real: an unprivileged swapper exchanges TENANT/d (holding binary A)
+     * with a symlink to TENANT/other (holding binary B) as fast as it can, during 15 creates (up to 30 until one is refused). The plan
+     * may follow the symlink (then B is what it checked, and bound); whatever it checked, a name that is
+     * another file or a symlink by launch time is refused. Each create refuses in one line or runs A or B
+     * with the audit's bind row PASS (every bind in its root the planned dev:ino); nothing is left.
+     */
+    @Test
+    void aDeviceModelDirectoryRacedDuringCreatesIsBoundOnlyAsChecked() throws Exception {
+        TestHost host = host();
+        Path hostile = ProofSupport.compile("hostile");
+        Path tenantDir = Files.createDirectory(tmp.resolve("tenant-race"));
+        Path d = Files.createDirectory(tenantDir.resolve("d"));
+        Path other = Files.createDirectory(tenantDir.resolve("other"));
+        Path a = executableCopy(hostile, d.resolve("dm"));
+        Path b = executableCopy(hostile, other.resolve("dm"));
+        Path link = Files.createSymbolicLink(tenantDir.resolve("d.link"), other);
+        for (Path p : List.of(tenantDir, d, other, a, b)) chownTenant(p);
+        java.nio.file.Files.setAttribute(link, "unix:uid", TENANT, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        java.util.Set<String> checked = java.util.Set.of(identity(a), identity(b));
+        Path cfg = host.domain("pf-bindrace.cfg", "name = \"pf-bindrace\"", "type = \"hvm\"", "memory = 32",
+                "dm_restrict = 1", "serial = \"pty\"", "device_model_override = \"" + d.resolve("dm") + "\"",
+                "device_model_args = [ \"--only\", \"none\" ]");
+        Path swapper = ProofSupport.compile("swapper");
+        Process p = new ProcessBuilder("setpriv", "--reuid=" + TENANT, "--regid=" + TENANT, "--clear-groups",
+                swapper.toString(), d.toString(), link.toString(), "120").redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("SWAPPING", out.readLine());
+        int ran = 0;
+        List<String> reasons = new ArrayList<>();
+        try {
+            // 15 creates, or up to 30 until the swapper has won once (a refusal is how the race shows)
+            for (int i = 0; i < 30 && (i < 15 || reasons.isEmpty()); i++) {
+                CliRun r = host.run("create", cfg.toString());
+                if (r.exit() == 0) {
+                    ran++;
+                    try {
+                        long pid = ProofSupport.listed(host, "pf-bindrace").get("pid").asLong();
+                        Path exe = Path.of("/proc/" + pid + "/exe");
+                        String running = Files.getAttribute(exe, "unix:dev") + ":" + Files.getAttribute(exe, "unix:ino");
+                        assertTrue(checked.contains(running), "runs " + running + ", neither of " + checked);
+                        CliRun audit = host.run("audit", "-a", "pf-bindrace");
+                        assertEquals(0, audit.exit(), audit.out());
+                        assertTrue(audit.out().contains("binds are the files the plan checked"), audit.out());
+                    } finally {
+                        assertEquals(0, host.run("destroy", "pf-bindrace").exit());
+                    }
+                } else {
+                    String err = r.err().strip();
+                    assertTrue(r.exit() == ExitCodes.FAILED || r.exit() == ExitCodes.BAD_CONFIG, err);
+                    List<String> lines = err.lines().filter(l -> !l.startsWith("dmjail: WARN")).toList();
+                    assertEquals(1, lines.size(), err);
+                    reasons.add(lines.get(0));
+                }
+                assertEquals(List.of(), ProofSupport.leftovers(host, "pf-bindrace", null));
+            }
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+            host.run("destroy", "pf-bindrace");
+            for (Path x : List.of(d, link)) {
+                if (Files.isSymbolicLink(x)) Files.delete(x); // the link itself, before any cleanup walks it
+            }
+        }
+        System.out.println("device model directory race: " + ran + " creates ran a checked binary, " + reasons.size()
+                + " refused: " + reasons);
+        assertTrue(!reasons.isEmpty(), "the swapper never won between plan and launch: the race was not exercised");
+        for (String why : reasons) {
+            assertTrue(why.contains("not the file the plan checked") || why.contains("is not canonical")
+                    || why.contains("symlink") || why.contains("changed while") || why.contains("does not exist")
+                    || why.contains("No such file") || why.contains("no such file") || why.contains("cannot resolve"), why);
+        }
+    }
+
     private interface Swap {
         void run() throws Exception;
     }
@@ -200,13 +274,18 @@ class TenantTest {
     private static String createSwappedAtLaunch(TestHost host, Path cfg, Swap swap) throws Exception {
         Process p = SubprocessCli.start(host, java.util.Map.of("DMJAIL_STOP", "create.host-prepared"), "create", cfg.toString());
         long t0 = System.nanoTime();
-        long stopped = dev.dmjail.toolstack.Toolstacks.awaitStopped(host, "create", 120);
+        SubprocessCli.Result r;
         try {
-            swap.run();
+            long stopped = dev.dmjail.toolstack.Toolstacks.awaitStopped(host, "create", 120);
+            try {
+                swap.run();
+            } finally {
+                dev.dmjail.toolstack.Toolstacks.resume(stopped);
+            }
         } finally {
-            dev.dmjail.toolstack.Toolstacks.resume(stopped);
+            r = SubprocessCli.finish(p, t0);
+            if (r.exit() == 0) host.run("destroy", "pf-bind"); // never leave a domain behind a failed assertion
         }
-        SubprocessCli.Result r = SubprocessCli.finish(p, t0);
         assertEquals(ExitCodes.FAILED, r.exit(), r.out() + r.err());
         List<String> lines = r.err().strip().lines().filter(l -> !l.startsWith("dmjail: WARN")).toList();
         assertEquals(1, lines.size(), r.err());
