@@ -29,9 +29,12 @@ public final class FilesystemFirmwareDirs {
         Set<Path> dirs = new LinkedHashSet<>();
         Path data = prefix.resolve("share/qemu");
         dirs.add(data);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(data)) {
-            for (Path p : ds) {
-                if (Files.isSymbolicLink(p)) {
+        // Follow the data dir's symlinks (Debian: bios.bin -> ../seabios/bios.bin) only where root made them in a
+        // directory only root can write: a device_model_override in a tenant's prefix would otherwise name any host
+        // directory through a symlink of its own, and get it bound into the device model's root.
+        try (DirectoryStream<Path> ds = rootsOnly(data) ? Files.newDirectoryStream(data) : null) {
+            for (Path p : ds == null ? List.<Path>of() : ds) {
+                if (Files.isSymbolicLink(p) && rootsOnly(p)) {
                     Path t = p.toRealPath().getParent();
                     if (!t.startsWith(data)) {
                         dirs.add(t);
@@ -51,6 +54,17 @@ public final class FilesystemFirmwareDirs {
             }
         }
         return out;
+    }
+
+    /** Owned by root and writable by no one else (lstat: a symlink is judged itself, not its target). */
+    static boolean rootsOnly(Path p) {
+        try {
+            Object uid = Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return Integer.valueOf(0).equals(uid) && (Files.isSymbolicLink(p) || (mode & 022) == 0);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** Where QEMU looks for its modules: BINDIR/../lib/x86_64-linux-gnu/qemu. */
