@@ -48,6 +48,8 @@ class UnhonouredKeysTest {
         "hap = 0|hap: an xl setting dmjail does not support",
         "cpuid = \"host,tm=0\"|cpuid: an xl setting dmjail does not support",
         "max_grant_frames = 64|max_grant_frames: an xl setting dmjail does not support",
+        "pae = 0|pae: an xl setting dmjail does not support",
+        "hpet = 0|hpet: an xl setting dmjail does not support",
     })
     void refusedAtCreateFlaggedByTheDryRun(String line, String expected) throws Exception {
         TestHost host = new TestHost(tmp);
@@ -110,7 +112,7 @@ class UnhonouredKeysTest {
     @CsvSource(delimiter = '|', value = {"on_reboot = \"restart\"", "on_poweroff = \"destroy\"", "on_crash = \"destroy\"",
             "on_reboot = \"destroy\"", "on_crash = \"preserve\"", "vnc = 0", "sdl = 0", "vnc = 1", "stdvga = 1",
             "vga = \"none\"", "videoram = 16", "bios = \"seabios\"", "firmware = \"bios\"", "bios = \"ovmf\"",
-            "firmware = \"uefi\""})
+            "firmware = \"uefi\"", "pae = 1", "apic = 1", "hpet = 1", "pae = 0x1", "apic = \"1\""})
     void xlDefaultsAndSwitchedOffDisplaysAreFine(String line) throws Exception {
         TestHost host = new TestHost(tmp);
         Path cfg = host.domain("d.cfg", "name = \"uk\"", "type = \"hvm\"", "dm_restrict = 1", line);

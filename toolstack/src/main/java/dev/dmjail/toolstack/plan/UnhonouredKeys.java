@@ -57,6 +57,30 @@ public final class UnhonouredKeys {
                     + "carried out (on_poweroff, on_reboot and on_crash are honoured)",
             "on_soft_reset", "soft reset is " + ShutdownActions.SOFT_RESET_WHY);
 
+    /**
+     * HVM keys whose "on" is what QEMU gives the guest without being asked, so a config saying so (as most real
+     * ones do: libxl's defaults are the same) is honoured as it stands: the plan passes no -cpu, and QEMU's
+     * default CPU model for the pc machine (qemu64, target/i386/cpu.c builtin_x86_defs: PPRO_FEATURES) has
+     * PAE and the local APIC; the pc machine has an HPET unless told otherwise (hw/i386/pc.c, "hpet" property,
+     * default on). Off is still refused: the plan has no way to take them away yet.
+     */
+    static final Set<String> QEMU_DEFAULT_ON = Set.of("pae", "apic", "hpet");
+
+    /** The key's value is a number xl reads as true (xlu_cfg_get_defbool: strtol base 0, non-zero). */
+    private static boolean on(ParsedDomain parsed, String key) {
+        if (parsed.domain().type() != dev.dmjail.config.DomainType.HVM) {
+            return false;
+        }
+        return parsed.raw().get(key).map(XlSetting::value).filter(v -> v instanceof dev.dmjail.config.XlValue.Atom)
+                .map(v -> {
+                    try {
+                        return Long.decode(((dev.dmjail.config.XlValue.Atom) v).text().strip()) != 0;
+                    } catch (NumberFormatException e) {
+                        return false;
+                    }
+                }).orElse(false);
+    }
+
     /** The keys that only mean something with VNC on (libxl reads them whenever VNC is enabled). */
     static final List<String> VNC_KEYS = List.of("vnclisten", "vncdisplay", "vncunused", "vncpasswd", "keymap");
 
@@ -103,6 +127,9 @@ public final class UnhonouredKeys {
             }
         }
         for (String k : parsed.raw().keys()) {
+            if (QEMU_DEFAULT_ON.contains(k) && on(parsed, k)) {
+                continue; // honoured: what QEMU gives this guest anyway
+            }
             if (XL_KEYS_NOT_SUPPORTED.contains(k) || XL_KEYS_UNMODELLED.contains(k)
                     || dev.dmjail.config.RecordedKeys.KEYS.contains(k)) {
                 out.add(problem(parsed, k, WHY.getOrDefault(k, "an xl setting dmjail does not support; the guest would run "
