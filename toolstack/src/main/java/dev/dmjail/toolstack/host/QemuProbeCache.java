@@ -3,9 +3,7 @@ package dev.dmjail.toolstack.host;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@link QemuProbe}'s answers kept between commands in {@code STATE_DIR/qemu-probe.json}: running
@@ -19,10 +17,6 @@ import java.util.Map;
  * dir: a dry run leaves the host as it found it, so the cache is written only where the dir exists.
  */
 final class QemuProbeCache {
-    /** Trees only, read and written by jackson-core: no ObjectMapper in a create (issue 14). */
-    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON =
-            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
-
     static final String FILE = "qemu-probe.json";
     static final int VERSION = 1;
     static final long MAX_BYTES = 64 << 10;
@@ -48,19 +42,8 @@ final class QemuProbeCache {
 
     /** Records {@code facts} for {@code identity}, keeping at most {@link #MAX_ENTRIES} (newest last). Best effort. */
     void store(String identity, QemuFacts facts) {
-        ObjectNode root = JSON.objectNode();
-        root.put("version", VERSION);
-        ObjectNode entries = root.putObject("entries");
-        JsonNode old = read();
-        if (old != null) {
-            List<Map.Entry<String, JsonNode>> kept = new ArrayList<>();
-            old.path("entries").fields().forEachRemaining(kept::add);
-            kept.removeIf(k -> k.getKey().equals(identity) || facts(k.getValue()) == null);
-            for (Map.Entry<String, JsonNode> k : kept.subList(Math.max(0, kept.size() - (MAX_ENTRIES - 1)), kept.size())) {
-                entries.set(k.getKey(), k.getValue());
-            }
-        }
-        ObjectNode e = entries.putObject(identity);
+        ObjectNode root = cache.replacingEntry(VERSION, identity, MAX_ENTRIES, k -> facts(k) != null);
+        ObjectNode e = ((ObjectNode) root.get("entries")).putObject(identity);
         e.put("version", facts.version());
         e.put("chroot", facts.chroot());
         e.put("runas", facts.runas());

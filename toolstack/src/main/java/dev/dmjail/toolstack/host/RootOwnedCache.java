@@ -1,6 +1,8 @@
 package dev.dmjail.toolstack.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmjail.toolstack.sys.SafeFile;
 import dev.dmjail.toolstack.sys.Sys;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A JSON cache file of root's in the state directory (the ELF closure cache, the QEMU probe cache):
@@ -70,6 +76,27 @@ public final class RootOwnedCache {
         } finally {
             SafeFile.close(o.fd());
         }
+    }
+
+    /**
+     * A new tree at {@code version} to store an entry for {@code key} in: the file's other entries that
+     * {@code stillValid} accepts, newest last, at most {@code maxEntries - 1} of them (the oldest go), so that the
+     * caller's {@code entries.putObject(key)} makes the newest, and the {@link #write} holds at most maxEntries.
+     */
+    public ObjectNode replacingEntry(int version, String key, int maxEntries, Predicate<JsonNode> stillValid) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("version", version);
+        ObjectNode entries = root.putObject("entries");
+        JsonNode old = read(version);
+        if (old != null) {
+            List<Map.Entry<String, JsonNode>> kept = new ArrayList<>();
+            old.path("entries").fields().forEachRemaining(kept::add);
+            kept.removeIf(k -> k.getKey().equals(key) || !stillValid.test(k.getValue()));
+            for (Map.Entry<String, JsonNode> k : kept.subList(Math.max(0, kept.size() - (maxEntries - 1)), kept.size())) {
+                entries.set(k.getKey(), k.getValue());
+            }
+        }
+        return root;
     }
 
     /** Replaces the file with {@code root}; false when it could not be written (no state dir yet, a full disk). */

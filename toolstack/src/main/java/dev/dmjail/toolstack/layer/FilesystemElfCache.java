@@ -167,20 +167,9 @@ final class FilesystemElfCache {
                 return;
             }
         }
-        ObjectNode root = JSON.objectNode();
-        root.put("version", VERSION);
-        ObjectNode entries = root.putObject("entries");
-        JsonNode old = read();
-        if (old != null) {
-            // keep the other binaries' entries (device_model_override), newest last, at most MAX_ENTRIES
-            List<Map.Entry<String, JsonNode>> kept = new ArrayList<>();
-            old.path("entries").fields().forEachRemaining(kept::add);
-            kept.removeIf(k -> k.getKey().equals(binary.toString()));
-            for (Map.Entry<String, JsonNode> k : kept.subList(Math.max(0, kept.size() - (MAX_ENTRIES - 1)), kept.size())) {
-                entries.set(k.getKey(), k.getValue());
-            }
-        }
-        ObjectNode e = entries.putObject(binary.toString());
+        // keep the other binaries' entries (device_model_override), newest last, at most MAX_ENTRIES
+        ObjectNode root = cache.replacingEntry(VERSION, binary.toString(), MAX_ENTRIES, k -> true);
+        ObjectNode e = ((ObjectNode) root.get("entries")).putObject(binary.toString());
         e.set("modules", pathsJson(modules));
         ArrayNode files = e.putArray("files");
         c.files().forEach(files::add);
